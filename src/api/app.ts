@@ -1,0 +1,64 @@
+/** The Koa application: error shape, host/token checks, body parsing, one router per resource. */
+import crypto from 'node:crypto';
+import Koa from 'koa';
+import { bodyParser } from '@koa/bodyparser';
+import type { Vault } from '../vault.js';
+import { isLoopback } from '../config.js';
+import { ApiError, errorMiddleware } from './errors.js';
+import type { ApiContext } from './context.js';
+import { imageRoutes } from './routes/images.js';
+import { searchRoutes } from './routes/search.js';
+import { tagRoutes } from './routes/tags.js';
+import { thumbnailRoutes } from './routes/thumbnails.js';
+import { systemRoutes } from './routes/system.js';
+import { homeRoutes } from './routes/home.js';
+
+export interface AppOptions {
+  host: string;
+  token: string | null;
+}
+
+function tokenOf(ctx: Koa.Context): string | null {
+  const auth = ctx.get('authorization');
+  if (auth.startsWith('Bearer ')) return auth.slice(7).trim();
+  const header = ctx.get('x-vv-token');
+  if (header) return header;
+  return typeof ctx.query.token === 'string' ? ctx.query.token : null;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const ha = crypto.createHash('sha256').update(a).digest();
+  const hb = crypto.createHash('sha256').update(b).digest();
+  return crypto.timingSafeEqual(ha, hb);
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+export function createApp(vault: Vault, options: AppOptions): Koa {
+  const app = new Koa();
+  const api: ApiContext = { vault, startedAt: new Date().toISOString() };
+  const loopback = isLoopback(options.host);
+
+  app.use(errorMiddleware);
+  app.use(async (ctx, next) => {
+    // On loopback, refuse foreign Host headers: a web page cannot reach the API by DNS rebinding.
+    if (loopback) {
+      const hostname = ctx.hostname.toLowerCase();
+      if (hostname && !LOOPBACK_NAMES.has(hostname)) throw new ApiError(403, 'forbidden_host', `requests for host ${hostname} are not served`);
+    }
+    if (options.token) {
+      const given = tokenOf(ctx);
+      if (!given || !sameSecret(given, options.token)) {
+        throw new ApiError(401, 'unauthorized', 'this server requires a token: Authorization: Bearer <token> or ?token=');
+      }
+    }
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    await next();
+  });
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8' }));
+  for (const router of [imageRoutes(api), searchRoutes(api), tagRoutes(api), thumbnailRoutes(api), systemRoutes(api), homeRoutes(api)]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods({ throw: true, methodNotAllowed: () => new ApiError(405, 'method_not_allowed', 'method not allowed') }));
+  }
+  return app;
+}

@@ -1,0 +1,107 @@
+/** OpenAPI 3.1 document generated from the same zod schemas that validate requests. */
+import { z } from 'zod';
+import * as s from './schemas.js';
+
+type JsonSchema = Record<string, unknown> & { properties?: Record<string, JsonSchema>; required?: string[] };
+
+function schemaOf(schema: z.ZodType, io: 'input' | 'output' = 'output'): JsonSchema {
+  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  delete json.$schema;
+  return json;
+}
+
+function queryParameters(schema: z.ZodType): Record<string, unknown>[] {
+  const json = schemaOf(schema, 'input');
+  return Object.entries(json.properties ?? {}).map(([name, prop]) => ({
+    name,
+    in: 'query',
+    required: json.required?.includes(name) ?? false,
+    description: prop.description,
+    schema: prop,
+  }));
+}
+
+const idParameter = { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } };
+
+function json(schema: z.ZodType, description: string) {
+  return { description, content: { 'application/json': { schema: schemaOf(schema) } } };
+}
+
+const errors = {
+  '400': json(s.errorBody, 'invalid input'),
+  '401': json(s.errorBody, 'a token is required'),
+  '404': json(s.errorBody, 'not found'),
+};
+
+let cached: Record<string, unknown> | null = null;
+
+export function openApiDocument(): Record<string, unknown> {
+  cached ??= {
+    openapi: '3.1.0',
+    info: {
+      title: 'Visionary Vault API',
+      version: '0.1.0',
+      description:
+        'Local API of a Visionary Vault library. Errors are `{ "error": { "code", "message" } }`. When the server listens beyond loopback, every request needs the token (`Authorization: Bearer <token>` or `?token=`).',
+    },
+    components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } },
+    paths: {
+      '/api/images': {
+        get: {
+          summary: 'List images (filters, keyset pagination)',
+          parameters: queryParameters(s.imagesQuery),
+          responses: { '200': json(s.imagesPage, 'a page of image summaries'), ...errors },
+        },
+      },
+      '/api/search': {
+        get: {
+          summary: 'Search prompts, tags, paths and raw metadata (full text, bm25-ranked), with the same filters',
+          parameters: queryParameters(s.searchQuery),
+          responses: { '200': json(s.searchResult, 'ranked results'), ...errors },
+        },
+      },
+      '/api/image/{id}': {
+        get: {
+          summary: 'One image: summary, metadata record, raw chunks, tags with source, categories, notes',
+          parameters: [idParameter],
+          responses: { '200': json(s.imageDetail, 'the image'), ...errors },
+        },
+        patch: {
+          summary: 'Edit tags, prompt, favorite, rating, categories, notes (the original file is never touched)',
+          parameters: [idParameter],
+          requestBody: { required: true, content: { 'application/json': { schema: schemaOf(s.imagePatch, 'input') } } },
+          responses: { '200': json(s.imageDetail, 'the updated image'), ...errors },
+        },
+      },
+      '/api/image/{id}/file': {
+        get: {
+          summary: 'The original file, byte for byte, with its content type',
+          parameters: [idParameter],
+          responses: { '200': { description: 'image bytes', content: { 'image/*': {} } }, ...errors },
+        },
+      },
+      '/thumbnails/{name}': {
+        get: {
+          summary: 'A 512 px WebP thumbnail; `name` is `<content hash>.webp` as given in thumbnail_url',
+          parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-f]{16}\\.webp$' } }],
+          responses: { '200': { description: 'WebP image', content: { 'image/webp': {} } }, '404': errors['404'], '422': json(s.errorBody, 'the image cannot be decoded') },
+        },
+      },
+      '/api/tags': {
+        get: { summary: 'Tags with image counts, most used first', parameters: queryParameters(s.tagsQuery), responses: { '200': json(s.tagsResult, 'tags'), ...errors } },
+      },
+      '/api/categories': {
+        get: { summary: 'Categories (nested with "/") with image counts', responses: { '200': json(s.categoriesResult, 'categories') } },
+      },
+      '/api/status': {
+        get: { summary: 'Library, counts, scan / thumbnail progress', responses: { '200': { description: 'status' } } },
+      },
+      '/api/scan': {
+        post: { summary: 'Start a rescan of the library', responses: { '202': { description: 'scan started' } } },
+      },
+      '/api/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
+    },
+    security: [{}, { token: [] }],
+  };
+  return cached;
+}

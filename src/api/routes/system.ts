@@ -1,0 +1,30 @@
+/** /api/status, /api/scan, /api/openapi.json */
+import Router from '@koa/router';
+import type { ApiContext } from '../context.js';
+import { openApiDocument } from '../openapi.js';
+
+export function systemRoutes(api: ApiContext): Router {
+  const router = new Router();
+  router.get('/api/status', (ctx) => {
+    const { vault } = api;
+    const scan = vault.scanner.status;
+    ctx.body = {
+      library: vault.root,
+      started_at: api.startedAt,
+      watching: vault.watching,
+      counts: vault.store.counts(),
+      scan: { ...scan, failures: scan.failures.slice(0, 50), last: vault.store.lastScan() },
+      thumbnails: vault.thumbnails.progress,
+      embeddings: null,
+    };
+  });
+  router.post('/api/scan', (ctx) => {
+    if (!api.vault.scanner.status.running) void api.vault.scanAndThumbnail();
+    ctx.status = 202;
+    ctx.body = { scan: api.vault.scanner.status };
+  });
+  router.get('/api/openapi.json', (ctx) => {
+    ctx.body = openApiDocument();
+  });
+  return router;
+}

@@ -1,0 +1,124 @@
+/** Request and response schemas: validation at the edge, and the source of /api/openapi.json. */
+import { z } from 'zod';
+
+const list = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean))
+  .pipe(z.array(z.string().max(200)).max(50));
+
+const date = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'not a calendar date');
+
+const boolString = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const intString = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const imageFilterQuery = {
+  tags: list.optional().describe('images carrying all of these tags (comma-separated)'),
+  any: list.optional().describe('images carrying at least one of these tags'),
+  not: list.optional().describe('images carrying none of these tags'),
+  from: date.optional().describe('created on or after (YYYY-MM-DD)'),
+  to: date.optional().describe('created on or before (YYYY-MM-DD)'),
+  favorite: boolString.optional(),
+  category: z.string().min(1).max(500).optional().describe('in this category or one nested below it'),
+  model: z.string().min(1).max(500).optional(),
+  sampler: z.string().min(1).max(200).optional(),
+  scheduler: z.string().min(1).max(200).optional(),
+  generator: z.string().min(1).max(100).optional(),
+  seed: z
+    .string()
+    .regex(/^-?\d{1,20}$/, 'expected an integer')
+    .transform((s) => (Number.isSafeInteger(Number(s)) ? Number(s) : s))
+    .optional(),
+  steps: intString(0, 100_000).optional(),
+  cfg: z.coerce.number().min(0).max(1000).optional(),
+  min_width: intString(0, 1_000_000).optional(),
+  max_width: intString(0, 1_000_000).optional(),
+  min_height: intString(0, 1_000_000).optional(),
+  max_height: intString(0, 1_000_000).optional(),
+  min_rating: intString(0, 5).optional(),
+  dir: z.string().max(4096).optional().describe('only files under this library folder'),
+  missing: z.enum(['exclude', 'only', 'include']).optional().describe('files no longer on disk (default: exclude)'),
+};
+
+const common = { token: z.string().optional().describe('API token, when the server requires one') };
+
+export const imagesQuery = z
+  .object({
+    ...imageFilterQuery,
+    ...common,
+    sort: z.enum(['date', '-date', 'random']).default('-date'),
+    limit: intString(1, 500).default(100),
+    cursor: z.string().max(500).optional().describe('next_cursor of the previous page'),
+  })
+  .strict();
+
+export const searchQuery = z
+  .object({
+    ...imageFilterQuery,
+    ...common,
+    q: z.string().trim().min(1, 'q is required').max(1000),
+    limit: intString(1, 500).default(100),
+  })
+  .strict();
+
+export const tagsQuery = z.object({ ...common, prefix: z.string().max(200).default(''), limit: intString(1, 5000).default(200) }).strict();
+
+export const idParam = z.string().regex(/^\d{1,15}$/, 'image id must be a positive integer').transform(Number);
+
+const tagName = z.string().trim().min(1).max(200).refine((s) => !/[\u0000-\u001f]/.test(s), 'control characters are not allowed');
+const categoryName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(500)
+  .refine((s) => !s.startsWith('/') && !s.endsWith('/') && s.split('/').every((p) => p.trim() !== '' && p !== '.' && p !== '..'), 'category names are paths like "trips/2024" without empty, "." or ".." parts')
+  .refine((s) => !/[\u0000-\u001f]/.test(s), 'control characters are not allowed');
+
+export const imagePatch = z
+  .object({
+    tags: z.object({ add: z.array(tagName).max(500).optional(), remove: z.array(tagName).max(500).optional() }).strict().optional(),
+    prompt: z.string().max(65_536).nullable().optional().describe("the user's prompt; the extracted one is kept"),
+    favorite: z.boolean().optional(),
+    rating: z.number().int().min(0).max(5).optional(),
+    categories: z.object({ add: z.array(categoryName).max(100).optional(), remove: z.array(categoryName).max(100).optional() }).strict().optional(),
+    notes: z.string().max(65_536).nullable().optional(),
+  })
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, 'nothing to change');
+
+// ---- response shapes (documentation) ----
+
+export const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+export const imageSummary = z.object({
+  id: z.number().int(),
+  filename: z.string(),
+  path: z.string().describe('relative to the library folder'),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  created_at: z.string(),
+  favorite: z.boolean(),
+  rating: z.number().int(),
+  tags: z.array(z.string()),
+  generator: z.string().nullable(),
+  prompt: z.string().nullable(),
+  thumbnail_url: z.string().nullable(),
+  missing: z.boolean(),
+});
+
+export const imagesPage = z.object({ items: z.array(imageSummary), next_cursor: z.string().nullable(), total: z.number().int() });
+export const searchResult = z.object({ items: z.array(imageSummary.extend({ score: z.number() })), mode: z.enum(['text', 'hybrid']) });
+export const imageDetail = imageSummary.extend({
+  params: z.record(z.string(), z.unknown()).nullable().describe('the metadata record as `vv meta --json` prints it, without raw'),
+  raw: z.record(z.string(), z.unknown()),
+  tags: z.array(z.object({ name: z.string(), source: z.enum(['prompt', 'model', 'user', 'ai', 'xmp']), confidence: z.number().nullable() })),
+  categories: z.array(z.string()),
+  notes: z.string().nullable(),
+  extracted_prompt: z.string().nullable(),
+  user_prompt: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export const tagsResult = z.object({ tags: z.array(z.object({ name: z.string(), count: z.number().int() })) });
+export const categoriesResult = z.object({ categories: z.array(z.object({ name: z.string(), count: z.number().int() })) });

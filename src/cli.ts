@@ -1,0 +1,189 @@
+#!/usr/bin/env node
+/** `vv`: scan, serve, meta. Thin: parses arguments, resolves config, calls the vault. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { ConfigError, isLoopback, resolveConfig, type Config } from './config.js';
+import { Vault, LibraryMismatchError } from './vault.js';
+import { startServer } from './api/server.js';
+import { writeDemoLibrary } from './demo/library.js';
+import { readMetadataFile } from './index/metadata/file.js';
+import type { ScanStats, ScanStatus } from './index/scanner.js';
+import type { MetadataRecord } from './index/metadata/types.js';
+
+const program = new Command();
+program.name('vv').description('Visionary Vault: index, search and organize AI-generated images without touching them').version('0.1.0');
+
+function fail(message: string): never {
+  console.error(`vv: ${message}`);
+  process.exit(2);
+}
+
+function config(flags: Partial<Record<keyof Config, unknown>>): Config {
+  try {
+    return resolveConfig(flags);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+}
+
+function progressReporter(label: string) {
+  if (!process.stderr.isTTY) {
+    let last = 0;
+    return {
+      update(s: ScanStatus) {
+        if (s.phase === 'indexing' && performance.now() - last > 5000) {
+          last = performance.now();
+          console.error(`${label}: ${s.done}/${s.total} files`);
+        }
+      },
+      stop() {},
+    };
+  }
+  const bar = new cliProgress.SingleBar(
+    { format: `${label} [{bar}] {value}/{total} files | {speed} files/s | eta {eta_formatted}`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  let t0 = performance.now();
+  return {
+    update(s: ScanStatus) {
+      if (s.phase !== 'indexing' && s.phase !== 'finishing') return;
+      if (!started) {
+        bar.start(s.total, 0, { speed: 0 });
+        started = true;
+        t0 = performance.now();
+      }
+      bar.setTotal(s.total);
+      bar.update(s.done, { speed: Math.round(s.done / Math.max(0.001, (performance.now() - t0) / 1000)) });
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}
+
+function summaryLine(stats: ScanStats): string {
+  return (
+    `seen ${stats.seen}, new ${stats.new}, changed ${stats.changed}, moved ${stats.moved}, missing ${stats.missing}, ` +
+    `restored ${stats.restored}, unchanged ${stats.unchanged}, failed ${stats.failed}, skipped (not images) ${stats.skipped} — ` +
+    `${stats.seconds}s, ${stats.files_per_second} files/s`
+  );
+}
+
+function openVault(cfg: Config, library: string, rebind: boolean, onScanProgress?: (s: ScanStatus) => void): Vault {
+  try {
+    return Vault.open({ dataDir: cfg.data, library, workers: cfg.workers, rebind, onScanProgress });
+  } catch (err) {
+    if (err instanceof LibraryMismatchError) fail(err.message);
+    throw err;
+  }
+}
+
+program
+  .command('scan')
+  .description('index a library folder (incremental: unchanged files are not read again)')
+  .argument('<library>', 'folder of images')
+  .option('--data <dir>', 'data dir (database, thumbnails); env VV_DATA')
+  .option('--workers <n>', 'extraction worker threads (0 = in-process); env VV_WORKERS')
+  .option('--rebind', 'accept a data dir that indexed this library at another path (the folder was moved)')
+  .option('--json', 'print the summary as JSON')
+  .action(async (library: string, opts: { data?: string; workers?: string; rebind?: boolean; json?: boolean }) => {
+    const cfg = config({ data: opts.data, workers: opts.workers, library });
+    const progress = progressReporter('indexing');
+    const vault = openVault(cfg, cfg.library!, Boolean(opts.rebind), (s) => progress.update(s));
+    const stats = await vault.scanner.scan();
+    progress.stop();
+    const failures = vault.scanner.status.failures;
+    if (opts.json) console.log(JSON.stringify({ ...stats, failures }));
+    else {
+      console.log(summaryLine(stats));
+      for (const f of failures.slice(0, 20)) console.log(`  failed: ${f.path}: ${f.error}`);
+      if (failures.length > 20) console.log(`  … and ${failures.length - 20} more (GET /api/status lists them)`);
+    }
+    await vault.close();
+  });
+
+program
+  .command('serve')
+  .description('scan in the background and serve the API and gallery; with no library, a demo library')
+  .argument('[library]', 'folder of images (env VV_LIBRARY); omitted: a generated demo library')
+  .option('--data <dir>', 'data dir (database, thumbnails); env VV_DATA')
+  .option('--host <host>', 'address to listen on (default 127.0.0.1); env VV_HOST')
+  .option('--port <port>', 'port (default 8787, 0 = any free port); env VV_PORT')
+  .option('--token <token>', 'require this token on every request (required beyond loopback); env VV_TOKEN')
+  .option('--workers <n>', 'extraction worker threads; env VV_WORKERS')
+  .addOption(new Option('--no-watch', 'do not watch the library for changes; env VV_WATCH=false'))
+  .option('--rebind', 'accept a data dir that indexed this library at another path')
+  .action(async (library: string | undefined, opts: { data?: string; host?: string; port?: string; token?: string; workers?: string; watch?: boolean; rebind?: boolean }) => {
+    const cfg = config({ data: opts.data, host: opts.host, port: opts.port, token: opts.token, workers: opts.workers, watch: opts.watch === false ? false : undefined, library });
+    if (!isLoopback(cfg.host) && !cfg.token) fail(`serving on ${cfg.host} exposes your library to the network: set a token (--token or VV_TOKEN)`);
+    let root = cfg.library;
+    let dataDir = cfg.data;
+    if (!root) {
+      dataDir = path.join(cfg.data, 'demo');
+      root = path.join(dataDir, 'library');
+      fs.mkdirSync(root, { recursive: true });
+      console.error(`no library given: serving a demo library in ${root}`);
+      const written = await writeDemoLibrary(root, cfg.demoCount, (done, total) => {
+        if (process.stderr.isTTY) process.stderr.write(`\rwriting demo images ${done}/${total}`);
+      });
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      if (written) console.error(`wrote ${written} demo images`);
+    }
+    const vault = openVault({ ...cfg, data: dataDir }, root, Boolean(opts.rebind));
+    const server = await startServer(vault, { host: cfg.host, port: cfg.port, token: cfg.token });
+    console.log(`Visionary Vault serving ${root}`);
+    console.log(`  ${server.url}/  (API: ${server.url}/api/openapi.json)`);
+    let last = 0;
+    const scanning = vault.scanAndThumbnail().then(() => {
+      const s = vault.scanner.status.stats;
+      if (s) console.log(`scan finished: ${summaryLine(s)}`);
+    });
+    if (cfg.watch) vault.startWatching();
+    const tick = setInterval(() => {
+      const s = vault.scanner.status;
+      if (s.running && s.phase === 'indexing' && performance.now() - last > 3000) {
+        last = performance.now();
+        console.log(`indexing ${s.done}/${s.total}`);
+      }
+    }, 1000);
+    tick.unref();
+    let closing = false;
+    const shutdown = async (signal: string) => {
+      if (closing) return;
+      closing = true;
+      console.log(`\n${signal}: shutting down`);
+      await server.close();
+      await vault.close();
+      await scanning.catch(() => undefined);
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  });
+
+function humanRecord(r: MetadataRecord): string {
+  const lines = [`${r.file}: ${r.error ? `error: ${r.error}` : r.generator ?? 'no generation metadata'}`];
+  const show = (k: string, v: unknown) => {
+    if (v !== null && v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)) lines.push(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  };
+  for (const k of ['prompt', 'negative_prompt', 'model', 'model_hash', 'sampler', 'scheduler', 'steps', 'cfg', 'seed', 'size', 'loras'] as const) show(k, r[k]);
+  return lines.join('\n');
+}
+
+program
+  .command('meta')
+  .description('print the generation metadata of files (never fails on a bad file: its record carries `error`)')
+  .argument('<files...>', 'image files, or A1111 .txt infotext sidecars')
+  .option('--json', 'one JSON object per line')
+  .action(async (files: string[], opts: { json?: boolean }) => {
+    for (const file of files) {
+      const record = await readMetadataFile(file);
+      process.stdout.write(opts.json ? `${JSON.stringify(record)}\n` : `${humanRecord(record)}\n`);
+    }
+  });
+
+program.parseAsync(process.argv).catch((err: Error) => fail(err.stack ?? err.message));

@@ -1,0 +1,88 @@
+/**
+ * Configuration: command-line flags, then `VV_*` environment variables, then a `.env` file (in the
+ * working directory, or the file named by VV_ENV_FILE), then defaults. Validated once, here.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import dotenv from 'dotenv';
+import { z } from 'zod';
+
+export interface Config {
+  data: string;
+  library: string | null;
+  host: string;
+  port: number;
+  token: string | null;
+  workers: number | null;
+  watch: boolean;
+  demoCount: number;
+}
+
+/** Config key → environment variable. */
+export const ENV_NAMES: Record<keyof Config, string> = {
+  data: 'VV_DATA',
+  library: 'VV_LIBRARY',
+  host: 'VV_HOST',
+  port: 'VV_PORT',
+  token: 'VV_TOKEN',
+  workers: 'VV_WORKERS',
+  watch: 'VV_WATCH',
+  demoCount: 'VV_DEMO_COUNT',
+};
+
+const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']).transform((v) => ['true', '1', 'yes', 'on'].includes(v))]);
+
+const schema = z.object({
+  data: z.string().min(1),
+  library: z.string().min(1).nullable(),
+  host: z.string().min(1),
+  port: z.coerce.number().int().min(0).max(65535),
+  token: z.string().min(8, 'a token must have at least 8 characters').nullable(),
+  workers: z.coerce.number().int().min(0).max(64).nullable(),
+  watch: bool,
+  demoCount: z.coerce.number().int().min(1).max(100_000),
+});
+
+export const DEFAULTS: Config = {
+  data: path.join(os.homedir(), '.visionary-vault'),
+  library: null,
+  host: '127.0.0.1',
+  port: 8787,
+  token: null,
+  workers: null,
+  watch: true,
+  demoCount: 300,
+};
+
+export class ConfigError extends Error {}
+
+function readDotenv(env: NodeJS.ProcessEnv, cwd: string): Record<string, string> {
+  const file = env.VV_ENV_FILE ? path.resolve(cwd, env.VV_ENV_FILE) : path.join(cwd, '.env');
+  if (!fs.existsSync(file)) return {};
+  return dotenv.parse(fs.readFileSync(file));
+}
+
+export function resolveConfig(flags: Partial<Record<keyof Config, unknown>> = {}, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const dotfile = readDotenv(env, cwd);
+  const merged: Record<string, unknown> = {};
+  for (const key of Object.keys(DEFAULTS) as (keyof Config)[]) {
+    const name = ENV_NAMES[key];
+    const value = flags[key] ?? env[name] ?? dotfile[name] ?? DEFAULTS[key];
+    merged[key] = value === '' ? DEFAULTS[key] : value;
+  }
+  const parsed = schema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = String(issue.path[0]) as keyof Config;
+    throw new ConfigError(`invalid ${key} (flag --${key}, env ${ENV_NAMES[key]}): ${issue.message}`);
+  }
+  const config = parsed.data as Config;
+  config.data = path.resolve(cwd, config.data.replace(/^~(?=$|\/)/, os.homedir()));
+  if (config.library) config.library = path.resolve(cwd, config.library.replace(/^~(?=$|\/)/, os.homedir()));
+  return config;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

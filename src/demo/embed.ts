@@ -1,0 +1,204 @@
+/**
+ * Writes metadata the way generators do, into NEW files only (demo library, test fixtures):
+ * PNG tEXt/iTXt/zTXt chunks, EXIF (TIFF) blocks with UserComment in any encoding, JPEG APP1/COM
+ * segments, WebP EXIF/XMP chunks. Library originals are never passed through here.
+ */
+import zlib from 'node:zlib';
+
+// ------------------------------------------------------------------ PNG
+
+export type PngTextChunk = { type: 'tEXt' | 'iTXt' | 'zTXt'; key: string; text: string };
+
+export function pngChunk(type: string, data: Uint8Array): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, 'latin1');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])) >>> 0, 0);
+  return Buffer.concat([head, data, crc]);
+}
+
+export function pngTextData(chunk: PngTextChunk): Buffer {
+  const key = Buffer.from(chunk.key, 'latin1');
+  if (chunk.type === 'tEXt') return Buffer.concat([key, Buffer.from([0]), Buffer.from(chunk.text, 'latin1')]);
+  if (chunk.type === 'zTXt') return Buffer.concat([key, Buffer.from([0, 0]), zlib.deflateSync(Buffer.from(chunk.text, 'latin1'))]);
+  return Buffer.concat([key, Buffer.from([0, 0, 0, 0, 0]), Buffer.from(chunk.text, 'utf8')]);
+}
+
+/** Inserts chunks right after IHDR (where generators put them). */
+export function addPngChunks(png: Uint8Array, chunks: Buffer[]): Buffer {
+  const buf = Buffer.from(png);
+  const ihdrEnd = 8 + 12 + buf.readUInt32BE(8);
+  return Buffer.concat([buf.subarray(0, ihdrEnd), ...chunks, buf.subarray(ihdrEnd)]);
+}
+
+export function addPngText(png: Uint8Array, texts: PngTextChunk[]): Buffer {
+  return addPngChunks(png, texts.map((t) => pngChunk(t.type, pngTextData(t))));
+}
+
+// ------------------------------------------------------------------ EXIF
+
+export type UserCommentEncoding = 'unicode-be' | 'unicode-le' | 'ascii' | 'none';
+
+export interface ExifFields {
+  byteOrder?: 'le' | 'be';
+  ImageDescription?: string;
+  Make?: string;
+  Model?: string;
+  Software?: string;
+  XPComment?: string;
+  UserComment?: { text: string; encoding: UserCommentEncoding };
+  DateTimeOriginal?: string;
+}
+
+interface IfdEntry {
+  tag: number;
+  type: number;
+  count: number;
+  data: Buffer;
+}
+
+function userCommentBytes(text: string, encoding: UserCommentEncoding): Buffer {
+  if (encoding === 'ascii') return Buffer.concat([Buffer.from('ASCII\0\0\0', 'latin1'), Buffer.from(text, 'utf8')]);
+  if (encoding === 'none') return Buffer.from(text, 'utf8');
+  const le = Buffer.from(text, 'utf16le');
+  if (encoding === 'unicode-be') le.swap16();
+  return Buffer.concat([Buffer.from('UNICODE\0', 'latin1'), le]);
+}
+
+function ascii(text: string): Buffer {
+  return Buffer.concat([Buffer.from(text, 'utf8'), Buffer.from([0])]);
+}
+
+/** Builds a TIFF structure: IFD0 (+ Exif sub-IFD when needed). */
+export function buildExif(fields: ExifFields): Buffer {
+  const le = (fields.byteOrder ?? 'le') === 'le';
+  const u16 = (v: number) => {
+    const b = Buffer.alloc(2);
+    if (le) b.writeUInt16LE(v);
+    else b.writeUInt16BE(v);
+    return b;
+  };
+  const u32 = (v: number) => {
+    const b = Buffer.alloc(4);
+    if (le) b.writeUInt32LE(v);
+    else b.writeUInt32BE(v);
+    return b;
+  };
+  const ifd0: IfdEntry[] = [];
+  const exif: IfdEntry[] = [];
+  const text = (list: IfdEntry[], tag: number, value: string | undefined) => {
+    if (value === undefined) return;
+    const data = ascii(value);
+    list.push({ tag, type: 2, count: data.length, data });
+  };
+  text(ifd0, 0x010e, fields.ImageDescription);
+  text(ifd0, 0x010f, fields.Make);
+  text(ifd0, 0x0110, fields.Model);
+  text(ifd0, 0x0131, fields.Software);
+  if (fields.XPComment !== undefined) {
+    const data = Buffer.concat([Buffer.from(fields.XPComment, 'utf16le'), Buffer.from([0, 0])]);
+    ifd0.push({ tag: 0x9c9c, type: 1, count: data.length, data });
+  }
+  text(exif, 0x9003, fields.DateTimeOriginal);
+  if (fields.UserComment) {
+    const data = userCommentBytes(fields.UserComment.text, fields.UserComment.encoding);
+    exif.push({ tag: 0x9286, type: 7, count: data.length, data });
+  }
+  const hasExif = exif.length > 0;
+  const ifdSize = (n: number) => 2 + n * 12 + 4;
+  const ifd0Count = ifd0.length + (hasExif ? 1 : 0);
+  const ifd0Start = 8;
+  const exifStart = ifd0Start + ifdSize(ifd0Count);
+  let dataOffset = exifStart + (hasExif ? ifdSize(exif.length) : 0);
+  const blobs: Buffer[] = [];
+  const encodeIfd = (entries: IfdEntry[]): Buffer => {
+    const out: Buffer[] = [];
+    for (const e of [...entries].sort((a, b) => a.tag - b.tag)) {
+      let value: Buffer;
+      if (e.data.length <= 4) {
+        value = Buffer.concat([e.data, Buffer.alloc(4 - e.data.length)]);
+      } else {
+        value = u32(dataOffset);
+        blobs.push(e.data);
+        if (e.data.length & 1) blobs.push(Buffer.from([0]));
+        dataOffset += e.data.length + (e.data.length & 1);
+      }
+      out.push(Buffer.concat([u16(e.tag), u16(e.type), u32(e.count), value]));
+    }
+    return Buffer.concat(out);
+  };
+  const pointer: IfdEntry[] = hasExif ? [{ tag: 0x8769, type: 4, count: 1, data: u32(exifStart) }] : [];
+  const ifd0Entries = encodeIfd([...ifd0, ...pointer]);
+  const exifEntries = hasExif ? encodeIfd(exif) : Buffer.alloc(0);
+  const header = Buffer.concat([Buffer.from(le ? 'II' : 'MM', 'latin1'), u16(42), u32(ifd0Start)]);
+  return Buffer.concat([
+    header,
+    u16(ifd0Count),
+    ifd0Entries,
+    u32(0),
+    ...(hasExif ? [u16(exif.length), exifEntries, u32(0)] : []),
+    ...blobs,
+  ]);
+}
+
+// ------------------------------------------------------------------ JPEG
+
+function jpegSegment(marker: number, payload: Buffer): Buffer {
+  if (payload.length + 2 > 0xffff) throw new Error('JPEG segment too large');
+  const head = Buffer.from([0xff, marker, 0, 0]);
+  head.writeUInt16BE(payload.length + 2, 2);
+  return Buffer.concat([head, payload]);
+}
+
+/** Adds an EXIF APP1 segment (and optionally a COM comment) right after SOI / APP0. */
+export function addJpegMetadata(jpeg: Uint8Array, options: { exif?: Buffer; comment?: string; xmp?: string }): Buffer {
+  const buf = Buffer.from(jpeg);
+  let insertAt = 2;
+  if (buf[2] === 0xff && buf[3] === 0xe0) insertAt = 4 + buf.readUInt16BE(4);
+  const segments: Buffer[] = [];
+  if (options.exif) segments.push(jpegSegment(0xe1, Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), options.exif])));
+  if (options.xmp) segments.push(jpegSegment(0xe1, Buffer.concat([Buffer.from('http://ns.adobe.com/xap/1.0/\0', 'latin1'), Buffer.from(options.xmp, 'utf8')])));
+  if (options.comment !== undefined) segments.push(jpegSegment(0xfe, Buffer.from(options.comment, 'utf8')));
+  return Buffer.concat([buf.subarray(0, insertAt), ...segments, buf.subarray(insertAt)]);
+}
+
+// ------------------------------------------------------------------ WebP
+
+function riffChunk(fourcc: string, data: Uint8Array): Buffer {
+  const head = Buffer.alloc(8);
+  head.write(fourcc, 0, 'latin1');
+  head.writeUInt32LE(data.length, 4);
+  return Buffer.concat([head, data, data.length & 1 ? Buffer.from([0]) : Buffer.alloc(0)]);
+}
+
+/** Rewraps a simple WebP into the extended (VP8X) layout with EXIF and/or XMP chunks. */
+export function addWebpMetadata(webp: Uint8Array, width: number, height: number, options: { exif?: Buffer; xmp?: string }): Buffer {
+  const buf = Buffer.from(webp);
+  const chunks: Buffer[] = [];
+  let hasAlpha = false;
+  for (let pos = 12; pos + 8 <= buf.length; ) {
+    const fourcc = buf.toString('latin1', pos, pos + 4);
+    const size = buf.readUInt32LE(pos + 4);
+    const data = buf.subarray(pos + 8, pos + 8 + size);
+    if (fourcc === 'ALPH') hasAlpha = true;
+    if (fourcc === 'VP8L' && (data.readUInt32LE(1) >>> 28) & 1) hasAlpha = true;
+    if (fourcc !== 'VP8X' && fourcc !== 'EXIF' && fourcc !== 'XMP ') chunks.push(riffChunk(fourcc, data));
+    pos += 8 + size + (size & 1);
+  }
+  const vp8x = Buffer.alloc(10);
+  vp8x[0] = (hasAlpha ? 0x10 : 0) | (options.exif ? 0x08 : 0) | (options.xmp ? 0x04 : 0);
+  vp8x.writeUIntLE(width - 1, 4, 3);
+  vp8x.writeUIntLE(height - 1, 7, 3);
+  const body = Buffer.concat([
+    Buffer.from('WEBP', 'latin1'),
+    riffChunk('VP8X', vp8x),
+    ...chunks,
+    ...(options.exif ? [riffChunk('EXIF', options.exif)] : []),
+    ...(options.xmp ? [riffChunk('XMP ', Buffer.from(options.xmp, 'utf8'))] : []),
+  ]);
+  const head = Buffer.alloc(8);
+  head.write('RIFF', 0, 'latin1');
+  head.writeUInt32LE(body.length, 4);
+  return Buffer.concat([head, body]);
+}

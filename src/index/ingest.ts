@@ -1,0 +1,112 @@
+/**
+ * One file → ScannedFile: read once, hash, extract metadata, derive tags and creation date.
+ * Runs inside the extraction workers (and directly for `vv meta`). Never throws for bad files.
+ */
+import fs from 'node:fs/promises';
+import xxhash from 'xxhash-wasm';
+import { extractMetadata, emptyRecord } from './metadata/extract.js';
+import type { MetadataRecord } from './metadata/types.js';
+import type { ScannedFile } from './store/types.js';
+import { deriveTags } from './tags.js';
+
+/** Extensions the scanner indexes; the bytes decide the real format. */
+export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.jpe', '.jfif', '.webp', '.avif', '.gif']);
+/** Files beyond this are not read into memory; they are recorded with an error. */
+export const MAX_FILE_BYTES = 512 * 1024 * 1024;
+/** Decoders refuse more pixels than this (sharp's default limit). */
+export const MAX_DECODE_PIXELS = 268_402_689;
+const MAX_SEARCH_TEXT = 32 * 1024;
+
+let hasher: Promise<Awaited<ReturnType<typeof xxhash>>> | null = null;
+
+export async function contentHash(bytes: Uint8Array): Promise<string> {
+  hasher ??= xxhash();
+  return (await hasher).h64Raw(bytes).toString(16).padStart(16, '0');
+}
+
+function validDate(y: number, m: number, d: number): boolean {
+  return y >= 1990 && y <= 2100 && m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+/** A `YYYY-MM-DD` (or `YYYY_MM_DD`, `YYYYMMDD`, `YYYY/MM/DD`) date in the folders of a relative path. */
+export function folderDate(relPath: string): string | null {
+  const dirs = relPath.split('/').slice(0, -1);
+  for (let i = dirs.length - 1; i >= 0; i--) {
+    const m = /(?:^|\D)((?:19|20)\d\d)[-_.]?(\d\d)[-_.]?(\d\d)(?:\D|$)/.exec(dirs[i]);
+    if (m && validDate(+m[1], +m[2], +m[3])) return `${m[1]}-${m[2]}-${m[3]}`;
+    if (i >= 2 && /^(19|20)\d\d$/.test(dirs[i - 2]) && /^\d\d$/.test(dirs[i - 1]) && /^\d\d$/.test(dirs[i])) {
+      if (validDate(+dirs[i - 2], +dirs[i - 1], +dirs[i])) return `${dirs[i - 2]}-${dirs[i - 1]}-${dirs[i]}`;
+    }
+  }
+  return null;
+}
+
+/** Creation date: folder date (with the file's time of day), else EXIF DateTimeOriginal, else mtime. */
+export function creationDate(relPath: string, dateTimeOriginal: string | null, mtimeMs: number): string {
+  const mtime = new Date(Number.isFinite(mtimeMs) ? mtimeMs : 0).toISOString();
+  const folder = folderDate(relPath);
+  if (folder) return `${folder}T${mtime.slice(11)}`;
+  if (dateTimeOriginal) return `${dateTimeOriginal}.000Z`;
+  return mtime;
+}
+
+/** Text of raw chunks for full-text search: every string leaf, bounded. */
+export function searchText(raw: Record<string, unknown>): string {
+  const parts: string[] = [];
+  let length = 0;
+  const seen = new Set<string>();
+  const visit = (value: unknown, depth: number) => {
+    if (length >= MAX_SEARCH_TEXT || depth > 12) return;
+    if (typeof value === 'string') {
+      const t = value.trim();
+      if (!t || t.length > 8192 || seen.has(t) || /^[A-Za-z0-9+/=]{200,}$/.test(t)) return;
+      seen.add(t);
+      parts.push(t);
+      length += t.length + 1;
+    } else if (Array.isArray(value)) {
+      for (const v of value) visit(v, depth + 1);
+    } else if (value && typeof value === 'object') {
+      for (const v of Object.values(value)) visit(v, depth + 1);
+    }
+  };
+  visit(raw, 0);
+  return parts.join('\n').slice(0, MAX_SEARCH_TEXT);
+}
+
+function failed(relPath: string, size: number, mtimeMs: number, message: string): ScannedFile {
+  const record: MetadataRecord = emptyRecord(relPath);
+  record.error = message;
+  return { path: relPath, size, mtimeMs, hash: null, createdAt: creationDate(relPath, null, mtimeMs), record, tags: [], rawText: '' };
+}
+
+export async function ingestFile(absPath: string, relPath: string): Promise<ScannedFile> {
+  let size = 0;
+  let mtimeMs = 0;
+  try {
+    const stat = await fs.stat(absPath);
+    size = stat.size;
+    mtimeMs = stat.mtimeMs;
+    if (!stat.isFile()) return failed(relPath, size, mtimeMs, 'not a regular file');
+    if (size === 0) return failed(relPath, size, mtimeMs, 'empty file (0 bytes)');
+    if (size > MAX_FILE_BYTES) return failed(relPath, size, mtimeMs, `file too large (${size} bytes, limit ${MAX_FILE_BYTES})`);
+    const bytes = await fs.readFile(absPath);
+    const hash = await contentHash(bytes);
+    const record = await extractMetadata(relPath, bytes);
+    if (record.pixel_width && record.pixel_height && record.pixel_width * record.pixel_height > MAX_DECODE_PIXELS) {
+      record.warnings.push(`image is ${record.pixel_width}×${record.pixel_height}: too large to decode, no thumbnail`);
+    }
+    return {
+      path: relPath,
+      size,
+      mtimeMs,
+      hash,
+      createdAt: creationDate(relPath, record.date_time_original, mtimeMs),
+      record,
+      tags: record.error ? [] : deriveTags(record),
+      rawText: searchText(record.raw),
+    };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return failed(relPath, size, mtimeMs, e.code ? `${e.code}: ${e.message}` : e.message);
+  }
+}

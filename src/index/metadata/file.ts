@@ -1,0 +1,45 @@
+/** Metadata of a file on disk, as `vv meta` prints it: images by their bytes, `.txt` infotext sidecars by their text. */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { emptyRecord, extractMetadata, recordFromContainer } from './extract.js';
+import type { ContainerInfo, MetadataRecord } from './types.js';
+import { decodeUtf8OrLatin1, MAX_TEXT_BYTES } from './text.js';
+
+const TEXT_SIDECAR = /\.(txt|json)$/i;
+
+/** A sidecar text file read as if it were the `parameters` chunk of an image. */
+export function recordFromSidecarText(file: string, text: string): MetadataRecord {
+  const container: ContainerInfo = {
+    format: 'png',
+    width: null,
+    height: null,
+    hasAlpha: false,
+    animated: false,
+    entries: text.trim() ? [{ key: 'parameters', text: text.replace(/^\uFEFF/, ''), carrier: `sidecar:${path.extname(file).slice(1).toLowerCase()}` }] : [],
+    c2pa: [],
+    dateTimeOriginal: null,
+    warnings: [],
+  };
+  const record = recordFromContainer(file, container);
+  record.format = null;
+  return record;
+}
+
+export async function readMetadataFile(file: string): Promise<MetadataRecord> {
+  try {
+    const stat = await fs.stat(file);
+    if (!stat.isFile()) throw new Error('not a regular file');
+    if (stat.size > 512 * 1024 * 1024) throw new Error(`file too large (${stat.size} bytes)`);
+    const bytes = await fs.readFile(file);
+    if (TEXT_SIDECAR.test(file)) {
+      if (bytes.length > MAX_TEXT_BYTES) throw new Error(`text file too large (${bytes.length} bytes)`);
+      return recordFromSidecarText(file, decodeUtf8OrLatin1(bytes));
+    }
+    return await extractMetadata(file, bytes);
+  } catch (err) {
+    const record = emptyRecord(file);
+    const e = err as NodeJS.ErrnoException;
+    record.error = e.code === 'ENOENT' ? 'file not found' : e.message;
+    return record;
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * PNG container reader: walks chunks with bounds and CRC checks and turns every text chunk
+ * (tEXt / zTXt / iTXt, any keyword), eXIf, caBX (C2PA) and text appended after IEND into entries.
+ */
+import zlib from 'node:zlib';
+import type { ContainerInfo, MetadataEntry } from '../types.js';
+import { decodeLatin1, decodeUtf8, decodeUtf8OrLatin1, looksLikeText, MAX_TEXT_BYTES } from '../text.js';
+import { readExif } from './exif.js';
+import { xmpEntries } from './xmp.js';
+
+const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const TEXT_CHUNKS = new Set(['tEXt', 'zTXt', 'iTXt']);
+const XMP_KEYWORD = 'XML:com.adobe.xmp';
+
+export function isPng(buf: Uint8Array): boolean {
+  return buf.length >= 8 && SIGNATURE.every((b, i) => buf[i] === b);
+}
+
+function inflateBounded(data: Uint8Array): Buffer {
+  // maxOutputLength turns a zip bomb into a RangeError instead of an out-of-memory crash.
+  return zlib.inflateSync(data, { maxOutputLength: MAX_TEXT_BYTES });
+}
+
+function nulIndex(data: Uint8Array, from: number): number {
+  const i = data.indexOf(0, from);
+  return i < 0 ? data.length : i;
+}
+
+interface TextChunk {
+  key: string;
+  text: string;
+}
+
+function decodeTextChunk(type: string, data: Uint8Array): TextChunk {
+  const keyEnd = nulIndex(data, 0);
+  const key = decodeLatin1(data.subarray(0, keyEnd));
+  if (type === 'tEXt') return { key, text: decodeUtf8OrLatin1(data.subarray(keyEnd + 1)) };
+  if (type === 'zTXt') return { key, text: decodeUtf8OrLatin1(inflateBounded(data.subarray(keyEnd + 2))) };
+  // iTXt: keyword\0 compressionFlag compressionMethod languageTag\0 translatedKeyword\0 text
+  const compressed = data[keyEnd + 1] === 1;
+  const langEnd = nulIndex(data, keyEnd + 3);
+  const transEnd = nulIndex(data, langEnd + 1);
+  const body = data.subarray(transEnd + 1);
+  return { key, text: compressed ? decodeUtf8(inflateBounded(body)) : decodeUtf8(body) };
+}
+
+export async function readPng(buf: Uint8Array): Promise<ContainerInfo> {
+  const info: ContainerInfo = {
+    format: 'png',
+    width: null,
+    height: null,
+    hasAlpha: false,
+    animated: false,
+    entries: [],
+    c2pa: [],
+    dateTimeOriginal: null,
+    warnings: [],
+  };
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  let pos = 8;
+  let sawEnd = false;
+  while (pos + 12 <= buf.length) {
+    const length = view.getUint32(pos);
+    const type = decodeLatin1(buf.subarray(pos + 4, pos + 8));
+    if (!/^[A-Za-z]{4}$/.test(type)) {
+      info.warnings.push(`invalid PNG chunk type at offset ${pos}`);
+      break;
+    }
+    const dataStart = pos + 8;
+    const dataEnd = dataStart + length;
+    if (length > 0x7fffffff || dataEnd + 4 > buf.length) {
+      info.warnings.push(`PNG chunk ${type} at offset ${pos} claims ${length} bytes, beyond the end of the file`);
+      break;
+    }
+    const data = buf.subarray(dataStart, dataEnd);
+    if (type !== 'IDAT' && type !== 'fdAT') {
+      const stored = view.getUint32(dataEnd);
+      const actual = zlib.crc32(buf.subarray(pos + 4, dataEnd));
+      if (stored !== actual) info.warnings.push(`PNG chunk ${type} at offset ${pos} has a bad CRC`);
+    }
+    switch (type) {
+      case 'IHDR':
+        if (length >= 13) {
+          info.width = view.getUint32(dataStart);
+          info.height = view.getUint32(dataStart + 4);
+          const colorType = buf[dataStart + 9];
+          info.hasAlpha = colorType === 4 || colorType === 6;
+        }
+        break;
+      case 'tRNS':
+        info.hasAlpha = true;
+        break;
+      case 'acTL':
+        info.animated = true;
+        break;
+      case 'eXIf': {
+        const exif = await readExif(data, 'png:eXIf');
+        info.entries.push(...exif.entries);
+        info.dateTimeOriginal ??= exif.dateTimeOriginal;
+        break;
+      }
+      case 'caBX':
+        info.c2pa.push({ carrier: 'png:caBX', bytes: data });
+        break;
+      case 'IEND':
+        sawEnd = true;
+        break;
+      default:
+        if (TEXT_CHUNKS.has(type)) {
+          if (length > MAX_TEXT_BYTES) {
+            info.warnings.push(`PNG ${type} chunk of ${length} bytes skipped (over ${MAX_TEXT_BYTES})`);
+            break;
+          }
+          try {
+            const chunk = decodeTextChunk(type, data);
+            if (chunk.key === XMP_KEYWORD) info.entries.push(...xmpEntries(chunk.text, `png:${type}:xmp`));
+            else info.entries.push({ key: chunk.key, text: chunk.text, carrier: `png:${type}` } satisfies MetadataEntry);
+          } catch (err) {
+            info.warnings.push(`PNG ${type} chunk at offset ${pos} could not be decoded: ${(err as Error).message}`);
+          }
+        }
+    }
+    pos = dataEnd + 4;
+    if (sawEnd) break;
+  }
+  if (!sawEnd) info.warnings.push('PNG ends without an IEND chunk (truncated file)');
+  else if (pos < buf.length) {
+    // Some tools append the generation text after IEND, where image viewers ignore it.
+    const tail = buf.subarray(pos, Math.min(buf.length, pos + MAX_TEXT_BYTES));
+    if (looksLikeText(tail)) info.entries.push({ key: 'trailing', text: decodeUtf8(tail).trim(), carrier: 'png:after-IEND' });
+  }
+  return info;
+}

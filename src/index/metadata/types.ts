@@ -1,0 +1,119 @@
+/**
+ * Shared shapes of the metadata pipeline:
+ * file bytes → reader (container) → ContainerInfo.entries → parser (generator) → MetadataRecord.
+ */
+
+export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'avif' | 'heic' | 'gif';
+
+/** One piece of text metadata found in a container, format-agnostic. */
+export interface MetadataEntry {
+  /** Name as the file spells it: `parameters`, `prompt`, `UserComment`, `Description`, `xmp:dc:description`… */
+  key: string;
+  /** Decoded text (UTF-8/latin-1/UTF-16 already resolved). */
+  text: string;
+  /** Where it came from: `png:tEXt`, `png:iTXt`, `exif:UserComment`, `jpeg:COM`, `xmp`, `stealth:alpha`, `sidecar:txt`… */
+  carrier: string;
+}
+
+/** Raw C2PA manifest store (JUMBF) bytes found in a container. */
+export interface C2paBlob {
+  carrier: string;
+  bytes: Uint8Array;
+}
+
+export interface ContainerInfo {
+  format: ImageFormat;
+  width: number | null;
+  height: number | null;
+  hasAlpha: boolean;
+  animated: boolean;
+  entries: MetadataEntry[];
+  c2pa: C2paBlob[];
+  /** EXIF DateTimeOriginal as ISO string (no zone: the camera's local time), when present. */
+  dateTimeOriginal: string | null;
+  /** Non-fatal problems (bad CRC, truncated chunk…): the file is still indexed. */
+  warnings: string[];
+}
+
+export interface LoraRef {
+  name: string;
+  weight: number | null;
+  hash?: string;
+}
+
+/** One sampler stage of a multi-sampler ComfyUI graph. */
+export interface SamplerStage {
+  node: string;
+  class_type: string;
+  sampler: string | null;
+  scheduler: string | null;
+  seed: number | string | null;
+  steps: number | null;
+  cfg: number | null;
+  denoise: number | null;
+  model: string | null;
+  prompt: string | null;
+  negative_prompt: string | null;
+  width?: number | null;
+  height?: number | null;
+}
+
+/** The generation fields a parser fills. Every field is optional; `provenance` says where each came from. */
+export interface GenerationFields {
+  generator: string;
+  generator_version?: string | null;
+  prompt?: string | null;
+  negative_prompt?: string | null;
+  seed?: number | string | null;
+  steps?: number | null;
+  sampler?: string | null;
+  scheduler?: string | null;
+  cfg?: number | null;
+  model?: string | null;
+  model_hash?: string | null;
+  width?: number | null;
+  height?: number | null;
+  loras?: LoraRef[];
+  samplers?: SamplerStage[];
+  c2pa_claim_generator?: string | null;
+  digital_source_type?: string | null;
+  ai_generated?: boolean | null;
+  /** Further generator-specific values (denoising strength, hires settings, VAE…), as the file names them. */
+  extra?: Record<string, unknown>;
+  /** field name → where it was read: `png:tEXt parameters`, `prompt#3.inputs.seed`… */
+  provenance: Record<string, string>;
+}
+
+export interface MetadataRecord {
+  file: string;
+  format: ImageFormat | null;
+  generator: string | null;
+  generator_version: string | null;
+  prompt: string | null;
+  negative_prompt: string | null;
+  seed: number | string | null;
+  steps: number | null;
+  sampler: string | null;
+  scheduler: string | null;
+  cfg: number | null;
+  model: string | null;
+  model_hash: string | null;
+  /** Generation size from the metadata, else pixel size. */
+  width: number | null;
+  height: number | null;
+  size: string | null;
+  pixel_width: number | null;
+  pixel_height: number | null;
+  loras: LoraRef[];
+  samplers: SamplerStage[];
+  c2pa_claim_generator: string | null;
+  digital_source_type: string | null;
+  ai_generated: boolean | null;
+  extra: Record<string, unknown>;
+  provenance: Record<string, string>;
+  /** Every metadata entry as found: JSON-looking text parsed, other text verbatim. Always kept. */
+  raw: Record<string, unknown>;
+  date_time_original: string | null;
+  warnings: string[];
+  error?: string;
+}

@@ -1,0 +1,267 @@
+/**
+ * Incremental scanner: walk → skip unchanged (size + mtime) → ingest the rest in workers → store.
+ * A file at a new path whose content hash matches a vanished row is the same image moved: the row
+ * (tags, favorite, rating, categories, notes) follows it. Rows whose file vanished are marked
+ * missing, never deleted. One bad file never stops a scan.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Store } from './store/store.js';
+import type { ScanIndexEntry, ScannedFile } from './store/types.js';
+import type { IngestPool } from './ingest-pool.js';
+import { isIndexable, walkLibrary, type WalkedFile } from './walk.js';
+
+export interface ScanStats {
+  seen: number;
+  new: number;
+  changed: number;
+  moved: number;
+  missing: number;
+  restored: number;
+  unchanged: number;
+  failed: number;
+  warnings: number;
+  skipped: number;
+  seconds: number;
+  files_per_second: number;
+}
+
+export interface ScanStatus {
+  running: boolean;
+  phase: 'idle' | 'walking' | 'indexing' | 'finishing';
+  kind: 'full' | 'watch' | null;
+  total: number;
+  done: number;
+  started_at: string | null;
+  finished_at: string | null;
+  stats: ScanStats | null;
+  failures: { path: string; error: string }[];
+}
+
+export interface ScannerOptions {
+  /** Folders inside the library never to index (the data dir, when a user puts it there). */
+  exclude?: string[];
+  onProgress?: (status: ScanStatus) => void;
+  /** Results written per transaction. */
+  batchSize?: number;
+}
+
+const MAX_REPORTED_FAILURES = 200;
+
+function emptyStats(): ScanStats {
+  return { seen: 0, new: 0, changed: 0, moved: 0, missing: 0, restored: 0, unchanged: 0, failed: 0, warnings: 0, skipped: 0, seconds: 0, files_per_second: 0 };
+}
+
+export class Scanner {
+  readonly root: string;
+  status: ScanStatus = { running: false, phase: 'idle', kind: null, total: 0, done: 0, started_at: null, finished_at: null, stats: null, failures: [] };
+  private stopRequested = false;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    root: string,
+    private readonly pool: IngestPool,
+    private readonly options: ScannerOptions = {},
+  ) {
+    this.root = path.resolve(root);
+  }
+
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  /** Scans and watcher batches run one at a time, in the order requested. */
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(task, task);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private begin(kind: 'full' | 'watch'): ScanStats {
+    this.stopRequested = false;
+    const stats = emptyStats();
+    this.status = { running: true, phase: 'walking', kind, total: 0, done: 0, started_at: new Date().toISOString(), finished_at: null, stats, failures: [] };
+    this.emit();
+    return stats;
+  }
+
+  private end(stats: ScanStats, startedMs: number): ScanStats {
+    stats.seconds = Math.round((performance.now() - startedMs)) / 1000;
+    stats.files_per_second = stats.seconds > 0 ? Math.round(stats.seen / stats.seconds) : stats.seen;
+    this.status = { ...this.status, running: false, phase: 'idle', finished_at: new Date().toISOString(), stats };
+    this.emit();
+    return stats;
+  }
+
+  private emit(): void {
+    this.options.onProgress?.(this.status);
+  }
+
+  scan(): Promise<ScanStats> {
+    return this.exclusive(() => this.fullScan());
+  }
+
+  private async fullScan(): Promise<ScanStats> {
+    const started = performance.now();
+    const stats = this.begin('full');
+    const scanId = this.store.startScan('full');
+    const walked = await walkLibrary(this.root, { exclude: this.options.exclude, shouldStop: () => this.stopRequested });
+    stats.skipped = walked.skipped;
+    for (const u of walked.unreadable) this.noteFailure(u.path, `folder unreadable: ${u.error}`);
+    const index = this.store.scanIndex();
+    const seen = new Set<number>();
+    const todo: { file: WalkedFile; existing: ScanIndexEntry | undefined }[] = [];
+    const restored: number[] = [];
+    for (const file of walked.files) {
+      stats.seen++;
+      const existing = index.get(file.rel);
+      if (existing && existing.size === file.size && existing.mtimeMs === Math.round(file.mtimeMs)) {
+        seen.add(existing.id);
+        if (existing.missing) restored.push(existing.id);
+        else stats.unchanged++;
+      } else {
+        todo.push({ file, existing });
+      }
+    }
+    if (restored.length) {
+      this.store.setMissing(restored, false);
+      stats.restored += restored.length;
+    }
+    this.status.phase = 'indexing';
+    this.status.total = todo.length;
+    this.emit();
+    await this.ingestAll(todo, stats, seen);
+
+    if (!this.stopRequested) {
+      this.status.phase = 'finishing';
+      const vanished = [...index.values()].filter((e) => !seen.has(e.id) && !e.missing).map((e) => e.id);
+      this.store.setMissing(vanished, true);
+      stats.missing = vanished.length;
+    }
+    this.store.finishScan(scanId, { ...stats, stopped: this.stopRequested });
+    return this.end(stats, started);
+  }
+
+  private noteFailure(p: string, error: string): void {
+    if (this.status.failures.length < MAX_REPORTED_FAILURES) this.status.failures.push({ path: p, error });
+  }
+
+  private async ingestAll(todo: { file: WalkedFile; existing: ScanIndexEntry | undefined }[], stats: ScanStats, seen: Set<number>): Promise<void> {
+    const batchSize = this.options.batchSize ?? 200;
+    const inFlightLimit = 64;
+    let next = 0;
+    let buffer: { result: ScannedFile; existing: ScanIndexEntry | undefined }[] = [];
+    const inFlight = new Set<Promise<void>>();
+    let lastEmit = 0;
+    const flush = () => {
+      if (buffer.length === 0) return;
+      const batch = buffer;
+      buffer = [];
+      this.store.db.transaction(() => {
+        for (const { result, existing } of batch) this.apply(result, existing, stats, seen);
+      })();
+      this.status.done += batch.length;
+      if (performance.now() - lastEmit > 100) {
+        lastEmit = performance.now();
+        this.emit();
+      }
+    };
+    while ((next < todo.length || inFlight.size) && !this.stopRequested) {
+      while (next < todo.length && inFlight.size < inFlightLimit) {
+        const { file, existing } = todo[next++];
+        const p = this.pool.ingest(file.abs, file.rel).then((result) => {
+          buffer.push({ result, existing });
+          if (buffer.length >= batchSize) flush();
+        });
+        const tracked = p.finally(() => inFlight.delete(tracked));
+        inFlight.add(tracked);
+      }
+      if (inFlight.size) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    flush();
+    this.emit();
+  }
+
+  /** Stores one ingested file: re-index in place, re-link a moved row, or insert. */
+  private apply(result: ScannedFile, existing: ScanIndexEntry | undefined, stats: ScanStats, seen: Set<number>): void {
+    if (result.record.error) {
+      stats.failed++;
+      this.noteFailure(result.path, result.record.error);
+    } else if (result.record.warnings.length) {
+      stats.warnings++;
+    }
+    const currentId = existing?.id ?? this.store.idForPath(result.path);
+    if (currentId !== null) {
+      this.store.saveScanned(result, currentId);
+      seen.add(currentId);
+      stats.changed++;
+      return;
+    }
+    if (result.hash) {
+      for (const candidate of this.store.rowsWithHash(result.hash)) {
+        if (seen.has(candidate.id)) continue;
+        if (!candidate.missing && fs.existsSync(path.join(this.root, candidate.path))) continue;
+        this.store.saveScanned(result, candidate.id);
+        seen.add(candidate.id);
+        stats.moved++;
+        return;
+      }
+    }
+    seen.add(this.store.saveScanned(result, null));
+    stats.new++;
+  }
+
+  /**
+   * Watcher batch: paths added/changed/removed (relative), and folders removed. Existing files are
+   * ingested (so a move is re-linked by hash); vanished ones are marked missing unless re-linked.
+   */
+  processChanges(paths: string[], removedDirs: string[] = []): Promise<ScanStats> {
+    return this.exclusive(async () => {
+      const started = performance.now();
+      const stats = this.begin('watch');
+      const index = this.store.scanIndex();
+      const seen = new Set<number>();
+      const todo: { file: WalkedFile; existing: ScanIndexEntry | undefined }[] = [];
+      const gone = new Set<string>();
+      for (const rel of new Set(paths)) {
+        const abs = path.join(this.root, rel);
+        let stat: fs.Stats | null = null;
+        try {
+          stat = fs.statSync(abs);
+        } catch {
+          stat = null;
+        }
+        if (!stat || !stat.isFile()) {
+          if (index.has(rel)) gone.add(rel);
+          continue;
+        }
+        if (!isIndexable(rel)) continue;
+        stats.seen++;
+        const existing = index.get(rel);
+        if (existing && existing.size === stat.size && existing.mtimeMs === Math.round(stat.mtimeMs) && !existing.missing) {
+          stats.unchanged++;
+          continue;
+        }
+        todo.push({ file: { rel, abs, size: stat.size, mtimeMs: stat.mtimeMs }, existing });
+      }
+      for (const dir of removedDirs) {
+        const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+        for (const rel of index.keys()) if (rel.startsWith(prefix) && !fs.existsSync(path.join(this.root, rel))) gone.add(rel);
+      }
+      this.status.phase = 'indexing';
+      this.status.total = todo.length;
+      await this.ingestAll(todo, stats, seen);
+      // Rows re-linked in this batch (in `seen`) moved; the others lost their file.
+      const vanished: number[] = [];
+      for (const rel of gone) {
+        const e = index.get(rel);
+        if (e && !e.missing && !seen.has(e.id)) vanished.push(e.id);
+      }
+      this.store.setMissing(vanished, true);
+      stats.missing = vanished.length;
+      return this.end(stats, started);
+    });
+  }
+}

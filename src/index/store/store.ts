@@ -1,0 +1,522 @@
+/**
+ * The metadata store: the only module that speaks SQL. better-sqlite3, WAL, statements prepared
+ * once, multi-step writes in transactions. Callers get domain functions, never SQL.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { MetadataRecord } from '../metadata/types.js';
+import { MIGRATIONS } from './migrations.js';
+import { filterWhere, whereSql } from './filters.js';
+import type {
+  CategoryCount,
+  DerivedTag,
+  ImageDetail,
+  ImageFilter,
+  ImagePatch,
+  ImageSummary,
+  Page,
+  ScanIndexEntry,
+  ScannedFile,
+  SortOrder,
+  TagCount,
+  TagDetail,
+  TagSource,
+} from './types.js';
+
+export class NotFoundError extends Error {
+  readonly code = 'not_found';
+}
+export class InvalidInputError extends Error {
+  readonly code = 'invalid_input';
+}
+
+const DERIVED_SOURCES = ['prompt', 'model'] as const;
+const SUMMARY_COLUMNS =
+  'i.id, i.filename, i.path, i.width, i.height, i.created_at, i.favorite, i.rating, i.generator, i.prompt, i.user_prompt, i.hash, i.missing, i.size, i.format';
+const FTS_WEIGHTS = 'bm25(images_fts, 10.0, 1.0, 6.0, 3.0, 0.5)';
+
+interface SummaryRow {
+  id: number;
+  filename: string;
+  path: string;
+  width: number | null;
+  height: number | null;
+  created_at: string;
+  favorite: number;
+  rating: number;
+  generator: string | null;
+  prompt: string | null;
+  user_prompt: string | null;
+  hash: string | null;
+  missing: number;
+  size: number;
+  format: string | null;
+}
+
+const now = () => new Date().toISOString();
+
+function encodeCursor(key: unknown, id: number): string {
+  return Buffer.from(JSON.stringify([key, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string | number, number] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(value) && value.length === 2 && (typeof value[0] === 'string' || typeof value[0] === 'number') && Number.isInteger(value[1])) {
+      return value as [string | number, number];
+    }
+  } catch {
+    // fall through
+  }
+  throw new InvalidInputError('cursor is not one this server issued');
+}
+
+/** User query → FTS5 expression: every word must match, the last one as a prefix; `-word` excludes. */
+export function ftsQuery(query: string): string | null {
+  const terms = query.match(/-?"[^"]*"|\S+/g) ?? [];
+  const include: string[] = [];
+  const exclude: string[] = [];
+  for (const raw of terms) {
+    const negative = raw.startsWith('-') && raw.length > 1;
+    const body = (negative ? raw.slice(1) : raw).replace(/^"|"$/g, '').replace(/"/g, '""').trim();
+    if (!body || !/[\p{L}\p{N}]/u.test(body)) continue;
+    (negative ? exclude : include).push(`"${body}"`);
+  }
+  if (include.length === 0) return null;
+  if (!/\s/.test(include[include.length - 1])) include[include.length - 1] += '*';
+  return include.join(' ') + exclude.map((t) => ` NOT ${t}`).join('');
+}
+
+export class Store {
+  readonly db: Database.Database;
+  private readonly tagIds = new Map<string, number>();
+  private readonly dynamic = new Map<string, Database.Statement>();
+  private readonly stmts;
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+    this.stmts = {
+      getSetting: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
+      setSetting: db.prepare('INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+      scanIndex: db.prepare<[], { id: number; path: string; size: number; mtime_ms: number; missing: number; hash: string | null }>(
+        'SELECT id, path, size, mtime_ms, missing, hash FROM images',
+      ),
+      byPath: db.prepare<[string], { id: number }>('SELECT id FROM images WHERE path = ?'),
+      byHash: db.prepare<[string], { id: number; path: string; missing: number }>('SELECT id, path, missing FROM images WHERE hash = ? ORDER BY missing DESC, id'),
+      insertImage: db.prepare(`INSERT INTO images (path, filename, dir, size, mtime_ms, hash, format, pixel_width, pixel_height, width, height,
+          created_at, generator, prompt, negative_prompt, seed, steps, cfg, sampler, scheduler, model, model_hash, error, warning_count,
+          rand, indexed_at, updated_at)
+        VALUES (@path, @filename, @dir, @size, @mtime_ms, @hash, @format, @pixel_width, @pixel_height, @width, @height,
+          @created_at, @generator, @prompt, @negative_prompt, @seed, @steps, @cfg, @sampler, @scheduler, @model, @model_hash, @error, @warning_count,
+          @rand, @now, @now)`),
+      updateImage: db.prepare(`UPDATE images SET path = @path, filename = @filename, dir = @dir, size = @size, mtime_ms = @mtime_ms, hash = @hash,
+          format = @format, pixel_width = @pixel_width, pixel_height = @pixel_height, width = @width, height = @height, created_at = @created_at,
+          generator = @generator, prompt = @prompt, negative_prompt = @negative_prompt, seed = @seed, steps = @steps, cfg = @cfg,
+          sampler = @sampler, scheduler = @scheduler, model = @model, model_hash = @model_hash, error = @error, warning_count = @warning_count,
+          missing = 0, indexed_at = @now, updated_at = @now
+        WHERE id = @id`),
+      upsertMeta: db.prepare(
+        'INSERT INTO image_meta(image_id, record, raw, search_text) VALUES (?, ?, ?, ?) ON CONFLICT(image_id) DO UPDATE SET record = excluded.record, raw = excluded.raw, search_text = excluded.search_text',
+      ),
+      movePath: db.prepare('UPDATE images SET path = ?, filename = ?, dir = ?, missing = 0, updated_at = ? WHERE id = ?'),
+      touchFile: db.prepare('UPDATE images SET size = ?, mtime_ms = ?, missing = 0, updated_at = ? WHERE id = ?'),
+      setMissing: db.prepare('UPDATE images SET missing = ?, updated_at = ? WHERE id = ?'),
+      insertTagName: db.prepare('INSERT INTO tags(name) VALUES (?) ON CONFLICT(name) DO NOTHING'),
+      tagIdByName: db.prepare<[string], { id: number }>('SELECT id FROM tags WHERE name = ?'),
+      deleteDerivedTags: db.prepare(`DELETE FROM image_tags WHERE image_id = ? AND source IN (${DERIVED_SOURCES.map((s) => `'${s}'`).join(',')})`),
+      deleteTagsOfSource: db.prepare('DELETE FROM image_tags WHERE image_id = ? AND source = ?'),
+      insertImageTag: db.prepare(
+        'INSERT INTO image_tags(image_id, tag_id, source, confidence) SELECT @image, @tag, @source, @confidence WHERE NOT EXISTS (SELECT 1 FROM tag_suppressions WHERE image_id = @image AND tag_id = @tag) ON CONFLICT DO NOTHING',
+      ),
+      insertUserTag: db.prepare('INSERT INTO image_tags(image_id, tag_id, source, confidence) VALUES (?, ?, ?, NULL) ON CONFLICT DO NOTHING'),
+      removeTag: db.prepare('DELETE FROM image_tags WHERE image_id = ? AND tag_id = ?'),
+      sourcesOfTag: db.prepare<[number, number], { source: string }>('SELECT source FROM image_tags WHERE image_id = ? AND tag_id = ?'),
+      suppress: db.prepare('INSERT INTO tag_suppressions(image_id, tag_id) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+      unsuppress: db.prepare('DELETE FROM tag_suppressions WHERE image_id = ? AND tag_id = ?'),
+      tagsOf: db.prepare<[number], { name: string; source: TagSource; confidence: number | null }>(
+        'SELECT t.name, it.source, it.confidence FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = ? ORDER BY it.source, t.name',
+      ),
+      tagNamesOfMany: db.prepare<[string], { image_id: number; name: string }>(
+        'SELECT DISTINCT it.image_id, t.name FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id IN (SELECT value FROM json_each(?)) ORDER BY it.image_id, t.name',
+      ),
+      ftsSource: db.prepare<[number], { prompt: string | null; negative_prompt: string | null; user_prompt: string | null; path: string; tags: string | null; search_text: string | null }>(
+        `SELECT i.prompt, i.negative_prompt, i.user_prompt, i.path,
+           (SELECT group_concat(DISTINCT t.name) FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id) AS tags,
+           m.search_text
+         FROM images i LEFT JOIN image_meta m ON m.image_id = i.id WHERE i.id = ?`,
+      ),
+      ftsDelete: db.prepare('DELETE FROM images_fts WHERE rowid = ?'),
+      ftsInsert: db.prepare('INSERT INTO images_fts(rowid, prompt, negative_prompt, tags, path, raw) VALUES (?, ?, ?, ?, ?, ?)'),
+      detail: db.prepare<[number], SummaryRow & { negative_prompt: string | null; notes: string | null; error: string | null; mtime_ms: number; record: string | null; raw: string | null }>(
+        `SELECT ${SUMMARY_COLUMNS}, i.negative_prompt, i.notes, i.error, i.mtime_ms, m.record, m.raw FROM images i LEFT JOIN image_meta m ON m.image_id = i.id WHERE i.id = ?`,
+      ),
+      exists: db.prepare<[number], { id: number }>('SELECT id FROM images WHERE id = ?'),
+      categoriesOf: db.prepare<[number], { name: string }>(
+        'SELECT c.name FROM image_categories ic JOIN categories c ON c.id = ic.category_id WHERE ic.image_id = ? ORDER BY c.name',
+      ),
+      insertCategory: db.prepare('INSERT INTO categories(name, created_at) VALUES (?, ?) ON CONFLICT(name) DO NOTHING'),
+      categoryId: db.prepare<[string], { id: number }>('SELECT id FROM categories WHERE name = ?'),
+      addImageCategory: db.prepare('INSERT INTO image_categories(image_id, category_id, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
+      removeImageCategory: db.prepare('DELETE FROM image_categories WHERE image_id = ? AND category_id = ?'),
+      setUserPrompt: db.prepare('UPDATE images SET user_prompt = ?, updated_at = ? WHERE id = ?'),
+      setFavorite: db.prepare('UPDATE images SET favorite = ?, updated_at = ? WHERE id = ?'),
+      setRating: db.prepare('UPDATE images SET rating = ?, updated_at = ? WHERE id = ?'),
+      setNotes: db.prepare('UPDATE images SET notes = ?, updated_at = ? WHERE id = ?'),
+      presentPathForHash: db.prepare<[string], { path: string }>('SELECT path FROM images WHERE hash = ? AND missing = 0 ORDER BY id LIMIT 1'),
+      distinctHashes: db.prepare<[], { hash: string; path: string }>(
+        'SELECT hash, MIN(path) AS path FROM images WHERE hash IS NOT NULL AND missing = 0 AND error IS NULL GROUP BY hash',
+      ),
+      counts: db.prepare<[], { images: number; missing: number; errors: number }>(
+        'SELECT COUNT(*) FILTER (WHERE missing = 0) AS images, COUNT(*) FILTER (WHERE missing = 1) AS missing, COUNT(*) FILTER (WHERE error IS NOT NULL AND missing = 0) AS errors FROM images',
+      ),
+      startScan: db.prepare('INSERT INTO scans(started_at, kind) VALUES (?, ?)'),
+      finishScan: db.prepare('UPDATE scans SET finished_at = ?, stats = ? WHERE id = ?'),
+      lastScan: db.prepare<[], { started_at: string; finished_at: string | null; stats: string | null; kind: string }>(
+        'SELECT started_at, finished_at, stats, kind FROM scans ORDER BY id DESC LIMIT 1',
+      ),
+      errors: db.prepare<[number], { path: string; error: string }>('SELECT path, error FROM images WHERE error IS NOT NULL AND missing = 0 ORDER BY path LIMIT ?'),
+    };
+  }
+
+  static open(dataDir: string): Store {
+    fs.mkdirSync(dataDir, { recursive: true });
+    return Store.openFile(path.join(dataDir, 'vault.db'));
+  }
+
+  static openFile(file: string): Store {
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 10000');
+    db.pragma('cache_size = -32000');
+    Store.migrate(db);
+    return new Store(db);
+  }
+
+  private static migrate(db: Database.Database): void {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      db.transaction(() => {
+        db.exec(m.sql);
+        db.pragma(`user_version = ${m.version}`);
+      })();
+    }
+  }
+
+  /** Statements whose SQL depends on the filter shape, prepared once per shape. */
+  private prepared(sql: string): Database.Statement {
+    let stmt = this.dynamic.get(sql);
+    if (!stmt) {
+      if (this.dynamic.size > 500) this.dynamic.clear();
+      stmt = this.db.prepare(sql);
+      this.dynamic.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  integrityCheck(): string {
+    return this.db.pragma('integrity_check', { simple: true }) as string;
+  }
+
+  getSetting(key: string): string | null {
+    return this.stmts.getSetting.get(key)?.value ?? null;
+  }
+
+  setSetting(key: string, value: string): void {
+    this.stmts.setSetting.run(key, value);
+  }
+
+  // ---------------------------------------------------------------- scanning
+
+  scanIndex(): Map<string, ScanIndexEntry> {
+    const map = new Map<string, ScanIndexEntry>();
+    for (const r of this.stmts.scanIndex.iterate()) {
+      map.set(r.path, { id: r.id, size: r.size, mtimeMs: r.mtime_ms, missing: r.missing === 1, hash: r.hash });
+    }
+    return map;
+  }
+
+  idForPath(p: string): number | null {
+    return this.stmts.byPath.get(p)?.id ?? null;
+  }
+
+  /** Rows sharing a content hash, missing ones first: candidates for re-linking a moved file. */
+  rowsWithHash(hash: string): { id: number; path: string; missing: boolean }[] {
+    return this.stmts.byHash.all(hash).map((r) => ({ id: r.id, path: r.path, missing: r.missing === 1 }));
+  }
+
+  private tagId(name: string): number {
+    const key = name.toLowerCase();
+    const cached = this.tagIds.get(key);
+    if (cached !== undefined) return cached;
+    this.stmts.insertTagName.run(name);
+    const id = this.stmts.tagIdByName.get(name)!.id;
+    this.tagIds.set(key, id);
+    return id;
+  }
+
+  private imageParams(file: ScannedFile) {
+    const r: MetadataRecord = file.record;
+    const slash = file.path.lastIndexOf('/');
+    return {
+      path: file.path,
+      filename: file.path.slice(slash + 1),
+      dir: slash < 0 ? '' : file.path.slice(0, slash),
+      size: file.size,
+      mtime_ms: Math.round(file.mtimeMs),
+      hash: file.hash,
+      format: r.format,
+      pixel_width: r.pixel_width,
+      pixel_height: r.pixel_height,
+      width: r.width,
+      height: r.height,
+      created_at: file.createdAt,
+      generator: r.generator,
+      prompt: r.prompt,
+      negative_prompt: r.negative_prompt,
+      seed: r.seed,
+      steps: r.steps,
+      cfg: r.cfg,
+      sampler: r.sampler,
+      scheduler: r.scheduler,
+      model: r.model,
+      model_hash: r.model_hash,
+      error: r.error ?? null,
+      warning_count: r.warnings.length,
+      now: now(),
+    };
+  }
+
+  private writeDerived(id: number, file: ScannedFile): void {
+    const { raw, ...record } = file.record;
+    this.stmts.upsertMeta.run(id, JSON.stringify(record), JSON.stringify(raw), file.rawText);
+    this.stmts.deleteDerivedTags.run(id);
+    for (const tag of file.tags) this.stmts.insertImageTag.run({ image: id, tag: this.tagId(tag.name), source: tag.source, confidence: tag.confidence ?? null });
+    this.refreshFts(id);
+  }
+
+  /** Inserts a newly seen file, or re-indexes an existing row (same path, changed content); user data stays. */
+  saveScanned(file: ScannedFile, existingId: number | null): number {
+    return this.db.transaction(() => {
+      const params = this.imageParams(file);
+      let id: number;
+      if (existingId !== null) {
+        this.stmts.updateImage.run({ ...params, id: existingId });
+        id = existingId;
+      } else {
+        id = Number(this.stmts.insertImage.run({ ...params, rand: Math.floor(Math.random() * 2 ** 31) }).lastInsertRowid);
+      }
+      this.writeDerived(id, file);
+      return id;
+    })();
+  }
+
+  /** A known file found at a new path (moved/renamed): the row, with all user data, follows it. */
+  relink(id: number, newPath: string, size: number, mtimeMs: number): void {
+    this.db.transaction(() => {
+      const slash = newPath.lastIndexOf('/');
+      this.stmts.movePath.run(newPath, newPath.slice(slash + 1), slash < 0 ? '' : newPath.slice(0, slash), now(), id);
+      this.stmts.touchFile.run(size, Math.round(mtimeMs), now(), id);
+      this.refreshFts(id);
+    })();
+  }
+
+  setMissing(ids: number[], missing: boolean): void {
+    const t = now();
+    this.db.transaction(() => {
+      for (const id of ids) this.stmts.setMissing.run(missing ? 1 : 0, t, id);
+    })();
+  }
+
+  refreshFts(id: number): void {
+    const row = this.stmts.ftsSource.get(id);
+    this.stmts.ftsDelete.run(id);
+    if (!row) return;
+    const prompt = [row.prompt, row.user_prompt].filter(Boolean).join('\n');
+    this.stmts.ftsInsert.run(id, prompt, row.negative_prompt ?? '', (row.tags ?? '').replace(/,/g, ' , '), row.path, row.search_text ?? '');
+  }
+
+  startScan(kind: string): number {
+    return Number(this.stmts.startScan.run(now(), kind).lastInsertRowid);
+  }
+
+  finishScan(id: number, stats: unknown): void {
+    this.stmts.finishScan.run(now(), JSON.stringify(stats), id);
+  }
+
+  lastScan(): { started_at: string; finished_at: string | null; stats: unknown; kind: string } | null {
+    const row = this.stmts.lastScan.get();
+    return row ? { ...row, stats: row.stats ? JSON.parse(row.stats) : null } : null;
+  }
+
+  fileErrors(limit = 1000): { path: string; error: string }[] {
+    return this.stmts.errors.all(limit);
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  private summaries(rows: SummaryRow[]): ImageSummary[] {
+    if (rows.length === 0) return [];
+    const tags = new Map<number, string[]>();
+    for (const t of this.stmts.tagNamesOfMany.iterate(JSON.stringify(rows.map((r) => r.id)))) {
+      const list = tags.get(t.image_id);
+      if (list) list.push(t.name);
+      else tags.set(t.image_id, [t.name]);
+    }
+    return rows.map((r) => ({
+      id: r.id,
+      filename: r.filename,
+      path: r.path,
+      width: r.width,
+      height: r.height,
+      created_at: r.created_at,
+      favorite: r.favorite === 1,
+      rating: r.rating,
+      tags: tags.get(r.id) ?? [],
+      generator: r.generator,
+      prompt: r.user_prompt ?? r.prompt,
+      hash: r.hash,
+      missing: r.missing === 1,
+      size: r.size,
+      format: r.format,
+    }));
+  }
+
+  listImages(filter: ImageFilter, sort: SortOrder = '-date', cursor: string | null = null, limit = 100): Page<ImageSummary> {
+    const where = filterWhere(filter);
+    const total = (this.prepared(`SELECT COUNT(*) AS n FROM images i ${whereSql(where)}`).get(...where.params) as { n: number }).n;
+    const keyColumn = sort === 'random' ? 'i.rand' : 'i.created_at';
+    const descending = sort === '-date';
+    const pageWhere = { clauses: [...where.clauses], params: [...where.params] };
+    if (cursor) {
+      const [key, id] = decodeCursor(cursor);
+      pageWhere.clauses.push(`(${keyColumn}, i.id) ${descending ? '<' : '>'} (?, ?)`);
+      pageWhere.params.push(key, id);
+    }
+    const order = descending ? 'DESC' : 'ASC';
+    const rows = this
+      .prepared(`SELECT ${SUMMARY_COLUMNS}, ${keyColumn} AS sort_key FROM images i ${whereSql(pageWhere)} ORDER BY ${keyColumn} ${order}, i.id ${order} LIMIT ?`)
+      .all(...pageWhere.params, limit + 1) as (SummaryRow & { sort_key: string | number })[];
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    const last = page[page.length - 1];
+    return { items: this.summaries(page), next_cursor: more && last ? encodeCursor(last.sort_key, last.id) : null, total };
+  }
+
+  /** Full-text search (FTS5 bm25) with the same filters; score is higher for better matches. */
+  searchText(query: string, filter: ImageFilter, limit = 100): (ImageSummary & { score: number })[] {
+    const match = ftsQuery(query);
+    if (!match) return [];
+    const where = filterWhere(filter);
+    where.clauses.unshift('images_fts MATCH ?');
+    where.params.unshift(match);
+    const rows = this
+      .prepared(
+        `SELECT ${SUMMARY_COLUMNS}, -${FTS_WEIGHTS} AS score FROM images_fts JOIN images i ON i.id = images_fts.rowid ${whereSql(where)} ORDER BY ${FTS_WEIGHTS} LIMIT ?`,
+      )
+      .all(...where.params, limit) as (SummaryRow & { score: number })[];
+    const summaries = this.summaries(rows);
+    return summaries.map((s, n) => ({ ...s, score: Math.round(rows[n].score * 1e6) / 1e6 }));
+  }
+
+  getImage(id: number): ImageDetail | null {
+    const row = this.stmts.detail.get(id);
+    if (!row) return null;
+    const [summary] = this.summaries([row]);
+    const tagDetails: TagDetail[] = this.stmts.tagsOf.all(id).map((t) => ({ name: t.name, source: t.source, confidence: t.confidence }));
+    return {
+      ...summary,
+      params: row.record ? (JSON.parse(row.record) as MetadataRecord) : null,
+      raw: row.raw ? (JSON.parse(row.raw) as Record<string, unknown>) : {},
+      tag_details: tagDetails,
+      categories: this.stmts.categoriesOf.all(id).map((c) => c.name),
+      notes: row.notes,
+      user_prompt: row.user_prompt,
+      extracted_prompt: row.prompt,
+      error: row.error,
+      mtime_ms: row.mtime_ms,
+    };
+  }
+
+  private categoryId(name: string, create: boolean): number | null {
+    if (create) this.stmts.insertCategory.run(name, now());
+    return this.stmts.categoryId.get(name)?.id ?? null;
+  }
+
+  /** Applies a user edit atomically. Removing a derived tag is remembered so rescans do not bring it back. */
+  patchImage(id: number, patch: ImagePatch): ImageDetail {
+    this.db.transaction(() => {
+      if (!this.stmts.exists.get(id)) throw new NotFoundError(`image ${id} does not exist`);
+      const t = now();
+      for (const name of patch.tags?.remove ?? []) {
+        const tagId = this.stmts.tagIdByName.get(name)?.id;
+        if (tagId === undefined) continue;
+        const sources = this.stmts.sourcesOfTag.all(id, tagId).map((s) => s.source);
+        if (sources.some((s) => s !== 'user')) this.stmts.suppress.run(id, tagId);
+        this.stmts.removeTag.run(id, tagId);
+      }
+      for (const name of patch.tags?.add ?? []) {
+        const tagId = this.tagId(name);
+        this.stmts.unsuppress.run(id, tagId);
+        this.stmts.insertUserTag.run(id, tagId, 'user');
+      }
+      if (patch.prompt !== undefined) this.stmts.setUserPrompt.run(patch.prompt, t, id);
+      if (patch.favorite !== undefined) this.stmts.setFavorite.run(patch.favorite ? 1 : 0, t, id);
+      if (patch.rating !== undefined) this.stmts.setRating.run(patch.rating, t, id);
+      if (patch.notes !== undefined) this.stmts.setNotes.run(patch.notes, t, id);
+      for (const name of patch.categories?.add ?? []) this.stmts.addImageCategory.run(id, this.categoryId(name, true), t);
+      for (const name of patch.categories?.remove ?? []) {
+        const categoryId = this.categoryId(name, false);
+        if (categoryId !== null) this.stmts.removeImageCategory.run(id, categoryId);
+      }
+      if (patch.tags || patch.prompt !== undefined) this.refreshFts(id);
+    })();
+    return this.getImage(id)!;
+  }
+
+  /** Tags with the number of (present) images carrying them, most used first. */
+  listTags(prefix = '', limit = 200): TagCount[] {
+    const like = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    return this
+      .prepared(
+        `SELECT t.name, COUNT(DISTINCT it.image_id) AS count
+         FROM tags t JOIN image_tags it ON it.tag_id = t.id JOIN images i ON i.id = it.image_id AND i.missing = 0
+         WHERE t.name LIKE ? ESCAPE '\\'
+         GROUP BY t.id ORDER BY count DESC, t.name LIMIT ?`,
+      )
+      .all(like, limit) as TagCount[];
+  }
+
+  listCategories(): CategoryCount[] {
+    return this
+      .prepared(
+        `SELECT c.name, COUNT(i.id) AS count FROM categories c
+         LEFT JOIN image_categories ic ON ic.category_id = c.id
+         LEFT JOIN images i ON i.id = ic.image_id AND i.missing = 0
+         GROUP BY c.id ORDER BY c.name`,
+      )
+      .all() as CategoryCount[];
+  }
+
+  presentPathForHash(hash: string): string | null {
+    return this.stmts.presentPathForHash.get(hash)?.path ?? null;
+  }
+
+  /** Every distinct content hash of a readable present image (thumbnail work list). */
+  distinctHashes(): { hash: string; path: string }[] {
+    return this.stmts.distinctHashes.all();
+  }
+
+  counts(): { images: number; missing: number; errors: number } {
+    return this.stmts.counts.get()!;
+  }
+}
+
+export type { DerivedTag };

@@ -1,0 +1,89 @@
+/**
+ * The vault service: one library folder, its data dir (store, thumbnails) and the jobs that keep
+ * the index current (scanner, watcher). The API, the CLI and the FUSE layer all talk to this.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Store } from './index/store/store.js';
+import { IngestPool } from './index/ingest-pool.js';
+import { Scanner, type ScanStatus } from './index/scanner.js';
+import { Thumbnails } from './index/thumbnails.js';
+import { LibraryWatcher } from './index/watcher.js';
+
+export class LibraryMismatchError extends Error {}
+
+export interface VaultOptions {
+  dataDir: string;
+  library: string;
+  workers?: number | null;
+  /** Accept a data dir that indexed another folder (the library was moved): paths are relative. */
+  rebind?: boolean;
+  onScanProgress?: (status: ScanStatus) => void;
+}
+
+export class Vault {
+  private watcher: LibraryWatcher | null = null;
+
+  private constructor(
+    readonly root: string,
+    readonly dataDir: string,
+    readonly store: Store,
+    readonly pool: IngestPool,
+    readonly scanner: Scanner,
+    readonly thumbnails: Thumbnails,
+  ) {}
+
+  static open(options: VaultOptions): Vault {
+    const root = path.resolve(options.library);
+    if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new LibraryMismatchError(`library folder ${root} does not exist`);
+    const dataDir = path.resolve(options.dataDir);
+    const store = Store.open(dataDir);
+    const bound = store.getSetting('library_root');
+    if (bound && bound !== root && !options.rebind) {
+      store.close();
+      throw new LibraryMismatchError(
+        `data dir ${dataDir} indexes ${bound}, not ${root}. Use another --data for another library, or --rebind if the library moved.`,
+      );
+    }
+    store.setSetting('library_root', root);
+    const pool = new IngestPool({ workers: options.workers ?? undefined });
+    const exclude = dataDir.startsWith(root + path.sep) ? [dataDir] : [];
+    const scanner = new Scanner(store, root, pool, { exclude, onProgress: options.onScanProgress });
+    const thumbnails = new Thumbnails(dataDir, store, root);
+    return new Vault(root, dataDir, store, pool, scanner, thumbnails);
+  }
+
+  /** Full scan, then thumbnails in the background. */
+  async scanAndThumbnail(): Promise<void> {
+    await this.scanner.scan();
+    void this.thumbnails.generateMissing();
+  }
+
+  startWatching(debounceMs = 400): void {
+    if (this.watcher) return;
+    this.watcher = new LibraryWatcher(this.root, debounceMs, async (paths, removedDirs) => {
+      await this.scanner.processChanges(paths, removedDirs);
+      void this.thumbnails.generateMissing();
+    });
+  }
+
+  get watching(): boolean {
+    return this.watcher !== null;
+  }
+
+  /** Absolute path of an image row's file, refusing anything that resolves outside the library. */
+  absolutePath(relative: string): string {
+    const abs = path.resolve(this.root, relative);
+    if (abs !== this.root && !abs.startsWith(this.root + path.sep)) throw new Error(`path escapes the library: ${relative}`);
+    return abs;
+  }
+
+  async close(): Promise<void> {
+    this.scanner.stop();
+    this.thumbnails.stop();
+    await this.watcher?.close();
+    this.watcher = null;
+    await this.pool.close();
+    this.store.close();
+  }
+}
