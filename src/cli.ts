@@ -116,9 +116,19 @@ program
   .option('--token <token>', 'require this token on every request (required beyond loopback); env VV_TOKEN')
   .option('--workers <n>', 'extraction worker threads; env VV_WORKERS')
   .addOption(new Option('--no-watch', 'do not watch the library for changes; env VV_WATCH=false'))
+  .addOption(new Option('--no-thumbnails', 'make thumbnails only on demand, not in the background; env VV_THUMBNAILS=false'))
   .option('--rebind', 'accept a data dir that indexed this library at another path')
-  .action(async (library: string | undefined, opts: { data?: string; host?: string; port?: string; token?: string; workers?: string; watch?: boolean; rebind?: boolean }) => {
-    const cfg = config({ data: opts.data, host: opts.host, port: opts.port, token: opts.token, workers: opts.workers, watch: opts.watch === false ? false : undefined, library });
+  .action(async (library: string | undefined, opts: { data?: string; host?: string; port?: string; token?: string; workers?: string; watch?: boolean; thumbnails?: boolean; rebind?: boolean }) => {
+    const cfg = config({
+      data: opts.data,
+      host: opts.host,
+      port: opts.port,
+      token: opts.token,
+      workers: opts.workers,
+      watch: opts.watch === false ? false : undefined,
+      thumbnails: opts.thumbnails === false ? false : undefined,
+      library,
+    });
     if (!isLoopback(cfg.host) && !cfg.token) fail(`serving on ${cfg.host} exposes your library to the network: set a token (--token or VV_TOKEN)`);
     let root = cfg.library;
     let dataDir = cfg.data;
@@ -134,6 +144,7 @@ program
       if (written) console.error(`wrote ${written} demo images`);
     }
     const vault = openVault({ ...cfg, data: dataDir }, root, Boolean(opts.rebind));
+    vault.backgroundThumbnails = cfg.thumbnails;
     const server = await startServer(vault, { host: cfg.host, port: cfg.port, token: cfg.token });
     console.log(`Visionary Vault serving ${root}`);
     console.log(`  ${server.url}/  (API: ${server.url}/api/openapi.json)`);

@@ -16,6 +16,8 @@ export interface Config {
   token: string | null;
   workers: number | null;
   watch: boolean;
+  /** Make thumbnails in the background after scans (else only on demand). */
+  thumbnails: boolean;
   demoCount: number;
 }
 
@@ -28,6 +30,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   token: 'VV_TOKEN',
   workers: 'VV_WORKERS',
   watch: 'VV_WATCH',
+  thumbnails: 'VV_THUMBNAILS',
   demoCount: 'VV_DEMO_COUNT',
 };
 
@@ -41,6 +44,7 @@ const schema = z.object({
   token: z.string().min(8, 'a token must have at least 8 characters').nullable(),
   workers: z.coerce.number().int().min(0).max(64).nullable(),
   watch: bool,
+  thumbnails: bool,
   demoCount: z.coerce.number().int().min(1).max(100_000),
 });
 
@@ -52,6 +56,7 @@ export const DEFAULTS: Config = {
   token: null,
   workers: null,
   watch: true,
+  thumbnails: true,
   demoCount: 300,
 };
 

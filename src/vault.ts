@@ -53,17 +53,20 @@ export class Vault {
     return new Vault(root, dataDir, store, pool, scanner, thumbnails);
   }
 
+  /** Make thumbnails in the background after scans (off: only on demand). */
+  backgroundThumbnails = true;
+
   /** Full scan, then thumbnails in the background. */
   async scanAndThumbnail(): Promise<void> {
     await this.scanner.scan();
-    void this.thumbnails.generateMissing();
+    if (this.backgroundThumbnails) void this.thumbnails.generateMissing();
   }
 
   startWatching(debounceMs = 400): void {
     if (this.watcher) return;
     this.watcher = new LibraryWatcher(this.root, debounceMs, async (paths, removedDirs) => {
       await this.scanner.processChanges(paths, removedDirs);
-      void this.thumbnails.generateMissing();
+      if (this.backgroundThumbnails) void this.thumbnails.generateMissing();
     });
   }
 

@@ -18,7 +18,7 @@ export function presentSummary(s: ImageSummary): Record<string, unknown> {
     tags: s.tags,
     generator: s.generator,
     prompt: s.prompt,
-    thumbnail_url: thumbnailUrl(s.hash),
+    thumbnail_url: thumbnailUrl(s.hash, s.error),
     missing: s.missing,
   };
 }
@@ -26,7 +26,6 @@ export function presentSummary(s: ImageSummary): Record<string, unknown> {
 export function presentDetail(d: ImageDetail): Record<string, unknown> {
   return {
     ...presentSummary(d),
-    thumbnail_url: thumbnailUrl(d.hash, d.error),
     file_url: `/api/image/${d.id}/file`,
     format: d.format,
     size: d.size,

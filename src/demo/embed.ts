@@ -202,3 +202,78 @@ export function addWebpMetadata(webp: Uint8Array, width: number, height: number,
   head.writeUInt32LE(body.length, 4);
   return Buffer.concat([head, body]);
 }
+
+// ------------------------------------------------------------------ hidden LSB payloads
+
+/**
+ * Writes a stealth payload into raw 8-bit pixels (column-major LSBs), as A1111's stealth-pnginfo
+ * and NovelAI do: signature, 32-bit length in bits, payload (gzip'd for the *comp modes).
+ */
+export function embedStealth(pixels: Buffer, width: number, height: number, channels: number, text: string, mode: 'stealth_pnginfo' | 'stealth_pngcomp' | 'stealth_rgbinfo' | 'stealth_rgbcomp'): Buffer {
+  const out = Buffer.from(pixels);
+  const payload = mode.endsWith('comp') ? zlib.gzipSync(Buffer.from(text, 'utf8')) : Buffer.from(text, 'utf8');
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(payload.length * 8);
+  const data = Buffer.concat([Buffer.from(mode, 'latin1'), length, payload]);
+  const lanes = mode.includes('rgb') ? [0, 1, 2] : [channels - 1];
+  let x = 0;
+  let y = 0;
+  let lane = 0;
+  for (const byte of data) {
+    for (let b = 7; b >= 0; b--) {
+      if (x >= width) throw new Error('payload does not fit in the image');
+      const i = (y * width + x) * channels + lanes[lane];
+      out[i] = (out[i] & 0xfe) | ((byte >> b) & 1);
+      if (++lane === lanes.length) {
+        lane = 0;
+        if (++y === height) {
+          y = 0;
+          x++;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ C2PA (JUMBF)
+
+export interface JumbfSpec {
+  label: string;
+  /** 4-character content type code of the description box UUID (`c2pa`, `c2ma`, `c2as`, `c2cl`, `cbor`…). */
+  type: string;
+  children?: JumbfSpec[];
+  cbor?: Uint8Array;
+}
+
+function box(type: string, payload: Uint8Array): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(payload.length + 8, 0);
+  head.write(type, 4, 'latin1');
+  return Buffer.concat([head, payload]);
+}
+
+/** Builds a JUMBF superbox tree (the C2PA ISO UUID suffix follows the 4-character type). */
+export function jumbf(spec: JumbfSpec): Buffer {
+  const uuid = Buffer.concat([Buffer.from(spec.type, 'latin1'), Buffer.from('0011001080000000aa00389b71', 'hex').subarray(0, 12)]);
+  const description = box('jumd', Buffer.concat([uuid, Buffer.from([0x03]), Buffer.from(`${spec.label}\0`, 'utf8')]));
+  const content = [...(spec.children ?? []).map(jumbf), ...(spec.cbor ? [box('cbor', spec.cbor)] : [])];
+  return box('jumb', Buffer.concat([description, ...content]));
+}
+
+/** Splits a JUMBF store over JPEG APP11 segments the way C2PA writers do (box header repeated). */
+export function addJpegJumbf(jpeg: Uint8Array, store: Buffer, packetSize = 60_000): Buffer {
+  const buf = Buffer.from(jpeg);
+  const header = store.subarray(0, 8);
+  const body = store.subarray(8);
+  const segments: Buffer[] = [];
+  for (let offset = 0, seq = 1; offset < body.length; offset += packetSize, seq++) {
+    const chunk = body.subarray(offset, offset + packetSize);
+    const ci = Buffer.alloc(8);
+    ci.write('JP', 0, 'latin1');
+    ci.writeUInt16BE(1, 2);
+    ci.writeUInt32BE(seq, 4);
+    segments.push(jpegSegment(0xeb, Buffer.concat([ci, header, chunk])));
+  }
+  return Buffer.concat([buf.subarray(0, 2), ...segments, buf.subarray(2)]);
+}

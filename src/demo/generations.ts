@@ -157,15 +157,22 @@ export function comfyPrompt(g: Generation): Record<string, unknown> {
 
 /** A minimal UI workflow matching comfyPrompt (what the `workflow` chunk holds). */
 export function comfyWorkflow(g: Generation): Record<string, unknown> {
+  const links: [number, number, number, number, number, string][] = [];
   const nodes = Object.entries(comfyPrompt(g)).map(([id, n]) => {
     const node = n as { class_type: string; inputs: Record<string, unknown> };
     const widgets: unknown[] = [];
+    const inputs: { name: string; type: string; link: number }[] = [];
     for (const [name, v] of Object.entries(node.inputs)) {
-      if (Array.isArray(v)) continue;
+      if (Array.isArray(v)) {
+        const linkId = links.length + 1;
+        links.push([linkId, Number(v[0]), Number(v[1]), Number(id), inputs.length, name.toUpperCase()]);
+        inputs.push({ name, type: name.toUpperCase(), link: linkId });
+        continue;
+      }
       widgets.push(v);
       if (name === 'seed') widgets.push('randomize'); // the UI's control_after_generate widget
     }
-    return { id: Number(id), type: node.class_type, mode: 0, widgets_values: widgets };
+    return { id: Number(id), type: node.class_type, mode: 0, inputs, widgets_values: widgets };
   });
-  return { last_node_id: 10, last_link_id: 0, nodes, links: [], version: 0.4 };
+  return { last_node_id: 10, last_link_id: links.length, nodes, links, version: 0.4 };
 }

@@ -1,30 +1,38 @@
 /**
  * A pool of worker threads running ingestFile, so parsing uses every core while the main thread
- * keeps serving the API and writing SQLite. A file that takes longer than the timeout (a hostile
- * input the bounds missed) gets its worker terminated and is recorded as failed.
+ * keeps serving the API and writing SQLite. Each worker holds a few jobs at once so it never waits
+ * for the main thread between files. A file that takes longer than the timeout (a hostile input the
+ * bounds missed) gets its worker terminated and is recorded as failed; the worker's other jobs are
+ * handed to a fresh worker.
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ScannedFile } from './store/types.js';
 import { creationDate, ingestFile } from './ingest.js';
 import { emptyRecord } from './metadata/extract.js';
+import { readMetadataFile } from './metadata/file.js';
 
 export interface IngestPoolOptions {
   /** Worker threads; 0 runs in-process (tests, one-shot commands). */
   workers?: number;
   timeoutMs?: number;
+  /** Jobs sent to one worker before its first result comes back. */
+  depth?: number;
 }
 
 interface Pending {
   id: number;
+  kind: 'ingest' | 'meta';
   absPath: string;
   relPath: string;
+  sidecar?: string;
   resolve: (r: ScannedFile) => void;
 }
 
 interface Slot {
   worker: Worker;
-  job: Pending | null;
+  /** Jobs sent to this worker, oldest first; the worker answers them in order. */
+  jobs: Pending[];
   timer: NodeJS.Timeout | null;
 }
 
@@ -34,9 +42,9 @@ export function defaultWorkerCount(): number {
   return Math.max(1, Math.min(8, os.availableParallelism()));
 }
 
-function timedOut(relPath: string, ms: number): ScannedFile {
+function failedResult(relPath: string, reason: string): ScannedFile {
   const record = emptyRecord(relPath);
-  record.error = `metadata extraction took longer than ${ms} ms and was stopped`;
+  record.error = reason;
   return { path: relPath, size: 0, mtimeMs: 0, hash: null, createdAt: creationDate(relPath, null, Date.now()), record, tags: [], rawText: '' };
 }
 
@@ -46,21 +54,26 @@ export class IngestPool {
   private nextId = 1;
   private closed = false;
   private readonly timeoutMs: number;
-  private readonly size: number;
+  private readonly depth: number;
+  readonly size: number;
 
   constructor(options: IngestPoolOptions = {}) {
     this.size = options.workers ?? defaultWorkerCount();
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.depth = options.depth ?? 8;
     for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
   }
 
   private spawn(): Slot {
-    const url = new URL(IS_SOURCE ? './ingest-worker.ts' : './ingest-worker.js', import.meta.url);
-    const worker = new Worker(url, IS_SOURCE ? { execArgv: ['--import', 'tsx'] } : {});
-    const slot: Slot = { worker, job: null, timer: null };
-    worker.on('message', (msg: { id: number; result: ScannedFile }) => {
-      if (slot.job && slot.job.id === msg.id) this.finish(slot, msg.result);
-    });
+    const worker = IS_SOURCE
+      ? // Running from TypeScript sources (tests): register tsx inside the worker, then load it.
+        new Worker(
+          `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./ingest-worker.ts', import.meta.url).href)}); })`,
+          { eval: true },
+        )
+      : new Worker(new URL('./ingest-worker.js', import.meta.url));
+    const slot: Slot = { worker, jobs: [], timer: null };
+    worker.on('message', (msg: { id: number; result: ScannedFile }) => this.finish(slot, msg.id, msg.result));
     worker.on('error', (err) => this.replace(slot, `extraction worker failed: ${err.message}`));
     worker.on('exit', (code) => {
       if (!this.closed && code !== 0) this.replace(slot, `extraction worker exited with code ${code}`);
@@ -69,55 +82,73 @@ export class IngestPool {
     return slot;
   }
 
-  private finish(slot: Slot, result: ScannedFile): void {
-    const job = slot.job!;
+  private armTimer(slot: Slot): void {
     if (slot.timer) clearTimeout(slot.timer);
-    slot.job = null;
     slot.timer = null;
+    const head = slot.jobs[0];
+    if (head) {
+      slot.timer = setTimeout(() => this.replace(slot, `metadata extraction took longer than ${this.timeoutMs} ms and was stopped`), this.timeoutMs);
+    }
+  }
+
+  private finish(slot: Slot, id: number, result: ScannedFile): void {
+    const index = slot.jobs.findIndex((j) => j.id === id);
+    if (index < 0) return;
+    const [job] = slot.jobs.splice(index, 1);
+    if (index === 0) this.armTimer(slot);
     job.resolve(result);
     this.pump();
   }
 
-  /** Kills a stuck or crashed worker, fails its job, and puts a fresh worker in its place. */
+  /** Kills a stuck or crashed worker: its oldest job fails, the rest go back in the queue. */
   private replace(slot: Slot, reason: string): void {
     const index = this.slots.indexOf(slot);
     if (index < 0 || this.closed) return;
-    const job = slot.job;
     if (slot.timer) clearTimeout(slot.timer);
-    slot.job = null;
+    const [stuck, ...others] = slot.jobs;
+    slot.jobs = [];
     void slot.worker.terminate();
     this.slots[index] = this.spawn();
-    if (job) {
-      const result = timedOut(job.relPath, this.timeoutMs);
-      result.record.error = reason;
-      job.resolve(result);
-    }
+    this.queue.unshift(...others);
+    if (stuck) stuck.resolve(failedResult(stuck.relPath, reason));
     this.pump();
   }
 
   private pump(): void {
     for (const slot of this.slots) {
-      if (slot.job || this.queue.length === 0) continue;
-      const job = this.queue.shift()!;
-      slot.job = job;
-      slot.worker.ref();
-      slot.timer = setTimeout(() => this.replace(slot, timedOut(job.relPath, this.timeoutMs).record.error!), this.timeoutMs);
-      slot.worker.postMessage({ id: job.id, absPath: job.absPath, relPath: job.relPath });
+      while (slot.jobs.length < this.depth && this.queue.length) {
+        const job = this.queue.shift()!;
+        slot.jobs.push(job);
+        if (slot.jobs.length === 1) this.armTimer(slot);
+        slot.worker.postMessage({ id: job.id, kind: job.kind, absPath: job.absPath, relPath: job.relPath, sidecar: job.sidecar });
+      }
+      if (slot.jobs.length) slot.worker.ref();
+      else slot.worker.unref();
     }
-    for (const slot of this.slots) if (!slot.job) slot.worker.unref();
   }
 
-  ingest(absPath: string, relPath: string): Promise<ScannedFile> {
+  ingest(absPath: string, relPath: string, sidecar?: string): Promise<ScannedFile> {
     if (this.closed) return Promise.reject(new Error('ingest pool is closed'));
-    if (this.size === 0) return ingestFile(absPath, relPath);
+    if (this.size === 0) return ingestFile(absPath, relPath, sidecar);
     return new Promise((resolve) => {
-      this.queue.push({ id: this.nextId++, absPath, relPath, resolve });
+      this.queue.push({ id: this.nextId++, kind: 'ingest', absPath, relPath, sidecar, resolve });
+      this.pump();
+    });
+  }
+
+  /** Metadata only (sparse read, no content hash), in a worker: what `vv meta` prints, as JSON text. */
+  metadataJson(absPath: string): Promise<string> {
+    if (this.closed) return Promise.reject(new Error('ingest pool is closed'));
+    if (this.size === 0) return readMetadataFile(absPath).then((r) => JSON.stringify(r));
+    return new Promise((resolve) => {
+      this.queue.push({ id: this.nextId++, kind: 'meta', absPath, relPath: absPath, resolve: resolve as unknown as (r: ScannedFile) => void });
       this.pump();
     });
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const slot of this.slots) if (slot.timer) clearTimeout(slot.timer);
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 }

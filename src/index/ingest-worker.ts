@@ -1,14 +1,23 @@
 /** Worker thread: ingests the files the pool sends, one at a time. */
 import { parentPort } from 'node:worker_threads';
-import { ingestFile } from './ingest.js';
+import { ingestFile, packForStore } from './ingest.js';
+import { readMetadataFile } from './metadata/file.js';
 
 interface Job {
   id: number;
   absPath: string;
   relPath: string;
+  sidecar?: string;
+  /** `meta`: metadata only (sparse read, no hash), as `vv meta` does. */
+  kind?: 'ingest' | 'meta';
 }
 
 parentPort!.on('message', async (job: Job) => {
-  const result = await ingestFile(job.absPath, job.relPath);
-  parentPort!.postMessage({ id: job.id, result });
+  if (job.kind === 'meta') {
+    // As JSON text: one string crosses the thread boundary instead of a deep object graph.
+    parentPort!.postMessage({ id: job.id, result: JSON.stringify(await readMetadataFile(job.absPath)) });
+    return;
+  }
+  const result = await ingestFile(job.absPath, job.relPath, job.sidecar);
+  parentPort!.postMessage({ id: job.id, result: packForStore(result) });
 });

@@ -2,9 +2,11 @@
  * One file → ScannedFile: read once, hash, extract metadata, derive tags and creation date.
  * Runs inside the extraction workers (and directly for `vv meta`). Never throws for bad files.
  */
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
 import xxhash from 'xxhash-wasm';
 import { extractMetadata, emptyRecord } from './metadata/extract.js';
+import { decodeUtf8OrLatin1, MAX_TEXT_BYTES } from './metadata/text.js';
+import type { MetadataEntry } from './metadata/types.js';
 import type { MetadataRecord } from './metadata/types.js';
 import type { ScannedFile } from './store/types.js';
 import { deriveTags } from './tags.js';
@@ -18,6 +20,24 @@ export const MAX_DECODE_PIXELS = 268_402_689;
 const MAX_SEARCH_TEXT = 32 * 1024;
 
 let hasher: Promise<Awaited<ReturnType<typeof xxhash>>> | null = null;
+/** One read buffer per thread, reused: every byte is decoded into strings before the next file. */
+let readBuffer = Buffer.allocUnsafe(4 * 1024 * 1024);
+
+function readWhole(absPath: string, size: number): Buffer {
+  if (readBuffer.length < size) readBuffer = Buffer.allocUnsafe(Math.max(size, readBuffer.length * 2));
+  const fd = fs.openSync(absPath, 'r');
+  try {
+    let read = 0;
+    while (read < size) {
+      const n = fs.readSync(fd, readBuffer, read, size - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return readBuffer.subarray(0, read);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 export async function contentHash(bytes: Uint8Array): Promise<string> {
   hasher ??= xxhash();
@@ -50,18 +70,25 @@ export function creationDate(relPath: string, dateTimeOriginal: string | null, m
   return mtime;
 }
 
-/** Text of raw chunks for full-text search: every string leaf, bounded. */
-export function searchText(raw: Record<string, unknown>): string {
+/**
+ * Text of raw chunks for full-text search: every string leaf, bounded, minus what the prompt
+ * columns already index (an infotext chunk holds the prompt again; so do ComfyUI text nodes).
+ */
+export function searchText(raw: Record<string, unknown>, known: (string | null)[] = []): string {
   const parts: string[] = [];
   let length = 0;
-  const seen = new Set<string>();
+  const indexed = known.filter((k): k is string => Boolean(k && k.trim())).map((k) => k.trim());
+  const seen = new Set<string>(indexed);
   const visit = (value: unknown, depth: number) => {
     if (length >= MAX_SEARCH_TEXT || depth > 12) return;
     if (typeof value === 'string') {
       const t = value.trim();
       if (!t || t.length > 8192 || seen.has(t) || /^[A-Za-z0-9+/=]{200,}$/.test(t)) return;
       seen.add(t);
-      parts.push(t);
+      let rest = t;
+      for (const k of indexed) if (k.length > 20 && rest.includes(k)) rest = rest.replace(k, ' ');
+      if (!rest.trim()) return;
+      parts.push(rest);
       length += t.length + 1;
     } else if (Array.isArray(value)) {
       for (const v of value) visit(v, depth + 1);
@@ -79,31 +106,72 @@ function failed(relPath: string, size: number, mtimeMs: number, message: string)
   return { path: relPath, size, mtimeMs, hash: null, createdAt: creationDate(relPath, null, mtimeMs), record, tags: [], rawText: '' };
 }
 
-export async function ingestFile(absPath: string, relPath: string): Promise<ScannedFile> {
+/** Serialises the stored JSON in the worker and drops the parsed raw chunks before the result crosses threads. */
+export function packForStore(file: ScannedFile): ScannedFile {
+  const { raw, ...record } = file.record;
+  return { ...file, record: { ...record, raw: {} }, recordJson: JSON.stringify(record), rawJson: JSON.stringify(raw) };
+}
+
+/** A sidecar's text as a metadata entry (read as the image's `parameters`), or null. */
+export function sidecarEntry(sidecar: string | undefined, warnings: string[]): MetadataEntry | null {
+  if (!sidecar) return null;
+  try {
+    const stat = fs.statSync(sidecar);
+    if (stat.size === 0) return null;
+    if (stat.size > MAX_TEXT_BYTES) {
+      warnings.push(`sidecar ${sidecar} is too large (${stat.size} bytes), not read`);
+      return null;
+    }
+    const text = decodeUtf8OrLatin1(fs.readFileSync(sidecar)).replace(/^\uFEFF/, '');
+    return text.trim() ? { key: 'parameters', text, carrier: `sidecar:${sidecar.slice(sidecar.lastIndexOf('.') + 1)}` } : null;
+  } catch (err) {
+    warnings.push(`sidecar ${sidecar} unreadable: ${(err as Error).message}`);
+    return null;
+  }
+}
+
+let serial: Promise<unknown> = Promise.resolve();
+
+/**
+ * Ingests one file. Calls are serialised per thread: the read buffer is shared, and a file's parse
+ * may await (EXIF) while another call would otherwise overwrite the buffer under it.
+ */
+export function ingestFile(absPath: string, relPath: string, sidecar?: string): Promise<ScannedFile> {
+  const run = serial.then(() => ingestFileNow(absPath, relPath, sidecar));
+  serial = run.catch(() => undefined);
+  return run;
+}
+
+async function ingestFileNow(absPath: string, relPath: string, sidecar?: string): Promise<ScannedFile> {
   let size = 0;
   let mtimeMs = 0;
   try {
-    const stat = await fs.stat(absPath);
+    // Synchronous I/O: this runs in a worker thread, where it is faster and blocks nothing else.
+    const stat = fs.statSync(absPath);
     size = stat.size;
     mtimeMs = stat.mtimeMs;
     if (!stat.isFile()) return failed(relPath, size, mtimeMs, 'not a regular file');
     if (size === 0) return failed(relPath, size, mtimeMs, 'empty file (0 bytes)');
     if (size > MAX_FILE_BYTES) return failed(relPath, size, mtimeMs, `file too large (${size} bytes, limit ${MAX_FILE_BYTES})`);
-    const bytes = await fs.readFile(absPath);
+    const bytes = readWhole(absPath, size);
     const hash = await contentHash(bytes);
-    const record = await extractMetadata(relPath, bytes);
+    const sidecarWarnings: string[] = [];
+    const extra = sidecarEntry(sidecar, sidecarWarnings);
+    const record = await extractMetadata(relPath, bytes, extra ? [extra] : []);
+    record.warnings.push(...sidecarWarnings);
+    const effectiveMtime = sidecar && fs.existsSync(sidecar) ? Math.max(mtimeMs, fs.statSync(sidecar).mtimeMs) : mtimeMs;
     if (record.pixel_width && record.pixel_height && record.pixel_width * record.pixel_height > MAX_DECODE_PIXELS) {
       record.warnings.push(`image is ${record.pixel_width}×${record.pixel_height}: too large to decode, no thumbnail`);
     }
     return {
       path: relPath,
       size,
-      mtimeMs,
+      mtimeMs: effectiveMtime,
       hash,
       createdAt: creationDate(relPath, record.date_time_original, mtimeMs),
       record,
       tags: record.error ? [] : deriveTags(record),
-      rawText: searchText(record.raw),
+      rawText: searchText(record.raw, [record.prompt, record.negative_prompt]),
     };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

@@ -9,7 +9,8 @@ import path from 'node:path';
 import type { Store } from './store/store.js';
 import type { ScanIndexEntry, ScannedFile } from './store/types.js';
 import type { IngestPool } from './ingest-pool.js';
-import { isIndexable, walkLibrary, type WalkedFile } from './walk.js';
+import { findSidecar, isIndexable, SIDECAR_EXTENSIONS, walkLibrary, type WalkedFile } from './walk.js';
+import { IMAGE_EXTENSIONS } from './ingest.js';
 
 export interface ScanStats {
   seen: number;
@@ -50,6 +51,22 @@ const MAX_REPORTED_FAILURES = 200;
 
 function emptyStats(): ScanStats {
   return { seen: 0, new: 0, changed: 0, moved: 0, missing: 0, restored: 0, unchanged: 0, failed: 0, warnings: 0, skipped: 0, seconds: 0, files_per_second: 0 };
+}
+
+/** A changed sidecar (`x.txt`, `x.json`, `x.png.txt`) stands for the image(s) it describes. */
+function withSidecarOwners(root: string, paths: string[]): string[] {
+  const out: string[] = [];
+  for (const rel of paths) {
+    const ext = path.extname(rel).toLowerCase();
+    if (!SIDECAR_EXTENSIONS.includes(ext)) {
+      out.push(rel);
+      continue;
+    }
+    const base = rel.slice(0, rel.length - ext.length);
+    if (isIndexable(base)) out.push(base);
+    for (const imageExt of IMAGE_EXTENSIONS) if (fs.existsSync(path.join(root, base + imageExt))) out.push(base + imageExt);
+  }
+  return out;
 }
 
 export class Scanner {
@@ -170,7 +187,7 @@ export class Scanner {
     while ((next < todo.length || inFlight.size) && !this.stopRequested) {
       while (next < todo.length && inFlight.size < inFlightLimit) {
         const { file, existing } = todo[next++];
-        const p = this.pool.ingest(file.abs, file.rel).then((result) => {
+        const p = this.pool.ingest(file.abs, file.rel, file.sidecar).then((result) => {
           buffer.push({ result, existing });
           if (buffer.length >= batchSize) flush();
         });
@@ -225,7 +242,7 @@ export class Scanner {
       const seen = new Set<number>();
       const todo: { file: WalkedFile; existing: ScanIndexEntry | undefined }[] = [];
       const gone = new Set<string>();
-      for (const rel of new Set(paths)) {
+      for (const rel of new Set(withSidecarOwners(this.root, paths))) {
         const abs = path.join(this.root, rel);
         let stat: fs.Stats | null = null;
         try {
@@ -240,11 +257,13 @@ export class Scanner {
         if (!isIndexable(rel)) continue;
         stats.seen++;
         const existing = index.get(rel);
-        if (existing && existing.size === stat.size && existing.mtimeMs === Math.round(stat.mtimeMs) && !existing.missing) {
+        const sidecar = findSidecar(abs);
+        const mtimeMs = sidecar ? Math.max(stat.mtimeMs, fs.statSync(sidecar).mtimeMs) : stat.mtimeMs;
+        if (existing && existing.size === stat.size && existing.mtimeMs === Math.round(mtimeMs) && !existing.missing) {
           stats.unchanged++;
           continue;
         }
-        todo.push({ file: { rel, abs, size: stat.size, mtimeMs: stat.mtimeMs }, existing });
+        todo.push({ file: { rel, abs, size: stat.size, mtimeMs, sidecar }, existing });
       }
       for (const dir of removedDirs) {
         const prefix = dir.endsWith('/') ? dir : `${dir}/`;

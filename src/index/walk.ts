@@ -12,7 +12,10 @@ export interface WalkedFile {
   rel: string;
   abs: string;
   size: number;
+  /** Latest of the image's and its sidecar's mtime: a new or edited sidecar re-indexes the image. */
   mtimeMs: number;
+  /** A1111-style text/JSON sidecar beside the image (`name.txt`, `name.json`, `name.png.txt`). */
+  sidecar?: string;
 }
 
 export interface WalkResult {
@@ -25,6 +28,23 @@ export interface WalkResult {
 
 export function toRelative(root: string, abs: string): string {
   return path.relative(root, abs).split(path.sep).join('/');
+}
+
+export const SIDECAR_EXTENSIONS = ['.txt', '.json'];
+
+/** Sidecar file names an image may have, most specific first. */
+export function sidecarNames(imageName: string): string[] {
+  const stem = imageName.slice(0, imageName.length - path.extname(imageName).length);
+  return [`${imageName}.txt`, `${stem}.txt`, `${stem}.json`];
+}
+
+/** Finds an existing sidecar of an image (absolute path), or undefined. */
+export function findSidecar(absImage: string, present?: Set<string>): string | undefined {
+  const dir = path.dirname(absImage);
+  for (const name of sidecarNames(path.basename(absImage))) {
+    if (present ? present.has(name) : fs.existsSync(path.join(dir, name))) return path.join(dir, name);
+  }
+  return undefined;
 }
 
 export function isIndexable(name: string): boolean {
@@ -47,6 +67,7 @@ export async function walkLibrary(root: string, options: { exclude?: string[]; s
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const subdirs: string[] = [];
+    const names = new Set(entries.filter((e) => !e.isDirectory()).map((e) => e.name));
     for (const entry of entries) {
       const abs = path.join(dir, entry.name);
       if (entry.isDirectory()) {
@@ -61,7 +82,13 @@ export async function walkLibrary(root: string, options: { exclude?: string[]; s
       try {
         const stat = fs.statSync(abs);
         if (!stat.isFile()) continue;
-        result.files.push({ rel: toRelative(root, abs), abs, size: stat.size, mtimeMs: stat.mtimeMs });
+        const file: WalkedFile = { rel: toRelative(root, abs), abs, size: stat.size, mtimeMs: stat.mtimeMs };
+        const sidecar = findSidecar(abs, names);
+        if (sidecar) {
+          file.sidecar = sidecar;
+          file.mtimeMs = Math.max(file.mtimeMs, fs.statSync(sidecar).mtimeMs);
+        }
+        result.files.push(file);
       } catch {
         result.skipped++; // dangling symlink or vanished meanwhile
       }

@@ -65,6 +65,7 @@ export function normalizeEntries(entries: MetadataEntry[]): MetadataEntry[] {
 export class EntryMap {
   private readonly byKey = new Map<string, MetadataEntry>();
   private readonly byLowerKey = new Map<string, MetadataEntry>();
+  private readonly parsed = new Map<MetadataEntry, unknown>();
 
   constructor(readonly all: MetadataEntry[]) {
     for (const e of all) {
@@ -96,10 +97,15 @@ export class EntryMap {
     return undefined;
   }
 
-  /** Parsed JSON of an entry, or undefined. */
+  /** Parsed JSON of an entry, or undefined (parsed once per entry). */
   json(key: string): unknown {
-    const t = this.text(key);
-    return t === undefined ? undefined : parseJsonLoose(t);
+    const e = this.entry(key);
+    return e === undefined ? undefined : this.jsonOf(e);
+  }
+
+  jsonOf(entry: MetadataEntry): unknown {
+    if (!this.parsed.has(entry)) this.parsed.set(entry, parseJsonLoose(entry.text));
+    return this.parsed.get(entry);
   }
 
   /** Where an entry came from, for provenance: `png:tEXt parameters`. */

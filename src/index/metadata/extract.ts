@@ -8,6 +8,7 @@ import { EntryMap, normalizeEntries } from './entries.js';
 import { PARSERS } from './parsers/registry.js';
 import type { ParseContext } from './parsers/types.js';
 import { parseJsonLoose } from './text.js';
+import { readC2pa } from './parsers/c2pa.js';
 
 /** Largest raw entry kept verbatim; longer ones are truncated (the original file keeps everything). */
 const MAX_RAW_CHARS = 2 * 1024 * 1024;
@@ -45,14 +46,17 @@ export function emptyRecord(file: string): MetadataRecord {
   };
 }
 
-export function rawFromEntries(entries: MetadataEntry[]): Record<string, unknown> {
+export function rawFromEntries(entries: MetadataEntry[], parsed?: EntryMap): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
   for (const e of entries) {
     let key = e.key;
     if (key in raw) key = `${e.key} (${e.carrier})`;
     for (let n = 2; key in raw; n++) key = `${e.key} (${e.carrier}) #${n}`;
-    const text = e.text.length > MAX_RAW_CHARS ? e.text.slice(0, MAX_RAW_CHARS) : e.text;
-    raw[key] = parseJsonLoose(text) ?? text;
+    if (e.text.length > MAX_RAW_CHARS) {
+      raw[key] = e.text.slice(0, MAX_RAW_CHARS);
+      continue;
+    }
+    raw[key] = (parsed ? parsed.jsonOf(e) : parseJsonLoose(e.text)) ?? e.text;
   }
   return raw;
 }
@@ -88,6 +92,28 @@ function applyFields(record: MetadataRecord, fields: GenerationFields): void {
   if (extra) Object.assign(record.extra, extra);
 }
 
+/** C2PA provenance sits beside any generator metadata; alone, it names the generator `c2pa`. */
+function applyC2pa(record: MetadataRecord, container: ContainerInfo): void {
+  if (container.c2pa.length === 0) return;
+  let c2pa: GenerationFields | null = null;
+  try {
+    c2pa = readC2pa(container.c2pa);
+  } catch (err) {
+    record.warnings.push(`C2PA manifest unreadable: ${(err as Error).message}`);
+  }
+  record.raw.c2pa = { carriers: container.c2pa.map((b) => `${b.carrier} (${b.bytes.length} bytes)`), ...(c2pa?.extra ?? {}) };
+  if (!c2pa) return;
+  if (record.generator === null) {
+    applyFields(record, c2pa);
+    return;
+  }
+  for (const key of ['c2pa_claim_generator', 'digital_source_type', 'ai_generated'] as const) {
+    if (c2pa[key] !== undefined) (record as unknown as Record<string, unknown>)[key] = c2pa[key];
+    if (c2pa.provenance[key]) record.provenance[key] = c2pa.provenance[key];
+  }
+  Object.assign(record.extra, c2pa.extra);
+}
+
 export function recordFromContainer(file: string, container: ContainerInfo, extraEntries: MetadataEntry[] = []): MetadataRecord {
   const record = emptyRecord(file);
   record.format = container.format;
@@ -96,11 +122,12 @@ export function recordFromContainer(file: string, container: ContainerInfo, extr
   record.date_time_original = container.dateTimeOriginal;
   record.warnings = [...container.warnings];
   const original = [...container.entries, ...extraEntries];
-  record.raw = rawFromEntries(original);
   const entries = new EntryMap(normalizeEntries(original));
+  record.raw = rawFromEntries(original, entries);
   const { fields, errors } = parseGeneration({ entries, container });
   if (fields) applyFields(record, fields);
   for (const e of errors) record.warnings.push(`parser ${e}`);
+  applyC2pa(record, container);
   if (record.width === null || record.height === null) {
     record.width = container.width;
     record.height = container.height;
@@ -110,10 +137,14 @@ export function recordFromContainer(file: string, container: ContainerInfo, extr
   return record;
 }
 
-export async function extractMetadata(file: string, bytes: Uint8Array): Promise<MetadataRecord> {
+export async function extractMetadata(file: string, bytes: Uint8Array, extraEntries: MetadataEntry[] = []): Promise<MetadataRecord> {
   try {
     const container = await readContainer(bytes);
-    return recordFromContainer(file, container);
+    const record = recordFromContainer(file, container, extraEntries);
+    if (container.width === null || container.height === null) {
+      record.error = `no image dimensions: ${container.warnings.join('; ') || 'corrupt header'}`;
+    }
+    return record;
   } catch (err) {
     const record = emptyRecord(file);
     record.error = (err as Error).message || String(err);

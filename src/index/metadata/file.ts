@@ -1,9 +1,10 @@
 /** Metadata of a file on disk, as `vv meta` prints it: images by their bytes, `.txt` infotext sidecars by their text. */
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
 import path from 'node:path';
 import { emptyRecord, extractMetadata, recordFromContainer } from './extract.js';
 import type { ContainerInfo, MetadataRecord } from './types.js';
 import { decodeUtf8OrLatin1, MAX_TEXT_BYTES } from './text.js';
+import { readMetadataBytes } from './sparse.js';
 
 const TEXT_SIDECAR = /\.(txt|json)$/i;
 
@@ -27,15 +28,14 @@ export function recordFromSidecarText(file: string, text: string): MetadataRecor
 
 export async function readMetadataFile(file: string): Promise<MetadataRecord> {
   try {
-    const stat = await fs.stat(file);
+    const stat = fs.statSync(file);
     if (!stat.isFile()) throw new Error('not a regular file');
     if (stat.size > 512 * 1024 * 1024) throw new Error(`file too large (${stat.size} bytes)`);
-    const bytes = await fs.readFile(file);
     if (TEXT_SIDECAR.test(file)) {
-      if (bytes.length > MAX_TEXT_BYTES) throw new Error(`text file too large (${bytes.length} bytes)`);
-      return recordFromSidecarText(file, decodeUtf8OrLatin1(bytes));
+      if (stat.size > MAX_TEXT_BYTES) throw new Error(`text file too large (${stat.size} bytes)`);
+      return recordFromSidecarText(file, decodeUtf8OrLatin1(fs.readFileSync(file)));
     }
-    return await extractMetadata(file, bytes);
+    return await extractMetadata(file, readMetadataBytes(file));
   } catch (err) {
     const record = emptyRecord(file);
     const e = err as NodeJS.ErrnoException;

@@ -110,7 +110,7 @@ const BIG_INTEGER_VALUE = /([:[,]\s*)(-?\d{16,})(?=\s*[,\]}])/g;
  * large for a double (64-bit seeds) become decimal strings instead of silently losing digits.
  */
 export function parseJsonLoose(text: string): unknown {
-  const t = text.trim();
+  const t = trimNul(text).trim();
   if (!(t.startsWith('{') || t.startsWith('['))) return undefined;
   try {
     if (/\d{16,}/.test(t)) {

@@ -33,7 +33,7 @@ export class InvalidInputError extends Error {
 
 const DERIVED_SOURCES = ['prompt', 'model'] as const;
 const SUMMARY_COLUMNS =
-  'i.id, i.filename, i.path, i.width, i.height, i.created_at, i.favorite, i.rating, i.generator, i.prompt, i.user_prompt, i.hash, i.missing, i.size, i.format';
+  'i.id, i.filename, i.path, i.width, i.height, i.created_at, i.favorite, i.rating, i.generator, i.prompt, i.user_prompt, i.hash, i.missing, i.size, i.format, i.error';
 const FTS_WEIGHTS = 'bm25(images_fts, 10.0, 1.0, 6.0, 3.0, 0.5)';
 
 interface SummaryRow {
@@ -52,6 +52,7 @@ interface SummaryRow {
   missing: number;
   size: number;
   format: string | null;
+  error: string | null;
 }
 
 const now = () => new Date().toISOString();
@@ -129,6 +130,7 @@ export class Store {
       insertImageTag: db.prepare(
         'INSERT INTO image_tags(image_id, tag_id, source, confidence) SELECT @image, @tag, @source, @confidence WHERE NOT EXISTS (SELECT 1 FROM tag_suppressions WHERE image_id = @image AND tag_id = @tag) ON CONFLICT DO NOTHING',
       ),
+      insertNewImageTag: db.prepare('INSERT INTO image_tags(image_id, tag_id, source, confidence) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
       insertUserTag: db.prepare('INSERT INTO image_tags(image_id, tag_id, source, confidence) VALUES (?, ?, ?, NULL) ON CONFLICT DO NOTHING'),
       removeTag: db.prepare('DELETE FROM image_tags WHERE image_id = ? AND tag_id = ?'),
       sourcesOfTag: db.prepare<[number, number], { source: string }>('SELECT source FROM image_tags WHERE image_id = ? AND tag_id = ?'),
@@ -148,8 +150,8 @@ export class Store {
       ),
       ftsDelete: db.prepare('DELETE FROM images_fts WHERE rowid = ?'),
       ftsInsert: db.prepare('INSERT INTO images_fts(rowid, prompt, negative_prompt, tags, path, raw) VALUES (?, ?, ?, ?, ?, ?)'),
-      detail: db.prepare<[number], SummaryRow & { negative_prompt: string | null; notes: string | null; error: string | null; mtime_ms: number; record: string | null; raw: string | null }>(
-        `SELECT ${SUMMARY_COLUMNS}, i.negative_prompt, i.notes, i.error, i.mtime_ms, m.record, m.raw FROM images i LEFT JOIN image_meta m ON m.image_id = i.id WHERE i.id = ?`,
+      detail: db.prepare<[number], SummaryRow & { negative_prompt: string | null; notes: string | null; mtime_ms: number; record: string | null; raw: string | null }>(
+        `SELECT ${SUMMARY_COLUMNS}, i.negative_prompt, i.notes, i.mtime_ms, m.record, m.raw FROM images i LEFT JOIN image_meta m ON m.image_id = i.id WHERE i.id = ?`,
       ),
       exists: db.prepare<[number], { id: number }>('SELECT id FROM images WHERE id = ?'),
       categoriesOf: db.prepare<[number], { name: string }>(
@@ -294,17 +296,27 @@ export class Store {
     };
   }
 
-  private writeDerived(id: number, file: ScannedFile): void {
+  private writeDerived(id: number, file: ScannedFile, isNew: boolean): void {
     const { raw, ...record } = file.record;
-    this.stmts.upsertMeta.run(id, JSON.stringify(record), JSON.stringify(raw), file.rawText);
-    this.stmts.deleteDerivedTags.run(id);
-    for (const tag of file.tags) this.stmts.insertImageTag.run({ image: id, tag: this.tagId(tag.name), source: tag.source, confidence: tag.confidence ?? null });
-    this.refreshFts(id);
+    this.stmts.upsertMeta.run(id, file.recordJson ?? JSON.stringify(record), file.rawJson ?? JSON.stringify(raw), file.rawText);
+    if (isNew) {
+      for (const tag of file.tags) this.stmts.insertNewImageTag.run(id, this.tagId(tag.name), tag.source, tag.confidence ?? null);
+    } else {
+      // An existing row may carry suppressions: derived tags the user removed stay removed.
+      this.stmts.deleteDerivedTags.run(id);
+      for (const tag of file.tags) this.stmts.insertImageTag.run({ image: id, tag: this.tagId(tag.name), source: tag.source, confidence: tag.confidence ?? null });
+    }
+    this.refreshFts(id, isNew);
+  }
+
+  /** Runs fn in a transaction, or inside the caller's (no per-call savepoint: they are costly in batches). */
+  private atomic<T>(fn: () => T): T {
+    return this.db.inTransaction ? fn() : this.db.transaction(fn)();
   }
 
   /** Inserts a newly seen file, or re-indexes an existing row (same path, changed content); user data stays. */
   saveScanned(file: ScannedFile, existingId: number | null): number {
-    return this.db.transaction(() => {
+    return this.atomic(() => {
       const params = this.imageParams(file);
       let id: number;
       if (existingId !== null) {
@@ -313,31 +325,31 @@ export class Store {
       } else {
         id = Number(this.stmts.insertImage.run({ ...params, rand: Math.floor(Math.random() * 2 ** 31) }).lastInsertRowid);
       }
-      this.writeDerived(id, file);
+      this.writeDerived(id, file, existingId === null);
       return id;
-    })();
+    });
   }
 
   /** A known file found at a new path (moved/renamed): the row, with all user data, follows it. */
   relink(id: number, newPath: string, size: number, mtimeMs: number): void {
-    this.db.transaction(() => {
+    this.atomic(() => {
       const slash = newPath.lastIndexOf('/');
       this.stmts.movePath.run(newPath, newPath.slice(slash + 1), slash < 0 ? '' : newPath.slice(0, slash), now(), id);
       this.stmts.touchFile.run(size, Math.round(mtimeMs), now(), id);
       this.refreshFts(id);
-    })();
+    });
   }
 
   setMissing(ids: number[], missing: boolean): void {
     const t = now();
-    this.db.transaction(() => {
+    this.atomic(() => {
       for (const id of ids) this.stmts.setMissing.run(missing ? 1 : 0, t, id);
-    })();
+    });
   }
 
-  refreshFts(id: number): void {
+  refreshFts(id: number, isNew = false): void {
     const row = this.stmts.ftsSource.get(id);
-    this.stmts.ftsDelete.run(id);
+    if (!isNew) this.stmts.ftsDelete.run(id);
     if (!row) return;
     const prompt = [row.prompt, row.user_prompt].filter(Boolean).join('\n');
     this.stmts.ftsInsert.run(id, prompt, row.negative_prompt ?? '', (row.tags ?? '').replace(/,/g, ' , '), row.path, row.search_text ?? '');
@@ -386,6 +398,7 @@ export class Store {
       missing: r.missing === 1,
       size: r.size,
       format: r.format,
+      error: r.error,
     }));
   }
 

@@ -19,6 +19,9 @@ export interface ScannedFile {
   tags: DerivedTag[];
   /** Text for full-text search of raw chunks no parser understood (bounded). */
   rawText: string;
+  /** Pre-serialised record (without raw) and raw chunks, made in the worker to spare the main thread. */
+  recordJson?: string;
+  rawJson?: string;
 }
 
 export interface ScanIndexEntry {
@@ -73,6 +76,8 @@ export interface ImageSummary {
   missing: boolean;
   size: number;
   format: string | null;
+  /** Why the file could not be read, when it could not. */
+  error: string | null;
 }
 
 export interface TagDetail {
@@ -89,7 +94,6 @@ export interface ImageDetail extends ImageSummary {
   notes: string | null;
   user_prompt: string | null;
   extracted_prompt: string | null;
-  error: string | null;
   mtime_ms: number;
 }
 

@@ -10,6 +10,8 @@ import { Graph } from './comfyui/graph.js';
 import { dedupeLoras, summarizeGraph } from './comfyui/walk.js';
 import { applyWiringOrder, isWorkflow, workflowToApi } from './comfyui/workflow.js';
 import { isRecord } from '../values.js';
+import { parseJsonLoose } from '../text.js';
+import { fillFromJson, type FieldPaths } from './json-fields.js';
 import { extractNetworks } from '../../prompt-syntax.js';
 
 const GRAPH_KEYS = ['prompt', 'Prompt', 'UserComment', 'Comment', 'ImageDescription'];
@@ -24,12 +26,12 @@ function looksLikeGraph(json: unknown): boolean {
   return false;
 }
 
-function findGraph(ctx: ParseContext): { json: Record<string, unknown>; where: string } | null {
+function findGraph(ctx: ParseContext): { json: Record<string, unknown>; where: string; text: string } | null {
   for (const key of GRAPH_KEYS) {
     const entry = ctx.entries.entry(key);
     if (!entry || !entry.text.includes('class_type')) continue;
     const json = ctx.entries.json(key);
-    if (looksLikeGraph(json)) return { json: json as Record<string, unknown>, where: `${entry.carrier} ${entry.key}` };
+    if (looksLikeGraph(json)) return { json: json as Record<string, unknown>, where: `${entry.carrier} ${entry.key}`, text: entry.text };
   }
   return null;
 }
@@ -48,58 +50,82 @@ export function isCivitaiGraph(json: Record<string, unknown>, text: string): boo
   return 'extraMetadata' in json || /urn:air:[^"]*:civitai:/.test(text);
 }
 
+/** Fields of the ComfyUI graph a file carries (API `prompt` graph, else the UI workflow), or null. */
+export function comfyGraphFields(ctx: ParseContext): GenerationFields | null {
+  const api = findGraph(ctx);
+  const workflow = findWorkflow(ctx);
+  const source = api ?? (workflow ? { json: workflowToApi(workflow.json), where: `${workflow.where} (UI workflow)`, text: '' } : null);
+  if (!source) return null;
+  const graph = Graph.fromJson(source.json);
+  if (!graph) return null;
+  if (workflow) applyWiringOrder(graph, workflow.json);
+
+  const { main, stages } = summarizeGraph(graph);
+  const fields: GenerationFields = { generator: 'comfyui', provenance: {} };
+  if (!main) {
+    fields.extra = { nodes: graph.nodes.size, note: 'graph has no sampler node' };
+    return fields;
+  }
+  const at = (node: string | null, input: string) => `${source.where} › node ${node} (${graph.get(node ?? '')?.class_type ?? '?'}).${input}`;
+  const set = <K extends keyof GenerationFields>(field: K, value: GenerationFields[K] | null | undefined, where: string) => {
+    if (value === null || value === undefined) return;
+    fields[field] = value;
+    fields.provenance[field as string] = where;
+  };
+  set('prompt', main.prompt, at(main.promptNodes[0] ?? main.node, 'text'));
+  set('negative_prompt', main.negative_prompt, at(main.node, 'negative'));
+  set('seed', main.seed, at(main.node, 'seed'));
+  set('steps', main.steps, at(main.node, 'steps'));
+  set('cfg', main.cfg, at(main.node, 'cfg'));
+  set('sampler', main.sampler, at(main.node, 'sampler_name'));
+  set('scheduler', main.scheduler, at(main.node, 'scheduler'));
+  set('model', main.model, at(main.modelNode, 'ckpt_name'));
+  set('width', main.width, at(main.sizeNode, 'width'));
+  set('height', main.height, at(main.sizeNode, 'height'));
+  const promptLoras = extractNetworks(main.prompt ?? '')
+    .filter((n) => n.kind === 'lora' || n.kind === 'lyco')
+    .map((n) => ({ name: n.name, weight: n.weight }));
+  const loras = dedupeLoras([...main.loras, ...promptLoras]);
+  if (loras.length) {
+    fields.loras = loras;
+    fields.provenance.loras = at(main.modelNode, 'lora loaders');
+  }
+  fields.samplers = stages.map(({ loras: _l, modelNode: _m, sizeNode: _s, promptNodes: _p, guidance: _g, ...stage }) => stage);
+  const extra: Record<string, unknown> = {};
+  if (main.denoise !== null) extra.denoise = main.denoise;
+  if (main.guidance !== null) extra.guidance = main.guidance;
+  if (!api) extra.source = 'workflow';
+  if (Object.keys(extra).length) fields.extra = extra;
+  if (isCivitaiGraph(source.json, source.text)) fields.generator = 'civitai';
+  return fields;
+}
+
+/** Civitai's generator stores its form values as a JSON string next to the graph. */
+const CIVITAI_EXTRA: FieldPaths = {
+  prompt: ['prompt'],
+  negative_prompt: ['negativePrompt'],
+  seed: ['seed'],
+  steps: ['steps'],
+  cfg: ['cfgScale'],
+  sampler: ['sampler'],
+  width: ['width'],
+  height: ['height'],
+  model: ['baseModel'],
+};
+
 export const comfyuiParser: GeneratorParser = {
   id: 'comfyui',
   detect: (ctx) => findGraph(ctx) !== null || findWorkflow(ctx) !== null,
   parse(ctx) {
-    const api = findGraph(ctx);
-    const workflow = findWorkflow(ctx);
-    const source = api ?? (workflow ? { json: workflowToApi(workflow.json), where: `${workflow.where} (UI workflow)` } : null);
-    if (!source) return fail('no ComfyUI graph');
-    const graph = Graph.fromJson(source.json);
-    if (!graph) return fail('ComfyUI graph has no nodes');
-    if (workflow) applyWiringOrder(graph, workflow.json);
-
-    const { main, stages } = summarizeGraph(graph);
-    const text = ctx.entries.entry(GRAPH_KEYS.find((k) => ctx.entries.has(k)) ?? 'prompt')?.text ?? '';
-    const fields: GenerationFields = {
-      generator: isCivitaiGraph(source.json, text) ? 'civitai' : 'comfyui',
-      provenance: {},
-    };
-    if (!main) {
-      fields.extra = { nodes: graph.nodes.size, note: 'graph has no sampler node' };
-      return ok(fields);
+    const fields = comfyGraphFields(ctx);
+    if (!fields) return fail('no ComfyUI graph');
+    const extraMeta = ctx.entries.entry('extraMetadata');
+    if (extraMeta) {
+      const json = parseJsonLoose(extraMeta.text);
+      fillFromJson(fields, json, CIVITAI_EXTRA, `${extraMeta.carrier} extraMetadata`);
+      fields.generator = 'civitai';
+      if (isRecord(json) && Array.isArray(json.resources)) fields.extra = { ...fields.extra, civitai_resources: json.resources };
     }
-    const at = (node: string | null, input: string) => `${source.where} › node ${node} (${graph.get(node ?? '')?.class_type ?? '?'}).${input}`;
-    const set = <K extends keyof GenerationFields>(field: K, value: GenerationFields[K] | null | undefined, where: string) => {
-      if (value === null || value === undefined) return;
-      fields[field] = value;
-      fields.provenance[field as string] = where;
-    };
-    set('prompt', main.prompt, at(main.promptNodes[0] ?? main.node, 'text'));
-    set('negative_prompt', main.negative_prompt, at(main.node, 'negative'));
-    set('seed', main.seed, at(main.node, 'seed'));
-    set('steps', main.steps, at(main.node, 'steps'));
-    set('cfg', main.cfg, at(main.node, 'cfg'));
-    set('sampler', main.sampler, at(main.node, 'sampler_name'));
-    set('scheduler', main.scheduler, at(main.node, 'scheduler'));
-    set('model', main.model, at(main.modelNode, 'ckpt_name'));
-    set('width', main.width, at(main.sizeNode, 'width'));
-    set('height', main.height, at(main.sizeNode, 'height'));
-    const promptLoras = extractNetworks(main.prompt ?? '')
-      .filter((n) => n.kind === 'lora' || n.kind === 'lyco')
-      .map((n) => ({ name: n.name, weight: n.weight }));
-    const loras = dedupeLoras([...main.loras, ...promptLoras]);
-    if (loras.length) {
-      fields.loras = loras;
-      fields.provenance.loras = at(main.modelNode, 'lora loaders');
-    }
-    fields.samplers = stages.map(({ loras: _l, modelNode: _m, sizeNode: _s, promptNodes: _p, guidance: _g, ...stage }) => stage);
-    const extra: Record<string, unknown> = {};
-    if (main.denoise !== null) extra.denoise = main.denoise;
-    if (main.guidance !== null) extra.guidance = main.guidance;
-    if (!api) extra.source = 'workflow';
-    if (Object.keys(extra).length) fields.extra = extra;
     return ok(fields);
   },
 };

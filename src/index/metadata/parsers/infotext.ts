@@ -23,16 +23,58 @@ const NEGATIVE_PREFIX = 'Negative prompt:';
 const PARAM = /\s*([\w][\w \-/+.()]*?):\s*("(?:\\.|[^\\"])*"|[^,]*)(?:,|$)/gy;
 const MAX_PARAM_LINE = 64 * 1024;
 
+/** End index (exclusive) of the JSON array/object starting at `start`, or -1 when unbalanced. */
+function balancedEnd(text: string, start: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '[' || c === '{') depth++;
+    else if (c === ']' || c === '}') {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return -1;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function parseParamLine(line: string): Map<string, string> {
   const params = new Map<string, string>();
   if (line.length > MAX_PARAM_LINE) return params;
-  PARAM.lastIndex = 0;
+  let pos = 0;
   let guard = 0;
-  while (PARAM.lastIndex < line.length && guard++ < 1000) {
-    const start = PARAM.lastIndex;
+  while (pos < line.length && guard++ < 1000) {
+    PARAM.lastIndex = pos;
     const m = PARAM.exec(line);
-    if (!m || PARAM.lastIndex === start) break;
+    if (!m || PARAM.lastIndex === pos) break;
+    const key = m[1].trim();
     let value = m[2].trim();
+    const valueStart = line.indexOf(m[2], pos + m[0].indexOf(':'));
+    if ((line[valueStart] === '[' || line[valueStart] === '{') && !value.endsWith(line[valueStart] === '[' ? ']' : '}')) {
+      // Unquoted JSON (Civitai resources): take the whole balanced value, commas included.
+      const end = balancedEnd(line, valueStart);
+      if (end > 0 && isJson(line.slice(valueStart, end))) {
+        value = line.slice(valueStart, end);
+        const comma = line.indexOf(',', end);
+        pos = comma < 0 ? line.length : comma + 1;
+        if (!params.has(key)) params.set(key, value);
+        continue;
+      }
+    }
+    pos = PARAM.lastIndex;
     if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) {
       try {
         value = JSON.parse(value) as string;
@@ -40,7 +82,7 @@ export function parseParamLine(line: string): Map<string, string> {
         value = value.slice(1, -1);
       }
     }
-    if (!params.has(m[1].trim())) params.set(m[1].trim(), value);
+    if (!params.has(key)) params.set(key, value);
   }
   return params;
 }

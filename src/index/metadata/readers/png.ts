@@ -7,6 +7,7 @@ import type { ContainerInfo, MetadataEntry } from '../types.js';
 import { decodeLatin1, decodeUtf8, decodeUtf8OrLatin1, looksLikeText, MAX_TEXT_BYTES } from '../text.js';
 import { readExif } from './exif.js';
 import { xmpEntries } from './xmp.js';
+import { readStealthPng, type PngLayout } from './stealth.js';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const TEXT_CHUNKS = new Set(['tEXt', 'zTXt', 'iTXt']);
@@ -44,7 +45,7 @@ function decodeTextChunk(type: string, data: Uint8Array): TextChunk {
   return { key, text: compressed ? decodeUtf8(inflateBounded(body)) : decodeUtf8(body) };
 }
 
-export async function readPng(buf: Uint8Array): Promise<ContainerInfo> {
+export async function readPng(buf: Uint8Array, options: { stealth?: boolean } = {}): Promise<ContainerInfo> {
   const info: ContainerInfo = {
     format: 'png',
     width: null,
@@ -57,6 +58,7 @@ export async function readPng(buf: Uint8Array): Promise<ContainerInfo> {
     warnings: [],
   };
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const layout: PngLayout = { width: 0, height: 0, bitDepth: 0, colorType: 0, interlace: 0, idat: [] };
   let pos = 8;
   let sawEnd = false;
   while (pos + 12 <= buf.length) {
@@ -73,10 +75,10 @@ export async function readPng(buf: Uint8Array): Promise<ContainerInfo> {
       break;
     }
     const data = buf.subarray(dataStart, dataEnd);
-    if (type !== 'IDAT' && type !== 'fdAT') {
-      const stored = view.getUint32(dataEnd);
-      const actual = zlib.crc32(buf.subarray(pos + 4, dataEnd));
-      if (stored !== actual) info.warnings.push(`PNG chunk ${type} at offset ${pos} has a bad CRC`);
+    // Metadata chunks are CRC-checked; image data is not (it is most of the file and the decoder
+    // checks it when the thumbnail is made, where a corrupt image is reported).
+    if (type !== 'IDAT' && type !== 'fdAT' && view.getUint32(dataEnd) !== zlib.crc32(buf.subarray(pos + 4, dataEnd))) {
+      info.warnings.push(`PNG chunk ${type} at offset ${pos} has a bad CRC`);
     }
     switch (type) {
       case 'IHDR':
@@ -85,10 +87,14 @@ export async function readPng(buf: Uint8Array): Promise<ContainerInfo> {
           info.height = view.getUint32(dataStart + 4);
           const colorType = buf[dataStart + 9];
           info.hasAlpha = colorType === 4 || colorType === 6;
+          Object.assign(layout, { width: info.width, height: info.height, bitDepth: buf[dataStart + 8], colorType, interlace: buf[dataStart + 12] });
         }
         break;
       case 'tRNS':
         info.hasAlpha = true;
+        break;
+      case 'IDAT':
+        layout.idat.push(data);
         break;
       case 'acTL':
         info.animated = true;
@@ -122,6 +128,11 @@ export async function readPng(buf: Uint8Array): Promise<ContainerInfo> {
     }
     pos = dataEnd + 4;
     if (sawEnd) break;
+  }
+  // A hidden LSB copy is looked for only when the text chunks carry no metadata of substance: with
+  // them it is a redundant copy (NovelAI, Forge write both), and skipping it keeps scans fast.
+  if (options.stealth !== false && layout.idat.length && !info.entries.some((e) => e.text.length > 200)) {
+    info.entries.push(...readStealthPng(layout, info.warnings));
   }
   if (!sawEnd) info.warnings.push('PNG ends without an IEND chunk (truncated file)');
   else if (pos < buf.length) {

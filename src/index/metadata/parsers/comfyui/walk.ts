@@ -149,14 +149,15 @@ function traceSize(graph: Graph, link: unknown, seen = new Set<string>(), depth 
   const node = linkedNode(graph, link);
   if (!node || seen.has(node.id) || depth > 32 || !graph.spend()) return null;
   seen.add(node.id);
-  if (isSamplerNode(node) || /encode/i.test(node.class_type)) return null;
+  if (isSamplerNode(node)) return null;
   const w = toInt(resolveScalar(graph, node.inputs.width));
   const h = toInt(resolveScalar(graph, node.inputs.height));
   if (w && h && w > 0 && h > 0) return { width: w, height: h, node: node.id };
   const dims = parseSize(resolveScalar(graph, node.inputs.dimensions ?? node.inputs.resolution));
   if (dims) return { width: dims[0], height: dims[1], node: node.id };
   for (const [name, l] of graph.linkInputs(node)) {
-    if (/latent|samples|^a$|source/i.test(name)) {
+    // Through latent ops, and through VAEEncode to the image it encodes (img2img from a resized image).
+    if (/latent|samples|^a$|source|pixels|^image$/i.test(name)) {
       const r = traceSize(graph, l, seen, depth + 1);
       if (r) return r;
     }

@@ -1,0 +1,147 @@
+/**
+ * Metadata-only reading: the parts of a PNG / JPEG / WebP that can hold metadata, without the image
+ * data that is most of the file. The result is a smaller file of the same format (image-data chunks
+ * dropped or cut) that the container readers parse as usual. Used where no content hash is needed
+ * (`vv meta`, bench:meta); the scanner reads whole files because it hashes them.
+ *
+ * When a PNG's hidden LSB payload may be the only metadata (no text chunk of substance before the
+ * image data), the whole file is read so the payload can be decoded.
+ */
+import fs from 'node:fs';
+
+const HEAD = 64 * 1024;
+const TAIL = 64 * 1024;
+/** Image data kept: enough for the hidden-payload signature check (first rows of the first column). */
+const KEEP_IMAGE_DATA = 128 * 1024;
+const MAX_CHUNKS = 100_000;
+
+class Source {
+  constructor(
+    readonly fd: number,
+    readonly size: number,
+  ) {}
+
+  /** Bytes at an offset, from the already-read head when they lie in it. */
+  at(head: Buffer, offset: number, length: number): Buffer {
+    return offset + length <= head.length ? head.subarray(offset, offset + length) : this.read(offset, length);
+  }
+
+  read(offset: number, length: number): Buffer {
+    const len = Math.max(0, Math.min(length, this.size - offset));
+    const buf = Buffer.allocUnsafe(len);
+    let got = 0;
+    while (got < len) {
+      const n = fs.readSync(this.fd, buf, got, len - got, offset + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  }
+}
+
+function sparsePng(src: Source, head: Buffer): Buffer | null {
+  const parts: Buffer[] = [head.subarray(0, 8)];
+  let pos = 8;
+  let keptImage = 0;
+  let textBytes = 0;
+  for (let n = 0; n < MAX_CHUNKS && pos + 12 <= src.size; n++) {
+    const header = src.at(head, pos, 8);
+    if (header.length < 8) break;
+    const length = header.readUInt32BE(0);
+    const type = header.toString('latin1', 4, 8);
+    const total = 12 + length;
+    if (type === 'tEXt' || type === 'iTXt' || type === 'zTXt') textBytes = Math.max(textBytes, length);
+    if (type === 'IDAT') {
+      // Without text metadata a hidden payload may be all there is: then the image data is needed.
+      if (textBytes <= 200) return null;
+      if (keptImage < KEEP_IMAGE_DATA) {
+        parts.push(src.read(pos, total));
+        keptImage += length;
+      }
+    } else {
+      parts.push(src.at(head, pos, total));
+    }
+    pos += total;
+    if (type === 'IEND') {
+      if (pos < src.size) parts.push(src.read(pos, Math.min(src.size - pos, 16 * 1024 * 1024)));
+      break;
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+function sparseJpeg(src: Source, head: Buffer): Buffer | null {
+  const parts: Buffer[] = [head.subarray(0, 2)];
+  let pos = 2;
+  for (let n = 0; n < MAX_CHUNKS && pos + 4 <= src.size; n++) {
+    const marker = src.at(head, pos, 4);
+    if (marker.length < 2 || marker[0] !== 0xff) return null;
+    const code = marker[1];
+    if (code === 0xff) {
+      pos++;
+      continue;
+    }
+    if (code === 0xd8 || code === 0x01 || (code >= 0xd0 && code <= 0xd7)) {
+      parts.push(Buffer.from([0xff, code]));
+      pos += 2;
+      continue;
+    }
+    if (code === 0xd9) break;
+    if (marker.length < 4) return null;
+    const length = marker.readUInt16BE(2);
+    parts.push(src.at(head, pos, 2 + length));
+    pos += 2 + length;
+    if (code === 0xda) {
+      // Scan data follows: keep only the tail, where text appended after the end-of-image marker lives.
+      const tailStart = Math.max(pos, src.size - TAIL);
+      parts.push(src.read(tailStart, src.size - tailStart));
+      break;
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+function sparseWebp(src: Source, head: Buffer): Buffer | null {
+  const parts: Buffer[] = [];
+  let pos = 12;
+  for (let n = 0; n < MAX_CHUNKS && pos + 8 <= src.size; n++) {
+    const header = src.at(head, pos, 8);
+    if (header.length < 8) break;
+    const fourcc = header.toString('latin1', 0, 4);
+    const size = header.readUInt32LE(4);
+    const padded = size + (size & 1);
+    if (fourcc === 'VP8 ' || fourcc === 'VP8L' || fourcc === 'ALPH' || fourcc === 'ANMF') {
+      // Keep the frame header (size, flags), drop the bitstream; the chunk size is rewritten to match.
+      const keep = Math.min(size, 32);
+      const chunk = Buffer.concat([header, src.read(pos + 8, keep)]);
+      chunk.writeUInt32LE(keep, 4);
+      parts.push(keep & 1 ? Buffer.concat([chunk, Buffer.alloc(1)]) : chunk);
+    } else {
+      parts.push(src.at(head, pos, 8 + padded));
+    }
+    pos += 8 + padded;
+  }
+  const body = Buffer.concat([Buffer.from('WEBP', 'latin1'), ...parts]);
+  const riff = Buffer.alloc(8);
+  riff.write('RIFF', 0, 'latin1');
+  riff.writeUInt32LE(body.length, 4);
+  return Buffer.concat([riff, body]);
+}
+
+/** The metadata-bearing bytes of a file (the whole file for other formats or when in doubt). */
+export function readMetadataBytes(absPath: string): Buffer {
+  const fd = fs.openSync(absPath, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const src = new Source(fd, size);
+    if (size <= HEAD) return src.read(0, size);
+    const head = src.read(0, HEAD);
+    let sparse: Buffer | null = null;
+    if (head[0] === 0x89 && head.toString('latin1', 1, 4) === 'PNG') sparse = sparsePng(src, head);
+    else if (head[0] === 0xff && head[1] === 0xd8) sparse = sparseJpeg(src, head);
+    else if (head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WEBP') sparse = sparseWebp(src, head);
+    return sparse ?? src.read(0, size);
+  } finally {
+    fs.closeSync(fd);
+  }
+}

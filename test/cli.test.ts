@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolveConfig, DEFAULTS, ConfigError } from '../src/config.js';
+import { tempDir, writeFile } from './support/fixtures.js';
+import { writeBadFiles, writeGenerated } from './support/library.js';
+import { vv } from './support/cli.js';
+
+describe('configuration', () => {
+  it('takes flags over VV_* environment over .env over defaults', () => {
+    const cwd = tempDir();
+    fs.writeFileSync(path.join(cwd, '.env'), 'VV_PORT=9001\nVV_HOST=127.0.0.2\nVV_DATA=./from-dotenv\nVV_WATCH=false\n');
+    const fromDotenv = resolveConfig({}, {}, cwd);
+    expect(fromDotenv).toMatchObject({ port: 9001, host: '127.0.0.2', data: path.join(cwd, 'from-dotenv'), watch: false });
+    const fromEnv = resolveConfig({}, { VV_PORT: '9002' }, cwd);
+    expect(fromEnv.port).toBe(9002);
+    expect(fromEnv.host).toBe('127.0.0.2');
+    const fromFlag = resolveConfig({ port: '9003' }, { VV_PORT: '9002' }, cwd);
+    expect(fromFlag.port).toBe(9003);
+    expect(resolveConfig({}, {}, tempDir())).toMatchObject({ port: DEFAULTS.port, host: '127.0.0.1', token: null });
+  });
+
+  it('explains invalid values', () => {
+    expect(() => resolveConfig({ port: 'eighty' }, {}, tempDir())).toThrow(ConfigError);
+    expect(() => resolveConfig({}, { VV_PORT: '70000' }, tempDir())).toThrow(/invalid port .*VV_PORT/);
+    expect(() => resolveConfig({ token: 'short' }, {}, tempDir())).toThrow(/token/);
+    const r = vv(['serve', tempDir(), '--port', 'nope']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/invalid port/);
+  });
+});
+
+describe('vv meta', () => {
+  it('prints one JSON record per file, with an error record for bad files, and never fails', async () => {
+    const root = tempDir();
+    const [good] = await writeGenerated(root, 1);
+    const bad = Object.keys(await writeBadFiles(root));
+    const files = [path.join(root, good), ...bad.map((b) => path.join(root, b)), path.join(root, 'does-not-exist.png')];
+    const r = vv(['meta', '--json', ...files]);
+    expect(r.status).toBe(0);
+    const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(records.map((x) => x.file)).toEqual(files);
+    expect(records[0].error).toBeUndefined();
+    expect(records[0].prompt).toEqual(expect.any(String));
+    expect(typeof records[0].seed).toBe('number');
+    expect(records.find((x) => x.file.endsWith('empty.png')).error).toMatch(/empty/);
+    expect(records.find((x) => x.file.endsWith('garbage.png')).error).toMatch(/not a PNG/);
+    expect(records.at(-1).error).toBe('file not found');
+    for (const rec of records) {
+      for (const key of ['file', 'generator', 'prompt', 'negative_prompt', 'seed', 'steps', 'sampler', 'scheduler', 'cfg', 'model', 'model_hash', 'width', 'height', 'loras', 'raw']) expect(rec).toHaveProperty(key);
+    }
+  });
+
+  it('reads an A1111 .txt infotext directly and prints a readable summary without --json', () => {
+    const dir = tempDir();
+    const txt = writeFile(dir, 'image.txt', 'a cat on a mat\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 7, Size: 512x512, Model: dream');
+    const r = vv(['meta', txt]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('prompt: a cat on a mat');
+    expect(r.stdout).toContain('sampler: Euler a');
+    const json = JSON.parse(vv(['meta', '--json', txt]).stdout);
+    expect(json).toMatchObject({ generator: 'a1111', seed: 7, width: 512, model: 'dream' });
+  });
+});
+
+describe('vv meta on infotext sidecars found in the wild', () => {
+  it('handles no negative prompt, no prompt, HTML, empty files and long merged-model names', () => {
+    const dir = tempDir();
+    const files = {
+      'no-negative.txt': 'a cat\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512',
+      'no-prompt.txt': 'Negative prompt: ugly\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 2, Size: 512x512',
+      'html.txt': '<p>a <b>castle</b> &amp; a moat</p>\nNegative prompt: <i>fog</i>\nSteps: 30, Sampler: DDIM, CFG scale: 9, Seed: 3, Size: 768x512',
+      'empty.txt': '',
+      'merged.txt': 'x\nSteps: 20, Sampler: Euler, Seed: 4, Model hash: 0123abcd, Model: [0.5(anything-v3) + 0.5(dreamshaper_8)] + 0.3(realisticVision [v5.1]), Size: 512x512',
+    };
+    for (const [name, text] of Object.entries(files)) writeFile(dir, name, text);
+    const records = vv(['meta', '--json', ...Object.keys(files).map((f) => path.join(dir, f))]).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(records[0]).toMatchObject({ prompt: 'a cat', negative_prompt: null, seed: 1 });
+    expect(records[1]).toMatchObject({ prompt: null, negative_prompt: 'ugly', seed: 2 });
+    expect(records[2]).toMatchObject({ prompt: '<p>a <b>castle</b> &amp; a moat</p>', negative_prompt: '<i>fog</i>', sampler: 'DDIM', width: 768 });
+    expect(records[3]).toMatchObject({ generator: null, prompt: null });
+    expect(records[3].error).toBeUndefined();
+    expect(records[4]).toMatchObject({ model: '[0.5(anything-v3) + 0.5(dreamshaper_8)] + 0.3(realisticVision [v5.1])', model_hash: '0123abcd', seed: 4 });
+  });
+});
+
+describe('vv scan', () => {
+  it('prints a summary with counts and speed, lists failures, and refuses a data dir bound to another library', async () => {
+    const root = tempDir();
+    const data = tempDir();
+    await writeGenerated(root, 4);
+    await writeBadFiles(root);
+    const r = vv(['scan', root, '--data', data]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/seen 11, new 11, changed 0, moved 0, missing 0, .*failed 3.*files\/s/);
+    expect(r.stdout).toMatch(/failed: bad\/empty.png: empty file/);
+    const json = JSON.parse(vv(['scan', root, '--data', data, '--json']).stdout);
+    expect(json).toMatchObject({ seen: 11, unchanged: 11, new: 0 });
+
+    const other = tempDir();
+    const refused = vv(['scan', other, '--data', data]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/indexes .* not .*--rebind/);
+    // A moved library keeps its index with --rebind.
+    fs.cpSync(root, other, { recursive: true, preserveTimestamps: true });
+    const rebound = JSON.parse(vv(['scan', other, '--data', data, '--rebind', '--json']).stdout);
+    expect(rebound).toMatchObject({ seen: 11, unchanged: 11, new: 0, missing: 0 });
+  });
+});

@@ -1,0 +1,232 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Store } from '../src/index/store/store.js';
+import { IngestPool } from '../src/index/ingest-pool.js';
+import { Scanner } from '../src/index/scanner.js';
+import { creationDate, folderDate } from '../src/index/ingest.js';
+import { solidImage, tempDir, treeHashes, writeFile } from './support/fixtures.js';
+import { addPngText } from '../src/demo/embed.js';
+import { writeBadFiles, writeGenerated, writeManyPngs } from './support/library.js';
+import { CLI, vv } from './support/cli.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+function setup(workers = 0) {
+  const root = tempDir('vv-lib-');
+  const data = tempDir('vv-data-');
+  const store = Store.open(data);
+  const pool = new IngestPool({ workers });
+  const scanner = new Scanner(store, root, pool);
+  cleanups.push(async () => {
+    await pool.close();
+    store.close();
+  });
+  return { root, data, store, pool, scanner };
+}
+
+describe('creation date', () => {
+  it('prefers the folder date, then EXIF DateTimeOriginal, then mtime', () => {
+    const mtime = Date.parse('2025-01-02T03:04:05.678Z');
+    expect(folderDate('outputs/txt2img-images/2024-05-10/0001.png')).toBe('2024-05-10');
+    expect(folderDate('2023/11/30/x.png')).toBe('2023-11-30');
+    expect(folderDate('20240102-batch/x.png')).toBe('2024-01-02');
+    expect(folderDate('a/2024-13-45/x.png')).toBeNull();
+    expect(creationDate('2024-05-10/a.png', '2020-01-01T10:00:00', mtime)).toBe('2024-05-10T03:04:05.678Z');
+    expect(creationDate('misc/a.png', '2020-01-01T10:00:00', mtime)).toBe('2020-01-01T10:00:00.000Z');
+    expect(creationDate('misc/a.png', null, mtime)).toBe('2025-01-02T03:04:05.678Z');
+  });
+});
+
+describe('scanner', () => {
+  it('indexes a library, then skips unchanged files and re-reads changed ones', async () => {
+    const { root, store, scanner } = setup(2);
+    const files = await writeGenerated(root, 12);
+    fs.writeFileSync(path.join(root, 'notes.txt'), 'not an image');
+    const first = await scanner.scan();
+    expect(first).toMatchObject({ seen: 12, new: 12, changed: 0, unchanged: 0, failed: 0, skipped: 1 });
+    expect(store.counts().images).toBe(12);
+
+    const second = await scanner.scan();
+    expect(second).toMatchObject({ seen: 12, new: 0, changed: 0, unchanged: 12 });
+
+    // Overwrite one file with another image's bytes: same path, new content.
+    const other = tempDir();
+    const [otherRel] = await writeGenerated(other, 1, 500);
+    const target = path.join(root, files[0]);
+    const id = store.idForPath(files[0])!;
+    const before = store.getImage(id)!;
+    fs.copyFileSync(path.join(other, otherRel), target);
+    fs.utimesSync(target, new Date(), new Date(Date.now() + 5000));
+    const third = await scanner.scan();
+    expect(third).toMatchObject({ changed: 1, unchanged: 11, new: 0 });
+    const after = store.getImage(id)!;
+    expect(after.hash).not.toBe(before.hash);
+    expect(after.params!.seed).not.toBe(before.params!.seed);
+  });
+
+  it('re-links moved and renamed files by content hash, keeping tags, favorite, rating and categories', async () => {
+    const { root, store, scanner } = setup(0);
+    const [rel] = await writeGenerated(root, 3);
+    await scanner.scan();
+    const id = store.idForPath(rel)!;
+    store.patchImage(id, { favorite: true, rating: 4, tags: { add: ['keeper'], remove: ['masterpiece'] }, categories: { add: ['trips/2024'] }, notes: 'mine' });
+
+    const moved = `renamed/2024-07-01/${path.basename(rel)}`;
+    fs.mkdirSync(path.join(root, 'renamed/2024-07-01'), { recursive: true });
+    fs.renameSync(path.join(root, rel), path.join(root, moved));
+    const stats = await scanner.scan();
+    expect(stats).toMatchObject({ moved: 1, new: 0, missing: 0 });
+    const image = store.getImage(id)!;
+    expect(image.path).toBe(moved);
+    expect(image.created_at.startsWith('2024-07-01')).toBe(true);
+    expect(image).toMatchObject({ favorite: true, rating: 4, notes: 'mine', categories: ['trips/2024'] });
+    expect(image.tags).toContain('keeper');
+    expect(image.tags).not.toContain('masterpiece');
+    expect(store.counts()).toMatchObject({ images: 3, missing: 0 });
+  });
+
+  it('does not bring back a derived tag the user removed when the file is re-indexed', async () => {
+    const { root, store, scanner } = setup(0);
+    const [rel] = await writeGenerated(root, 1);
+    await scanner.scan();
+    const id = store.idForPath(rel)!;
+    expect(store.getImage(id)!.tags).toContain('masterpiece');
+    store.patchImage(id, { tags: { remove: ['masterpiece'], add: ['mine'] } });
+    fs.utimesSync(path.join(root, rel), new Date(), new Date(Date.now() + 60_000)); // touched: re-read
+    expect(await scanner.scan()).toMatchObject({ changed: 1 });
+    const tags = store.getImage(id)!.tag_details;
+    expect(tags.map((t) => t.name)).not.toContain('masterpiece');
+    expect(tags.find((t) => t.name === 'mine')).toMatchObject({ source: 'user' });
+    expect(tags.find((t) => t.name === 'best quality')).toMatchObject({ source: 'prompt' });
+    // Adding it back by hand lifts the suppression.
+    store.patchImage(id, { tags: { add: ['masterpiece'] } });
+    expect(store.getImage(id)!.tags).toContain('masterpiece');
+  });
+
+  it('reads an A1111 .txt sidecar as the image metadata, and re-indexes when it changes', async () => {
+    const { root, store, scanner } = setup(0);
+    const png = await solidImage('png');
+    writeFile(root, '2024-08-01/00001-1.png', png);
+    writeFile(root, '2024-08-01/00001-1.txt', 'a lighthouse at dusk\nNegative prompt: fog\nSteps: 30, Sampler: DPM++ 2M, CFG scale: 6, Seed: 77, Size: 512x512, Model: dreamshaper');
+    writeFile(root, '2024-08-01/other.webp', await solidImage('webp'));
+    writeFile(root, '2024-08-01/other.webp.txt', 'a boat\nSteps: 10, Sampler: Euler, Seed: 5');
+    await scanner.scan();
+    const id = store.idForPath('2024-08-01/00001-1.png')!;
+    expect(store.getImage(id)!.params).toMatchObject({ generator: 'a1111', prompt: 'a lighthouse at dusk', seed: 77, model: 'dreamshaper' });
+    expect(store.getImage(id)!.params!.provenance.seed).toBe('sidecar:txt parameters › Seed');
+    expect(store.getImage(store.idForPath('2024-08-01/other.webp')!)!.params).toMatchObject({ prompt: 'a boat', seed: 5 });
+    writeFile(root, '2024-08-01/00001-1.txt', 'a lighthouse at dawn\nSteps: 30, Sampler: DPM++ 2M, Seed: 78');
+    fs.utimesSync(path.join(root, '2024-08-01/00001-1.txt'), new Date(), new Date(Date.now() + 10_000));
+    expect(await scanner.scan()).toMatchObject({ changed: 1 });
+    expect(store.getImage(id)!.params).toMatchObject({ prompt: 'a lighthouse at dawn', seed: 78 });
+  });
+
+  it('makes raw chunks no parser understands searchable', async () => {
+    const { root, store, scanner } = setup(0);
+    writeFile(root, 'x/custom.png', addPngText(await solidImage('png'), [{ type: 'iTXt', key: 'my_tool_notes', text: 'zebracorn rendering pass 3' }]));
+    await scanner.scan();
+    const hits = store.searchText('zebracorn', {});
+    expect(hits.map((h) => h.path)).toEqual(['x/custom.png']);
+    expect(store.getImage(hits[0].id)!.raw.my_tool_notes).toBe('zebracorn rendering pass 3');
+  });
+
+  it('marks vanished files missing instead of deleting them, and restores them when they return', async () => {
+    const { root, store, scanner } = setup(0);
+    const [rel] = await writeGenerated(root, 2);
+    await scanner.scan();
+    const id = store.idForPath(rel)!;
+    store.patchImage(id, { tags: { add: ['precious'] } });
+    const bytes = fs.readFileSync(path.join(root, rel));
+    const stat = fs.statSync(path.join(root, rel));
+    fs.rmSync(path.join(root, rel));
+    expect(await scanner.scan()).toMatchObject({ missing: 1 });
+    expect(store.getImage(id)).toMatchObject({ missing: true });
+    expect(store.listImages({}).total).toBe(1);
+    expect(store.listImages({ missing: 'only' }).items.map((i) => i.id)).toEqual([id]);
+
+    fs.writeFileSync(path.join(root, rel), bytes);
+    fs.utimesSync(path.join(root, rel), stat.atime, stat.mtime);
+    expect(await scanner.scan()).toMatchObject({ restored: 1, missing: 0 });
+    expect(store.getImage(id)).toMatchObject({ missing: false });
+    expect(store.getImage(id)!.tags).toContain('precious');
+  });
+
+  it('records every bad file with its error and keeps going', async () => {
+    const { root, store, scanner } = setup(1);
+    const bad = await writeBadFiles(root);
+    await writeGenerated(root, 3);
+    const stats = await scanner.scan();
+    expect(stats.seen).toBe(Object.keys(bad).length + 3);
+    const failures = new Map(scanner.status.failures.map((f) => [f.path, f.error]));
+    expect(failures.get('bad/empty.png')).toMatch(/empty file/);
+    expect(failures.get('bad/garbage.png')).toMatch(/not a PNG, JPEG/);
+    expect(failures.size).toBe(stats.failed);
+    for (const rel of Object.keys(bad)) expect(store.idForPath(rel), rel).not.toBeNull();
+    const crc = store.getImage(store.idForPath('bad/bad-crc.png')!)!;
+    expect(crc.params!.warnings.some((w) => w.includes('bad CRC'))).toBe(true);
+    const huge = store.getImage(store.idForPath('bad/huge-30000.png')!)!;
+    expect(huge.params!.pixel_width).toBe(30000);
+    expect(huge.params!.warnings.some((w) => w.includes('too large to decode'))).toBe(true);
+    const utf8 = store.getImage(store.idForPath('bad/invalid-utf8.png')!)!;
+    expect(utf8.error).toBeNull();
+    expect(String(utf8.raw.parameters)).toContain('\uFFFD');
+    expect(store.counts().images).toBe(Object.keys(bad).length + 3);
+  });
+
+  it('never writes to the library', async () => {
+    const { root, scanner, store } = setup(2);
+    await writeGenerated(root, 6);
+    await writeBadFiles(root);
+    const before = treeHashes(root);
+    await scanner.scan();
+    store.patchImage(1, { tags: { add: ['x'] }, favorite: true, prompt: 'edited' });
+    await scanner.scan();
+    expect(treeHashes(root)).toEqual(before);
+  });
+
+  it('resumes after being killed mid-scan, with an intact database and no user edit lost', async () => {
+    const root = tempDir('vv-crash-lib-');
+    const data = tempDir('vv-crash-data-');
+    await writeManyPngs(root, 300, '2024-06-01');
+    expect(vv(['scan', root, '--data', data]).status).toBe(0);
+    const store = Store.open(data);
+    const edited = store.idForPath('2024-06-01/img-000007.png')!;
+    store.patchImage(edited, { favorite: true, tags: { add: ['survivor'] }, rating: 5 });
+    store.close();
+
+    await writeManyPngs(root, 6000, '2024-06-02', 1000);
+    const child = spawn(process.execPath, [CLI, 'scan', root, '--data', data], { stdio: 'ignore' });
+    const db = new Database(path.join(data, 'vault.db'), { readonly: true, fileMustExist: true });
+    const t0 = Date.now();
+    let seenMidway = 0;
+    while (Date.now() - t0 < 60_000) {
+      seenMidway = (db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n;
+      if (seenMidway > 700 || child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    db.close();
+    expect(seenMidway).toBeGreaterThan(300);
+    expect(seenMidway).toBeLessThan(6300); // it really was killed before the end
+
+    const resumed = JSON.parse(vv(['scan', root, '--data', data, '--json']).stdout);
+    expect(resumed.seen).toBe(6300);
+    expect(resumed.new + resumed.unchanged + resumed.changed).toBe(6300);
+    expect(resumed.unchanged).toBeGreaterThanOrEqual(seenMidway - 50);
+    const after = Store.open(data);
+    cleanups.push(() => after.close());
+    expect(after.integrityCheck()).toBe('ok');
+    expect(after.counts().images).toBe(6300);
+    const paths = after.db.prepare('SELECT COUNT(DISTINCT path) AS n FROM images').get() as { n: number };
+    expect(paths.n).toBe(6300);
+    expect(after.getImage(edited)).toMatchObject({ favorite: true, rating: 5 });
+    expect(after.getImage(edited)!.tags).toContain('survivor');
+  });
+});
