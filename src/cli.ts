@@ -73,9 +73,9 @@ function summaryLine(stats: ScanStats): string {
   );
 }
 
-function openVault(cfg: Config, library: string, rebind: boolean, onScanProgress?: (s: ScanStatus) => void): Vault {
+function openVault(cfg: Config, library: string, rebind: boolean, onScanProgress?: (s: ScanStatus) => void, batchSize?: number): Vault {
   try {
-    return Vault.open({ dataDir: cfg.data, library, workers: cfg.workers, rebind, onScanProgress });
+    return Vault.open({ dataDir: cfg.data, library, workers: cfg.workers, rebind, onScanProgress, batchSize });
   } catch (err) {
     if (err instanceof LibraryMismatchError) fail(err.message);
     throw err;
@@ -143,7 +143,8 @@ program
       if (process.stderr.isTTY) process.stderr.write('\n');
       if (written) console.error(`wrote ${written} demo images`);
     }
-    const vault = openVault({ ...cfg, data: dataDir }, root, Boolean(opts.rebind));
+    // Smaller write batches while serving: a batch holds the event loop for its duration.
+    const vault = openVault({ ...cfg, data: dataDir }, root, Boolean(opts.rebind), undefined, 200);
     vault.backgroundThumbnails = cfg.thumbnails;
     const server = await startServer(vault, { host: cfg.host, port: cfg.port, token: cfg.token });
     console.log(`Visionary Vault serving ${root}`);

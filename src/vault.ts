@@ -19,6 +19,8 @@ export interface VaultOptions {
   /** Accept a data dir that indexed another folder (the library was moved): paths are relative. */
   rebind?: boolean;
   onScanProgress?: (status: ScanStatus) => void;
+  /** Scan results per transaction; a serving vault uses smaller batches to keep requests fast. */
+  batchSize?: number;
 }
 
 export class Vault {
@@ -48,7 +50,7 @@ export class Vault {
     store.setSetting('library_root', root);
     const pool = new IngestPool({ workers: options.workers ?? undefined });
     const exclude = dataDir.startsWith(root + path.sep) ? [dataDir] : [];
-    const scanner = new Scanner(store, root, pool, { exclude, onProgress: options.onScanProgress });
+    const scanner = new Scanner(store, root, pool, { exclude, onProgress: options.onScanProgress, batchSize: options.batchSize });
     const thumbnails = new Thumbnails(dataDir, store, root);
     return new Vault(root, dataDir, store, pool, scanner, thumbnails);
   }

@@ -127,6 +127,30 @@ describe('scanner', () => {
     expect(store.getImage(id)!.params).toMatchObject({ prompt: 'a lighthouse at dawn', seed: 78 });
   });
 
+  it('keeps tag counts equal to a recount through edits, rescans, moves and missing files', async () => {
+    const { root, store, scanner } = setup(0);
+    const files = await writeGenerated(root, 20);
+    await scanner.scan();
+    const recount = () =>
+      Object.fromEntries(
+        (store.db
+          .prepare('SELECT t.name, COUNT(DISTINCT it.image_id) AS n FROM image_tags it JOIN tags t ON t.id = it.tag_id JOIN images i ON i.id = it.image_id AND i.missing = 0 GROUP BY t.id')
+          .all() as { name: string; n: number }[]).map((r) => [r.name, r.n]),
+      );
+    const counted = () => Object.fromEntries(store.listTags('', 100_000).map((t) => [t.name, t.count]));
+    expect(counted()).toEqual(recount());
+    const id = store.idForPath(files[0])!;
+    store.patchImage(id, { tags: { add: ['masterpiece', 'extra'], remove: ['best quality'] } }); // user copy of a prompt tag
+    store.patchImage(store.idForPath(files[1])!, { tags: { remove: ['masterpiece'] } });
+    fs.rmSync(path.join(root, files[2]));
+    fs.renameSync(path.join(root, files[3]), path.join(root, 'moved.png'));
+    fs.utimesSync(path.join(root, files[4]), new Date(), new Date(Date.now() + 9000));
+    await scanner.scan();
+    expect(counted()).toEqual(recount());
+    expect(store.tagCount('extra')).toBe(1);
+    expect(store.listImages({ tags: ['masterpiece'] }).total).toBe(recount().masterpiece);
+  });
+
   it('makes raw chunks no parser understands searchable', async () => {
     const { root, store, scanner } = setup(0);
     writeFile(root, 'x/custom.png', addPngText(await solidImage('png'), [{ type: 'iTXt', key: 'my_tool_notes', text: 'zebracorn rendering pass 3' }]));

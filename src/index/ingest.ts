@@ -3,6 +3,7 @@
  * Runs inside the extraction workers (and directly for `vv meta`). Never throws for bad files.
  */
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import xxhash from 'xxhash-wasm';
 import { extractMetadata, emptyRecord } from './metadata/extract.js';
 import { decodeUtf8OrLatin1, MAX_TEXT_BYTES } from './metadata/text.js';
@@ -106,10 +107,15 @@ function failed(relPath: string, size: number, mtimeMs: number, message: string)
   return { path: relPath, size, mtimeMs, hash: null, createdAt: creationDate(relPath, null, mtimeMs), record, tags: [], rawText: '' };
 }
 
+/** Raw chunks as stored: deflated JSON. */
+export function packRaw(raw: Record<string, unknown>): Uint8Array {
+  return zlib.deflateRawSync(Buffer.from(JSON.stringify(raw)), { level: 1 });
+}
+
 /** Serialises the stored JSON in the worker and drops the parsed raw chunks before the result crosses threads. */
 export function packForStore(file: ScannedFile): ScannedFile {
   const { raw, ...record } = file.record;
-  return { ...file, record: { ...record, raw: {} }, recordJson: JSON.stringify(record), rawJson: JSON.stringify(raw) };
+  return { ...file, record: { ...record, raw: {} }, recordJson: JSON.stringify(record), rawPacked: packRaw(raw) };
 }
 
 /** A sidecar's text as a metadata entry (read as the image's `parameters`), or null. */

@@ -43,7 +43,7 @@ export interface ScannerOptions {
   /** Folders inside the library never to index (the data dir, when a user puts it there). */
   exclude?: string[];
   onProgress?: (status: ScanStatus) => void;
-  /** Results written per transaction. */
+  /** Results written per transaction (larger: faster scans; smaller: shorter pauses for a server). */
   batchSize?: number;
 }
 
@@ -120,6 +120,15 @@ export class Scanner {
   }
 
   private async fullScan(): Promise<ScanStats> {
+    this.store.bulk(true);
+    try {
+      return await this.fullScanInner();
+    } finally {
+      this.store.bulk(false);
+    }
+  }
+
+  private async fullScanInner(): Promise<ScanStats> {
     const started = performance.now();
     const stats = this.begin('full');
     const scanId = this.store.startScan('full');
@@ -165,11 +174,10 @@ export class Scanner {
   }
 
   private async ingestAll(todo: { file: WalkedFile; existing: ScanIndexEntry | undefined }[], stats: ScanStats, seen: Set<number>): Promise<void> {
-    const batchSize = this.options.batchSize ?? 200;
-    const inFlightLimit = 64;
+    const batchSize = this.options.batchSize ?? 1000;
+    const inFlightLimit = 256;
     let next = 0;
     let buffer: { result: ScannedFile; existing: ScanIndexEntry | undefined }[] = [];
-    const inFlight = new Set<Promise<void>>();
     let lastEmit = 0;
     const flush = () => {
       if (buffer.length === 0) return;
@@ -184,19 +192,30 @@ export class Scanner {
         this.emit();
       }
     };
-    while ((next < todo.length || inFlight.size) && !this.stopRequested) {
-      while (next < todo.length && inFlight.size < inFlightLimit) {
+    // A counter and one wake-up promise (Promise.race over hundreds of in-flight jobs costs O(n) per file).
+    let active = 0;
+    let wake: (() => void) | null = null;
+    const settled = () => {
+      active--;
+      const w = wake;
+      wake = null;
+      w?.();
+    };
+    while ((next < todo.length || active > 0) && !this.stopRequested) {
+      while (next < todo.length && active < inFlightLimit) {
         const { file, existing } = todo[next++];
-        const p = this.pool.ingest(file.abs, file.rel, file.sidecar).then((result) => {
-          buffer.push({ result, existing });
-          if (buffer.length >= batchSize) flush();
-        });
-        const tracked = p.finally(() => inFlight.delete(tracked));
-        inFlight.add(tracked);
+        active++;
+        this.pool
+          .ingest(file.abs, file.rel, file.sidecar)
+          .then((result) => {
+            buffer.push({ result, existing });
+            if (buffer.length >= batchSize) flush();
+          })
+          .finally(settled);
       }
-      if (inFlight.size) await Promise.race(inFlight);
+      await new Promise<void>((resolve) => (wake = resolve));
     }
-    await Promise.all(inFlight);
+    while (active > 0) await new Promise<void>((resolve) => (wake = resolve));
     flush();
     this.emit();
   }

@@ -19,7 +19,24 @@ function nextDay(date: string): string {
   return d.toISOString().slice(0, 10);
 }
 
-export function filterWhere(filter: ImageFilter): SqlWhere {
+/** How many present images carry a tag, and how many images there are: picks the query shape. */
+export interface TagStats {
+  tagCount(name: string): number;
+  total: number;
+}
+
+/**
+ * A tag held by many images is tested per row (EXISTS: a date-ordered page stops after `limit`
+ * hits); a rare one is looked up as a set (IN), which is small. Measured at 100k images:
+ * 0.1 ms vs 16 ms for a tag on every image.
+ */
+function isCommon(stats: TagStats | undefined, names: string[]): boolean {
+  if (!stats) return false;
+  const n = names.reduce((a, name) => a + stats.tagCount(name), 0);
+  return n > 1000 && n > stats.total * 0.01;
+}
+
+export function filterWhere(filter: ImageFilter, stats?: TagStats): SqlWhere {
   const clauses: string[] = [];
   const params: unknown[] = [];
   const missing = filter.missing ?? 'exclude';
@@ -27,15 +44,28 @@ export function filterWhere(filter: ImageFilter): SqlWhere {
   else if (missing === 'only') clauses.push('i.missing = 1');
 
   for (const tag of filter.tags ?? []) {
-    clauses.push(`i.id IN (SELECT image_id FROM image_tags WHERE tag_id = (${TAG_ID}))`);
+    clauses.push(
+      isCommon(stats, [tag])
+        ? `EXISTS (SELECT 1 FROM image_tags it WHERE it.image_id = i.id AND it.tag_id = (${TAG_ID}))`
+        : `i.id IN (SELECT image_id FROM image_tags WHERE tag_id = (${TAG_ID}))`,
+    );
     params.push(tag);
   }
+  const tagSet = (names: string[]) => `SELECT id FROM tags WHERE name IN (${names.map(() => '?').join(',')})`;
   if (filter.any?.length) {
-    clauses.push(`i.id IN (SELECT image_id FROM image_tags WHERE tag_id IN (SELECT id FROM tags WHERE name IN (${filter.any.map(() => '?').join(',')})))`);
+    clauses.push(
+      isCommon(stats, filter.any)
+        ? `EXISTS (SELECT 1 FROM image_tags it WHERE it.image_id = i.id AND it.tag_id IN (${tagSet(filter.any)}))`
+        : `i.id IN (SELECT image_id FROM image_tags WHERE tag_id IN (${tagSet(filter.any)}))`,
+    );
     params.push(...filter.any);
   }
   if (filter.not?.length) {
-    clauses.push(`i.id NOT IN (SELECT image_id FROM image_tags WHERE tag_id IN (SELECT id FROM tags WHERE name IN (${filter.not.map(() => '?').join(',')})))`);
+    clauses.push(
+      isCommon(stats, filter.not)
+        ? `NOT EXISTS (SELECT 1 FROM image_tags it WHERE it.image_id = i.id AND it.tag_id IN (${tagSet(filter.not)}))`
+        : `i.id NOT IN (SELECT image_id FROM image_tags WHERE tag_id IN (${tagSet(filter.not)}))`,
+    );
     params.push(...filter.not);
   }
   if (filter.from) {

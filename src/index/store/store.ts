@@ -4,10 +4,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
+import { packRaw } from '../ingest.js';
 import type { MetadataRecord } from '../metadata/types.js';
 import { MIGRATIONS } from './migrations.js';
-import { filterWhere, whereSql } from './filters.js';
+import { filterWhere, whereSql, type SqlWhere, type TagStats } from './filters.js';
 import type {
   CategoryCount,
   DerivedTag,
@@ -35,6 +37,7 @@ const DERIVED_SOURCES = ['prompt', 'model'] as const;
 const SUMMARY_COLUMNS =
   'i.id, i.filename, i.path, i.width, i.height, i.created_at, i.favorite, i.rating, i.generator, i.prompt, i.user_prompt, i.hash, i.missing, i.size, i.format, i.error';
 const FTS_WEIGHTS = 'bm25(images_fts, 10.0, 1.0, 6.0, 3.0, 0.5)';
+const RANK_WINDOW = 10_000;
 
 interface SummaryRow {
   id: number;
@@ -56,6 +59,13 @@ interface SummaryRow {
 }
 
 const now = () => new Date().toISOString();
+
+/** image_meta.raw holds deflated JSON (packRaw); plain JSON text is accepted too. */
+function unpackRaw(value: string | Uint8Array | null): Record<string, unknown> {
+  if (!value) return {};
+  const text = typeof value === 'string' ? value : zlib.inflateRawSync(value).toString('utf8');
+  return JSON.parse(text) as Record<string, unknown>;
+}
 
 function encodeCursor(key: unknown, id: number): string {
   return Buffer.from(JSON.stringify([key, id])).toString('base64url');
@@ -150,10 +160,12 @@ export class Store {
       ),
       ftsDelete: db.prepare('DELETE FROM images_fts WHERE rowid = ?'),
       ftsInsert: db.prepare('INSERT INTO images_fts(rowid, prompt, negative_prompt, tags, path, raw) VALUES (?, ?, ?, ?, ?, ?)'),
-      detail: db.prepare<[number], SummaryRow & { negative_prompt: string | null; notes: string | null; mtime_ms: number; record: string | null; raw: string | null }>(
+      detail: db.prepare<[number], SummaryRow & { negative_prompt: string | null; notes: string | null; mtime_ms: number; record: string | null; raw: string | Uint8Array | null }>(
         `SELECT ${SUMMARY_COLUMNS}, i.negative_prompt, i.notes, i.mtime_ms, m.record, m.raw FROM images i LEFT JOIN image_meta m ON m.image_id = i.id WHERE i.id = ?`,
       ),
       exists: db.prepare<[number], { id: number }>('SELECT id FROM images WHERE id = ?'),
+      tagCount: db.prepare<[string], { n: number }>('SELECT c.n FROM tag_counts c JOIN tags t ON t.id = c.tag_id WHERE t.name = ?'),
+      presentCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM images WHERE missing = 0'),
       categoriesOf: db.prepare<[number], { name: string }>(
         'SELECT c.name FROM image_categories ic JOIN categories c ON c.id = ic.category_id WHERE ic.image_id = ? ORDER BY c.name',
       ),
@@ -221,6 +233,15 @@ export class Store {
 
   close(): void {
     this.db.close();
+  }
+
+  /**
+   * Bulk writing (scans): checkpoint the WAL less often while it lasts, then fold it back in.
+   * Checkpoints in the middle of a large scan cost more than the writes themselves.
+   */
+  bulk(on: boolean): void {
+    this.db.pragma(`wal_autocheckpoint = ${on ? 20000 : 1000}`);
+    if (!on) this.db.pragma('wal_checkpoint(PASSIVE)');
   }
 
   integrityCheck(): string {
@@ -298,7 +319,7 @@ export class Store {
 
   private writeDerived(id: number, file: ScannedFile, isNew: boolean): void {
     const { raw, ...record } = file.record;
-    this.stmts.upsertMeta.run(id, file.recordJson ?? JSON.stringify(record), file.rawJson ?? JSON.stringify(raw), file.rawText);
+    this.stmts.upsertMeta.run(id, file.recordJson ?? JSON.stringify(record), file.rawPacked ?? packRaw(raw), file.rawText);
     if (isNew) {
       for (const tag of file.tags) this.stmts.insertNewImageTag.run(id, this.tagId(tag.name), tag.source, tag.confidence ?? null);
     } else {
@@ -316,6 +337,7 @@ export class Store {
 
   /** Inserts a newly seen file, or re-indexes an existing row (same path, changed content); user data stays. */
   saveScanned(file: ScannedFile, existingId: number | null): number {
+    this.writeVersion++;
     return this.atomic(() => {
       const params = this.imageParams(file);
       let id: number;
@@ -332,6 +354,7 @@ export class Store {
 
   /** A known file found at a new path (moved/renamed): the row, with all user data, follows it. */
   relink(id: number, newPath: string, size: number, mtimeMs: number): void {
+    this.writeVersion++;
     this.atomic(() => {
       const slash = newPath.lastIndexOf('/');
       this.stmts.movePath.run(newPath, newPath.slice(slash + 1), slash < 0 ? '' : newPath.slice(0, slash), now(), id);
@@ -341,6 +364,7 @@ export class Store {
   }
 
   setMissing(ids: number[], missing: boolean): void {
+    this.writeVersion++;
     const t = now();
     this.atomic(() => {
       for (const id of ids) this.stmts.setMissing.run(missing ? 1 : 0, t, id);
@@ -402,9 +426,32 @@ export class Store {
     }));
   }
 
+  private tagStats(): TagStats {
+    return { tagCount: (name) => this.tagCount(name), total: this.stmts.presentCount.get()!.n };
+  }
+
+  /** Bumped by every write of this connection; with PRAGMA data_version it dates cached counts. */
+  private writeVersion = 0;
+  private readonly countCache = new Map<string, number>();
+
+  /** Matching-row count for a filter, cached until the data changes (paging a query counts once). */
+  private countFor(filter: ImageFilter, where: SqlWhere): number {
+    const missing = filter.missing ?? 'exclude';
+    const keys = Object.entries(filter).filter(([k, v]) => v !== undefined && k !== 'missing');
+    if (keys.length === 0 && missing === 'exclude') return this.stmts.presentCount.get()!.n;
+    if (keys.length === 1 && filter.tags?.length === 1 && missing === 'exclude') return this.tagCount(filter.tags[0]);
+    const key = `${this.writeVersion}:${this.db.pragma('data_version', { simple: true })}:${where.clauses.join(' AND ')}:${JSON.stringify(where.params)}`;
+    const cached = this.countCache.get(key);
+    if (cached !== undefined) return cached;
+    const n = (this.prepared(`SELECT COUNT(*) AS n FROM images i ${whereSql(where)}`).get(...where.params) as { n: number }).n;
+    if (this.countCache.size > 200) this.countCache.clear();
+    this.countCache.set(key, n);
+    return n;
+  }
+
   listImages(filter: ImageFilter, sort: SortOrder = '-date', cursor: string | null = null, limit = 100): Page<ImageSummary> {
-    const where = filterWhere(filter);
-    const total = (this.prepared(`SELECT COUNT(*) AS n FROM images i ${whereSql(where)}`).get(...where.params) as { n: number }).n;
+    const where = filterWhere(filter, this.tagStats());
+    const total = this.countFor(filter, where);
     const keyColumn = sort === 'random' ? 'i.rand' : 'i.created_at';
     const descending = sort === '-date';
     const pageWhere = { clauses: [...where.clauses], params: [...where.params] };
@@ -423,18 +470,48 @@ export class Store {
     return { items: this.summaries(page), next_cursor: more && last ? encodeCursor(last.sort_key, last.id) : null, total };
   }
 
-  /** Full-text search (FTS5 bm25) with the same filters; score is higher for better matches. */
+  /**
+   * Full-text search (FTS5 bm25) with the same filters; score is higher for better matches.
+   * A term found in more than RANK_WINDOW images (`masterpiece`) is ranked among its RANK_WINDOW
+   * most recently indexed matches: bm25 over every match costs ~70 ms at 100k images, and scores
+   * of a term every image shares differ only by prompt length.
+   */
   searchText(query: string, filter: ImageFilter, limit = 100): (ImageSummary & { score: number })[] {
     const match = ftsQuery(query);
     if (!match) return [];
-    const where = filterWhere(filter);
-    where.clauses.unshift('images_fts MATCH ?');
-    where.params.unshift(match);
-    const rows = this
-      .prepared(
-        `SELECT ${SUMMARY_COLUMNS}, -${FTS_WEIGHTS} AS score FROM images_fts JOIN images i ON i.id = images_fts.rowid ${whereSql(where)} ORDER BY ${FTS_WEIGHTS} LIMIT ?`,
-      )
-      .all(...where.params, limit) as (SummaryRow & { score: number })[];
+    const where = filterWhere(filter, this.tagStats());
+    const edge = this.prepared('SELECT rowid FROM images_fts WHERE images_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?').get(match, RANK_WINDOW - 1) as { rowid: number } | undefined;
+    if (edge) {
+      where.clauses.unshift('images_fts.rowid >= ?');
+      where.params.unshift(edge.rowid);
+    }
+
+    const unfiltered = Object.entries(filter).every(([k, v]) => v === undefined || (k === 'missing' && v === 'exclude'));
+    let rows: (SummaryRow & { score: number })[] | null = null;
+    if (unfiltered) {
+      // Rank inside the full-text index first, then fetch rows: joining every match before sorting
+      // costs 3× more. A few extra candidates cover matches whose file went missing.
+      const inner = limit + 64;
+      rows = this
+        .prepared(
+          `SELECT ${SUMMARY_COLUMNS}, -f.rank AS score FROM (SELECT rowid, ${FTS_WEIGHTS} AS rank FROM images_fts WHERE images_fts MATCH ? ${edge ? 'AND rowid >= ?' : ''} ORDER BY rank LIMIT ?) f
+           JOIN images i ON i.id = f.rowid WHERE i.missing = 0 ORDER BY f.rank LIMIT ?`,
+        )
+        .all(match, ...(edge ? [edge.rowid] : []), inner, limit) as (SummaryRow & { score: number })[];
+      if (rows.length < limit) {
+        const matches = (this.prepared('SELECT COUNT(*) AS n FROM images_fts WHERE images_fts MATCH ?').get(match) as { n: number }).n;
+        if (rows.length < Math.min(limit, matches)) rows = null; // missing files crowded the candidates out
+      }
+    }
+    if (!rows) {
+      where.clauses.unshift('images_fts MATCH ?');
+      where.params.unshift(match);
+      rows = this
+        .prepared(
+          `SELECT ${SUMMARY_COLUMNS}, -${FTS_WEIGHTS} AS score FROM images_fts JOIN images i ON i.id = images_fts.rowid ${whereSql(where)} ORDER BY ${FTS_WEIGHTS} LIMIT ?`,
+        )
+        .all(...where.params, limit) as (SummaryRow & { score: number })[];
+    }
     const summaries = this.summaries(rows);
     return summaries.map((s, n) => ({ ...s, score: Math.round(rows[n].score * 1e6) / 1e6 }));
   }
@@ -447,7 +524,7 @@ export class Store {
     return {
       ...summary,
       params: row.record ? (JSON.parse(row.record) as MetadataRecord) : null,
-      raw: row.raw ? (JSON.parse(row.raw) as Record<string, unknown>) : {},
+      raw: unpackRaw(row.raw),
       tag_details: tagDetails,
       categories: this.stmts.categoriesOf.all(id).map((c) => c.name),
       notes: row.notes,
@@ -465,6 +542,7 @@ export class Store {
 
   /** Applies a user edit atomically. Removing a derived tag is remembered so rescans do not bring it back. */
   patchImage(id: number, patch: ImagePatch): ImageDetail {
+    this.writeVersion++;
     this.db.transaction(() => {
       if (!this.stmts.exists.get(id)) throw new NotFoundError(`image ${id} does not exist`);
       const t = now();
@@ -496,15 +574,21 @@ export class Store {
 
   /** Tags with the number of (present) images carrying them, most used first. */
   listTags(prefix = '', limit = 200): TagCount[] {
+    if (!prefix) {
+      return this.prepared('SELECT t.name, c.n AS count FROM tag_counts c JOIN tags t ON t.id = c.tag_id WHERE c.n > 0 ORDER BY c.n DESC, t.name LIMIT ?').all(limit) as TagCount[];
+    }
     const like = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     return this
       .prepared(
-        `SELECT t.name, COUNT(DISTINCT it.image_id) AS count
-         FROM tags t JOIN image_tags it ON it.tag_id = t.id JOIN images i ON i.id = it.image_id AND i.missing = 0
-         WHERE t.name LIKE ? ESCAPE '\\'
-         GROUP BY t.id ORDER BY count DESC, t.name LIMIT ?`,
+        `SELECT t.name, c.n AS count FROM tags t JOIN tag_counts c ON c.tag_id = t.id
+         WHERE t.name LIKE ? ESCAPE '\\' AND c.n > 0 ORDER BY c.n DESC, t.name LIMIT ?`,
       )
       .all(like, limit) as TagCount[];
+  }
+
+  /** Present images carrying a tag (kept current by triggers). */
+  tagCount(name: string): number {
+    return this.stmts.tagCount.get(name)?.n ?? 0;
   }
 
   listCategories(): CategoryCount[] {

@@ -21,7 +21,8 @@ export interface ScannedFile {
   rawText: string;
   /** Pre-serialised record (without raw) and raw chunks, made in the worker to spare the main thread. */
   recordJson?: string;
-  rawJson?: string;
+  /** Raw chunks as deflated JSON (what the store keeps: workflows compress ~5–10×). */
+  rawPacked?: Uint8Array;
 }
 
 export interface ScanIndexEntry {
