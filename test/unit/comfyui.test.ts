@@ -150,6 +150,48 @@ describe('ComfyUI graph walk', () => {
     expect(r.extra.source).toBe('workflow');
   });
 
+  it('flattens subgraphs and passes through bypassed nodes in a workflow-only file', () => {
+    const sub = {
+      id: 'aaaa-bbbb',
+      nodes: [
+        { id: 3, type: 'KSampler', mode: 0, inputs: [{ name: 'model', link: 1 }, { name: 'positive', link: 2 }, { name: 'negative', link: 3 }, { name: 'latent_image', link: 4 }], widgets_values: [42, true, 18, 5.5, 'euler', 'karras', 1] },
+        { id: 6, type: 'CLIPTextEncode', mode: 0, inputs: [{ name: 'clip', link: null }, { name: 'text', link: 5 }], widgets_values: ['stale text'] },
+        { id: 7, type: 'CLIPTextEncode', mode: 0, inputs: [{ name: 'clip', link: null }], widgets_values: ['ugly'] },
+        { id: 5, type: 'EmptyLatentImage', mode: 0, inputs: [], widgets_values: [640, 960, 1] },
+        { id: 8, type: 'VAEDecode', mode: 0, inputs: [{ name: 'samples', link: 6 }] },
+        { id: 9, type: 'ModelSamplingDiscrete', mode: 4, inputs: [{ name: 'model', link: 7 }], widgets_values: ['eps', false] },
+      ],
+      links: [
+        { id: 7, origin_id: -10, origin_slot: 0, target_id: 9, target_slot: 0 },
+        { id: 1, origin_id: 9, origin_slot: 0, target_id: 3, target_slot: 0 },
+        { id: 2, origin_id: 6, origin_slot: 0, target_id: 3, target_slot: 1 },
+        { id: 3, origin_id: 7, origin_slot: 0, target_id: 3, target_slot: 2 },
+        { id: 4, origin_id: 5, origin_slot: 0, target_id: 3, target_slot: 3 },
+        { id: 5, origin_id: -10, origin_slot: 1, target_id: 6, target_slot: 1 },
+        { id: 6, origin_id: 3, origin_slot: 0, target_id: 8, target_slot: 0 },
+        { id: 8, origin_id: 8, origin_slot: 0, target_id: -20, target_slot: 0 },
+      ],
+    };
+    const workflow = {
+      nodes: [
+        { id: 4, type: 'CheckpointLoaderSimple', mode: 0, widgets_values: ['dreamshaper_8.safetensors'] },
+        { id: 12, type: 'PrimitiveStringMultiline', mode: 0, widgets_values: ['a castle in the clouds'] },
+        { id: 30, type: 'aaaa-bbbb', mode: 0, inputs: [{ name: 'model', link: 10 }, { name: 'text', link: 11 }] },
+        { id: 31, type: 'SaveImage', mode: 0, inputs: [{ name: 'images', link: 12 }], widgets_values: ['ComfyUI'] },
+        { id: 40, type: 'KSampler', mode: 2, inputs: [], widgets_values: [1, true, 1, 1, 'euler', 'normal', 1] },
+      ],
+      links: [
+        [10, 4, 0, 30, 0, 'MODEL'],
+        [11, 12, 0, 30, 1, 'STRING'],
+        [12, 30, 0, 31, 0, 'IMAGE'],
+      ],
+      definitions: { subgraphs: [sub] },
+    };
+    const r = recordOf({ workflow });
+    expect(r).toMatchObject({ generator: 'comfyui', prompt: 'a castle in the clouds', negative_prompt: 'ugly', seed: 42, steps: 18, cfg: 5.5, sampler: 'euler', scheduler: 'karras', model: 'dreamshaper_8.safetensors', width: 640, height: 960 });
+    expect(r.samplers.map((s) => s.node)).toEqual(['30:3']); // the muted sampler (mode 2) is gone
+  });
+
   it('finds the graph in JPEG/WebP EXIF layouts of the ComfyUI save nodes', () => {
     const g = makeGeneration(3);
     const expected = { generator: 'comfyui', prompt: g.prompt, seed: g.seed, model: `${g.model}.safetensors` };

@@ -26,14 +26,14 @@ export interface TagStats {
 }
 
 /**
- * A tag held by many images is tested per row (EXISTS: a date-ordered page stops after `limit`
- * hits); a rare one is looked up as a set (IN), which is small. Measured at 100k images:
- * 0.1 ms vs 16 ms for a tag on every image.
+ * A tag on a large share of the images is tested per row (EXISTS: a date-ordered page stops after
+ * `limit` hits); others are looked up as a set (IN, with SQLite's bloom filter). Measured at 100k
+ * images: a tag on every image, 0.1 ms vs 16 ms; two 6 % tags, 17 ms vs 76 ms.
  */
 function isCommon(stats: TagStats | undefined, names: string[]): boolean {
   if (!stats) return false;
   const n = names.reduce((a, name) => a + stats.tagCount(name), 0);
-  return n > 1000 && n > stats.total * 0.01;
+  return n > 1000 && n > stats.total * 0.2;
 }
 
 export function filterWhere(filter: ImageFilter, stats?: TagStats): SqlWhere {
@@ -61,11 +61,8 @@ export function filterWhere(filter: ImageFilter, stats?: TagStats): SqlWhere {
     params.push(...filter.any);
   }
   if (filter.not?.length) {
-    clauses.push(
-      isCommon(stats, filter.not)
-        ? `NOT EXISTS (SELECT 1 FROM image_tags it WHERE it.image_id = i.id AND it.tag_id IN (${tagSet(filter.not)}))`
-        : `i.id NOT IN (SELECT image_id FROM image_tags WHERE tag_id IN (${tagSet(filter.not)}))`,
-    );
+    // Excluding is a per-row probe either way; NOT EXISTS never builds the excluded set.
+    clauses.push(`NOT EXISTS (SELECT 1 FROM image_tags it WHERE it.image_id = i.id AND it.tag_id IN (${tagSet(filter.not)}))`);
     params.push(...filter.not);
   }
   if (filter.from) {
