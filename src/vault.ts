@@ -72,8 +72,9 @@ export class Vault {
     });
   }
 
+  /** Watching and past the watcher's initial crawl. */
   get watching(): boolean {
-    return this.watcher !== null;
+    return this.watcher?.isReady ?? false;
   }
 
   /** Absolute path of an image row's file, refusing anything that resolves outside the library. */

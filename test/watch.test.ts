@@ -8,7 +8,7 @@ import { getJson, serve, waitFor, type ServerHandle } from './support/cli.js';
 
 let root: string;
 let server: ServerHandle;
-const CHANGE_DEADLINE_MS = 10_000;
+const CHANGE_DEADLINE_MS = 20_000;
 
 async function byPath(p: string, missing = 'exclude'): Promise<any | undefined> {
   const { body } = await getJson(`${server.url}/api/images?limit=500&missing=${missing}`);
@@ -19,9 +19,11 @@ beforeAll(async () => {
   root = tempDir('vv-watch-lib-');
   await writeGenerated(root, 5);
   server = await serve([root, '--data', tempDir('vv-watch-data-'), '--workers', '1']);
-  await waitFor(async () => (await getJson(`${server.url}/api/status`)).body.counts.images === 5, 30_000);
-  // Let the watcher finish its initial crawl before changing files.
-  await new Promise((r) => setTimeout(r, 1000));
+  // Indexed, and the watcher past its initial crawl, before any file changes.
+  await waitFor(async () => {
+    const { body } = await getJson(`${server.url}/api/status`);
+    return body.counts.images === 5 && body.watching;
+  }, 30_000);
 });
 
 afterAll(async () => {

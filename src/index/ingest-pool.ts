@@ -61,7 +61,7 @@ export class IngestPool {
   constructor(options: IngestPoolOptions = {}) {
     this.size = options.workers ?? defaultWorkerCount();
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    this.depth = options.depth ?? 32;
+    this.depth = options.depth ?? 128;
     for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
   }
 

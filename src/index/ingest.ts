@@ -107,15 +107,25 @@ function failed(relPath: string, size: number, mtimeMs: number, message: string)
   return { path: relPath, size, mtimeMs, hash: null, createdAt: creationDate(relPath, null, mtimeMs), record, tags: [], rawText: '' };
 }
 
-/** Raw chunks as stored: deflated JSON. */
-export function packRaw(raw: Record<string, unknown>): Uint8Array {
-  return zlib.deflateRawSync(Buffer.from(JSON.stringify(raw)), { level: 1 });
+const STORED_FIELDS = ['format', 'pixel_width', 'pixel_height', 'width', 'height', 'generator', 'prompt', 'negative_prompt', 'seed', 'steps', 'cfg', 'sampler', 'scheduler', 'model', 'model_hash'] as const;
+
+/** Raw chunks as stored: JSON, deflated when large enough for it to pay (ComfyUI workflows). */
+export function packRaw(raw: Record<string, unknown>): Uint8Array | string {
+  const json = JSON.stringify(raw);
+  return json.length < 2048 ? json : zlib.deflateRawSync(Buffer.from(json), { level: 1 });
 }
 
 /** Serialises the stored JSON in the worker and drops the parsed raw chunks before the result crosses threads. */
 export function packForStore(file: ScannedFile): ScannedFile {
   const { raw, ...record } = file.record;
-  return { ...file, record: { ...record, raw: {} }, recordJson: JSON.stringify(record), rawPacked: packRaw(raw) };
+  // Only the columns the store writes cross the thread boundary; the full record goes as JSON text.
+  const slim: MetadataRecord = {
+    ...emptyRecord(record.file),
+    ...Object.fromEntries(STORED_FIELDS.map((k) => [k, record[k]])),
+    warnings: record.warnings,
+    ...(record.error ? { error: record.error } : {}),
+  };
+  return { ...file, record: slim, recordJson: JSON.stringify(record), rawPacked: packRaw(raw) };
 }
 
 /** A sidecar's text as a metadata entry (read as the image's `parameters`), or null. */

@@ -174,8 +174,8 @@ export class Scanner {
   }
 
   private async ingestAll(todo: { file: WalkedFile; existing: ScanIndexEntry | undefined }[], stats: ScanStats, seen: Set<number>): Promise<void> {
-    const batchSize = this.options.batchSize ?? 1000;
-    const inFlightLimit = 256;
+    const batchSize = this.options.batchSize ?? 250;
+    const inFlightLimit = 512;
     let next = 0;
     let buffer: { result: ScannedFile; existing: ScanIndexEntry | undefined }[] = [];
     let lastEmit = 0;

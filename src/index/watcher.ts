@@ -14,6 +14,8 @@ export class LibraryWatcher {
   private removedDirs = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> = Promise.resolve();
+  /** True once the initial crawl is done and changes are being reported. */
+  isReady = false;
 
   constructor(
     private readonly root: string,
@@ -34,6 +36,7 @@ export class LibraryWatcher {
       this.schedule();
     });
     this.watcher.on('error', (err) => console.error(`watcher: ${(err as Error).message}`));
+    this.watcher.once('ready', () => (this.isReady = true));
   }
 
   ready(): Promise<void> {

@@ -22,7 +22,7 @@ export interface ScannedFile {
   /** Pre-serialised record (without raw) and raw chunks, made in the worker to spare the main thread. */
   recordJson?: string;
   /** Raw chunks as deflated JSON (what the store keeps: workflows compress ~5–10×). */
-  rawPacked?: Uint8Array;
+  rawPacked?: Uint8Array | string;
 }
 
 export interface ScanIndexEntry {
