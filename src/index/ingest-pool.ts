@@ -115,14 +115,18 @@ export class IngestPool {
     this.pump();
   }
 
+  /** Hands queued jobs to the least-loaded workers (filling one worker first would idle the rest). */
   private pump(): void {
+    while (this.queue.length) {
+      let slot: Slot | null = null;
+      for (const s of this.slots) if (s.jobs.length < this.depth && (!slot || s.jobs.length < slot.jobs.length)) slot = s;
+      if (!slot) break;
+      const job = this.queue.shift()!;
+      slot.jobs.push(job);
+      if (slot.jobs.length === 1) this.armTimer(slot);
+      slot.worker.postMessage({ id: job.id, kind: job.kind, absPath: job.absPath, relPath: job.relPath, sidecar: job.sidecar });
+    }
     for (const slot of this.slots) {
-      while (slot.jobs.length < this.depth && this.queue.length) {
-        const job = this.queue.shift()!;
-        slot.jobs.push(job);
-        if (slot.jobs.length === 1) this.armTimer(slot);
-        slot.worker.postMessage({ id: job.id, kind: job.kind, absPath: job.absPath, relPath: job.relPath, sidecar: job.sidecar });
-      }
       if (slot.jobs.length) slot.worker.ref();
       else slot.worker.unref();
     }
