@@ -9,6 +9,8 @@ import { Vault, LibraryMismatchError } from './vault.js';
 import { startServer } from './api/server.js';
 import { writeDemoLibrary } from './demo/library.js';
 import { readMetadataFile } from './index/metadata/file.js';
+import { mountVault, type MountedFs } from './fs/mount.js';
+import { exportLinks } from './fs/export-links.js';
 import type { ScanStats, ScanStatus } from './index/scanner.js';
 import type { MetadataRecord } from './index/metadata/types.js';
 
@@ -118,7 +120,10 @@ program
   .addOption(new Option('--no-watch', 'do not watch the library for changes; env VV_WATCH=false'))
   .addOption(new Option('--no-thumbnails', 'make thumbnails only on demand, not in the background; env VV_THUMBNAILS=false'))
   .option('--rebind', 'accept a data dir that indexed this library at another path')
-  .action(async (library: string | undefined, opts: { data?: string; host?: string; port?: string; token?: string; workers?: string; watch?: boolean; thumbnails?: boolean; rebind?: boolean }) => {
+  .option('--mount <mountpoint>', 'also mount the virtual filesystem there (FUSE), in this process')
+  .option('--xmp <mode>', 'sidecar: write tag/rating/favorite/category edits to XMP sidecars; off (default); env VV_XMP')
+  .option('--xmp-dir <dir>', 'write the sidecars into this mirror tree instead of beside the originals; env VV_XMP_DIR')
+  .action(async (library: string | undefined, opts: { data?: string; host?: string; port?: string; token?: string; workers?: string; watch?: boolean; thumbnails?: boolean; rebind?: boolean; mount?: string; xmp?: string; xmpDir?: string }) => {
     const cfg = config({
       data: opts.data,
       host: opts.host,
@@ -127,6 +132,8 @@ program
       workers: opts.workers,
       watch: opts.watch === false ? false : undefined,
       thumbnails: opts.thumbnails === false ? false : undefined,
+      xmp: opts.xmp,
+      xmpDir: opts.xmpDir,
       library,
     });
     if (!isLoopback(cfg.host) && !cfg.token) fail(`serving on ${cfg.host} exposes your library to the network: set a token (--token or VV_TOKEN)`);
@@ -146,8 +153,20 @@ program
     // Smaller write batches while serving: a batch holds the event loop for its duration.
     const vault = openVault({ ...cfg, data: dataDir }, root, Boolean(opts.rebind), undefined, 200);
     vault.backgroundThumbnails = cfg.thumbnails;
+    if (cfg.xmp === 'sidecar') vault.enableXmp(cfg.xmpDir, (m) => console.error(m));
     const server = await startServer(vault, { host: cfg.host, port: cfg.port, token: cfg.token });
+    let mounted: MountedFs | null = null;
+    if (opts.mount) {
+      try {
+        mounted = await mountVault(vault, opts.mount, (q, n) => vault.searchIds(q, n), { log: (m) => console.error(m) });
+      } catch (err) {
+        await server.close();
+        await vault.close();
+        fail((err as Error).message);
+      }
+    }
     console.log(`Visionary Vault serving ${root}`);
+    if (mounted) console.log(`  mounted at ${mounted.mountpoint}`);
     console.log(`  ${server.url}/  (API: ${server.url}/api/openapi.json)`);
     let last = 0;
     const scanning = vault.scanAndThumbnail().then(() => {
@@ -168,6 +187,7 @@ program
       if (closing) return;
       closing = true;
       console.log(`\n${signal}: shutting down`);
+      await mounted?.unmount();
       await server.close();
       await vault.close();
       await scanning.catch(() => undefined);
@@ -175,6 +195,67 @@ program
     };
     process.on('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  });
+
+program
+  .command('mount')
+  .description('mount the virtual filesystem (tags, categories, favorites, dates, models, search) of an indexed library')
+  .argument('<mountpoint>', 'an empty folder (created if missing)')
+  .option('--data <dir>', 'data dir of the indexed library; env VV_DATA')
+  .option('--workers <n>', 'extraction worker threads; env VV_WORKERS')
+  .option('--xmp <mode>', 'sidecar: write edits to XMP sidecars; off (default); env VV_XMP')
+  .option('--xmp-dir <dir>', 'write the sidecars into this mirror tree; env VV_XMP_DIR')
+  .action(async (mountpoint: string, opts: { data?: string; workers?: string; xmp?: string; xmpDir?: string }) => {
+    const cfg = config({ data: opts.data, workers: opts.workers, xmp: opts.xmp, xmpDir: opts.xmpDir });
+    let vault: Vault;
+    try {
+      vault = Vault.openExisting({ dataDir: cfg.data, workers: cfg.workers });
+    } catch (err) {
+      fail((err as Error).message);
+    }
+    if (cfg.xmp === 'sidecar') vault.enableXmp(cfg.xmpDir, (m) => console.error(m));
+    let mounted: MountedFs;
+    try {
+      mounted = await mountVault(vault, mountpoint, (q, n) => vault.searchIds(q, n), { log: (m) => console.error(m) });
+    } catch (err) {
+      await vault.close();
+      fail((err as Error).message);
+    }
+    console.log(`mounted ${vault.root} at ${mounted.mountpoint} (Ctrl-C to unmount)`);
+    let closing = false;
+    const shutdown = async () => {
+      if (closing) return;
+      closing = true;
+      await mounted.unmount();
+      await vault.close();
+      console.log('unmounted');
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void shutdown());
+    process.on('SIGTERM', () => void shutdown());
+  });
+
+program
+  .command('export-links')
+  .description('build the virtual folders as a plain tree of symlinks to the originals (no FUSE needed)')
+  .argument('<dir>', 'an empty folder, or one a previous export-links made')
+  .option('--data <dir>', 'data dir of the indexed library; env VV_DATA')
+  .action(async (dir: string, opts: { data?: string }) => {
+    const cfg = config({ data: opts.data });
+    let vault: Vault;
+    try {
+      vault = Vault.openExisting({ dataDir: cfg.data, workers: 0 });
+    } catch (err) {
+      fail((err as Error).message);
+    }
+    try {
+      const stats = exportLinks(vault, dir);
+      console.log(`${stats.links} links in ${stats.folders} folders under ${path.resolve(dir)}`);
+    } catch (err) {
+      fail((err as Error).message);
+    } finally {
+      await vault.close();
+    }
   });
 
 function humanRecord(r: MetadataRecord): string {

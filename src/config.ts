@@ -18,6 +18,10 @@ export interface Config {
   watch: boolean;
   /** Make thumbnails in the background after scans (else only on demand). */
   thumbnails: boolean;
+  /** `sidecar`: write tag/rating/favorite/category edits to XMP sidecars; `off` (default). */
+  xmp: 'off' | 'sidecar';
+  /** Sidecars go into this mirror tree instead of beside the originals. */
+  xmpDir: string | null;
   demoCount: number;
 }
 
@@ -31,6 +35,8 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   workers: 'VV_WORKERS',
   watch: 'VV_WATCH',
   thumbnails: 'VV_THUMBNAILS',
+  xmp: 'VV_XMP',
+  xmpDir: 'VV_XMP_DIR',
   demoCount: 'VV_DEMO_COUNT',
 };
 
@@ -45,6 +51,8 @@ const schema = z.object({
   workers: z.coerce.number().int().min(0).max(64).nullable(),
   watch: bool,
   thumbnails: bool,
+  xmp: z.enum(['off', 'sidecar']),
+  xmpDir: z.string().min(1).nullable(),
   demoCount: z.coerce.number().int().min(1).max(100_000),
 });
 
@@ -57,6 +65,8 @@ export const DEFAULTS: Config = {
   workers: null,
   watch: true,
   thumbnails: true,
+  xmp: 'off',
+  xmpDir: null,
   demoCount: 300,
 };
 
@@ -85,6 +95,7 @@ export function resolveConfig(flags: Partial<Record<keyof Config, unknown>> = {}
   const config = parsed.data as Config;
   config.data = path.resolve(cwd, config.data.replace(/^~(?=$|\/)/, os.homedir()));
   if (config.library) config.library = path.resolve(cwd, config.library.replace(/^~(?=$|\/)/, os.homedir()));
+  if (config.xmpDir) config.xmpDir = path.resolve(cwd, config.xmpDir.replace(/^~(?=$|\/)/, os.homedir()));
   return config;
 }
 

@@ -9,6 +9,7 @@ import { IngestPool } from './index/ingest-pool.js';
 import { Scanner, type ScanStatus } from './index/scanner.js';
 import { Thumbnails } from './index/thumbnails.js';
 import { LibraryWatcher } from './index/watcher.js';
+import { XmpWriter } from './index/xmp-writer.js';
 
 export class LibraryMismatchError extends Error {}
 
@@ -35,6 +36,22 @@ export class Vault {
     readonly thumbnails: Thumbnails,
   ) {}
 
+  /** Opens the library a data dir already indexes (mount, export-links). */
+  static openExisting(options: Omit<VaultOptions, 'library'>): Vault {
+    const dataDir = path.resolve(options.dataDir);
+    if (!fs.existsSync(path.join(dataDir, 'vault.db'))) throw new LibraryMismatchError(`${dataDir} holds no index yet: run vv scan <library> --data ${dataDir} first`);
+    const store = Store.open(dataDir);
+    const root = store.getSetting('library_root');
+    store.close();
+    if (!root) throw new LibraryMismatchError(`${dataDir} is not bound to a library: run vv scan <library> first`);
+    return Vault.open({ ...options, library: root });
+  }
+
+  /** Top search results by id, as /api/search ranks them (the AI issue adds hybrid ranking). */
+  searchIds(query: string, limit: number): number[] {
+    return this.store.searchText(query, {}, limit).map((i) => i.id);
+  }
+
   static open(options: VaultOptions): Vault {
     const root = path.resolve(options.library);
     if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new LibraryMismatchError(`library folder ${root} does not exist`);
@@ -53,6 +70,14 @@ export class Vault {
     const scanner = new Scanner(store, root, pool, { exclude, onProgress: options.onScanProgress, batchSize: options.batchSize });
     const thumbnails = new Thumbnails(dataDir, store, root);
     return new Vault(root, dataDir, store, pool, scanner, thumbnails);
+  }
+
+  xmp: XmpWriter | null = null;
+
+  /** Writes every user edit to XMP sidecars, beside the originals or in a mirror tree. */
+  enableXmp(mirrorDir: string | null, log?: (m: string) => void): XmpWriter {
+    this.xmp ??= new XmpWriter(this.store, this.root, { mirrorDir, log });
+    return this.xmp;
   }
 
   /** Make thumbnails in the background after scans (off: only on demand). */
@@ -85,6 +110,7 @@ export class Vault {
   }
 
   async close(): Promise<void> {
+    this.xmp?.flush();
     this.scanner.stop();
     this.thumbnails.stop();
     await this.watcher?.close();

@@ -151,6 +151,38 @@ describe('scanner', () => {
     expect(store.listImages({ tags: ['masterpiece'] }).total).toBe(recount().masterpiece);
   });
 
+  it('imports tags and rating from digiKam, Lightroom and darktable sidecars with source xmp', async () => {
+    const { root, store, scanner } = setup(0);
+    const [a, b] = await writeGenerated(root, 2);
+    fs.writeFileSync(
+      path.join(root, `${a}.xmp`),
+      `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+       <rdf:Description rdf:about="" xmlns:digiKam="http://www.digikam.org/ns/1.0/" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="3">
+       <digiKam:TagsList><rdf:Seq><rdf:li>People/Alice</rdf:li><rdf:li>holiday</rdf:li></rdf:Seq></digiKam:TagsList>
+       </rdf:Description></rdf:RDF></x:xmpmeta>`,
+    );
+    const stem = b.slice(0, b.length - path.extname(b).length);
+    fs.writeFileSync(
+      path.join(root, `${stem}.xmp`),
+      `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
+       <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:lr="http://ns.adobe.com/lightroom/1.0/">
+       <dc:subject><rdf:Bag><rdf:li>sunset</rdf:li><rdf:li>Bob</rdf:li></rdf:Bag></dc:subject>
+       <lr:hierarchicalSubject><rdf:Bag><rdf:li>People|Bob</rdf:li></rdf:Bag></lr:hierarchicalSubject>
+       </rdf:Description></rdf:RDF></x:xmpmeta>`,
+    );
+    await scanner.scan();
+    const ia = store.getImage(store.idForPath(a)!)!;
+    expect(ia.tag_details.filter((t) => t.source === 'xmp').map((t) => t.name).sort()).toEqual(['People:Alice', 'holiday']);
+    expect(ia.rating).toBe(3);
+    const ib = store.getImage(store.idForPath(b)!)!;
+    expect(ib.tag_details.filter((t) => t.source === 'xmp').map((t) => t.name).sort()).toEqual(['People:Bob', 'sunset']);
+    // Editing the sidecar re-imports it.
+    fs.writeFileSync(path.join(root, `${stem}.xmp`), fs.readFileSync(path.join(root, `${stem}.xmp`), 'utf8').replace('sunset', 'sunrise'));
+    fs.utimesSync(path.join(root, `${stem}.xmp`), new Date(), new Date(Date.now() + 20_000));
+    await scanner.scan();
+    expect(store.getImage(store.idForPath(b)!)!.tag_details.filter((t) => t.source === 'xmp').map((t) => t.name).sort()).toEqual(['People:Bob', 'sunrise']);
+  });
+
   it('makes raw chunks no parser understands searchable', async () => {
     const { root, store, scanner } = setup(0);
     writeFile(root, 'x/custom.png', addPngText(await solidImage('png'), [{ type: 'iTXt', key: 'my_tool_notes', text: 'zebracorn rendering pass 3' }]));

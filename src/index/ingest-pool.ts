@@ -8,7 +8,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ScannedFile } from './store/types.js';
-import { creationDate, ingestFile } from './ingest.js';
+import { creationDate, ingestFile, type IngestExtras } from './ingest.js';
 import { emptyRecord } from './metadata/extract.js';
 import { readMetadataFile } from './metadata/file.js';
 
@@ -25,7 +25,7 @@ interface Pending {
   kind: 'ingest' | 'meta';
   absPath: string;
   relPath: string;
-  sidecar?: string;
+  extras: IngestExtras;
   resolve: (r: ScannedFile) => void;
 }
 
@@ -124,7 +124,7 @@ export class IngestPool {
       const job = this.queue.shift()!;
       slot.jobs.push(job);
       if (slot.jobs.length === 1) this.armTimer(slot);
-      slot.worker.postMessage({ id: job.id, kind: job.kind, absPath: job.absPath, relPath: job.relPath, sidecar: job.sidecar });
+      slot.worker.postMessage({ id: job.id, kind: job.kind, absPath: job.absPath, relPath: job.relPath, extras: job.extras });
     }
     for (const slot of this.slots) {
       if (slot.jobs.length) slot.worker.ref();
@@ -132,11 +132,11 @@ export class IngestPool {
     }
   }
 
-  ingest(absPath: string, relPath: string, sidecar?: string): Promise<ScannedFile> {
+  ingest(absPath: string, relPath: string, extras: IngestExtras = {}): Promise<ScannedFile> {
     if (this.closed) return Promise.reject(new Error('ingest pool is closed'));
-    if (this.size === 0) return ingestFile(absPath, relPath, sidecar);
+    if (this.size === 0) return ingestFile(absPath, relPath, extras);
     return new Promise((resolve) => {
-      this.queue.push({ id: this.nextId++, kind: 'ingest', absPath, relPath, sidecar, resolve });
+      this.queue.push({ id: this.nextId++, kind: 'ingest', absPath, relPath, extras, resolve });
       this.pump();
     });
   }
@@ -146,7 +146,7 @@ export class IngestPool {
     if (this.closed) return Promise.reject(new Error('ingest pool is closed'));
     if (this.size === 0) return readMetadataFile(absPath).then((r) => JSON.stringify(r));
     return new Promise((resolve) => {
-      this.queue.push({ id: this.nextId++, kind: 'meta', absPath, relPath: absPath, resolve: resolve as unknown as (r: ScannedFile) => void });
+      this.queue.push({ id: this.nextId++, kind: 'meta', absPath, relPath: absPath, extras: {}, resolve: resolve as unknown as (r: ScannedFile) => void });
       this.pump();
     });
   }

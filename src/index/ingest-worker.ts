@@ -1,13 +1,13 @@
 /** Worker thread: ingests the files the pool sends, one at a time. */
 import { parentPort } from 'node:worker_threads';
-import { ingestFile, packForStore } from './ingest.js';
+import { ingestFile, packForStore, type IngestExtras } from './ingest.js';
 import { readMetadataFile } from './metadata/file.js';
 
 interface Job {
   id: number;
   absPath: string;
   relPath: string;
-  sidecar?: string;
+  extras: IngestExtras;
   /** `meta`: metadata only (sparse read, no hash), as `vv meta` does. */
   kind?: 'ingest' | 'meta';
 }
@@ -18,6 +18,6 @@ parentPort!.on('message', async (job: Job) => {
     parentPort!.postMessage({ id: job.id, result: JSON.stringify(await readMetadataFile(job.absPath)) });
     return;
   }
-  const result = await ingestFile(job.absPath, job.relPath, job.sidecar);
+  const result = await ingestFile(job.absPath, job.relPath, job.extras);
   parentPort!.postMessage({ id: job.id, result: packForStore(result) });
 });

@@ -11,6 +11,8 @@ import type { MetadataEntry } from './metadata/types.js';
 import type { MetadataRecord } from './metadata/types.js';
 import type { ScannedFile } from './store/types.js';
 import { deriveTags } from './tags.js';
+import { readSidecar } from './xmp-sidecar.js';
+import { effectiveMtime } from './walk.js';
 
 /** Extensions the scanner indexes; the bytes decide the real format. */
 export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.jpe', '.jfif', '.webp', '.avif', '.gif']);
@@ -128,6 +130,17 @@ export function packForStore(file: ScannedFile): ScannedFile {
   return { ...file, record: slim, recordJson: JSON.stringify(record), rawPacked: packRaw(raw) };
 }
 
+function readXmpSidecar(file: string | undefined, warnings: string[]): { tags: string[]; rating: number | null } {
+  if (!file) return { tags: [], rating: null };
+  try {
+    if (fs.statSync(file).size > MAX_TEXT_BYTES) throw new Error('too large');
+    return readSidecar(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    warnings.push(`XMP sidecar ${file} unreadable: ${(err as Error).message}`);
+    return { tags: [], rating: null };
+  }
+}
+
 /** A sidecar's text as a metadata entry (read as the image's `parameters`), or null. */
 export function sidecarEntry(sidecar: string | undefined, warnings: string[]): MetadataEntry | null {
   if (!sidecar) return null;
@@ -152,13 +165,21 @@ let serial: Promise<unknown> = Promise.resolve();
  * Ingests one file. Calls are serialised per thread: the read buffer is shared, and a file's parse
  * may await (EXIF) while another call would otherwise overwrite the buffer under it.
  */
-export function ingestFile(absPath: string, relPath: string, sidecar?: string): Promise<ScannedFile> {
-  const run = serial.then(() => ingestFileNow(absPath, relPath, sidecar));
+export interface IngestExtras {
+  /** Generation-text sidecar (`.txt` / `.json`). */
+  sidecar?: string;
+  /** XMP sidecar of a photo manager: its tags are imported with source `xmp`. */
+  xmp?: string;
+}
+
+export function ingestFile(absPath: string, relPath: string, extras: IngestExtras = {}): Promise<ScannedFile> {
+  const run = serial.then(() => ingestFileNow(absPath, relPath, extras));
   serial = run.catch(() => undefined);
   return run;
 }
 
-async function ingestFileNow(absPath: string, relPath: string, sidecar?: string): Promise<ScannedFile> {
+async function ingestFileNow(absPath: string, relPath: string, extras: IngestExtras): Promise<ScannedFile> {
+  const { sidecar, xmp } = extras;
   let size = 0;
   let mtimeMs = 0;
   try {
@@ -175,18 +196,19 @@ async function ingestFileNow(absPath: string, relPath: string, sidecar?: string)
     const extra = sidecarEntry(sidecar, sidecarWarnings);
     const record = await extractMetadata(relPath, bytes, extra ? [extra] : []);
     record.warnings.push(...sidecarWarnings);
-    const effectiveMtime = sidecar && fs.existsSync(sidecar) ? Math.max(mtimeMs, fs.statSync(sidecar).mtimeMs) : mtimeMs;
+    const xmpData = readXmpSidecar(xmp, record.warnings);
     if (record.pixel_width && record.pixel_height && record.pixel_width * record.pixel_height > MAX_DECODE_PIXELS) {
       record.warnings.push(`image is ${record.pixel_width}×${record.pixel_height}: too large to decode, no thumbnail`);
     }
     return {
       path: relPath,
       size,
-      mtimeMs: effectiveMtime,
+      mtimeMs: effectiveMtime(mtimeMs, sidecar, xmp),
       hash,
       createdAt: creationDate(relPath, record.date_time_original, mtimeMs),
       record,
-      tags: record.error ? [] : deriveTags(record),
+      tags: [...(record.error ? [] : deriveTags(record)), ...xmpData.tags.map((name) => ({ name, source: 'xmp' as const }))],
+      ...(xmpData.rating !== null ? { xmpRating: xmpData.rating } : {}),
       rawText: searchText(record.raw, [record.prompt, record.negative_prompt]),
     };
   } catch (err) {

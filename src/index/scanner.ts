@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Store } from './store/store.js';
 import type { ScanIndexEntry, ScannedFile } from './store/types.js';
 import type { IngestPool } from './ingest-pool.js';
-import { findSidecar, isIndexable, SIDECAR_EXTENSIONS, walkLibrary, type WalkedFile } from './walk.js';
+import { effectiveMtime, findSidecar, findXmpSidecar, isIndexable, SIDECAR_EXTENSIONS, walkLibrary, type WalkedFile } from './walk.js';
 import { IMAGE_EXTENSIONS } from './ingest.js';
 
 export interface ScanStats {
@@ -64,6 +64,7 @@ function withSidecarOwners(root: string, paths: string[]): string[] {
     }
     const base = rel.slice(0, rel.length - ext.length);
     if (isIndexable(base)) out.push(base);
+    // `name.xmp` (Lightroom) and `name.txt` belong to `name.<image ext>`.
     for (const imageExt of IMAGE_EXTENSIONS) if (fs.existsSync(path.join(root, base + imageExt))) out.push(base + imageExt);
   }
   return out;
@@ -206,7 +207,7 @@ export class Scanner {
         const { file, existing } = todo[next++];
         active++;
         this.pool
-          .ingest(file.abs, file.rel, file.sidecar)
+          .ingest(file.abs, file.rel, { sidecar: file.sidecar, xmp: file.xmp })
           .then((result) => {
             buffer.push({ result, existing });
             if (buffer.length >= batchSize) flush();
@@ -277,12 +278,13 @@ export class Scanner {
         stats.seen++;
         const existing = index.get(rel);
         const sidecar = findSidecar(abs);
-        const mtimeMs = sidecar ? Math.max(stat.mtimeMs, fs.statSync(sidecar).mtimeMs) : stat.mtimeMs;
+        const xmp = findXmpSidecar(abs);
+        const mtimeMs = effectiveMtime(stat.mtimeMs, sidecar, xmp);
         if (existing && existing.size === stat.size && existing.mtimeMs === Math.round(mtimeMs) && !existing.missing) {
           stats.unchanged++;
           continue;
         }
-        todo.push({ file: { rel, abs, size: stat.size, mtimeMs, sidecar }, existing });
+        todo.push({ file: { rel, abs, size: stat.size, mtimeMs, sidecar, xmp }, existing });
       }
       for (const dir of removedDirs) {
         const prefix = dir.endsWith('/') ? dir : `${dir}/`;

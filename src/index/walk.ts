@@ -16,6 +16,8 @@ export interface WalkedFile {
   mtimeMs: number;
   /** A1111-style text/JSON sidecar beside the image (`name.txt`, `name.json`, `name.png.txt`). */
   sidecar?: string;
+  /** XMP sidecar of a photo manager (`name.png.xmp`, `name.xmp`). */
+  xmp?: string;
 }
 
 export interface WalkResult {
@@ -30,7 +32,7 @@ export function toRelative(root: string, abs: string): string {
   return path.relative(root, abs).split(path.sep).join('/');
 }
 
-export const SIDECAR_EXTENSIONS = ['.txt', '.json'];
+export const SIDECAR_EXTENSIONS = ['.txt', '.json', '.xmp'];
 
 /** Sidecar file names an image may have, most specific first. */
 export function sidecarNames(imageName: string): string[] {
@@ -38,13 +40,39 @@ export function sidecarNames(imageName: string): string[] {
   return [`${imageName}.txt`, `${stem}.txt`, `${stem}.json`];
 }
 
-/** Finds an existing sidecar of an image (absolute path), or undefined. */
-export function findSidecar(absImage: string, present?: Set<string>): string | undefined {
+/** XMP sidecar names: darktable/digiKam `name.png.xmp`, Lightroom `name.xmp`. */
+export function xmpNames(imageName: string): string[] {
+  const stem = imageName.slice(0, imageName.length - path.extname(imageName).length);
+  return [`${imageName}.xmp`, `${stem}.xmp`];
+}
+
+function findAmong(absImage: string, names: string[], present?: Set<string>): string | undefined {
   const dir = path.dirname(absImage);
-  for (const name of sidecarNames(path.basename(absImage))) {
-    if (present ? present.has(name) : fs.existsSync(path.join(dir, name))) return path.join(dir, name);
-  }
+  for (const name of names) if (present ? present.has(name) : fs.existsSync(path.join(dir, name))) return path.join(dir, name);
   return undefined;
+}
+
+/** Finds an existing generation-text sidecar of an image (absolute path), or undefined. */
+export function findSidecar(absImage: string, present?: Set<string>): string | undefined {
+  return findAmong(absImage, sidecarNames(path.basename(absImage)), present);
+}
+
+export function findXmpSidecar(absImage: string, present?: Set<string>): string | undefined {
+  return findAmong(absImage, xmpNames(path.basename(absImage)), present);
+}
+
+/** Image mtime, or the latest of it and its sidecars' (an edited sidecar re-indexes the image). */
+export function effectiveMtime(imageMtimeMs: number, ...sidecars: (string | undefined)[]): number {
+  let m = imageMtimeMs;
+  for (const s of sidecars) {
+    if (!s) continue;
+    try {
+      m = Math.max(m, fs.statSync(s).mtimeMs);
+    } catch {
+      // vanished meanwhile
+    }
+  }
+  return m;
 }
 
 export function isIndexable(name: string): boolean {
@@ -82,12 +110,11 @@ export async function walkLibrary(root: string, options: { exclude?: string[]; s
       try {
         const stat = fs.statSync(abs);
         if (!stat.isFile()) continue;
-        const file: WalkedFile = { rel: toRelative(root, abs), abs, size: stat.size, mtimeMs: stat.mtimeMs };
         const sidecar = findSidecar(abs, names);
-        if (sidecar) {
-          file.sidecar = sidecar;
-          file.mtimeMs = Math.max(file.mtimeMs, fs.statSync(sidecar).mtimeMs);
-        }
+        const xmp = findXmpSidecar(abs, names);
+        const file: WalkedFile = { rel: toRelative(root, abs), abs, size: stat.size, mtimeMs: effectiveMtime(stat.mtimeMs, sidecar, xmp) };
+        if (sidecar) file.sidecar = sidecar;
+        if (xmp) file.xmp = xmp;
         result.files.push(file);
       } catch {
         result.skipped++; // dangling symlink or vanished meanwhile

@@ -158,4 +158,14 @@ export const MIGRATIONS: Migration[] = [
         SELECT it.tag_id, COUNT(DISTINCT it.image_id) FROM image_tags it JOIN images i ON i.id = it.image_id AND i.missing = 0 GROUP BY it.tag_id;
     `,
   },
+  {
+    version: 3,
+    name: 'tags created empty (mkdir in the virtual filesystem)',
+    sql: `
+      CREATE TABLE tag_folders (
+        tag_id INTEGER PRIMARY KEY REFERENCES tags(id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -10,6 +10,7 @@ import { packRaw } from '../ingest.js';
 import type { MetadataRecord } from '../metadata/types.js';
 import { MIGRATIONS } from './migrations.js';
 import { filterWhere, whereSql, type SqlWhere, type TagStats } from './filters.js';
+import { Views } from './views.js';
 import type {
   CategoryCount,
   DerivedTag,
@@ -32,8 +33,15 @@ export class NotFoundError extends Error {
 export class InvalidInputError extends Error {
   readonly code = 'invalid_input';
 }
+export class ConflictError extends Error {
+  readonly code = 'conflict';
+}
 
-const DERIVED_SOURCES = ['prompt', 'model'] as const;
+/** Called after user edits (tags, categories, rating, favorite) with the images they touched. */
+export type EditListener = (imageIds: number[]) => void;
+
+/** Tag sources a re-index replaces (user and ai tags are never touched by a scan). */
+const DERIVED_SOURCES = ['prompt', 'model', 'xmp'] as const;
 const SUMMARY_COLUMNS =
   'i.id, i.filename, i.path, i.width, i.height, i.created_at, i.favorite, i.rating, i.generator, i.prompt, i.user_prompt, i.hash, i.missing, i.size, i.format, i.error';
 const FTS_WEIGHTS = 'bm25(images_fts, 10.0, 1.0, 6.0, 3.0, 0.5)';
@@ -104,9 +112,12 @@ export class Store {
   private readonly tagIds = new Map<string, number>();
   private readonly dynamic = new Map<string, Database.Statement>();
   private readonly stmts;
+  private readonly editListeners: EditListener[] = [];
+  readonly views: Views;
 
   private constructor(db: Database.Database) {
     this.db = db;
+    this.views = new Views(db);
     this.stmts = {
       getSetting: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
       setSetting: db.prepare('INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -330,6 +341,19 @@ export class Store {
     this.refreshFts(id, isNew);
   }
 
+  /** A number that changes whenever any connection changes the data (for caches of derived views). */
+  dataVersion(): string {
+    return `${this.writeVersion}:${this.db.pragma('data_version', { simple: true })}`;
+  }
+
+  onEdit(listener: EditListener): void {
+    this.editListeners.push(listener);
+  }
+
+  private edited(ids: number[]): void {
+    if (ids.length) for (const l of this.editListeners) l(ids);
+  }
+
   /** Runs fn in a transaction, or inside the caller's (no per-call savepoint: they are costly in batches). */
   private atomic<T>(fn: () => T): T {
     return this.db.inTransaction ? fn() : this.db.transaction(fn)();
@@ -348,6 +372,7 @@ export class Store {
         id = Number(this.stmts.insertImage.run({ ...params, rand: Math.floor(Math.random() * 2 ** 31) }).lastInsertRowid);
       }
       this.writeDerived(id, file, existingId === null);
+      if (file.xmpRating) this.db.prepare('UPDATE images SET rating = ? WHERE id = ? AND rating = 0').run(file.xmpRating, id);
       return id;
     });
   }
@@ -543,21 +568,10 @@ export class Store {
   /** Applies a user edit atomically. Removing a derived tag is remembered so rescans do not bring it back. */
   patchImage(id: number, patch: ImagePatch): ImageDetail {
     this.writeVersion++;
-    this.db.transaction(() => {
+    this.atomic(() => {
       if (!this.stmts.exists.get(id)) throw new NotFoundError(`image ${id} does not exist`);
       const t = now();
-      for (const name of patch.tags?.remove ?? []) {
-        const tagId = this.stmts.tagIdByName.get(name)?.id;
-        if (tagId === undefined) continue;
-        const sources = this.stmts.sourcesOfTag.all(id, tagId).map((s) => s.source);
-        if (sources.some((s) => s !== 'user')) this.stmts.suppress.run(id, tagId);
-        this.stmts.removeTag.run(id, tagId);
-      }
-      for (const name of patch.tags?.add ?? []) {
-        const tagId = this.tagId(name);
-        this.stmts.unsuppress.run(id, tagId);
-        this.stmts.insertUserTag.run(id, tagId, 'user');
-      }
+      if (patch.tags) this.patchImageTags(id, patch.tags.add ?? [], patch.tags.remove ?? []);
       if (patch.prompt !== undefined) this.stmts.setUserPrompt.run(patch.prompt, t, id);
       if (patch.favorite !== undefined) this.stmts.setFavorite.run(patch.favorite ? 1 : 0, t, id);
       if (patch.rating !== undefined) this.stmts.setRating.run(patch.rating, t, id);
@@ -567,9 +581,91 @@ export class Store {
         const categoryId = this.categoryId(name, false);
         if (categoryId !== null) this.stmts.removeImageCategory.run(id, categoryId);
       }
-      if (patch.tags || patch.prompt !== undefined) this.refreshFts(id);
-    })();
+      if (patch.prompt !== undefined) this.refreshFts(id);
+    });
+    if (patch.tags || patch.categories || patch.rating !== undefined || patch.favorite !== undefined) this.edited([id]);
     return this.getImage(id)!;
+  }
+
+  // ---------------------------------------------------------------- organizing (virtual folders)
+
+  createCategory(name: string): void {
+    this.writeVersion++;
+    this.stmts.insertCategory.run(name, now());
+  }
+
+  /** Deletes a category holding no image and no nested category; false when it is not empty. */
+  deleteCategory(name: string): boolean {
+    this.writeVersion++;
+    const id = this.categoryId(name, false);
+    if (id === null) throw new NotFoundError(`no category ${name}`);
+    const used = this.db.prepare('SELECT 1 FROM image_categories WHERE category_id = ? LIMIT 1').get(id);
+    const nested = this.db.prepare("SELECT 1 FROM categories WHERE name LIKE ? ESCAPE '\\' LIMIT 1").get(`${name.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`);
+    if (used || nested) return false;
+    this.db.prepare('DELETE FROM categories WHERE id = ?').run(id);
+    return true;
+  }
+
+  /** Renames a category and every category nested below it. */
+  renameCategory(from: string, to: string): void {
+    this.writeVersion++;
+    const affected = this.atomic(() => {
+      if (this.categoryId(from, false) === null) throw new NotFoundError(`no category ${from}`);
+      if (this.categoryId(to, false) !== null) throw new ConflictError(`category ${to} exists`);
+      const rows = this.db.prepare("SELECT id, name FROM categories WHERE name = ? OR name LIKE ? ESCAPE '\\'").all(from, `${from.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`) as { id: number; name: string }[];
+      for (const r of rows) this.db.prepare('UPDATE categories SET name = ? WHERE id = ?').run(to + r.name.slice(from.length), r.id);
+      return (this.db.prepare(`SELECT DISTINCT image_id FROM image_categories WHERE category_id IN (${rows.map(() => '?').join(',')})`).all(...rows.map((r) => r.id)) as { image_id: number }[]).map((r) => r.image_id);
+    });
+    this.edited(affected);
+  }
+
+  /** A tag that exists without images (mkdir /tags/x). */
+  createTagFolder(name: string): void {
+    this.writeVersion++;
+    this.db.prepare('INSERT INTO tag_folders(tag_id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(this.tagId(name), now());
+  }
+
+  /** Removes an empty tag folder; false when images still carry the tag. */
+  deleteTagFolder(name: string): boolean {
+    this.writeVersion++;
+    if (this.tagCount(name) > 0) return false;
+    const id = this.stmts.tagIdByName.get(name)?.id;
+    if (id === undefined) throw new NotFoundError(`no tag ${name}`);
+    this.db.prepare('DELETE FROM tag_folders WHERE tag_id = ?').run(id);
+    return true;
+  }
+
+  /** Renames a tag on every image (merging into the target tag when it exists). */
+  renameTag(from: string, to: string): void {
+    this.writeVersion++;
+    const affected = this.atomic(() => {
+      const fromId = this.stmts.tagIdByName.get(from)?.id;
+      if (fromId === undefined) throw new NotFoundError(`no tag ${from}`);
+      const ids = (this.db.prepare('SELECT DISTINCT image_id FROM image_tags WHERE tag_id = ?').all(fromId) as { image_id: number }[]).map((r) => r.image_id);
+      for (const id of ids) this.patchImageTags(id, [to], [from]);
+      if (this.db.prepare('SELECT 1 FROM tag_folders WHERE tag_id = ?').get(fromId)) {
+        this.db.prepare('DELETE FROM tag_folders WHERE tag_id = ?').run(fromId);
+        this.createTagFolder(to);
+      }
+      return ids;
+    });
+    this.edited(affected);
+  }
+
+  private patchImageTags(id: number, add: string[], remove: string[]): void {
+    for (const name of remove) {
+      const tagId = this.stmts.tagIdByName.get(name)?.id;
+      if (tagId === undefined) continue;
+      const sources = this.stmts.sourcesOfTag.all(id, tagId).map((s) => s.source);
+      if (sources.some((s) => s !== 'user')) this.stmts.suppress.run(id, tagId);
+      this.stmts.removeTag.run(id, tagId);
+    }
+    for (const name of add) {
+      const tagId = this.tagId(name);
+      this.stmts.unsuppress.run(id, tagId);
+      this.stmts.insertUserTag.run(id, tagId, 'user');
+    }
+    this.refreshFts(id);
   }
 
   /** Tags with the number of (present) images carrying them, most used first. */

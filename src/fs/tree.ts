@@ -1,0 +1,180 @@
+/**
+ * The virtual tree: every folder is a saved query over the store (a view), never a walk of the disk.
+ *
+ *   /all/<library folders…>        /tags/<tag>/ and /tags/<namespace>/<name>/ (model:x → /tags/model/x)
+ *   /favorites/                     /categories/<name>/<nested>/…
+ *   /dates/YYYY/MM/DD/              /models/<name>/ (the model: tags)
+ *   /search/<any query>/            top results, as /api/search ranks them
+ *
+ * Listings are cached until the store's data version changes.
+ */
+import type { Store } from '../index/store/store.js';
+import type { FileEntry } from '../index/store/views.js';
+import { decodeName, encodeName, nameFiles } from './names.js';
+
+export const ROOT_FOLDERS = ['all', 'tags', 'favorites', 'categories', 'dates', 'models', 'search'] as const;
+export const SEARCH_LIMIT = 200;
+
+/** What dropping an image into a folder means. */
+export type Association = { kind: 'tag'; name: string } | { kind: 'category'; name: string } | { kind: 'favorite' };
+
+export interface Folder {
+  path: string;
+  subdirs: string[];
+  files: Map<string, FileEntry>;
+  association: Association | null;
+}
+
+export type Resolved = { type: 'folder'; folder: Folder } | { type: 'file'; folder: Folder; name: string; entry: FileEntry } | { type: 'none'; parent: Folder | null; name: string };
+
+interface Snapshot {
+  version: string;
+  tags: Set<string>;
+  tagRoots: Map<string, Set<string>>;
+  categories: string[];
+  days: string[];
+  dirs: Map<string, Set<string>>;
+  folders: Map<string, Folder>;
+}
+
+function uniqueSorted(items: Iterable<string>): string[] {
+  return [...new Set(items)].sort((a, b) => a.localeCompare(b));
+}
+
+/** How long a snapshot is trusted before the store's data version is checked again. */
+const RECHECK_MS = 250;
+
+export class VirtualTree {
+  private snap: Snapshot | null = null;
+  private checkedAt = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly search: (query: string, limit: number) => number[],
+  ) {}
+
+  private snapshot(): Snapshot {
+    // A `find` calls getattr per entry; checking the version on each call would dominate.
+    if (this.snap && performance.now() - this.checkedAt < RECHECK_MS) return this.snap;
+    this.checkedAt = performance.now();
+    const version = this.store.dataVersion();
+    if (this.snap && this.snap.version === version) return this.snap;
+    const views = this.store.views;
+    const tags = new Set(views.tagNames());
+    const tagRoots = new Map<string, Set<string>>();
+    for (const t of tags) {
+      const i = t.indexOf(':');
+      const root = i > 0 ? t.slice(0, i) : t;
+      const rest = tagRoots.get(root) ?? new Set<string>();
+      if (i > 0) rest.add(t.slice(i + 1));
+      tagRoots.set(root, rest);
+    }
+    const dirs = new Map<string, Set<string>>([['', new Set()]]);
+    for (const dir of views.dirs()) {
+      const parts = dir ? dir.split('/') : [];
+      for (let k = 0; k < parts.length; k++) {
+        const parent = parts.slice(0, k).join('/');
+        if (!dirs.has(parent)) dirs.set(parent, new Set());
+        dirs.get(parent)!.add(parts[k]);
+        const self = parts.slice(0, k + 1).join('/');
+        if (!dirs.has(self)) dirs.set(self, new Set());
+      }
+    }
+    this.snap = { version, tags, tagRoots, categories: views.categoryNames(), days: views.days().sort(), dirs, folders: new Map() };
+    return this.snap;
+  }
+
+  private folder(path: string, subdirs: string[], files: FileEntry[], association: Association | null): Folder {
+    return { path, subdirs: subdirs.map(encodeName), files: nameFiles(files), association };
+  }
+
+  /** The folder at a path (components already split, undecoded), or null when there is none. */
+  private build(parts: string[]): Folder | null {
+    const s = this.snapshot();
+    const views = this.store.views;
+    const path = `/${parts.join('/')}`;
+    const p = parts.map(decodeName);
+    const [top, ...rest] = p;
+    if (parts.length === 0) return this.folder('/', [...ROOT_FOLDERS], [], null);
+    switch (top) {
+      case 'all': {
+        const dir = rest.join('/');
+        const children = s.dirs.get(dir);
+        if (!children) return null;
+        return this.folder(path, uniqueSorted(children), views.filesInDir(dir), null);
+      }
+      case 'tags': {
+        if (rest.length === 0) return this.folder(path, uniqueSorted(s.tagRoots.keys()), [], null);
+        const sub = s.tagRoots.get(rest[0]);
+        if (rest.length === 1) {
+          if (!sub) return null;
+          return this.folder(path, uniqueSorted(sub), s.tags.has(rest[0]) ? views.filesWithTag(rest[0]) : [], { kind: 'tag', name: rest[0] });
+        }
+        const name = `${rest[0]}:${rest.slice(1).join('/')}`;
+        if (rest.length > 2 || !s.tags.has(name)) return null;
+        return this.folder(path, [], views.filesWithTag(name), { kind: 'tag', name });
+      }
+      case 'models': {
+        const models = uniqueSorted([...s.tags].filter((t) => t.startsWith('model:')).map((t) => t.slice(6)));
+        if (rest.length === 0) return this.folder(path, models, [], null);
+        const name = `model:${rest[0]}`;
+        if (rest.length > 1 || !s.tags.has(name)) return null;
+        return this.folder(path, [], views.filesWithTag(name), { kind: 'tag', name });
+      }
+      case 'favorites':
+        return rest.length === 0 ? this.folder(path, [], views.favorites(), { kind: 'favorite' }) : null;
+      case 'categories': {
+        const name = rest.join('/');
+        const prefix = name ? `${name}/` : '';
+        const exists = !name || s.categories.some((c) => c === name || c.startsWith(prefix));
+        if (!exists) return null;
+        const children = uniqueSorted(s.categories.filter((c) => c.startsWith(prefix) && c.length > prefix.length).map((c) => c.slice(prefix.length).split('/')[0]));
+        return this.folder(path, children, name ? views.filesInCategory(name) : [], name ? { kind: 'category', name } : null);
+      }
+      case 'dates': {
+        const want = rest.join('-');
+        if (rest.length > 3 || (rest.length > 0 && !s.days.some((d) => d.startsWith(want)))) return null;
+        if (rest.length === 3) return this.folder(path, [], views.filesOnDay(want), null);
+        const children = uniqueSorted(s.days.filter((d) => d.startsWith(want)).map((d) => d.split('-')[rest.length]));
+        return this.folder(path, children, [], null);
+      }
+      case 'search': {
+        if (rest.length === 0) return this.folder(path, [], [], null);
+        if (rest.length > 1) return null;
+        return this.folder(path, [], views.byIds(this.search(rest[0], SEARCH_LIMIT)), null);
+      }
+      default:
+        return null;
+    }
+  }
+
+  folderAt(parts: string[]): Folder | null {
+    const s = this.snapshot();
+    const key = parts.join('/');
+    const cached = s.folders.get(key);
+    if (cached) return cached;
+    const folder = this.build(parts);
+    if (folder) {
+      if (s.folders.size > 2000) s.folders.clear();
+      s.folders.set(key, folder);
+    }
+    return folder;
+  }
+
+  resolve(path: string): Resolved {
+    const parts = path.split('/').filter(Boolean);
+    const folder = this.folderAt(parts);
+    if (folder) return { type: 'folder', folder };
+    if (parts.length === 0) return { type: 'none', parent: null, name: '' };
+    const name = parts[parts.length - 1];
+    const parent = this.folderAt(parts.slice(0, -1));
+    const entry = parent?.files.get(name);
+    if (parent && entry) return { type: 'file', folder: parent, name, entry };
+    return { type: 'none', parent, name };
+  }
+
+  /** Forget cached listings (after an edit this process made that the version does not yet show). */
+  invalidate(): void {
+    this.snap = null;
+  }
+}
