@@ -202,6 +202,9 @@ describe.skipIf(!fuseAvailable)('virtual filesystem (FUSE)', () => {
     expect((await api(`/api/image/${c.id}`)).favorite).toBe(false);
     expect((await sh('rm', [path.join(mnt, 'tags/best', b.filename)])).code).toBe(0);
     expect((await api(`/api/image/${b.id}`)).tags.map((t: any) => t.name)).not.toContain('best');
+    expect((await sh('rmdir', [path.join(mnt, 'tags/portfolio')])).code).toBe(0);
+    expect(await ls('tags')).not.toContain('portfolio');
+    expect((await sh('rmdir', [path.join(mnt, 'tags/twins')])).stderr).toMatch(/not empty/i);
   });
 
   it('refuses to change originals, with the documented errno', async () => {

@@ -9,6 +9,8 @@ import { Scanner } from '../src/index/scanner.js';
 import { creationDate, folderDate } from '../src/index/ingest.js';
 import { solidImage, tempDir, treeHashes, writeFile } from './support/fixtures.js';
 import { addPngText } from '../src/demo/embed.js';
+import { XmpWriter } from '../src/index/xmp-writer.js';
+import { readSidecar } from '../src/index/xmp-sidecar.js';
 import { writeBadFiles, writeGenerated, writeManyPngs } from './support/library.js';
 import { CLI, vv } from './support/cli.js';
 
@@ -284,5 +286,24 @@ describe('scanner', () => {
     expect(paths.n).toBe(6300);
     expect(after.getImage(edited)).toMatchObject({ favorite: true, rating: 5 });
     expect(after.getImage(edited)!.tags).toContain('survivor');
+  });
+});
+
+describe('XMP sidecar writer', () => {
+  it('writes edits into a mirror tree when one is given, never into the library', async () => {
+    const { root, store, scanner } = setup(0);
+    const [rel] = await writeGenerated(root, 1);
+    await scanner.scan();
+    const before = treeHashes(root);
+    const mirror = tempDir('vv-xmp-mirror-');
+    const writer = new XmpWriter(store, root, { mirrorDir: mirror, debounceMs: 1 });
+    store.patchImage(store.idForPath(rel)!, { tags: { add: ['mirrored'] }, rating: 2 });
+    writer.flush();
+    const back = readSidecar(fs.readFileSync(path.join(mirror, `${rel}.xmp`), 'utf8'));
+    expect(back.tags).toContain('mirrored');
+    expect(back.tags).toContain(`generator:${store.getImage(store.idForPath(rel)!)!.generator}`);
+    expect(back.rating).toBe(2);
+    expect(treeHashes(root)).toEqual(before);
+    expect(writer.written).toBe(1);
   });
 });
