@@ -13,6 +13,10 @@ import { mountVault, type MountedFs } from './fs/mount.js';
 import { exportLinks } from './fs/export-links.js';
 import type { ScanStats, ScanStatus } from './index/scanner.js';
 import type { MetadataRecord } from './index/metadata/types.js';
+import type { EmbeddingProgress } from './ai/embedding-job.js';
+import { DEFAULT_MODELS_DIR, listModels } from './ai/models.js';
+import { CATALOG, DEFAULT_MODEL } from './ai/catalog.js';
+import { downloadModel, DownloadError, verifyModel } from './ai/download.js';
 
 const program = new Command();
 program.name('vv').description('Visionary Vault: index, search and organize AI-generated images without touching them').version('0.1.0');
@@ -75,9 +79,33 @@ function summaryLine(stats: ScanStats): string {
   );
 }
 
+/** Vault options that come from the config (model, vocabulary). */
+function aiOptions(cfg: Config) {
+  return { modelsDir: cfg.modelsDir ?? undefined, model: cfg.model, vocabulary: cfg.vocabulary };
+}
+
+function embedReporter() {
+  let last = 0;
+  return (p: EmbeddingProgress) => {
+    if (!p.running || performance.now() - last < (process.stderr.isTTY ? 500 : 5000)) return;
+    last = performance.now();
+    const line = `embedding ${p.done}/${p.total} images | ${p.per_second} images/s`;
+    if (process.stderr.isTTY) process.stderr.write(`\r${line}   `);
+    else console.error(line);
+  };
+}
+
+function embedSummary(p: EmbeddingProgress): string {
+  return (
+    `embeddings (${p.model}): ${p.done}/${p.total} images, ${p.embedded} embedded this run, ${p.reused} copies reused, ${p.failed} failed — ` +
+    `${(p.elapsed_ms / 1000).toFixed(1)}s, ${p.per_second} images/s` +
+    (p.error ? ` — stopped: ${p.error}` : '')
+  );
+}
+
 function openVault(cfg: Config, library: string, rebind: boolean, onScanProgress?: (s: ScanStatus) => void, batchSize?: number): Vault {
   try {
-    return Vault.open({ dataDir: cfg.data, library, workers: cfg.workers, rebind, onScanProgress, batchSize });
+    return Vault.open({ dataDir: cfg.data, library, workers: cfg.workers, rebind, onScanProgress, batchSize, ...aiOptions(cfg), onEmbedProgress: embedReporter() });
   } catch (err) {
     if (err instanceof LibraryMismatchError) fail(err.message);
     throw err;
@@ -91,19 +119,24 @@ program
   .option('--data <dir>', 'data dir (database, thumbnails); env VV_DATA')
   .option('--workers <n>', 'extraction worker threads (0 = in-process); env VV_WORKERS')
   .option('--rebind', 'accept a data dir that indexed this library at another path (the folder was moved)')
+  .option('--model <name>', 'CLIP model (folder under the models dir; "none": no AI); env VV_MODEL')
+  .addOption(new Option('--no-embed', 'skip CLIP embeddings (and zero-shot tags) after the scan; env VV_EMBED=false'))
   .option('--json', 'print the summary as JSON')
-  .action(async (library: string, opts: { data?: string; workers?: string; rebind?: boolean; json?: boolean }) => {
-    const cfg = config({ data: opts.data, workers: opts.workers, library });
+  .action(async (library: string, opts: { data?: string; workers?: string; rebind?: boolean; json?: boolean; model?: string; embed?: boolean }) => {
+    const cfg = config({ data: opts.data, workers: opts.workers, library, model: opts.model, embed: opts.embed === false ? false : undefined });
     const progress = progressReporter('indexing');
     const vault = openVault(cfg, cfg.library!, Boolean(opts.rebind), (s) => progress.update(s));
     const stats = await vault.scanner.scan();
     progress.stop();
     const failures = vault.scanner.status.failures;
-    if (opts.json) console.log(JSON.stringify({ ...stats, failures }));
+    const embedded = cfg.embed ? await vault.ai.embedPending() : null;
+    if (embedded && process.stderr.isTTY) process.stderr.write('\n');
+    if (opts.json) console.log(JSON.stringify({ ...stats, failures, embeddings: embedded }));
     else {
       console.log(summaryLine(stats));
       for (const f of failures.slice(0, 20)) console.log(`  failed: ${f.path}: ${f.error}`);
       if (failures.length > 20) console.log(`  … and ${failures.length - 20} more (GET /api/status lists them)`);
+      if (embedded) console.log(embedSummary(embedded));
     }
     await vault.close();
   });
@@ -123,7 +156,9 @@ program
   .option('--mount <mountpoint>', 'also mount the virtual filesystem there (FUSE), in this process')
   .option('--xmp <mode>', 'sidecar: write tag/rating/favorite/category edits to XMP sidecars; off (default); env VV_XMP')
   .option('--xmp-dir <dir>', 'write the sidecars into this mirror tree instead of beside the originals; env VV_XMP_DIR')
-  .action(async (library: string | undefined, opts: { data?: string; host?: string; port?: string; token?: string; workers?: string; watch?: boolean; thumbnails?: boolean; rebind?: boolean; mount?: string; xmp?: string; xmpDir?: string }) => {
+  .option('--model <name>', 'CLIP model (folder under the models dir; "none": no AI); env VV_MODEL')
+  .addOption(new Option('--no-embed', 'do not compute CLIP embeddings in the background; env VV_EMBED=false'))
+  .action(async (library: string | undefined, opts: { data?: string; host?: string; port?: string; token?: string; workers?: string; watch?: boolean; thumbnails?: boolean; rebind?: boolean; mount?: string; xmp?: string; xmpDir?: string; model?: string; embed?: boolean }) => {
     const cfg = config({
       data: opts.data,
       host: opts.host,
@@ -134,6 +169,8 @@ program
       thumbnails: opts.thumbnails === false ? false : undefined,
       xmp: opts.xmp,
       xmpDir: opts.xmpDir,
+      model: opts.model,
+      embed: opts.embed === false ? false : undefined,
       library,
     });
     if (!isLoopback(cfg.host) && !cfg.token) fail(`serving on ${cfg.host} exposes your library to the network: set a token (--token or VV_TOKEN)`);
@@ -153,6 +190,7 @@ program
     // Smaller write batches while serving: a batch holds the event loop for its duration.
     const vault = openVault({ ...cfg, data: dataDir }, root, Boolean(opts.rebind), undefined, 200);
     vault.backgroundThumbnails = cfg.thumbnails;
+    vault.backgroundEmbeddings = cfg.embed;
     if (cfg.xmp === 'sidecar') vault.enableXmp(cfg.xmpDir, (m) => console.error(m));
     const server = await startServer(vault, { host: cfg.host, port: cfg.port, token: cfg.token });
     let mounted: MountedFs | null = null;
@@ -168,6 +206,7 @@ program
     console.log(`Visionary Vault serving ${root}`);
     if (mounted) console.log(`  mounted at ${mounted.mountpoint}`);
     console.log(`  ${server.url}/  (API: ${server.url}/api/openapi.json)`);
+    console.log(vault.ai.available ? `  semantic search with model ${vault.ai.modelName}` : `  semantic search off: ${String(vault.ai.status().reason)}`);
     let last = 0;
     const scanning = vault.scanAndThumbnail().then(() => {
       const s = vault.scanner.status.stats;
@@ -209,7 +248,7 @@ program
     const cfg = config({ data: opts.data, workers: opts.workers, xmp: opts.xmp, xmpDir: opts.xmpDir });
     let vault: Vault;
     try {
-      vault = Vault.openExisting({ dataDir: cfg.data, workers: cfg.workers });
+      vault = Vault.openExisting({ dataDir: cfg.data, workers: cfg.workers, ...aiOptions(cfg) });
     } catch (err) {
       fail((err as Error).message);
     }
@@ -233,6 +272,76 @@ program
     };
     process.on('SIGINT', () => void shutdown());
     process.on('SIGTERM', () => void shutdown());
+  });
+
+program
+  .command('embed')
+  .description('compute CLIP embeddings and zero-shot tags for an indexed library (resumes where it stopped)')
+  .option('--data <dir>', 'data dir of the indexed library; env VV_DATA')
+  .option('--model <name>', 'CLIP model (folder under the models dir); env VV_MODEL')
+  .option('--json', 'print the summary as JSON')
+  .action(async (opts: { data?: string; model?: string; json?: boolean }) => {
+    const cfg = config({ data: opts.data, model: opts.model });
+    let vault: Vault;
+    try {
+      vault = Vault.openExisting({ dataDir: cfg.data, workers: 0, ...aiOptions(cfg), onEmbedProgress: embedReporter() });
+    } catch (err) {
+      fail((err as Error).message);
+    }
+    if (!vault.ai.available) {
+      await vault.close();
+      fail(String(vault.ai.status().reason));
+    }
+    process.on('SIGINT', () => vault.ai.job?.stop());
+    const result = (await vault.ai.embedPending())!;
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    console.log(opts.json ? JSON.stringify(result) : embedSummary(result));
+    await vault.close();
+    if (result.error) process.exit(1);
+  });
+
+const models = program.command('models').description('CLIP models: list, download (needs internet), verify');
+
+models
+  .command('list')
+  .description('models you can download, and those installed')
+  .action(() => {
+    const cfg = config({});
+    const dir = cfg.modelsDir ?? DEFAULT_MODELS_DIR;
+    const installed = new Set(listModels(dir));
+    for (const e of CATALOG) {
+      console.log(`${installed.has(e.name) ? '*' : ' '} ${e.name}${e.name === DEFAULT_MODEL ? ' (default)' : ''} — ~${e.size_mb} MB — ${e.manifest.description}`);
+    }
+    for (const name of installed) if (!CATALOG.some((e) => e.name === name)) console.log(`* ${name} (installed, not in the catalog)`);
+    console.log(`models dir: ${dir}`);
+  });
+
+models
+  .command('download')
+  .description('download a model into the models dir and verify its checksums')
+  .argument('[name]', `model name (default ${DEFAULT_MODEL}; see vv models list)`)
+  .option('--revision <rev>', 'a commit or branch of the model repository', 'main')
+  .action(async (name: string | undefined, opts: { revision: string }) => {
+    const cfg = config({});
+    const dir = cfg.modelsDir ?? DEFAULT_MODELS_DIR;
+    try {
+      const out = await downloadModel(name ?? DEFAULT_MODEL, { modelsDir: dir, revision: opts.revision, log: (m) => console.error(m) });
+      console.log(`installed ${name ?? DEFAULT_MODEL} in ${out} (checksums verified)`);
+    } catch (err) {
+      if (err instanceof DownloadError) fail(err.message);
+      throw err;
+    }
+  });
+
+models
+  .command('verify')
+  .description('re-hash an installed model against the checksums recorded at download')
+  .argument('<name>')
+  .action(async (name: string) => {
+    const cfg = config({});
+    const result = await verifyModel(cfg.modelsDir ?? DEFAULT_MODELS_DIR, name);
+    if (!result.ok) fail(`${name}: ${result.problems.join('; ')}`);
+    console.log(`${name}: every file matches its checksum`);
   });
 
 program

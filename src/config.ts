@@ -23,6 +23,13 @@ export interface Config {
   /** Sidecars go into this mirror tree instead of beside the originals. */
   xmpDir: string | null;
   demoCount: number;
+  /** CLIP model folder name under modelsDir; null: the one installed; `none`: no AI. */
+  model: string | null;
+  modelsDir: string | null;
+  /** Zero-shot tag vocabulary file (default models/vocabulary.txt). */
+  vocabulary: string | null;
+  /** Compute embeddings after scans when a model is present. */
+  embed: boolean;
 }
 
 /** Config key → environment variable. */
@@ -38,6 +45,10 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   xmp: 'VV_XMP',
   xmpDir: 'VV_XMP_DIR',
   demoCount: 'VV_DEMO_COUNT',
+  model: 'VV_MODEL',
+  modelsDir: 'VV_MODELS_DIR',
+  vocabulary: 'VV_VOCABULARY',
+  embed: 'VV_EMBED',
 };
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']).transform((v) => ['true', '1', 'yes', 'on'].includes(v))]);
@@ -54,6 +65,10 @@ const schema = z.object({
   xmp: z.enum(['off', 'sidecar']),
   xmpDir: z.string().min(1).nullable(),
   demoCount: z.coerce.number().int().min(1).max(100_000),
+  model: z.string().regex(/^[\w.-]+$/, 'a model is a folder name under the models dir').nullable(),
+  modelsDir: z.string().min(1).nullable(),
+  vocabulary: z.string().min(1).nullable(),
+  embed: bool,
 });
 
 export const DEFAULTS: Config = {
@@ -68,6 +83,10 @@ export const DEFAULTS: Config = {
   xmp: 'off',
   xmpDir: null,
   demoCount: 300,
+  model: null,
+  modelsDir: null,
+  vocabulary: null,
+  embed: true,
 };
 
 export class ConfigError extends Error {}
@@ -95,7 +114,10 @@ export function resolveConfig(flags: Partial<Record<keyof Config, unknown>> = {}
   const config = parsed.data as Config;
   config.data = path.resolve(cwd, config.data.replace(/^~(?=$|\/)/, os.homedir()));
   if (config.library) config.library = path.resolve(cwd, config.library.replace(/^~(?=$|\/)/, os.homedir()));
-  if (config.xmpDir) config.xmpDir = path.resolve(cwd, config.xmpDir.replace(/^~(?=$|\/)/, os.homedir()));
+  for (const key of ['xmpDir', 'modelsDir', 'vocabulary'] as const) {
+    const value = config[key];
+    if (value) config[key] = path.resolve(cwd, value.replace(/^~(?=$|\/)/, os.homedir()));
+  }
   return config;
 }
 

@@ -10,6 +10,25 @@ import { Scanner, type ScanStatus } from './index/scanner.js';
 import { Thumbnails } from './index/thumbnails.js';
 import { LibraryWatcher } from './index/watcher.js';
 import { XmpWriter } from './index/xmp-writer.js';
+import type { ImageFilter, ImageSummary } from './index/store/types.js';
+import { AiService } from './ai/service.js';
+import { chooseModel, DEFAULT_MODELS_DIR, ModelUnavailableError, type ModelInfo } from './ai/models.js';
+import { reciprocalRankFusion } from './ai/hybrid.js';
+import { dot } from './ai/zero-shot.js';
+import { batchGroups, nearDuplicateGroups, type DuplicateGroup } from './index/duplicates.js';
+import type { EmbeddingProgress } from './ai/embedding-job.js';
+
+export type SearchMode = 'text' | 'semantic' | 'hybrid';
+
+export interface SearchHit extends ImageSummary {
+  score: number;
+  /** bm25 (higher is better) when the text index matched, cosine when CLIP ranked it. */
+  text_score?: number;
+  semantic_score?: number;
+}
+
+/** Candidates taken from each ranking before fusion. */
+const FUSION_DEPTH = 200;
 
 export class LibraryMismatchError extends Error {}
 
@@ -22,6 +41,25 @@ export interface VaultOptions {
   onScanProgress?: (status: ScanStatus) => void;
   /** Scan results per transaction; a serving vault uses smaller batches to keep requests fast. */
   batchSize?: number;
+  /** Where models live (default models/ of the install), and which to use (null: the installed one; 'none': no AI). */
+  modelsDir?: string;
+  model?: string | null;
+  vocabulary?: string | null;
+  /** Zero-shot tags from the vocabulary (default on). */
+  autoTags?: boolean;
+  onEmbedProgress?: (p: EmbeddingProgress) => void;
+  /** Images per inference batch (default 16). */
+  embedBatchSize?: number;
+}
+
+function pickModel(modelsDir: string, configured: string | null): { model: ModelInfo | null; reason?: string } {
+  try {
+    const model = chooseModel(modelsDir, configured);
+    return model ? { model } : { model: null, reason: `no CLIP model installed in ${modelsDir}: npm run models:download (see models/README.md)` };
+  } catch (err) {
+    if (err instanceof ModelUnavailableError) return { model: null, reason: err.message };
+    throw err;
+  }
 }
 
 export class Vault {
@@ -34,6 +72,7 @@ export class Vault {
     readonly pool: IngestPool,
     readonly scanner: Scanner,
     readonly thumbnails: Thumbnails,
+    readonly ai: AiService,
   ) {}
 
   /** Opens the library a data dir already indexes (mount, export-links). */
@@ -47,9 +86,67 @@ export class Vault {
     return Vault.open({ ...options, library: root });
   }
 
-  /** Top search results by id, as /api/search ranks them (the AI issue adds hybrid ranking). */
-  searchIds(query: string, limit: number): number[] {
-    return this.store.searchText(query, {}, limit).map((i) => i.id);
+  /**
+   * /api/search's ranking: `hybrid` (bm25 and CLIP fused by rank) when a model is present, else
+   * `text`. `semantic` is CLIP alone. Every /api/images filter applies to both rankings.
+   */
+  async search(query: string, filter: ImageFilter, limit: number, mode?: SearchMode): Promise<{ mode: SearchMode; items: SearchHit[] }> {
+    const effective: SearchMode = mode ?? (this.ai.available ? 'hybrid' : 'text');
+    if (effective === 'text') return { mode: 'text', items: this.store.searchText(query, filter, limit).map((s) => ({ ...s, text_score: s.score })) };
+    const semantic = await this.ai.semantic(query, filter, effective === 'semantic' ? limit : Math.max(limit, FUSION_DEPTH));
+    if (effective === 'semantic') {
+      const cosine = new Map(semantic.map((h) => [h.id, round(h.score)]));
+      const items = this.store.summariesFor(semantic.map((h) => h.id), filter).map((s) => ({ ...s, score: cosine.get(s.id)!, semantic_score: cosine.get(s.id)! }));
+      return { mode: 'semantic', items };
+    }
+    const text = this.store.searchText(query, filter, Math.max(limit, FUSION_DEPTH));
+    const fused = reciprocalRankFusion([text.map((t) => t.id), semantic.map((h) => h.id)]).slice(0, limit);
+    const textById = new Map(text.map((t) => [t.id, t]));
+    const cosine = new Map(semantic.map((h) => [h.id, h.score]));
+    const others = new Map(this.store.summariesFor(fused.filter((f) => !textById.has(f.id)).map((f) => f.id), filter).map((s) => [s.id, s]));
+    const items: SearchHit[] = [];
+    for (const f of fused) {
+      const summary = textById.get(f.id) ?? others.get(f.id);
+      if (!summary) continue;
+      const hit: SearchHit = { ...summary, score: round(f.score) };
+      if (textById.has(f.id)) hit.text_score = textById.get(f.id)!.score;
+      if (cosine.has(f.id)) hit.semantic_score = round(cosine.get(f.id)!);
+      items.push(hit);
+    }
+    return { mode: 'hybrid', items };
+  }
+
+  private duplicateCache: { key: string; kind: string; groups: DuplicateGroup[] } | null = null;
+
+  /** Near-duplicate and/or batch groups, cached until the data (or the vectors) change. */
+  duplicates(kind: 'near' | 'batch' | 'all'): DuplicateGroup[] {
+    const key = `${this.store.dataVersion()}:${this.ai.modelName ? this.store.embeddings.generation(this.ai.modelName) : ''}`;
+    if (this.duplicateCache?.key === key && this.duplicateCache.kind === kind) return this.duplicateCache.groups;
+    const groups: DuplicateGroup[] = [];
+    if (kind !== 'batch') {
+      groups.push(
+        ...nearDuplicateGroups(this.store.duplicates.phashes(), {
+          cosines: this.ai.available
+            ? (pairs) => {
+                const vectors = this.ai.vectorsOf([...new Set(pairs.flat())]);
+                return pairs.map(([a, b]) => {
+                  const va = vectors.get(a);
+                  const vb = vectors.get(b);
+                  return va && vb ? dot(va, vb) : null;
+                });
+              }
+            : undefined,
+        }),
+      );
+    }
+    if (kind !== 'near') groups.push(...batchGroups(this.store.duplicates.batches(), this.store.duplicates.resizes()));
+    this.duplicateCache = { key, kind, groups };
+    return groups;
+  }
+
+  /** Top search results by id, as /api/search ranks them (the virtual filesystem's /search/). */
+  async searchIds(query: string, limit: number): Promise<number[]> {
+    return (await this.search(query, {}, limit)).items.map((i) => i.id);
   }
 
   static open(options: VaultOptions): Vault {
@@ -69,7 +166,21 @@ export class Vault {
     const exclude = dataDir.startsWith(root + path.sep) ? [dataDir] : [];
     const scanner = new Scanner(store, root, pool, { exclude, onProgress: options.onScanProgress, batchSize: options.batchSize });
     const thumbnails = new Thumbnails(dataDir, store, root);
-    return new Vault(root, dataDir, store, pool, scanner, thumbnails);
+    const modelsDir = options.modelsDir ?? DEFAULT_MODELS_DIR;
+    const picked = pickModel(modelsDir, options.model ?? null);
+    const ai = new AiService({
+      store,
+      root,
+      dataDir,
+      modelsDir,
+      model: picked.model,
+      unavailableReason: picked.reason,
+      vocabularyFile: options.vocabulary ?? undefined,
+      autoTags: options.autoTags,
+      onProgress: options.onEmbedProgress,
+      batchSize: options.embedBatchSize,
+    });
+    return new Vault(root, dataDir, store, pool, scanner, thumbnails, ai);
   }
 
   xmp: XmpWriter | null = null;
@@ -83,17 +194,26 @@ export class Vault {
   /** Make thumbnails in the background after scans (off: only on demand). */
   backgroundThumbnails = true;
 
-  /** Full scan, then thumbnails in the background. */
+  /** Compute CLIP embeddings in the background after scans (when a model is present). */
+  backgroundEmbeddings = true;
+
+  /** After a scan: thumbnails and embeddings in the background. */
+  private afterScan(): void {
+    if (this.backgroundThumbnails) void this.thumbnails.generateMissing();
+    if (this.backgroundEmbeddings) void this.ai.embedPending();
+  }
+
+  /** Full scan, then thumbnails and embeddings in the background. */
   async scanAndThumbnail(): Promise<void> {
     await this.scanner.scan();
-    if (this.backgroundThumbnails) void this.thumbnails.generateMissing();
+    this.afterScan();
   }
 
   startWatching(debounceMs = 400): void {
     if (this.watcher) return;
     this.watcher = new LibraryWatcher(this.root, debounceMs, async (paths, removedDirs) => {
       await this.scanner.processChanges(paths, removedDirs);
-      if (this.backgroundThumbnails) void this.thumbnails.generateMissing();
+      this.afterScan();
     });
   }
 
@@ -113,9 +233,14 @@ export class Vault {
     this.xmp?.flush();
     this.scanner.stop();
     this.thumbnails.stop();
+    await this.ai.close();
     await this.watcher?.close();
     this.watcher = null;
     await this.pool.close();
     this.store.close();
   }
+}
+
+function round(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
 }

@@ -224,7 +224,10 @@ describe('scanner', () => {
     const failures = new Map(scanner.status.failures.map((f) => [f.path, f.error]));
     expect(failures.get('bad/empty.png')).toMatch(/empty file/);
     expect(failures.get('bad/garbage.png')).toMatch(/not a PNG, JPEG/);
-    expect(failures.size).toBe(stats.failed);
+    // Metadata failures, and images whose pixels cannot be decoded (no perceptual hash).
+    expect(failures.size).toBe(stats.failed + stats.undecodable);
+    expect(failures.get('bad/huge-30000.png')).toMatch(/pixels cannot be decoded/);
+    expect(stats.hashed).toBe(stats.new - stats.failed - stats.undecodable);
     for (const rel of Object.keys(bad)) expect(store.idForPath(rel), rel).not.toBeNull();
     const crc = store.getImage(store.idForPath('bad/bad-crc.png')!)!;
     expect(crc.params!.warnings.some((w) => w.includes('bad CRC'))).toBe(true);

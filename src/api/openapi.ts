@@ -55,9 +55,23 @@ export function openApiDocument(): Record<string, unknown> {
       },
       '/api/search': {
         get: {
-          summary: 'Search prompts, tags, paths and raw metadata (full text, bm25-ranked), with the same filters',
+          summary: 'Search: CLIP similarity fused with full text (prompts, tags, paths, raw metadata) when a model is installed, full text alone otherwise; the /api/images filters apply',
           parameters: queryParameters(s.searchQuery),
-          responses: { '200': json(s.searchResult, 'ranked results'), ...errors },
+          responses: { '200': json(s.searchResult, 'ranked results'), ...errors, '503': json(s.errorBody, 'mode=semantic without a model (code model_unavailable)') },
+        },
+      },
+      '/api/image/{id}/similar': {
+        get: {
+          summary: 'Visually similar images (CLIP), with the /api/images filters',
+          parameters: [idParameter, ...queryParameters(s.similarQuery)],
+          responses: { '200': json(s.similarResult, 'most similar first'), ...errors, '503': json(s.errorBody, 'no model installed, or the image has no embedding yet (model_unavailable)') },
+        },
+      },
+      '/api/duplicates': {
+        get: {
+          summary: 'Near-duplicates (perceptual hash, confirmed by CLIP when present) and generation batches (same prompt and model across seeds; same seed at several sizes)',
+          parameters: queryParameters(s.duplicatesQuery),
+          responses: { '200': json(s.duplicatesResult, 'groups, largest first'), ...errors },
         },
       },
       '/api/image/{id}': {
@@ -94,7 +108,7 @@ export function openApiDocument(): Record<string, unknown> {
         get: { summary: 'Categories (nested with "/") with image counts', responses: { '200': json(s.categoriesResult, 'categories') } },
       },
       '/api/status': {
-        get: { summary: 'Library, counts, scan / thumbnail progress', responses: { '200': { description: 'status' } } },
+        get: { summary: 'Library, counts, scan / thumbnail / embedding progress', responses: { '200': { description: 'status' } } },
       },
       '/api/scan': {
         post: { summary: 'Start a rescan of the library', responses: { '202': { description: 'scan started' } } },

@@ -60,6 +60,21 @@ export const searchQuery = z
     ...common,
     q: z.string().trim().min(1, 'q is required').max(1000),
     limit: intString(1, 500).default(100),
+    mode: z
+      .enum(['hybrid', 'semantic', 'text'])
+      .optional()
+      .describe('hybrid (default with a model): CLIP and full text fused by rank; semantic: CLIP only; text: full text only (default without a model)'),
+  })
+  .strict();
+
+export const similarQuery = z.object({ ...imageFilterQuery, ...common, limit: intString(1, 500).default(50) }).strict();
+
+export const duplicatesQuery = z
+  .object({
+    ...common,
+    kind: z.enum(['near', 'batch']).optional().describe('near: perceptual-hash near-duplicates; batch: generation batches; both when absent'),
+    limit: intString(1, 500).default(50).describe('groups per page'),
+    offset: intString(0, 10_000_000).default(0),
   })
   .strict();
 
@@ -109,7 +124,21 @@ export const imageSummary = z.object({
 });
 
 export const imagesPage = z.object({ items: z.array(imageSummary), next_cursor: z.string().nullable(), total: z.number().int() });
-export const searchResult = z.object({ items: z.array(imageSummary.extend({ score: z.number() })), mode: z.enum(['text', 'hybrid']) });
+export const searchResult = z.object({
+  items: z.array(
+    imageSummary.extend({
+      score: z.number().describe('hybrid: fused rank score; semantic: cosine; text: bm25 (higher is better)'),
+      text_score: z.number().optional(),
+      semantic_score: z.number().optional(),
+    }),
+  ),
+  mode: z.enum(['text', 'semantic', 'hybrid']),
+});
+export const similarResult = z.object({ items: z.array(imageSummary.extend({ score: z.number().describe('cosine similarity') })) });
+export const duplicatesResult = z.object({
+  groups: z.array(z.object({ kind: z.enum(['near', 'batch']), reason: z.string(), count: z.number().int(), items: z.array(imageSummary) })),
+  total: z.number().int().describe('groups in all pages'),
+});
 export const imageDetail = imageSummary.extend({
   params: z.record(z.string(), z.unknown()).nullable().describe('the metadata record as `vv meta --json` prints it, without raw'),
   raw: z.record(z.string(), z.unknown()),

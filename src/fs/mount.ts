@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import Fuse from 'fuse-native';
 import type { Vault } from '../vault.js';
 import { createOps } from './vfs.js';
+import type { AsyncSearch } from './search-cache.js';
 
 export interface MountedFs {
   mountpoint: string;
@@ -41,7 +42,7 @@ export function isMounted(mountpoint: string): boolean {
   }
 }
 
-export async function mountVault(vault: Vault, mountpoint: string, search: (q: string, limit: number) => number[], options: { log?: (m: string) => void } = {}): Promise<MountedFs> {
+export async function mountVault(vault: Vault, mountpoint: string, search: AsyncSearch, options: { log?: (m: string) => void } = {}): Promise<MountedFs> {
   const abs = path.resolve(mountpoint);
   if (recoverStaleMount(abs)) options.log?.(`recovered a stale mount at ${abs}`);
   if (abs === vault.root || abs.startsWith(vault.root + path.sep)) throw new Error(`the mountpoint ${abs} is inside the library it shows`);

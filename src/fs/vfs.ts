@@ -19,7 +19,8 @@ import type { FileEntry } from '../index/store/views.js';
 import { contentHash, MAX_FILE_BYTES } from '../index/ingest.js';
 import { ConflictError, NotFoundError } from '../index/store/store.js';
 import { decodeName } from './names.js';
-import { VirtualTree, type Association, type Folder, type Resolved } from './tree.js';
+import { SEARCH_LIMIT, VirtualTree, type Association, type Folder, type Resolved } from './tree.js';
+import { SearchCache, type AsyncSearch } from './search-cache.js';
 
 type Callback = (code: number, ...args: unknown[]) => void;
 
@@ -42,8 +43,8 @@ type Handle = ReadHandle | Upload;
 
 export interface VfsOptions {
   vault: Vault;
-  /** Search used by /search/<query>/ (the API's ranking). */
-  search: (query: string, limit: number) => number[];
+  /** Search used by /search/<query>/ (the API's ranking; may await the CLIP text encoder). */
+  search: AsyncSearch;
   /** Absolute mountpoint, to resolve `ln -s /mnt/vault/...` targets. */
   mountpoint: string;
   log?: (message: string) => void;
@@ -56,7 +57,8 @@ const UPLOAD_MODE = 0o100644;
 export function createOps(options: VfsOptions) {
   const { vault } = options;
   const store = vault.store;
-  const tree = new VirtualTree(store, options.search);
+  const searches = new SearchCache(options.search);
+  const tree = new VirtualTree(store, (q, n) => searches.get(q, n));
   const handles = new Map<number, Handle>();
   const uploads = new Map<string, Upload>();
   /**
@@ -378,7 +380,22 @@ export function createOps(options: VfsOptions) {
     return (parent.folder as Folder).association;
   }
 
-  return ops;
+  return preparingSearches(ops, searches);
+}
+
+/** Wraps every path operation so that a /search/<query>/ path has its ranking ready first. */
+function preparingSearches<T extends Record<string, unknown>>(ops: T, searches: SearchCache): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(ops)) {
+    if (typeof fn !== 'function') continue;
+    wrapped[name] = (...args: unknown[]) => {
+      const p = args[0];
+      const parts = typeof p === 'string' ? p.split('/') : [];
+      if (parts[1] !== 'search' || !parts[2]) return (fn as (...a: unknown[]) => unknown)(...args);
+      void searches.prepare(decodeName(parts[2]), SEARCH_LIMIT).then(() => (fn as (...a: unknown[]) => unknown)(...args));
+    };
+  }
+  return wrapped as T;
 }
 
 function sameAssociation(a: Association, b: Association): boolean {

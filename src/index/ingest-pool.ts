@@ -6,11 +6,13 @@
  * handed to a fresh worker.
  */
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnWorker } from '../spawn-worker.js';
 import type { ScannedFile } from './store/types.js';
 import { creationDate, ingestFile, type IngestExtras } from './ingest.js';
 import { emptyRecord } from './metadata/extract.js';
 import { readMetadataFile } from './metadata/file.js';
+import { perceptualHash } from './phash.js';
 
 export interface IngestPoolOptions {
   /** Worker threads; 0 runs in-process (tests, one-shot commands). */
@@ -20,14 +22,19 @@ export interface IngestPoolOptions {
   depth?: number;
 }
 
+type JobKind = 'ingest' | 'meta' | 'phash';
+
 interface Pending {
   id: number;
-  kind: 'ingest' | 'meta';
+  kind: JobKind;
   absPath: string;
   relPath: string;
   extras: IngestExtras;
-  resolve: (r: ScannedFile) => void;
+  resolve: (r: unknown) => void;
 }
+
+/** What a perceptual-hash job answers: the hash, or why the image could not be decoded. */
+export type PhashResult = { hash: string } | { error: string };
 
 interface Slot {
   worker: Worker;
@@ -35,8 +42,6 @@ interface Slot {
   jobs: Pending[];
   timer: NodeJS.Timeout | null;
 }
-
-const IS_SOURCE = import.meta.url.endsWith('.ts');
 
 /** One worker per core (measured on 2 cores: 2 workers beat 1; the main thread mostly waits on them). */
 export function defaultWorkerCount(): number {
@@ -47,6 +52,13 @@ function failedResult(relPath: string, reason: string): ScannedFile {
   const record = emptyRecord(relPath);
   record.error = reason;
   return { path: relPath, size: 0, mtimeMs: 0, hash: null, createdAt: creationDate(relPath, null, Date.now()), record, tags: [], rawText: '' };
+}
+
+/** The answer a job gets when its worker crashed or was stopped. */
+function failureOf(job: Pending, reason: string): unknown {
+  if (job.kind === 'ingest') return failedResult(job.relPath, reason);
+  if (job.kind === 'phash') return { error: reason } satisfies PhashResult;
+  return JSON.stringify({ file: job.absPath, error: reason });
 }
 
 export class IngestPool {
@@ -66,15 +78,9 @@ export class IngestPool {
   }
 
   private spawn(): Slot {
-    const worker = IS_SOURCE
-      ? // Running from TypeScript sources (tests): register tsx inside the worker, then load it.
-        new Worker(
-          `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./ingest-worker.ts', import.meta.url).href)}); })`,
-          { eval: true },
-        )
-      : new Worker(new URL('./ingest-worker.js', import.meta.url));
+    const worker = spawnWorker(import.meta.url, 'ingest-worker');
     const slot: Slot = { worker, jobs: [], timer: null };
-    worker.on('message', (msg: { id: number; result: ScannedFile }) => this.finish(slot, msg.id, msg.result));
+    worker.on('message', (msg: { id: number; result: unknown }) => this.finish(slot, msg.id, msg.result));
     worker.on('error', (err) => this.replace(slot, `extraction worker failed: ${err.message}`));
     worker.on('exit', (code) => {
       if (!this.closed && code !== 0) this.replace(slot, `extraction worker exited with code ${code}`);
@@ -88,11 +94,11 @@ export class IngestPool {
     slot.timer = null;
     const head = slot.jobs[0];
     if (head) {
-      slot.timer = setTimeout(() => this.replace(slot, `metadata extraction took longer than ${this.timeoutMs} ms and was stopped`), this.timeoutMs);
+      slot.timer = setTimeout(() => this.replace(slot, `reading the file took longer than ${this.timeoutMs} ms and was stopped`), this.timeoutMs);
     }
   }
 
-  private finish(slot: Slot, id: number, result: ScannedFile): void {
+  private finish(slot: Slot, id: number, result: unknown): void {
     const index = slot.jobs.findIndex((j) => j.id === id);
     if (index < 0) return;
     const [job] = slot.jobs.splice(index, 1);
@@ -111,7 +117,7 @@ export class IngestPool {
     void slot.worker.terminate();
     this.slots[index] = this.spawn();
     this.queue.unshift(...others);
-    if (stuck) stuck.resolve(failedResult(stuck.relPath, reason));
+    if (stuck) stuck.resolve(failureOf(stuck, reason));
     this.pump();
   }
 
@@ -132,23 +138,34 @@ export class IngestPool {
     }
   }
 
-  ingest(absPath: string, relPath: string, extras: IngestExtras = {}): Promise<ScannedFile> {
+  private submit<T>(kind: JobKind, absPath: string, relPath: string, extras: IngestExtras): Promise<T> {
     if (this.closed) return Promise.reject(new Error('ingest pool is closed'));
-    if (this.size === 0) return ingestFile(absPath, relPath, extras);
-    return new Promise((resolve) => {
-      this.queue.push({ id: this.nextId++, kind: 'ingest', absPath, relPath, extras, resolve });
+    return new Promise<T>((resolve) => {
+      this.queue.push({ id: this.nextId++, kind, absPath, relPath, extras, resolve: resolve as (r: unknown) => void });
       this.pump();
     });
   }
 
+  ingest(absPath: string, relPath: string, extras: IngestExtras = {}): Promise<ScannedFile> {
+    if (this.size === 0 && !this.closed) return ingestFile(absPath, relPath, extras);
+    return this.submit('ingest', absPath, relPath, extras);
+  }
+
   /** Metadata only (sparse read, no content hash), in a worker: what `vv meta` prints, as JSON text. */
   metadataJson(absPath: string): Promise<string> {
-    if (this.closed) return Promise.reject(new Error('ingest pool is closed'));
-    if (this.size === 0) return readMetadataFile(absPath).then((r) => JSON.stringify(r));
-    return new Promise((resolve) => {
-      this.queue.push({ id: this.nextId++, kind: 'meta', absPath, relPath: absPath, extras: {}, resolve: resolve as unknown as (r: ScannedFile) => void });
-      this.pump();
-    });
+    if (this.size === 0 && !this.closed) return readMetadataFile(absPath).then((r) => JSON.stringify(r));
+    return this.submit('meta', absPath, absPath, {});
+  }
+
+  /** Perceptual hash of an image (a full decode: the slow part of a first scan). */
+  perceptualHash(absPath: string): Promise<PhashResult> {
+    if (this.size === 0 && !this.closed) {
+      return perceptualHash(absPath).then(
+        (hash) => ({ hash }),
+        (err: Error) => ({ error: err.message }),
+      );
+    }
+    return this.submit('phash', absPath, absPath, {});
   }
 
   async close(): Promise<void> {

@@ -1,16 +1,52 @@
-/** /api/search: full-text (FTS5, bm25) now; the AI issue adds a hybrid mode. */
+/** /api/search (hybrid / semantic / text), /api/image/{id}/similar, /api/duplicates */
 import Router from '@koa/router';
 import type { ApiContext } from '../context.js';
-import { searchQuery } from '../schemas.js';
+import { ApiError } from '../errors.js';
+import { duplicatesQuery, idParam, searchQuery, similarQuery } from '../schemas.js';
 import { presentSummary } from '../present.js';
 import { filterFromQuery } from './filter.js';
 
 export function searchRoutes(api: ApiContext): Router {
   const router = new Router();
-  router.get('/api/search', (ctx) => {
+  const { vault } = api;
+
+  router.get('/api/search', async (ctx) => {
     const q = searchQuery.parse(ctx.query);
-    const items = api.vault.store.searchText(q.q, filterFromQuery(q), q.limit);
-    ctx.body = { items: items.map((i) => ({ ...presentSummary(i), score: i.score })), mode: 'text' };
+    const result = await vault.search(q.q, filterFromQuery(q), q.limit, q.mode);
+    ctx.body = {
+      items: result.items.map((i) => ({
+        ...presentSummary(i),
+        score: i.score,
+        ...(i.text_score !== undefined ? { text_score: i.text_score } : {}),
+        ...(i.semantic_score !== undefined ? { semantic_score: i.semantic_score } : {}),
+      })),
+      mode: result.mode,
+    };
+  });
+
+  router.get('/api/image/:id/similar', (ctx) => {
+    const id = idParam.parse(ctx.params.id);
+    const q = similarQuery.parse(ctx.query);
+    if (!vault.store.getImage(id)) throw new ApiError(404, 'not_found', `image ${id} does not exist`);
+    const hits = vault.ai.similar(id, filterFromQuery(q), q.limit);
+    const score = new Map(hits.map((h) => [h.id, Math.round(h.score * 1e6) / 1e6]));
+    ctx.body = { items: vault.store.summariesFor(hits.map((h) => h.id)).map((s) => ({ ...presentSummary(s), score: score.get(s.id)! })) };
+  });
+
+  router.get('/api/duplicates', (ctx) => {
+    const q = duplicatesQuery.parse(ctx.query);
+    const groups = vault.duplicates(q.kind ?? 'all');
+    const page = groups.slice(q.offset, q.offset + q.limit);
+    const summaries = new Map(vault.store.summariesFor([...new Set(page.flatMap((g) => g.ids))], { missing: 'include' }).map((s) => [s.id, s]));
+    ctx.body = {
+      groups: page.map((g) => ({
+        kind: g.kind,
+        reason: g.reason,
+        count: g.ids.length,
+        items: g.ids.flatMap((id) => (summaries.has(id) ? [presentSummary(summaries.get(id)!)] : [])),
+      })),
+      total: groups.length,
+    };
   });
   return router;
 }

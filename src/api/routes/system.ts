@@ -15,7 +15,7 @@ export function systemRoutes(api: ApiContext): Router {
       counts: vault.store.counts(),
       scan: { ...scan, failures: scan.failures.slice(0, 50), last: vault.store.lastScan() },
       thumbnails: vault.thumbnails.progress,
-      embeddings: null,
+      embeddings: vault.ai.status(),
     };
   });
   router.post('/api/scan', (ctx) => {

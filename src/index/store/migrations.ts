@@ -168,4 +168,25 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'perceptual hashes, CLIP embeddings',
+    sql: `
+      ALTER TABLE images ADD COLUMN phash TEXT;  -- dHash, 16 hex digits; '' when the pixels cannot be decoded
+      CREATE INDEX images_phash_pending ON images(id) WHERE phash IS NULL;
+
+      -- One vector per image and model, for the content it had when embedded (a changed file is re-embedded).
+      CREATE TABLE embeddings (
+        id INTEGER PRIMARY KEY,
+        image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        vector BLOB,                         -- float32 little-endian, L2-normalised; NULL when embedding failed
+        error TEXT,
+        created_at TEXT NOT NULL,
+        UNIQUE (model, image_id)
+      );
+      CREATE INDEX embeddings_by_content ON embeddings(model, content_hash);
+    `,
+  },
 ];

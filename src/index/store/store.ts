@@ -11,6 +11,8 @@ import type { MetadataRecord } from '../metadata/types.js';
 import { MIGRATIONS } from './migrations.js';
 import { filterWhere, whereSql, type SqlWhere, type TagStats } from './filters.js';
 import { Views } from './views.js';
+import { EmbeddingStore } from './embeddings.js';
+import { DuplicateQueries } from './duplicates.js';
 import type {
   CategoryCount,
   DerivedTag,
@@ -114,10 +116,14 @@ export class Store {
   private readonly stmts;
   private readonly editListeners: EditListener[] = [];
   readonly views: Views;
+  readonly embeddings: EmbeddingStore;
+  readonly duplicates: DuplicateQueries;
 
   private constructor(db: Database.Database) {
     this.db = db;
     this.views = new Views(db);
+    this.embeddings = new EmbeddingStore(db);
+    this.duplicates = new DuplicateQueries(db);
     this.stmts = {
       getSetting: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
       setSetting: db.prepare('INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -136,6 +142,7 @@ export class Store {
           format = @format, pixel_width = @pixel_width, pixel_height = @pixel_height, width = @width, height = @height, created_at = @created_at,
           generator = @generator, prompt = @prompt, negative_prompt = @negative_prompt, seed = @seed, steps = @steps, cfg = @cfg,
           sampler = @sampler, scheduler = @scheduler, model = @model, model_hash = @model_hash, error = @error, warning_count = @warning_count,
+          phash = CASE WHEN hash IS @hash THEN phash END,
           missing = 0, indexed_at = @now, updated_at = @now
         WHERE id = @id`),
       upsertMeta: db.prepare(
@@ -539,6 +546,46 @@ export class Store {
     }
     const summaries = this.summaries(rows);
     return summaries.map((s, n) => ({ ...s, score: Math.round(rows[n].score * 1e6) / 1e6 }));
+  }
+
+  /**
+   * Summaries of the given images that pass a filter, in the order given (ranked candidates from
+   * the vector index; the filter is the same one /api/images applies).
+   */
+  summariesFor(ids: number[], filter: ImageFilter = {}): ImageSummary[] {
+    if (ids.length === 0) return [];
+    const where = filterWhere(filter, this.tagStats());
+    where.clauses.unshift('i.id IN (SELECT value FROM json_each(?))');
+    where.params.unshift(JSON.stringify(ids));
+    const rows = this.prepared(`SELECT ${SUMMARY_COLUMNS} FROM images i ${whereSql(where)}`).all(...where.params) as SummaryRow[];
+    const byId = new Map(this.summaries(rows).map((s) => [s.id, s]));
+    return ids.map((id) => byId.get(id)).filter((s): s is ImageSummary => s !== undefined);
+  }
+
+  /** Ids of the images a filter selects, up to a limit (exact vector search inside a narrow filter). */
+  idsMatching(filter: ImageFilter, limit: number): number[] {
+    const where = filterWhere(filter, this.tagStats());
+    return (this.prepared(`SELECT i.id FROM images i ${whereSql(where)} LIMIT ?`).all(...where.params, limit) as { id: number }[]).map((r) => r.id);
+  }
+
+  /** Matching-row count for a filter (cached like listImages totals). */
+  countMatching(filter: ImageFilter): number {
+    return this.countFor(filter, filterWhere(filter, this.tagStats()));
+  }
+
+  /**
+   * Replaces the zero-shot (`ai`) tags of images. A tag the user removed stays removed (the
+   * suppression), and a user's own tag of the same name is kept beside it.
+   */
+  setAiTags(entries: { id: number; tags: { name: string; confidence: number }[] }[]): void {
+    this.writeVersion++;
+    this.atomic(() => {
+      for (const e of entries) {
+        this.stmts.deleteTagsOfSource.run(e.id, 'ai');
+        for (const t of e.tags) this.stmts.insertImageTag.run({ image: e.id, tag: this.tagId(t.name), source: 'ai', confidence: t.confidence });
+        this.refreshFts(e.id);
+      }
+    });
   }
 
   getImage(id: number): ImageDetail | null {

@@ -1,0 +1,221 @@
+/**
+ * The background embedding pass: every present image without a current vector goes through the
+ * encoder worker in batches; each batch's vectors are committed to SQLite, added to the vector
+ * index and zero-shot tagged before the next. Killed at any point, the next run starts from what
+ * SQLite holds: nothing stored is embedded again and nothing is skipped.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import type { Store } from '../index/store/store.js';
+import type { EmbeddingResult, EmbeddingTask } from '../index/store/embeddings.js';
+import { spawnWorker } from '../spawn-worker.js';
+import type { EmbedReply, EmbedWorkerData } from './embed-worker.js';
+import type { VectorIndex } from './vector-index.js';
+import type { ZeroShotTagger } from './zero-shot.js';
+
+export interface EmbeddingProgress {
+  running: boolean;
+  model: string;
+  /** Present images with a current vector (or a recorded failure). */
+  done: number;
+  total: number;
+  /** Images per second in the current (or last) run. */
+  per_second: number;
+  failed: number;
+  /** Embedded in the current (or last) run; reused vectors of identical files are not counted. */
+  embedded: number;
+  reused: number;
+  /** Time inside ONNX Runtime vs. the whole run, in ms (the rest is decoding, preprocessing, storing). */
+  infer_ms: number;
+  elapsed_ms: number;
+  error: string | null;
+}
+
+export interface EmbeddingJobOptions {
+  store: Store;
+  root: string;
+  modelsDir: string;
+  model: string;
+  index: VectorIndex;
+  /** Tagger for new vectors (null: no zero-shot tags). */
+  tagger: () => Promise<ZeroShotTagger | null>;
+  batchSize?: number;
+  threads?: number;
+  /** Save the vector index at most this often while running (it is always saved at the end). */
+  saveEveryMs?: number;
+  onProgress?: (p: EmbeddingProgress) => void;
+}
+
+export class EmbeddingJob {
+  progress: EmbeddingProgress;
+  private worker: Worker | null = null;
+  private pending: { resolve: (r: EmbedReply) => void; reject: (e: Error) => void } | null = null;
+  private stopRequested = false;
+  private run: Promise<EmbeddingProgress> | null = null;
+  private nextRequest = 1;
+
+  constructor(private readonly o: EmbeddingJobOptions) {
+    this.progress = { running: false, model: o.model, done: 0, total: 0, per_second: 0, failed: 0, embedded: 0, reused: 0, infer_ms: 0, elapsed_ms: 0, error: null };
+  }
+
+  private countedAt: string | null = null;
+
+  /** Counts as the store sees them now (for status while idle; recounted only after the data changed). */
+  refreshCounts(): EmbeddingProgress {
+    const version = this.o.store.dataVersion();
+    if (!this.progress.running && version !== this.countedAt) {
+      this.countedAt = version;
+      const done = this.o.store.embeddings.doneCount(this.o.model);
+      this.progress.done = done;
+      this.progress.total = done + this.o.store.embeddings.pendingCount(this.o.model);
+      this.progress.failed = this.o.store.embeddings.failedCount(this.o.model);
+    }
+    return this.progress;
+  }
+
+  /** Starts a pass (or joins the one running). */
+  start(): Promise<EmbeddingProgress> {
+    this.run ??= this.pass().finally(() => (this.run = null));
+    return this.run;
+  }
+
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  /** Resolves when no pass is running. */
+  async finished(): Promise<void> {
+    await this.run?.catch(() => undefined);
+  }
+
+  /** Terminates the worker as a crash would (tests of resumption use it). */
+  async killWorker(): Promise<void> {
+    await this.worker?.terminate();
+  }
+
+  private startWorker(): Promise<void> {
+    const data: EmbedWorkerData = {
+      modelsDir: this.o.modelsDir,
+      model: this.o.model,
+      threads: this.o.threads ?? Math.max(1, os.availableParallelism() - 1),
+    };
+    const worker = spawnWorker(import.meta.url, 'embed-worker', data);
+    this.worker = worker;
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      worker.on('message', (reply: EmbedReply) => {
+        if (reply.type === 'ready') {
+          ready = true;
+          resolve();
+        } else if (reply.type === 'fatal') {
+          this.settle(null, new Error(reply.message));
+        } else {
+          this.settle(reply, null);
+        }
+      });
+      const fail = (err: Error) => {
+        if (!ready) reject(err);
+        this.settle(null, err);
+        this.worker = null;
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => fail(new Error(`embedding worker exited (code ${code})`)));
+    });
+  }
+
+  private settle(reply: EmbedReply | null, err: Error | null): void {
+    const p = this.pending;
+    this.pending = null;
+    if (!p) return;
+    if (err) p.reject(err);
+    else p.resolve(reply!);
+  }
+
+  private request(files: string[]): Promise<Extract<EmbedReply, { type: 'embedded' }>> {
+    if (!this.worker) return Promise.reject(new Error('embedding worker is not running'));
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve: resolve as (r: EmbedReply) => void, reject };
+      this.worker!.postMessage({ type: 'embed', id: this.nextRequest++, files });
+    });
+  }
+
+  private async pass(): Promise<EmbeddingProgress> {
+    const { store, model, index } = this.o;
+    this.stopRequested = false;
+    const started = performance.now();
+    const doneBefore = store.embeddings.doneCount(model);
+    const todo = store.embeddings.pendingCount(model);
+    this.progress = { ...this.progress, running: true, done: doneBefore, total: doneBefore + todo, per_second: 0, embedded: 0, reused: 0, infer_ms: 0, elapsed_ms: 0, error: null };
+    this.emit();
+    const tagger = await this.o.tagger();
+    let lastSave = performance.now();
+    try {
+      if (todo > 0) await this.startWorker();
+      let after = 0;
+      const batchSize = this.o.batchSize ?? 16;
+      while (!this.stopRequested) {
+        const tasks = store.embeddings.pending(model, after, batchSize);
+        if (tasks.length === 0) break;
+        after = tasks[tasks.length - 1].id;
+        const results = await this.embedBatch(tasks);
+        store.embeddings.save(model, results);
+        const stored = results.filter((r): r is EmbeddingResult & { vector: Float32Array } => r.vector !== null);
+        index.add(stored.map((r) => ({ id: r.id, vector: r.vector })));
+        if (tagger) store.setAiTags(stored.map((r) => ({ id: r.id, tags: tagger.tagsFor(r.vector) })));
+        this.progress.done += results.length;
+        this.progress.failed += results.length - stored.length;
+        this.progress.elapsed_ms = Math.round(performance.now() - started);
+        this.progress.per_second = Math.round(((this.progress.embedded + this.progress.reused) / (this.progress.elapsed_ms / 1000)) * 10) / 10;
+        if (performance.now() - lastSave > (this.o.saveEveryMs ?? 60_000)) {
+          index.save(store.embeddings.generation(model));
+          lastSave = performance.now();
+        }
+        this.emit();
+        // Let queued requests run between batches.
+        await new Promise((r) => setImmediate(r));
+      }
+    } catch (err) {
+      this.progress.error = (err as Error).message;
+    } finally {
+      if (index.unsaved) index.save(store.embeddings.generation(model));
+      const worker = this.worker;
+      this.worker = null;
+      await worker?.terminate();
+      this.progress.running = false;
+      this.progress.elapsed_ms = Math.round(performance.now() - started);
+      this.refreshCounts();
+      this.emit();
+    }
+    return this.progress;
+  }
+
+  private async embedBatch(tasks: EmbeddingTask[]): Promise<EmbeddingResult[]> {
+    const results = new Map<number, EmbeddingResult>();
+    const infer: EmbeddingTask[] = [];
+    for (const t of tasks) {
+      // A copy of a file already embedded (same content hash) takes its vector: no second inference.
+      const known = this.o.store.embeddings.vectorForContent(this.o.model, t.hash);
+      if (known) {
+        results.set(t.id, { id: t.id, hash: t.hash, vector: known });
+        this.progress.reused++;
+      } else {
+        infer.push(t);
+      }
+    }
+    if (infer.length) {
+      const reply = await this.request(infer.map((t) => path.join(this.o.root, t.path)));
+      this.progress.infer_ms += Math.round(reply.inferMs);
+      infer.forEach((t, n) => {
+        const r = reply.results[n];
+        results.set(t.id, 'vector' in r ? { id: t.id, hash: t.hash, vector: r.vector } : { id: t.id, hash: t.hash, vector: null, error: r.error });
+      });
+      this.progress.embedded += infer.length;
+    }
+    return tasks.map((t) => results.get(t.id)!);
+  }
+
+  private emit(): void {
+    this.o.onProgress?.(this.progress);
+  }
+}

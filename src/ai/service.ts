@@ -1,0 +1,196 @@
+/**
+ * The AI side of a vault: the chosen model, its vector index, the embedding job, the query text
+ * encoder and the zero-shot tagger. With no model installed every method that needs one throws
+ * ModelUnavailableError (the API answers `model_unavailable`); nothing else depends on it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Store } from '../index/store/store.js';
+import type { ImageFilter } from '../index/store/types.js';
+import { Encoder } from './encoder.js';
+import { EmbeddingJob, type EmbeddingProgress } from './embedding-job.js';
+import { ModelUnavailableError, type ModelInfo } from './models.js';
+import { topK, VectorIndex, type VectorHit } from './vector-index.js';
+import { loadVocabulary, type Vocabulary } from './vocabulary.js';
+import { dot, ZeroShotTagger } from './zero-shot.js';
+
+export interface AiOptions {
+  store: Store;
+  root: string;
+  dataDir: string;
+  modelsDir: string;
+  /** The model to use, or null when none is installed / chosen. */
+  model: ModelInfo | null;
+  /** Why there is no model (shown in errors and status). */
+  unavailableReason?: string;
+  vocabularyFile?: string;
+  /** Zero-shot tags on (default). */
+  autoTags?: boolean;
+  batchSize?: number;
+  onProgress?: (p: EmbeddingProgress) => void;
+}
+
+/** A filter selecting at most this many images is searched exactly over its own vectors. */
+const EXACT_FILTER_LIMIT = 20_000;
+const QUERY_CACHE = 256;
+
+export class AiService {
+  readonly model: ModelInfo | null;
+  readonly index: VectorIndex | null = null;
+  readonly job: EmbeddingJob | null = null;
+  private readonly queryEncoder: Encoder | null = null;
+  private readonly queryCache = new Map<string, Float32Array>();
+  private tagger: Promise<ZeroShotTagger | null> | null = null;
+  private vocabulary: Vocabulary | null = null;
+
+  constructor(private readonly o: AiOptions) {
+    this.model = o.model;
+    if (!o.model) return;
+    const { name, dim } = o.model.manifest;
+    this.queryEncoder = new Encoder(o.model, 1);
+    const dir = path.join(o.dataDir, 'vectors');
+    fs.mkdirSync(dir, { recursive: true });
+    this.index = this.openIndex(path.join(dir, `${name}.usearch`), dim);
+    this.job = new EmbeddingJob({
+      store: o.store,
+      root: o.root,
+      modelsDir: o.modelsDir,
+      model: name,
+      index: this.index,
+      tagger: () => this.zeroShot(),
+      batchSize: o.batchSize,
+      onProgress: o.onProgress,
+    });
+  }
+
+  get available(): boolean {
+    return this.model !== null;
+  }
+
+  get modelName(): string | null {
+    return this.model?.manifest.name ?? null;
+  }
+
+  private requireModel(): ModelInfo {
+    if (!this.model) throw new ModelUnavailableError(this.o.unavailableReason ?? 'no CLIP model is installed: see models/README.md (npm run models:download)');
+    return this.model;
+  }
+
+  private openIndex(file: string, dim: number): VectorIndex {
+    const index = new VectorIndex({ file, dim });
+    const name = this.model!.manifest.name;
+    index.load({ count: this.o.store.embeddings.count(name), generation: this.o.store.embeddings.generation(name) }, () => this.o.store.embeddings.all(name));
+    return index;
+  }
+
+  /** Embedding progress for /api/status; without a model, zeros and the reason. */
+  status(): Record<string, unknown> {
+    if (!this.job || !this.index) {
+      return { available: false, model: null, reason: this.o.unavailableReason ?? 'no model installed', done: 0, total: 0, per_second: 0 };
+    }
+    return { available: true, ...this.job.refreshCounts(), index: { size: this.index.size, exact: this.index.exact, rebuilt_because: this.index.rebuiltBecause } };
+  }
+
+  /** Embeds whatever is pending (no-op without a model). */
+  async embedPending(): Promise<EmbeddingProgress | null> {
+    if (!this.job) return null;
+    await this.retagIfVocabularyChanged();
+    return this.job.start();
+  }
+
+  private loadedVocabulary(): Vocabulary {
+    this.vocabulary ??= loadVocabulary(this.o.vocabularyFile);
+    return this.vocabulary;
+  }
+
+  private zeroShot(): Promise<ZeroShotTagger | null> {
+    if (this.o.autoTags === false || !this.model) return Promise.resolve(null);
+    this.tagger ??= (async () => {
+      const vocabulary = this.loadedVocabulary();
+      const vectors: Float32Array[] = [];
+      const texts = vocabulary.entries.map((e) => e.text);
+      for (let i = 0; i < texts.length; i += 64) vectors.push(...(await this.queryEncoder!.embedTexts(texts.slice(i, i + 64))));
+      return new ZeroShotTagger(vocabulary.entries, vectors);
+    })();
+    return this.tagger;
+  }
+
+  /** After the vocabulary (or the model) changed, re-tags every embedded image from its stored vector. */
+  private async retagIfVocabularyChanged(): Promise<void> {
+    const tagger = await this.zeroShot();
+    if (!tagger || !this.model) return;
+    const signature = `${this.model.manifest.name}:${this.loadedVocabulary().signature}`;
+    if (this.o.store.getSetting('ai_tags_signature') === signature) return;
+    let batch: { id: number; tags: ReturnType<ZeroShotTagger['tagsFor']> }[] = [];
+    for (const { id, vector } of this.o.store.embeddings.all(this.model.manifest.name)) {
+      batch.push({ id, tags: tagger.tagsFor(vector) });
+      if (batch.length >= 500) {
+        this.o.store.setAiTags(batch);
+        batch = [];
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    this.o.store.setAiTags(batch);
+    this.o.store.setSetting('ai_tags_signature', signature);
+  }
+
+  async textVector(query: string): Promise<Float32Array> {
+    this.requireModel();
+    const key = query.trim().toLowerCase();
+    let v = this.queryCache.get(key);
+    if (!v) {
+      [v] = await this.queryEncoder!.embedTexts([query]);
+      if (this.queryCache.size >= QUERY_CACHE) this.queryCache.delete(this.queryCache.keys().next().value!);
+      this.queryCache.set(key, v);
+    }
+    return v;
+  }
+
+  /**
+   * The images nearest a vector that pass a filter, best first. A narrow filter is searched
+   * exactly over its own vectors (an HNSW top-k could hold none of them); a broad one takes
+   * HNSW candidates and filters them.
+   */
+  nearest(vector: Float32Array, filter: ImageFilter, limit: number, exclude?: number): VectorHit[] {
+    const model = this.requireModel().manifest.name;
+    const index = this.index;
+    if (!index || index.size === 0) return [];
+    const filtered = Object.entries(filter).some(([k, v]) => v !== undefined && !(k === 'missing' && v === 'exclude'));
+    if (filtered && this.o.store.countMatching(filter) <= EXACT_FILTER_LIMIT) {
+      const ids = this.o.store.idsMatching(filter, EXACT_FILTER_LIMIT).filter((id) => id !== exclude);
+      const vectors = this.o.store.embeddings.vectors(model, ids);
+      const withVectors = ids.filter((id) => vectors.has(id));
+      return topK(withVectors, withVectors.map((id) => dot(vectors.get(id)!, vector)), limit);
+    }
+    let want = Math.min(index.size, Math.max(limit * 4, 64));
+    for (;;) {
+      const hits = index.search(vector, want).filter((h) => h.id !== exclude);
+      const passing = new Set(this.o.store.summariesFor(hits.map((h) => h.id), filter).map((s) => s.id));
+      const kept = hits.filter((h) => passing.has(h.id));
+      if (kept.length >= limit || want >= index.size || want >= 8192) return kept.slice(0, limit);
+      want = Math.min(index.size, want * 4);
+    }
+  }
+
+  async semantic(query: string, filter: ImageFilter, limit: number): Promise<VectorHit[]> {
+    return this.nearest(await this.textVector(query), filter, limit);
+  }
+
+  /** Images that look like image `id` (its stored vector as the query). */
+  similar(id: number, filter: ImageFilter, limit: number): VectorHit[] {
+    const model = this.requireModel().manifest.name;
+    const vector = this.o.store.embeddings.vector(model, id);
+    if (!vector) throw new ModelUnavailableError(`image ${id} has no embedding yet (the embedding pass has not reached it, or it could not be decoded)`);
+    return this.nearest(vector, filter, limit, id);
+  }
+
+  vectorsOf(ids: number[]): Map<number, Float32Array> {
+    return this.model ? this.o.store.embeddings.vectors(this.model.manifest.name, ids) : new Map();
+  }
+
+  async close(): Promise<void> {
+    this.job?.stop();
+    await this.job?.finished();
+    if (this.index?.unsaved && this.model) this.index.save(this.o.store.embeddings.generation(this.model.manifest.name));
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * The vector index of one model: usearch HNSW (cosine, f16 by default) persisted in the data dir,
+ * with SQLite's stored vectors as the truth. A missing, unreadable or stale index file (its
+ * generation differs from the store's) is rebuilt from SQLite. Below EXACT_THRESHOLD vectors, a
+ * brute-force scan answers instead: exact, and faster than walking a graph at that size.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import { createRequire } from 'node:module';
+import type * as USearch from 'usearch';
+
+// usearch's ESM build cannot locate its native addon (it recurses looking for it); the CJS build can.
+const usearch = createRequire(import.meta.url)('usearch') as typeof USearch;
+
+/** Up to this many vectors, brute force (see docs/BENCHMARKS.md, bench:vectors). */
+export const EXACT_THRESHOLD = 20_000;
+
+export interface VectorHit {
+  id: number;
+  /** Cosine similarity, -1..1. */
+  score: number;
+}
+
+export interface VectorIndexOptions {
+  file: string;
+  dim: number;
+  /** `f16` halves memory with no measurable recall loss on CLIP vectors; `f32`, `i8` also work. */
+  quantization?: 'f16' | 'f32' | 'i8';
+  connectivity?: number;
+  expansionSearch?: number;
+  exactThreshold?: number;
+}
+
+interface IndexMeta {
+  dim: number;
+  count: number;
+  generation: string;
+  quantization: string;
+}
+
+export class VectorIndex {
+  private hnsw: USearch.Index;
+  /** Brute-force copy while small: ids and their vectors, row by row. */
+  private exactIds: number[] = [];
+  private exactRows = new Map<number, number>();
+  private exactData: Float32Array;
+  private dirty = false;
+  readonly threads = Math.max(1, os.availableParallelism() - 1);
+  rebuiltBecause: string | null = null;
+
+  constructor(private readonly options: VectorIndexOptions) {
+    this.hnsw = this.freshIndex();
+    this.exactData = new Float32Array(options.dim * 1024);
+  }
+
+  private freshIndex(): USearch.Index {
+    return new usearch.Index({
+      dimensions: this.options.dim,
+      metric: 'cos' as USearch.MetricKind,
+      quantization: (this.options.quantization ?? 'f16') as USearch.ScalarKind,
+      connectivity: this.options.connectivity ?? 16,
+      expansion_add: 128,
+      expansion_search: this.options.expansionSearch ?? 96,
+      multi: false,
+    });
+  }
+
+  get size(): number {
+    return this.hnsw.size();
+  }
+
+  private get exactLimit(): number {
+    return this.options.exactThreshold ?? EXACT_THRESHOLD;
+  }
+
+  /**
+   * Loads the saved index if it matches the store (same vector count and generation), else
+   * rebuilds it from `rows` (every stored vector) and saves it.
+   */
+  load(expected: { count: number; generation: string }, rows: () => Iterable<{ id: number; vector: Float32Array }>): void {
+    const metaFile = `${this.options.file}.json`;
+    let reason: string | null = null;
+    try {
+      const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as IndexMeta;
+      if (meta.dim !== this.options.dim) reason = `dimensions changed (${meta.dim} → ${this.options.dim})`;
+      else if (meta.generation !== expected.generation || meta.count !== expected.count) reason = 'index file is older than the stored vectors';
+      else {
+        this.hnsw.load(this.options.file);
+        if (this.hnsw.size() !== expected.count) reason = `index file holds ${this.hnsw.size()} vectors, the store ${expected.count}`;
+      }
+    } catch (err) {
+      reason = fs.existsSync(this.options.file) ? `index file unreadable: ${(err as Error).message}` : 'no index file';
+    }
+    if (reason === null && expected.count <= this.exactLimit) {
+      // The brute-force copy is not saved: it is rebuilt from the store, which is cheap at this size.
+      for (const { id, vector } of rows()) this.addExact(id, vector);
+    }
+    if (reason !== null) {
+      this.rebuiltBecause = reason;
+      this.hnsw = this.freshIndex();
+      this.exactIds = [];
+      this.exactRows.clear();
+      const batchIds: bigint[] = [];
+      const batch: Float32Array[] = [];
+      const flush = () => {
+        if (!batch.length) return;
+        const matrix = new Float32Array(batch.length * this.options.dim);
+        batch.forEach((v, i) => matrix.set(v, i * this.options.dim));
+        this.hnsw.add(BigUint64Array.from(batchIds), matrix, this.threads);
+        batchIds.length = 0;
+        batch.length = 0;
+      };
+      for (const { id, vector } of rows()) {
+        batchIds.push(BigInt(id));
+        batch.push(vector);
+        if (expected.count <= this.exactLimit) this.addExact(id, vector);
+        if (batch.length >= 4096) flush();
+      }
+      flush();
+      this.save(expected.generation);
+    }
+  }
+
+  private addExact(id: number, vector: Float32Array): void {
+    const dim = this.options.dim;
+    let row = this.exactRows.get(id);
+    if (row === undefined) {
+      row = this.exactIds.length;
+      if ((row + 1) * dim > this.exactData.length) {
+        const grown = new Float32Array(this.exactData.length * 2);
+        grown.set(this.exactData);
+        this.exactData = grown;
+      }
+      this.exactIds.push(id);
+      this.exactRows.set(id, row);
+    }
+    this.exactData.set(vector, row * dim);
+  }
+
+  /** Adds or replaces vectors (a re-embedded image replaces its old vector). */
+  add(items: { id: number; vector: Float32Array }[]): void {
+    if (items.length === 0) return;
+    const keys = BigUint64Array.from(items.map((i) => BigInt(i.id)));
+    const present = this.hnsw.contains(keys) as boolean[];
+    const stale = keys.filter((_, n) => present[n]);
+    if (stale.length) this.hnsw.remove(stale);
+    const matrix = new Float32Array(items.length * this.options.dim);
+    items.forEach((item, n) => matrix.set(item.vector, n * this.options.dim));
+    this.hnsw.add(keys, matrix, this.threads);
+    if (this.hnsw.size() <= this.exactLimit) for (const item of items) this.addExact(item.id, item.vector);
+    else this.dropExact();
+    this.dirty = true;
+  }
+
+  remove(ids: number[]): void {
+    if (ids.length === 0) return;
+    this.hnsw.remove(BigUint64Array.from(ids.map(BigInt)));
+    for (const id of ids) {
+      const row = this.exactRows.get(id);
+      if (row === undefined) continue;
+      // Move the last row into the hole.
+      const lastRow = this.exactIds.length - 1;
+      const lastId = this.exactIds[lastRow];
+      const dim = this.options.dim;
+      this.exactData.copyWithin(row * dim, lastRow * dim, (lastRow + 1) * dim);
+      this.exactIds[row] = lastId;
+      this.exactRows.set(lastId, row);
+      this.exactIds.pop();
+      this.exactRows.delete(id);
+    }
+    this.dirty = true;
+  }
+
+  private dropExact(): void {
+    if (this.exactIds.length === 0) return;
+    this.exactIds = [];
+    this.exactRows.clear();
+    this.exactData = new Float32Array(this.options.dim * 1024);
+  }
+
+  get exact(): boolean {
+    return this.size <= this.exactLimit && this.exactIds.length === this.size;
+  }
+
+  /** The k nearest vectors by cosine, best first. */
+  search(query: Float32Array, k: number): VectorHit[] {
+    const n = this.size;
+    if (n === 0 || k <= 0) return [];
+    if (this.exact) return this.searchExact(query, Math.min(k, n));
+    const found = this.hnsw.search(query, Math.min(k, n), 1);
+    const out: VectorHit[] = [];
+    for (let i = 0; i < found.keys.length; i++) out.push({ id: Number(found.keys[i]), score: 1 - found.distances[i] });
+    return out;
+  }
+
+  private searchExact(query: Float32Array, k: number): VectorHit[] {
+    const dim = this.options.dim;
+    const scores = new Float32Array(this.exactIds.length);
+    for (let r = 0; r < this.exactIds.length; r++) {
+      let s = 0;
+      const base = r * dim;
+      for (let d = 0; d < dim; d++) s += this.exactData[base + d] * query[d];
+      scores[r] = s;
+    }
+    return topK(this.exactIds, scores, k);
+  }
+
+  /** Saves the index and the generation of the store it reflects. */
+  save(generation: string): void {
+    const tmp = `${this.options.file}.${process.pid}.tmp`;
+    this.hnsw.save(tmp);
+    fs.renameSync(tmp, this.options.file);
+    const meta: IndexMeta = { dim: this.options.dim, count: this.size, generation, quantization: this.options.quantization ?? 'f16' };
+    fs.writeFileSync(`${this.options.file}.json`, JSON.stringify(meta));
+    this.dirty = false;
+  }
+
+  get unsaved(): boolean {
+    return this.dirty;
+  }
+}
+
+/** Best k of scored ids (partial selection: k is small next to n). */
+export function topK(ids: number[], scores: Float32Array | number[], k: number): VectorHit[] {
+  const best: VectorHit[] = [];
+  let floor = -Infinity;
+  for (let i = 0; i < ids.length; i++) {
+    const s = scores[i];
+    if (best.length >= k && s <= floor) continue;
+    let at = best.length;
+    while (at > 0 && best[at - 1].score < s) at--;
+    best.splice(at, 0, { id: ids[i], score: s });
+    if (best.length > k) best.pop();
+    floor = best[best.length - 1].score;
+  }
+  return best;
+}

@@ -1,0 +1,127 @@
+/**
+ * Embedding rows: one L2-normalised float32 vector per (model, image), tied to the content hash it
+ * was computed from. The work queue is "present, readable images without a current vector", so a
+ * job that dies mid-way resumes where it stopped and never embeds an image twice.
+ */
+import type Database from 'better-sqlite3';
+
+export interface EmbeddingTask {
+  id: number;
+  path: string;
+  hash: string;
+}
+
+export interface EmbeddingResult {
+  id: number;
+  hash: string;
+  vector: Float32Array | null;
+  error?: string | null;
+}
+
+export function vectorToBlob(v: Float32Array): Buffer {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+}
+
+export function blobToVector(b: Buffer | Uint8Array): Float32Array {
+  // Copy: a SQLite blob's offset need not be 4-byte aligned.
+  const copy = new Uint8Array(b.byteLength);
+  copy.set(b);
+  return new Float32Array(copy.buffer);
+}
+
+const PENDING = `FROM images i WHERE i.missing = 0 AND i.error IS NULL AND i.hash IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model = @model AND e.image_id = i.id AND e.content_hash = i.hash)`;
+
+export class EmbeddingStore {
+  private readonly s;
+
+  constructor(private readonly db: Database.Database) {
+    this.s = {
+      pending: db.prepare<{ model: string; after: number; limit: number }, EmbeddingTask>(
+        `SELECT i.id, i.path, i.hash ${PENDING} AND i.id > @after ORDER BY i.id LIMIT @limit`,
+      ),
+      pendingCount: db.prepare<{ model: string }, { n: number }>(`SELECT COUNT(*) AS n ${PENDING}`),
+      doneCount: db.prepare<[string], { n: number }>(
+        `SELECT COUNT(*) AS n FROM embeddings e JOIN images i ON i.id = e.image_id
+         WHERE e.model = ? AND e.content_hash = i.hash AND i.missing = 0 AND i.error IS NULL`,
+      ),
+      byContent: db.prepare<[string, string], { vector: Buffer }>(
+        'SELECT vector FROM embeddings WHERE model = ? AND content_hash = ? AND vector IS NOT NULL LIMIT 1',
+      ),
+      upsert: db.prepare(
+        `INSERT INTO embeddings(image_id, model, content_hash, vector, error, created_at) VALUES (@id, @model, @hash, @vector, @error, @now)
+         ON CONFLICT(model, image_id) DO UPDATE SET content_hash = excluded.content_hash, vector = excluded.vector, error = excluded.error, created_at = excluded.created_at`,
+      ),
+      vector: db.prepare<[string, number], { vector: Buffer | null }>('SELECT vector FROM embeddings WHERE model = ? AND image_id = ?'),
+      all: db.prepare<[string], { image_id: number; vector: Buffer }>('SELECT image_id, vector FROM embeddings WHERE model = ? AND vector IS NOT NULL ORDER BY image_id'),
+      count: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM embeddings WHERE model = ? AND vector IS NOT NULL'),
+      many: db.prepare<[string, string], { image_id: number; vector: Buffer }>(
+        'SELECT image_id, vector FROM embeddings WHERE model = ? AND vector IS NOT NULL AND image_id IN (SELECT value FROM json_each(?))',
+      ),
+      generation: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
+      bump: db.prepare("INSERT INTO settings(key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"),
+      failures: db.prepare<[string], { n: number }>(
+        'SELECT COUNT(*) AS n FROM embeddings e JOIN images i ON i.id = e.image_id WHERE e.model = ? AND e.vector IS NULL AND i.missing = 0',
+      ),
+    };
+  }
+
+  /** Next images to embed after `after` (by id), oldest first. */
+  pending(model: string, after: number, limit: number): EmbeddingTask[] {
+    return this.s.pending.all({ model, after, limit });
+  }
+
+  pendingCount(model: string): number {
+    return this.s.pendingCount.get({ model })!.n;
+  }
+
+  /** Present images with a current vector (or a recorded failure) for this model. */
+  doneCount(model: string): number {
+    return this.s.doneCount.get(model)!.n;
+  }
+
+  failedCount(model: string): number {
+    return this.s.failures.get(model)!.n;
+  }
+
+  /** A vector already computed for identical content (a copy of a file): no second inference. */
+  vectorForContent(model: string, contentHash: string): Float32Array | null {
+    const row = this.s.byContent.get(model, contentHash);
+    return row ? blobToVector(row.vector) : null;
+  }
+
+  /** Stores results; every save moves the model's generation on (a saved vector index records the one it reflects). */
+  save(model: string, results: EmbeddingResult[]): void {
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      for (const r of results) {
+        this.s.upsert.run({ id: r.id, model, hash: r.hash, vector: r.vector ? vectorToBlob(r.vector) : null, error: r.error ?? null, now });
+      }
+      this.s.bump.run(`embeddings_generation:${model}`);
+    })();
+  }
+
+  generation(model: string): string {
+    return this.s.generation.get(`embeddings_generation:${model}`)?.value ?? '0';
+  }
+
+  vector(model: string, imageId: number): Float32Array | null {
+    const row = this.s.vector.get(model, imageId);
+    return row?.vector ? blobToVector(row.vector) : null;
+  }
+
+  vectors(model: string, imageIds: number[]): Map<number, Float32Array> {
+    const out = new Map<number, Float32Array>();
+    for (const row of this.s.many.iterate(model, JSON.stringify(imageIds))) out.set(row.image_id, blobToVector(row.vector));
+    return out;
+  }
+
+  /** Every stored vector of a model (index rebuilds, re-tagging), streamed. */
+  *all(model: string): Generator<{ id: number; vector: Float32Array }> {
+    for (const row of this.s.all.iterate(model)) yield { id: row.image_id, vector: blobToVector(row.vector) };
+  }
+
+  count(model: string): number {
+    return this.s.count.get(model)!.n;
+  }
+}
