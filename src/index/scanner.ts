@@ -27,6 +27,8 @@ export interface ScanStats {
   hashed: number;
   /** Images whose pixels could not be decoded (no perceptual hash, no thumbnail). */
   undecodable: number;
+  /** Part of `seconds` spent in the pixel pass. */
+  hashing_seconds: number;
   seconds: number;
   files_per_second: number;
 }
@@ -56,7 +58,7 @@ export interface ScannerOptions {
 const MAX_REPORTED_FAILURES = 200;
 
 function emptyStats(): ScanStats {
-  return { seen: 0, new: 0, changed: 0, moved: 0, missing: 0, restored: 0, unchanged: 0, failed: 0, warnings: 0, skipped: 0, hashed: 0, undecodable: 0, seconds: 0, files_per_second: 0 };
+  return { seen: 0, new: 0, changed: 0, moved: 0, missing: 0, restored: 0, unchanged: 0, failed: 0, warnings: 0, skipped: 0, hashed: 0, undecodable: 0, hashing_seconds: 0, seconds: 0, files_per_second: 0 };
 }
 
 /** A changed sidecar (`x.txt`, `x.json`, `x.png.txt`) stands for the image(s) it describes. */
@@ -237,6 +239,7 @@ export class Scanner {
     if (this.options.perceptualHashes === false || this.stopRequested) return;
     const total = this.store.duplicates.pendingPhashCount();
     if (total === 0) return;
+    const started = performance.now();
     this.status.phase = 'hashing';
     this.status.total = total;
     this.status.done = 0;
@@ -264,6 +267,7 @@ export class Scanner {
         this.emit();
       }
     }
+    stats.hashing_seconds = Math.round(performance.now() - started) / 1000;
     this.emit();
   }
 

@@ -1,0 +1,149 @@
+/**
+ * `npm run bench:vectors -- --n 1000000 --dim 512 [--queries 200] [--k 50]`
+ * Builds the vector index (src/ai/vector-index.ts, usearch HNSW f16) over n synthetic unit
+ * vectors shaped like CLIP embeddings (a shared cone, topics, sub-topics, noise), then times k-NN queries (one at a time, one thread, as the API runs them) and measures
+ * recall@k against exact search. Also times brute force vs HNSW at small sizes (the exact-search
+ * threshold). Final JSON line: { n, dim, build_s, p50_ms, p95_ms, recall_at_50, rss_mb, ... }.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import type * as USearch from 'usearch';
+import { VectorIndex } from '../src/ai/vector-index.js';
+import { arg, percentile, round } from './util.js';
+
+const usearch = createRequire(import.meta.url)('usearch') as typeof USearch;
+const n = arg('n', 100_000);
+const dim = arg('dim', 512);
+const queries = arg('queries', 200);
+const k = arg('k', 50);
+const connectivity = arg('connectivity', 0) || undefined;
+const expansionSearch = arg('ef', 0) || undefined;
+const expansionAdd = arg('ef-add', 0) || undefined;
+const log = (m: string) => console.error(`[bench:vectors] ${m}`);
+
+/** Deterministic normal deviates (mulberry32 + Box–Muller). */
+function gaussian(seed: number): () => number {
+  let a = seed >>> 0;
+  const uniform = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967297;
+  };
+  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+}
+
+function normalizeRow(m: Float32Array, row: number): void {
+  let s = 0;
+  for (let d = 0; d < dim; d++) s += m[row * dim + d] ** 2;
+  const inv = 1 / Math.sqrt(s);
+  for (let d = 0; d < dim; d++) m[row * dim + d] *= inv;
+}
+
+// CLIP-like geometry: every vector shares a common direction (CLIP embeddings sit in a narrow
+// cone: unrelated images still have cosine ~0.4), then a topic (200), a sub-topic (20 per topic,
+// 4,000 in all) and per-image noise, so neighbours are graded rather than ties.
+const TOPICS = 200;
+const SUBS = 20;
+const g = gaussian(7);
+const unit = (count: number) => {
+  const m = new Float32Array(count * dim).map(() => g());
+  for (let r = 0; r < count; r++) normalizeRow(m, r);
+  return m;
+};
+const cone = unit(1);
+const topics = unit(TOPICS);
+const subs = unit(TOPICS * SUBS);
+function sample(out: Float32Array, row: number): void {
+  const t = Math.floor(Math.abs(g() * 7919)) % TOPICS;
+  const s = t * SUBS + (Math.floor(Math.abs(g() * 104729)) % SUBS);
+  const noise = 0.55 / Math.sqrt(dim);
+  for (let d = 0; d < dim; d++) out[row * dim + d] = 0.8 * cone[d] + 0.6 * topics[t * dim + d] + 0.5 * subs[s * dim + d] + g() * noise;
+  normalizeRow(out, row);
+}
+
+const t0 = performance.now();
+const data = new Float32Array(n * dim);
+for (let i = 0; i < n; i++) sample(data, i);
+const query = new Float32Array(queries * dim);
+for (let i = 0; i < queries; i++) sample(query, i);
+log(`generated ${n} × ${dim} vectors in ${round((performance.now() - t0) / 1000)} s`);
+
+const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'vv-bench-vectors-')), 'index.usearch');
+const index = new VectorIndex({ file, dim, threads: os.availableParallelism(), exactThreshold: 0, connectivity, expansionSearch, expansionAdd });
+const tb = performance.now();
+const CHUNK = 10_000;
+for (let start = 0; start < n; start += CHUNK) {
+  const end = Math.min(n, start + CHUNK);
+  const items = [];
+  for (let i = start; i < end; i++) items.push({ id: i + 1, vector: data.subarray(i * dim, (i + 1) * dim) });
+  index.add(items);
+  if ((start / CHUNK) % 10 === 0) log(`  added ${end}`);
+}
+const buildS = (performance.now() - tb) / 1000;
+log(`built in ${round(buildS)} s`);
+const ts = performance.now();
+index.save('bench');
+const saveS = (performance.now() - ts) / 1000;
+
+const times: number[] = [];
+const found: number[][] = [];
+for (let q = 0; q < queries; q++) {
+  const v = query.subarray(q * dim, (q + 1) * dim);
+  const t = performance.now();
+  const hits = index.search(v, k);
+  times.push(performance.now() - t);
+  found.push(hits.map((h) => h.id));
+}
+const te = performance.now();
+const exact = usearch.exactSearch(data, query, dim, k, 'cos' as USearch.MetricKind, os.availableParallelism()) as USearch.BatchMatches;
+const exactMs = (performance.now() - te) / queries;
+let hitsTotal = 0;
+for (let q = 0; q < queries; q++) {
+  const truth = new Set(Array.from(exact.get(q).keys, (key) => Number(key) + 1));
+  hitsTotal += found[q].filter((id) => truth.has(id)).length;
+}
+const recall = hitsTotal / (queries * k);
+
+// Where brute force (what VectorIndex does below its threshold) stops beating the graph.
+const crossover: Record<string, { exact_ms: number; hnsw_ms: number }> = {};
+for (const size of [2_000, 10_000, 20_000, 50_000].filter((s) => s <= n)) {
+  const small = new VectorIndex({ file: `${file}.${size}`, dim, exactThreshold: size, threads: os.availableParallelism() });
+  const items = [];
+  for (let i = 0; i < size; i++) items.push({ id: i + 1, vector: data.subarray(i * dim, (i + 1) * dim) });
+  small.add(items);
+  const timeIt = () => {
+    const t = performance.now();
+    for (let q = 0; q < 50; q++) small.search(query.subarray(q * dim, (q + 1) * dim), k);
+    return round((performance.now() - t) / 50, 2);
+  };
+  const exactTime = timeIt();
+  (small as unknown as { exactIds: number[] }).exactIds = []; // force the graph
+  crossover[size] = { exact_ms: exactTime, hnsw_ms: timeIt() };
+}
+log(`brute force vs HNSW (ms per k=${k} query): ${JSON.stringify(crossover)}`);
+
+const result = {
+  bench: 'vectors',
+  n,
+  dim,
+  k,
+  cpus: os.availableParallelism(),
+  quantization: 'f16',
+  connectivity: connectivity ?? 'default',
+  ef_search: expansionSearch ?? 'default',
+  build_s: round(buildS),
+  save_s: round(saveS, 2),
+  index_file_mb: round(fs.statSync(file).size / 1e6),
+  p50_ms: round(percentile(times, 50), 3),
+  p95_ms: round(percentile(times, 95), 3),
+  exact_search_ms: round(exactMs, 1),
+  recall_at_50: round(recall, 4),
+  rss_mb: round(process.memoryUsage().rss / 1e6),
+  crossover,
+};
+fs.rmSync(path.dirname(file), { recursive: true, force: true });
+console.log(JSON.stringify(result));

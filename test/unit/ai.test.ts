@@ -1,0 +1,211 @@
+/** The AI building blocks on their own: hashes, grouping, fusion, tagging, vocabulary, index, encoder. */
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { hammingDistance, NEAR_DUPLICATE_BITS, perceptualHash } from '../../src/index/phash.js';
+import { nearDuplicateGroups } from '../../src/index/duplicates.js';
+import { reciprocalRankFusion, RRF_K } from '../../src/ai/hybrid.js';
+import { ZeroShotTagger, MIN_Z } from '../../src/ai/zero-shot.js';
+import { parseVocabulary, loadVocabulary } from '../../src/ai/vocabulary.js';
+import { VectorIndex } from '../../src/ai/vector-index.js';
+import { Encoder } from '../../src/ai/encoder.js';
+import { loadModelInfo } from '../../src/ai/models.js';
+import { writeTestModel, colorEmbedding, TEST_MODEL_NAME } from '../../scripts/make-test-model.js';
+import { BASE, patternPixels } from '../support/colors.js';
+import { tempDir } from '../support/fixtures.js';
+
+const unit = (v: number[]) => {
+  const n = Math.hypot(...v);
+  return Float32Array.from(v, (x) => x / n);
+};
+const cosine = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);
+
+async function patternPng(seed: number, size = 256): Promise<Buffer> {
+  return sharp(patternPixels(BASE.red, seed, size), { raw: { width: size, height: size, channels: 3 } }).png().toBuffer();
+}
+
+describe('perceptual hash', () => {
+  it('keeps resized and re-encoded copies within a few bits and different pictures far apart', async () => {
+    const original = await patternPng(1);
+    const h = await perceptualHash(original);
+    expect(h).toMatch(/^[0-9a-f]{16}$/);
+    expect(hammingDistance(h, await perceptualHash(await sharp(original).resize(100).jpeg({ quality: 60 }).toBuffer()))).toBeLessThanOrEqual(NEAR_DUPLICATE_BITS);
+    const others = await Promise.all([2, 3, 4, 5].map(async (s) => hammingDistance(h, await perceptualHash(await patternPng(s)))));
+    for (const d of others) expect(d).toBeGreaterThan(16);
+    expect(hammingDistance('ffffffffffffffff', '0000000000000000')).toBe(64);
+    expect(hammingDistance('8000000000000001', '0000000000000000')).toBe(2);
+  });
+
+  it('rejects what is not an image', async () => {
+    await expect(perceptualHash(Buffer.from('not an image'))).rejects.toThrow();
+  });
+});
+
+describe('near-duplicate grouping', () => {
+  const flip = (hex: string, bits: number[]) => {
+    let v = BigInt(`0x${hex}`);
+    for (const b of bits) v ^= 1n << BigInt(b);
+    return v.toString(16).padStart(16, '0');
+  };
+  const base = '5ba5194e3386c633';
+
+  it('groups hashes within the threshold, transitively, and nothing else', () => {
+    const rows = [
+      { id: 1, hash: 'a', phash: base },
+      { id: 2, hash: 'b', phash: flip(base, [0, 17, 40]) },
+      { id: 3, hash: 'c', phash: flip(base, [0, 17, 40, 41, 50, 63, 5, 9]) }, // 5 bits from 2
+      { id: 4, hash: 'd', phash: flip(base, Array.from({ length: 30 }, (_, i) => i * 2)) },
+      { id: 5, hash: 'e', phash: 'ffff0000ffff0000' },
+      { id: 6, hash: 'e', phash: 'ffff0000ffff0000' },
+    ];
+    const groups = nearDuplicateGroups(rows);
+    expect(groups.map((g) => g.ids)).toEqual([[1, 2, 3], [5, 6]]);
+    expect(groups[1].reason).toBe('identical files (same content hash)');
+    expect(groups[0].reason).toMatch(/within \d+ of 64 bits$/);
+  });
+
+  it('lets CLIP veto a pair whose pictures differ', () => {
+    const rows = [
+      { id: 1, hash: 'a', phash: base },
+      { id: 2, hash: 'b', phash: flip(base, [3]) },
+      { id: 3, hash: 'c', phash: flip(base, [7]) },
+    ];
+    const groups = nearDuplicateGroups(rows, { cosines: (pairs) => pairs.map(([a, b]) => (a === 3 || b === 3 ? 0.3 : 0.97)) });
+    expect(groups.map((g) => g.ids)).toEqual([[1, 2]]);
+    expect(groups[0].reason).toMatch(/CLIP similarity ≥ 0.85/);
+  });
+});
+
+describe('reciprocal rank fusion', () => {
+  it('sums 1/(k + rank) over the lists', () => {
+    const fused = reciprocalRankFusion([
+      [10, 20, 30],
+      [30, 40],
+    ]);
+    // 20 and 40 tie (both second in one list): the lower id first, so results are stable.
+    expect(fused.map((f) => f.id)).toEqual([30, 10, 20, 40]);
+    expect(fused[0].score).toBeCloseTo(1 / (RRF_K + 3) + 1 / (RRF_K + 1), 12);
+    expect(fused[0].ranks).toEqual([3, 1]);
+    expect(fused.find((f) => f.id === 20)!.ranks).toEqual([2, null]);
+  });
+});
+
+describe('zero-shot tagger', () => {
+  const entries = ['red', 'blue', 'green', 'cat', 'dog', 'tree', 'car', 'house'].map((tag) => ({ tag, text: tag }));
+  const axes = entries.map((_, i) => unit(Array.from({ length: 8 }, (_, d) => (d === i ? 1 : 0.05))));
+
+  it('picks the tags that stand out from the image’s own scores', () => {
+    const tagger = new ZeroShotTagger(entries, axes);
+    const tags = tagger.tagsFor(unit([0.9, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1]));
+    expect(tags.map((t) => t.name)).toEqual(['red']);
+    expect(tags[0].confidence).toBeGreaterThan(0.5);
+    expect(tags[0].confidence).toBeLessThanOrEqual(1);
+  });
+
+  it('gives nothing when no score stands out (a flat distribution)', () => {
+    const tagger = new ZeroShotTagger(entries, axes);
+    expect(tagger.tagsFor(unit(Array(8).fill(1)))).toEqual([]);
+    expect(MIN_Z).toBeGreaterThan(1);
+  });
+});
+
+describe('vocabulary', () => {
+  it('reads tags, optional texts and comments; later duplicates are dropped', () => {
+    const entries = parseVocabulary('# comment\nred | a red picture\n\ncat\nCat\n  oil painting  \n');
+    expect(entries).toEqual([
+      { tag: 'red', text: 'a red picture' },
+      { tag: 'cat', text: 'a picture of cat' },
+      { tag: 'oil painting', text: 'a picture of oil painting' },
+    ]);
+  });
+
+  it('ships a default list of a few hundred tags', () => {
+    const v = loadVocabulary();
+    expect(v.entries.length).toBeGreaterThan(250);
+    expect(v.signature).toMatch(/^[0-9a-f]{16}$/);
+  });
+});
+
+describe('vector index', () => {
+  const dim = 8;
+  const vectors = Array.from({ length: 300 }, (_, i) => unit(Array.from({ length: dim }, (_, d) => Math.sin(i * 0.37 + d * 1.3) + (d === i % dim ? 1 : 0))));
+  const items = vectors.map((vector, i) => ({ id: i + 1, vector }));
+  const exactTop = (q: Float32Array, k: number, exclude = new Set<number>()) =>
+    items
+      .filter((it) => !exclude.has(it.id))
+      .map((it) => ({ id: it.id, score: cosine(q, it.vector) }))
+      .sort((a, b) => b.score - a.score)
+      .slice(0, k)
+      .map((h) => h.id);
+
+  it('answers exactly below its threshold and like exact search above it', () => {
+    const dir = tempDir('vv-vec-');
+    const small = new VectorIndex({ file: path.join(dir, 'a.usearch'), dim, exactThreshold: 1000 });
+    const graph = new VectorIndex({ file: path.join(dir, 'b.usearch'), dim, exactThreshold: 0, quantization: 'f32' });
+    small.add(items);
+    graph.add(items);
+    expect(small.exact).toBe(true);
+    expect(graph.exact).toBe(false);
+    for (const q of [vectors[3], vectors[150], unit([1, 0, 0, 0, 0, 0, 0, 1])]) {
+      expect(small.search(q, 10).map((h) => h.id)).toEqual(exactTop(q, 10));
+      const recall = graph.search(q, 10).filter((h) => exactTop(q, 10).includes(h.id)).length;
+      expect(recall).toBeGreaterThanOrEqual(9);
+    }
+    const top = small.search(vectors[41], 1)[0];
+    expect(top).toEqual({ id: 42, score: expect.closeTo(1, 5) });
+  });
+
+  it('removes and replaces vectors', () => {
+    const index = new VectorIndex({ file: path.join(tempDir('vv-vec-'), 'x.usearch'), dim });
+    index.add(items);
+    index.remove([42, 7]);
+    expect(index.size).toBe(298);
+    expect(index.search(vectors[41], 5).map((h) => h.id)).toEqual(exactTop(vectors[41], 5, new Set([42, 7])));
+    index.add([{ id: 1, vector: vectors[99] }]);
+    expect(index.size).toBe(298);
+    expect(index.search(vectors[99], 2).map((h) => h.id).sort((a, b) => a - b)).toEqual([1, 100]);
+  });
+
+  it('loads a saved index of the same generation and rebuilds a stale one', () => {
+    const file = path.join(tempDir('vv-vec-'), 'm.usearch');
+    const first = new VectorIndex({ file, dim, exactThreshold: 0 });
+    first.load({ count: items.length, generation: '7' }, () => items);
+    expect(first.rebuiltBecause).toBe('no index file');
+    expect(fs.existsSync(file)).toBe(true);
+    let read = 0;
+    const rows = function* () {
+      for (const it of items) {
+        read++;
+        yield it;
+      }
+    };
+    const second = new VectorIndex({ file, dim, exactThreshold: 0 });
+    second.load({ count: items.length, generation: '7' }, rows);
+    expect(second.rebuiltBecause).toBeNull();
+    expect(read).toBe(0);
+    expect(second.search(vectors[10], 1)[0].id).toBe(11);
+    const third = new VectorIndex({ file, dim, exactThreshold: 0 });
+    third.load({ count: items.length, generation: '8' }, rows);
+    expect(third.rebuiltBecause).toMatch(/older than the stored vectors/);
+    expect(read).toBe(items.length);
+  });
+});
+
+describe('encoder with the generated test model', () => {
+  it('embeds colour words and flat colours into the same direction, through the real tokenizer and ORT', async () => {
+    const dir = tempDir('vv-model-');
+    writeTestModel(dir);
+    const encoder = new Encoder(loadModelInfo(dir, TEST_MODEL_NAME));
+    const [red, blueSky, nothing] = await encoder.embedTexts(['red', 'a photo of the blue sky', 'zzz qqq']);
+    const expectedRed = unit(colorEmbedding([220, 30, 30]));
+    expect(cosine(red, expectedRed)).toBeCloseTo(1, 5);
+    expect(cosine(blueSky, unit(colorEmbedding([30, 60, 220])))).toBeGreaterThan(0.9);
+    expect(Array.from(nothing).every((x) => x === 0)).toBe(true);
+    const flatRed = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 220, g: 30, b: 30 } } }).png().toBuffer();
+    const [image] = await encoder.embedImages([flatRed]);
+    expect(image).toHaveLength(16);
+    expect(cosine(image, expectedRed)).toBeCloseTo(1, 4);
+    await encoder.close();
+  });
+});
