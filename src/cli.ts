@@ -40,30 +40,35 @@ function progressReporter(label: string) {
     let last = 0;
     return {
       update(s: ScanStatus) {
-        if (s.phase === 'indexing' && performance.now() - last > 5000) {
+        if ((s.phase === 'indexing' || s.phase === 'hashing') && performance.now() - last > 5000) {
           last = performance.now();
-          console.error(`${label}: ${s.done}/${s.total} files`);
+          console.error(`${s.phase === 'hashing' ? 'perceptual hashes' : label}: ${s.done}/${s.total} files`);
         }
       },
       stop() {},
     };
   }
   const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {value}/{total} files | {speed} files/s | eta {eta_formatted}`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
+    { format: `{phase} [{bar}] {value}/{total} files | {speed} files/s | eta {eta_formatted}`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
   let t0 = performance.now();
+  let phase = '';
   return {
     update(s: ScanStatus) {
-      if (s.phase !== 'indexing' && s.phase !== 'finishing') return;
+      if (s.phase !== 'indexing' && s.phase !== 'hashing') return;
+      const name = s.phase === 'hashing' ? 'perceptual hashes' : label;
       if (!started) {
-        bar.start(s.total, 0, { speed: 0 });
+        bar.start(s.total, 0, { speed: 0, phase: name });
         started = true;
+      }
+      if (name !== phase) {
+        phase = name;
         t0 = performance.now();
       }
       bar.setTotal(s.total);
-      bar.update(s.done, { speed: Math.round(s.done / Math.max(0.001, (performance.now() - t0) / 1000)) });
+      bar.update(s.done, { speed: Math.round(s.done / Math.max(0.001, (performance.now() - t0) / 1000)), phase: name });
     },
     stop() {
       if (started) bar.stop();
@@ -74,7 +79,8 @@ function progressReporter(label: string) {
 function summaryLine(stats: ScanStats): string {
   return (
     `seen ${stats.seen}, new ${stats.new}, changed ${stats.changed}, moved ${stats.moved}, missing ${stats.missing}, ` +
-    `restored ${stats.restored}, unchanged ${stats.unchanged}, failed ${stats.failed}, skipped (not images) ${stats.skipped} — ` +
+    `restored ${stats.restored}, unchanged ${stats.unchanged}, failed ${stats.failed}, skipped (not images) ${stats.skipped}, ` +
+    `perceptual hashes ${stats.hashed}${stats.undecodable ? ` (${stats.undecodable} undecodable)` : ''} — ` +
     `${stats.seconds}s, ${stats.files_per_second} files/s`
   );
 }

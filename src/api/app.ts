@@ -12,6 +12,7 @@ import { tagRoutes } from './routes/tags.js';
 import { thumbnailRoutes } from './routes/thumbnails.js';
 import { systemRoutes } from './routes/system.js';
 import { homeRoutes } from './routes/home.js';
+import { batchRoutes } from './routes/batch.js';
 
 export interface AppOptions {
   host: string;
@@ -55,8 +56,8 @@ export function createApp(vault: Vault, options: AppOptions): Koa {
     ctx.set('X-Content-Type-Options', 'nosniff');
     await next();
   });
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8' }));
-  for (const router of [imageRoutes(api), searchRoutes(api), tagRoutes(api), thumbnailRoutes(api), systemRoutes(api), homeRoutes(api)]) {
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '8mb', encoding: 'utf-8' }));
+  for (const router of [imageRoutes(api), searchRoutes(api), tagRoutes(api), batchRoutes(api), thumbnailRoutes(api), systemRoutes(api), homeRoutes(api)]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true, methodNotAllowed: () => new ApiError(405, 'method_not_allowed', 'method not allowed') }));
   }

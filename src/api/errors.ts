@@ -1,7 +1,7 @@
 /** Every error leaves the API as `{ "error": { "code", "message" } }` with a matching HTTP status. */
 import type { Context, Next } from 'koa';
 import { ZodError } from 'zod';
-import { InvalidInputError, NotFoundError } from '../index/store/store.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../index/store/store.js';
 import { ThumbnailError } from '../index/thumbnails.js';
 import { ModelUnavailableError } from '../ai/models.js';
 
@@ -27,6 +27,7 @@ function toApiError(err: unknown): ApiError {
   if (err instanceof ZodError) return new ApiError(400, 'invalid_input', zodMessage(err));
   if (err instanceof InvalidInputError) return new ApiError(400, 'invalid_input', err.message);
   if (err instanceof NotFoundError) return new ApiError(404, 'not_found', err.message);
+  if (err instanceof ConflictError) return new ApiError(409, 'conflict', err.message);
   if (err instanceof ModelUnavailableError) return new ApiError(503, 'model_unavailable', err.message);
   if (err instanceof ThumbnailError) return new ApiError(err.code === 'not_found' ? 404 : 422, err.code, err.message);
   const e = err as { status?: number; expose?: boolean; message?: string; type?: string };

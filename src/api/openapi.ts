@@ -106,6 +106,44 @@ export function openApiDocument(): Record<string, unknown> {
       },
       '/api/categories': {
         get: { summary: 'Categories (nested with "/") with image counts', responses: { '200': json(s.categoriesResult, 'categories') } },
+        post: {
+          summary: 'Create a category ("a/b" nests it)',
+          requestBody: { required: true, content: { 'application/json': { schema: schemaOf(s.categoryCreate, 'input') } } },
+          responses: { '201': json(s.categoriesResult, 'all categories'), ...errors, '409': json(s.errorBody, 'it exists') },
+        },
+        delete: {
+          summary: 'Delete a category and those nested in it (images stay; only their membership goes)',
+          parameters: queryParameters(s.categoryDelete),
+          responses: { '200': json(s.categoriesResult, 'all categories'), ...errors },
+        },
+      },
+      '/api/categories/rename': {
+        post: {
+          summary: 'Rename a category, or move it ("a" → "b/a" nests it under b); nested categories follow',
+          requestBody: { required: true, content: { 'application/json': { schema: schemaOf(s.categoryRename, 'input') } } },
+          responses: { '200': json(s.categoriesResult, 'all categories'), ...errors, '409': json(s.errorBody, 'the target exists') },
+        },
+      },
+      '/api/batch': {
+        post: {
+          summary: 'One edit (tags, favorite, rating, categories) on many images: explicit ids, or every image a query selects (minus `exclude`)',
+          requestBody: { required: true, content: { 'application/json': { schema: schemaOf(s.batchBody, 'input') } } },
+          responses: { '200': json(s.batchResult, 'how many images were selected and updated'), ...errors },
+        },
+      },
+      '/api/export': {
+        post: {
+          summary: 'Prepare a zip of the originals of a selection (ids or query), with metadata.json / metadata.csv; answers the download URL (valid 10 minutes)',
+          requestBody: { required: true, content: { 'application/json': { schema: schemaOf(s.exportBody, 'input') } } },
+          responses: { '201': json(s.exportResult, 'the download URL'), ...errors },
+        },
+      },
+      '/api/export/{token}.zip': {
+        get: {
+          summary: 'The zip: images/<library path> for each original, byte for byte, plus the metadata files',
+          parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string', pattern: '^[0-9a-f]{32}$' } }],
+          responses: { '200': { description: 'zip archive', content: { 'application/zip': {} } }, '404': errors['404'] },
+        },
       },
       '/api/status': {
         get: { summary: 'Library, counts, scan / thumbnail / embedding progress', responses: { '200': { description: 'status' } } },

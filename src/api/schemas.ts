@@ -78,7 +78,14 @@ export const duplicatesQuery = z
   })
   .strict();
 
-export const tagsQuery = z.object({ ...common, prefix: z.string().max(200).default(''), limit: intString(1, 5000).default(200) }).strict();
+export const tagsQuery = z
+  .object({
+    ...common,
+    prefix: z.string().max(200).default(''),
+    limit: intString(1, 5000).default(200),
+    source: z.enum(['prompt', 'model', 'user', 'ai', 'xmp']).optional().describe('only tags of this source, counted per source'),
+  })
+  .strict();
 
 export const idParam = z.string().regex(/^\d{1,15}$/, 'image id must be a positive integer').transform(Number);
 
@@ -151,3 +158,43 @@ export const imageDetail = imageSummary.extend({
 });
 export const tagsResult = z.object({ tags: z.array(z.object({ name: z.string(), count: z.number().int() })) });
 export const categoriesResult = z.object({ categories: z.array(z.object({ name: z.string(), count: z.number().int() })) });
+
+/** Which images a batch action or an export applies to: explicit ids, or every image a query selects. */
+const selection = {
+  ids: z.array(z.number().int().positive()).max(1_000_000).optional(),
+  query: z
+    .string()
+    .max(10_000)
+    .optional()
+    .describe('a query string as /api/images takes it (tags=a,b&favorite=true…), or with q= as /api/search takes it: every image it selects, not only loaded pages'),
+  exclude: z.array(z.number().int().positive()).max(1_000_000).optional().describe('ids to leave out of a query selection'),
+};
+
+const tagNames = z.array(tagName).max(100);
+const categoryNames = z.array(categoryName).max(100);
+
+export const batchBody = z
+  .object({
+    ...selection,
+    tags: z.object({ add: tagNames.optional(), remove: tagNames.optional() }).strict().optional(),
+    favorite: z.boolean().optional(),
+    rating: z.number().int().min(0).max(5).optional(),
+    categories: z.object({ add: categoryNames.optional(), remove: categoryNames.optional() }).strict().optional(),
+  })
+  .strict()
+  .refine((b) => (b.ids === undefined) !== (b.query === undefined), 'give either ids or query')
+  .refine((b) => b.tags || b.favorite !== undefined || b.rating !== undefined || b.categories, 'give at least one action: tags, favorite, rating, categories');
+
+export const exportBody = z
+  .object({
+    ...selection,
+    metadata: z.enum(['none', 'json', 'csv', 'both']).default('json').describe('metadata file(s) added to the zip beside the originals'),
+  })
+  .strict()
+  .refine((b) => (b.ids === undefined) !== (b.query === undefined), 'give either ids or query');
+
+export const categoryCreate = z.object({ name: categoryName }).strict();
+export const categoryRename = z.object({ from: categoryName, to: categoryName }).strict();
+export const categoryDelete = z.object({ ...common, name: categoryName }).strict();
+export const batchResult = z.object({ updated: z.number().int(), selected: z.number().int() });
+export const exportResult = z.object({ url: z.string(), count: z.number().int(), expires_at: z.string() });

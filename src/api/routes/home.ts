@@ -3,8 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Router from '@koa/router';
 import type { ApiContext } from '../context.js';
+import { PACKAGE_ROOT } from '../../package-root.js';
 
-const UI_DIR = path.resolve(import.meta.dirname, '../../../ui');
+const UI_DIR = path.join(PACKAGE_ROOT, 'dist', 'ui');
 const ASSET = /^[\w.-]+\.(js|css|svg|png|woff2|map)$/;
 const TYPES: Record<string, string> = { js: 'text/javascript', css: 'text/css', svg: 'image/svg+xml', png: 'image/png', woff2: 'font/woff2', map: 'application/json' };
 

@@ -189,4 +189,11 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX embeddings_by_content ON embeddings(model, content_hash);
     `,
   },
+  {
+    version: 5,
+    name: 'tags by source (gallery sidebar: user tags, ai tags)',
+    sql: `
+      CREATE INDEX image_tags_by_source ON image_tags(source, tag_id);
+    `,
+  },
 ];

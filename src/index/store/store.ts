@@ -634,6 +634,32 @@ export class Store {
     return this.getImage(id)!;
   }
 
+  /**
+   * One edit on many images in one transaction (the gallery's batch actions): tags, favorite,
+   * rating, categories. Returns how many of the ids exist.
+   */
+  patchImages(ids: number[], patch: Pick<ImagePatch, 'tags' | 'favorite' | 'rating' | 'categories'>): number {
+    this.writeVersion++;
+    const done = this.atomic(() => {
+      const t = now();
+      const add = (patch.categories?.add ?? []).map((name) => this.categoryId(name, true)!);
+      const remove = (patch.categories?.remove ?? []).map((name) => this.categoryId(name, false)).filter((c): c is number => c !== null);
+      const existing: number[] = [];
+      for (const id of ids) {
+        if (!this.stmts.exists.get(id)) continue;
+        existing.push(id);
+        if (patch.tags) this.patchImageTags(id, patch.tags.add ?? [], patch.tags.remove ?? []);
+        if (patch.favorite !== undefined) this.stmts.setFavorite.run(patch.favorite ? 1 : 0, t, id);
+        if (patch.rating !== undefined) this.stmts.setRating.run(patch.rating, t, id);
+        for (const c of add) this.stmts.addImageCategory.run(id, c, t);
+        for (const c of remove) this.stmts.removeImageCategory.run(id, c);
+      }
+      return existing;
+    });
+    this.edited(done);
+    return done.length;
+  }
+
   // ---------------------------------------------------------------- organizing (virtual folders)
 
   createCategory(name: string): void {
@@ -641,15 +667,30 @@ export class Store {
     this.stmts.insertCategory.run(name, now());
   }
 
-  /** Deletes a category holding no image and no nested category; false when it is not empty. */
-  deleteCategory(name: string): boolean {
+  /**
+   * Deletes a category. Without `withContents`, only an empty one (no image, no nested category;
+   * false otherwise: rmdir semantics). With it, the category, its nested ones and their image
+   * associations go (the images stay).
+   */
+  deleteCategory(name: string, withContents = false): boolean {
     this.writeVersion++;
     const id = this.categoryId(name, false);
     if (id === null) throw new NotFoundError(`no category ${name}`);
-    const used = this.db.prepare('SELECT 1 FROM image_categories WHERE category_id = ? LIMIT 1').get(id);
-    const nested = this.db.prepare("SELECT 1 FROM categories WHERE name LIKE ? ESCAPE '\\' LIMIT 1").get(`${name.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`);
-    if (used || nested) return false;
-    this.db.prepare('DELETE FROM categories WHERE id = ?').run(id);
+    const below = `${name.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`;
+    if (!withContents) {
+      const used = this.db.prepare('SELECT 1 FROM image_categories WHERE category_id = ? LIMIT 1').get(id);
+      const nested = this.db.prepare("SELECT 1 FROM categories WHERE name LIKE ? ESCAPE '\\' LIMIT 1").get(below);
+      if (used || nested) return false;
+      this.db.prepare('DELETE FROM categories WHERE id = ?').run(id);
+      return true;
+    }
+    const affected = this.atomic(() => {
+      const ids = (this.db.prepare("SELECT id FROM categories WHERE id = ? OR name LIKE ? ESCAPE '\\'").all(id, below) as { id: number }[]).map((r) => r.id);
+      const images = (this.db.prepare(`SELECT DISTINCT image_id FROM image_categories WHERE category_id IN (${ids.map(() => '?').join(',')})`).all(...ids) as { image_id: number }[]).map((r) => r.image_id);
+      this.db.prepare(`DELETE FROM categories WHERE id IN (${ids.map(() => '?').join(',')})`).run(...ids);
+      return images;
+    });
+    this.edited(affected);
     return true;
   }
 
@@ -727,6 +768,26 @@ export class Store {
          WHERE t.name LIKE ? ESCAPE '\\' AND c.n > 0 ORDER BY c.n DESC, t.name LIMIT ?`,
       )
       .all(like, limit) as TagCount[];
+  }
+
+  private readonly sourceTagCache = new Map<string, { version: string; tags: TagCount[] }>();
+
+  /** Tags of one source (`user`, `ai`, …) with how many present images carry them from it; cached until the data changes. */
+  listTagsBySource(source: TagSource, prefix = '', limit = 200): TagCount[] {
+    const key = `${source}\0${prefix}\0${limit}`;
+    const version = this.dataVersion();
+    const cached = this.sourceTagCache.get(key);
+    if (cached?.version === version) return cached.tags;
+    const like = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const tags = this
+      .prepared(
+        `SELECT t.name, COUNT(*) AS count FROM image_tags it JOIN tags t ON t.id = it.tag_id JOIN images i ON i.id = it.image_id
+         WHERE it.source = ? AND i.missing = 0 AND t.name LIKE ? ESCAPE '\\' GROUP BY it.tag_id ORDER BY count DESC, t.name LIMIT ?`,
+      )
+      .all(source, like, limit) as TagCount[];
+    if (this.sourceTagCache.size > 50) this.sourceTagCache.clear();
+    this.sourceTagCache.set(key, { version, tags });
+    return tags;
   }
 
   /** Present images carrying a tag (kept current by triggers). */

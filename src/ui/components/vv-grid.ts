@@ -1,0 +1,271 @@
+/**
+ * The virtualised grid: justified rows of thumbnails (aspect ratios kept), only the rows near the
+ * viewport in the DOM, the next page requested before the end is reached. Selection, favorites
+ * and drag start are reported to the app as events.
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
+import type { Summary } from '../api.js';
+import { aspectOf, justify, visibleRows, type Row } from '../layout.js';
+import { controls } from '../styles.js';
+
+const GAP = 6;
+/** Rows kept rendered above and below the viewport, in viewport heights. */
+const OVERSCAN = 1;
+
+export class VvGrid extends LitElement {
+  static override properties = {
+    items: { attribute: false },
+    rowHeight: { type: Number },
+    isSelected: { attribute: false },
+    /** Changes whenever the selection does (isSelected stays the same function). */
+    selection: { attribute: false },
+    hasMore: { type: Boolean },
+    loading: { type: Boolean },
+    view: { state: true },
+  };
+
+  declare items: Summary[];
+  declare rowHeight: number;
+  declare isSelected: (id: number) => boolean;
+  declare selection: unknown;
+  declare hasMore: boolean;
+  declare loading: boolean;
+  declare view: { top: number; height: number; width: number };
+
+  private rows: Row[] = [];
+  private layoutKey = '';
+  private frame = 0;
+  private readonly resize = new ResizeObserver(() => this.measure());
+
+  constructor() {
+    super();
+    this.items = [];
+    this.rowHeight = 220;
+    this.isSelected = () => false;
+    this.hasMore = false;
+    this.loading = false;
+    this.view = { top: 0, height: 800, width: 1000 };
+  }
+
+  static override styles = [
+    controls,
+    css`
+      :host {
+        display: block;
+        overflow-y: auto;
+        height: 100%;
+        position: relative;
+        contain: strict;
+      }
+      .canvas {
+        position: relative;
+        margin: 8px;
+      }
+      .card {
+        position: absolute;
+        top: 0;
+        left: 0;
+        border-radius: 6px;
+        overflow: hidden;
+        background: var(--card);
+        cursor: pointer;
+        user-select: none;
+      }
+      .card img {
+        width: 100%;
+        height: 100%;
+        object-fit: cover;
+        display: block;
+      }
+      .card .noimg {
+        padding: 8px;
+        font-size: 11px;
+        color: var(--muted);
+        word-break: break-all;
+      }
+      .card.selected {
+        outline: 3px solid var(--accent);
+        outline-offset: -3px;
+      }
+      .card .tick,
+      .card .fav {
+        position: absolute;
+        top: 6px;
+        width: 24px;
+        height: 24px;
+        border-radius: 50%;
+        border: none;
+        padding: 0;
+        display: grid;
+        place-items: center;
+        background: rgba(0, 0, 0, 0.45);
+        color: #fff;
+        opacity: 0;
+        transition: opacity 0.12s;
+      }
+      .card .tick {
+        left: 6px;
+      }
+      .card .fav {
+        right: 6px;
+      }
+      .card:hover .tick,
+      .card:hover .fav,
+      .card.selected .tick,
+      .card .fav.on {
+        opacity: 1;
+      }
+      .card.selected .tick {
+        background: var(--accent);
+      }
+      .card .fav.on {
+        color: #ff5d7a;
+      }
+      .card .caption {
+        position: absolute;
+        left: 0;
+        right: 0;
+        bottom: 0;
+        padding: 14px 8px 5px;
+        font-size: 11px;
+        color: #eee;
+        background: linear-gradient(transparent, rgba(0, 0, 0, 0.75));
+        white-space: nowrap;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        opacity: 0;
+      }
+      .card:hover .caption {
+        opacity: 1;
+      }
+      .stars {
+        color: #ffc94d;
+        margin-right: 4px;
+      }
+      .more {
+        text-align: center;
+        padding: 16px;
+        color: var(--muted);
+      }
+    `,
+  ];
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.resize.observe(this);
+    this.addEventListener('scroll', this.onScroll, { passive: true });
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.resize.disconnect();
+    this.removeEventListener('scroll', this.onScroll);
+  }
+
+  private readonly onScroll = () => {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.measure();
+    });
+  };
+
+  private measure(): void {
+    const next = { top: this.scrollTop, height: this.clientHeight, width: Math.max(200, this.clientWidth - 16) };
+    const v = this.view;
+    if (next.top !== v.top || next.height !== v.height || next.width !== v.width) this.view = next;
+  }
+
+  /** Scrolls so the card of item `index` is visible (keyboard navigation in the detail view). */
+  reveal(index: number): void {
+    const row = this.rows.find((r) => r.items.some((i) => i.index === index));
+    if (!row) return;
+    if (row.top < this.scrollTop || row.top + row.height > this.scrollTop + this.clientHeight) this.scrollTop = Math.max(0, row.top - 40);
+  }
+
+  scrollToTop(): void {
+    this.scrollTop = 0;
+  }
+
+  private relayout(): void {
+    const key = `${this.items.length}:${this.items[0]?.id}:${this.view.width}:${this.rowHeight}`;
+    if (key === this.layoutKey) return;
+    this.layoutKey = key;
+    this.rows = justify(
+      this.items.map((i) => aspectOf(i.width, i.height)),
+      this.view.width,
+      this.rowHeight,
+      GAP,
+    );
+  }
+
+  /** Forget the layout (the item list was replaced with one of the same length). */
+  invalidate(): void {
+    this.layoutKey = '';
+    this.requestUpdate();
+  }
+
+  override updated(): void {
+    const last = this.rows[this.rows.length - 1];
+    const bottom = last ? last.top + last.height : 0;
+    // Ask for the next page while a screen or two of rows is still ahead.
+    if (this.hasMore && !this.loading && bottom - (this.view.top + this.view.height) < this.view.height * 2) {
+      this.dispatchEvent(new CustomEvent('more'));
+    }
+  }
+
+  private card(index: number, row: Row, left: number, width: number) {
+    const item = this.items[index];
+    const selected = this.isSelected(item.id);
+    const pick = (e: MouseEvent) => {
+      e.stopPropagation();
+      this.dispatchEvent(new CustomEvent('pick', { detail: { index, shift: e.shiftKey, toggle: true } }));
+    };
+    return html`<div
+      class="card ${selected ? 'selected' : ''}"
+      data-id=${item.id}
+      data-path=${item.path}
+      style="transform: translate(${left}px, ${row.top}px); width: ${width}px; height: ${row.height}px"
+      draggable="true"
+      title=${item.prompt ?? item.path}
+      @click=${(e: MouseEvent) => this.dispatchEvent(new CustomEvent('activate', { detail: { index, shift: e.shiftKey, toggle: e.ctrlKey || e.metaKey } }))}
+      @dragstart=${(e: DragEvent) => this.dispatchEvent(new CustomEvent('card-drag', { detail: { index, event: e } }))}
+    >
+      ${item.thumbnail_url
+        ? html`<img src=${item.thumbnail_url} alt=${item.prompt ?? item.filename} loading="lazy" decoding="async" draggable="false" />`
+        : html`<div class="noimg">${item.filename}<br />(no preview: the file cannot be decoded)</div>`}
+      <button class="tick" aria-label="select" aria-pressed=${selected} @click=${pick}>✓</button>
+      <button
+        class="fav ${item.favorite ? 'on' : ''}"
+        aria-label=${item.favorite ? 'unfavorite' : 'favorite'}
+        @click=${(e: MouseEvent) => {
+          e.stopPropagation();
+          this.dispatchEvent(new CustomEvent('favorite', { detail: { index } }));
+        }}
+      >
+        ${item.favorite ? '♥' : '♡'}
+      </button>
+      <div class="caption">${item.rating ? html`<span class="stars">${'★'.repeat(item.rating)}</span>` : nothing}${item.prompt ?? item.filename}</div>
+    </div>`;
+  }
+
+  override render() {
+    this.relayout();
+    const [from, to] = visibleRows(this.rows, this.view.top - this.view.height * OVERSCAN, this.view.top + this.view.height * (1 + OVERSCAN));
+    const cells: { index: number; row: Row; left: number; width: number }[] = [];
+    for (let r = from; r < to; r++) for (const it of this.rows[r].items) cells.push({ index: it.index, row: this.rows[r], left: it.left, width: it.width });
+    const last = this.rows[this.rows.length - 1];
+    const height = last ? last.top + last.height : 0;
+    return html`<div class="canvas" style="height: ${height}px">
+        ${repeat(
+          cells,
+          (c) => this.items[c.index].id,
+          (c) => this.card(c.index, c.row, c.left, c.width),
+        )}
+      </div>
+      ${this.loading ? html`<div class="more">Loading…</div>` : nothing}`;
+  }
+}
+
+customElements.define('vv-grid', VvGrid);

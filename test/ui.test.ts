@@ -1,0 +1,214 @@
+/**
+ * The web gallery in a real browser (Debian Chromium via playwright-core) against a real
+ * `vv serve` on a temp library: grid, tag filter, search, detail editing, keyboard, favorites,
+ * shift-click batch tagging, drag onto a category, zip export. Screenshots of the main views go
+ * to test-artifacts/.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import yauzl from 'yauzl';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeGenerated } from './support/library.js';
+import { tempDir } from './support/fixtures.js';
+import { getJson, serve, waitFor, type ServerHandle } from './support/cli.js';
+import { chromiumAvailable, CHROMIUM, launchBrowser } from './support/browser.js';
+
+const ARTIFACTS = path.resolve(import.meta.dirname, '../test-artifacts');
+const haveBrowser = chromiumAvailable();
+if (!haveBrowser) console.warn(`ui tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set VV_CHROMIUM)`);
+
+let root: string;
+let server: ServerHandle;
+let browser: Browser;
+let page: Page;
+const COUNT = 40;
+
+const api = (p: string, init?: RequestInit) => getJson(`${server.url}${p}`, init);
+const cardIds = async () => (await page.locator('vv-grid .card').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-id'))))).sort((a, b) => a - b);
+const sorted = (items: { id: number }[]) => items.map((i) => i.id).sort((a, b) => a - b);
+const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `ui-${name}.png`) });
+
+async function gotoHome(query = ''): Promise<void> {
+  await page.goto(`${server.url}/${query}`);
+  await page.waitForSelector('vv-grid .card');
+}
+
+function unzip(file: string): Promise<Map<string, Buffer>> {
+  return new Promise((resolve, reject) => {
+    const out = new Map<string, Buffer>();
+    yauzl.open(file, { lazyEntries: true }, (err, zip) => {
+      if (err || !zip) return reject(err);
+      zip.on('entry', (entry: yauzl.Entry) => {
+        zip.openReadStream(entry, (e, stream) => {
+          if (e || !stream) return reject(e);
+          const chunks: Buffer[] = [];
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('end', () => {
+            out.set(entry.fileName, Buffer.concat(chunks));
+            zip.readEntry();
+          });
+        });
+      });
+      zip.on('end', () => resolve(out));
+      zip.readEntry();
+    });
+  });
+}
+
+describe.skipIf(!haveBrowser)('web gallery', () => {
+  beforeAll(async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    root = tempDir('vv-ui-lib-');
+    await writeGenerated(root, COUNT, 0, 0.25);
+    server = await serve([root, '--data', tempDir('vv-ui-data-'), '--workers', '1', '--no-watch']);
+    await waitFor(async () => {
+      const { body } = await api('/api/status');
+      return body.scan.stats && !body.scan.running && body.counts.images === COUNT;
+    }, 60_000);
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('shows the library as a grid of loaded thumbnails', async () => {
+    await gotoHome();
+    await page.waitForFunction(() => {
+      const img = document.querySelector('vv-app')?.shadowRoot?.querySelector('vv-grid')?.shadowRoot?.querySelector('.card img') as HTMLImageElement | null;
+      return Boolean(img?.complete && img.naturalWidth > 0);
+    });
+    const { body } = await api('/api/images?limit=500');
+    expect(await cardIds()).toEqual(sorted(body.items));
+    await expect(page.locator('[data-total]').getAttribute('data-total')).resolves.toBe(String(COUNT));
+    await shot('grid');
+  });
+
+  it('narrows the grid to the API’s answer when a tag is clicked, and the back button restores it', async () => {
+    await gotoHome();
+    const { body: tags } = await api('/api/tags?limit=200');
+    const tag = tags.tags.find((t: { count: number; name: string }) => t.count > 2 && t.count < COUNT && !t.name.includes(':'));
+    await page.locator(`vv-sidebar .tag[data-tag="${tag.name}"] button.name`).click();
+    await page.waitForFunction((n) => location.search.includes('tags='), tag.name);
+    const { body } = await api(`/api/images?limit=500&tags=${encodeURIComponent(tag.name)}`);
+    await expect.poll(cardIds).toEqual(sorted(body.items));
+    expect(await page.locator('.chips .chip.filter').first().textContent()).toContain(tag.name);
+    await shot('filtered');
+    await page.goBack();
+    await expect.poll(async () => (await cardIds()).length).toBe(COUNT);
+  });
+
+  it('searches through /api/search and says which kind of search answered', async () => {
+    await gotoHome();
+    await page.locator('input[name="q"]').fill('castle');
+    await page.locator('input[name="q"]').press('Enter');
+    const { body } = await api('/api/search?q=castle&limit=500');
+    expect(body.items.length).toBeGreaterThan(0);
+    await expect.poll(cardIds).toEqual(sorted(body.items));
+    await expect(page.locator('.badge').getAttribute('data-mode')).resolves.toBe('text');
+  });
+
+  it('edits in the detail view, keeps the edit across a reload, and answers the keyboard', async () => {
+    await gotoHome();
+    const first = page.locator('vv-grid .card').first();
+    const id = Number(await first.getAttribute('data-id'));
+    await first.click();
+    await page.waitForSelector('vv-detail .side h3');
+    await page.locator('vv-detail input[name="tag"]').fill('kept-after-reload');
+    await page.locator('vv-detail form.add button[type="submit"]').first().click();
+    await expect.poll(() => page.locator('vv-detail [role="status"]').textContent()).toContain('added');
+    await shot('detail');
+    await page.reload();
+    await page.waitForSelector('vv-detail .chip[data-tag="kept-after-reload"]');
+    expect((await api(`/api/image/${id}`)).body.tags.map((t: { name: string }) => t.name)).toContain('kept-after-reload');
+
+    await page.keyboard.press('f');
+    await expect.poll(async () => (await api(`/api/image/${id}`)).body.favorite).toBe(true);
+    await page.keyboard.press('3');
+    await expect.poll(async () => (await api(`/api/image/${id}`)).body.rating).toBe(3);
+    const ids = await page.locator('vv-grid .card').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-id'))));
+    const index = ids.indexOf(id);
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction((next) => location.search.includes(`image=${next}`), ids[index + 1]);
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction((prev) => location.search.includes(`image=${prev}`), id);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('vv-detail').count()).toBe(0);
+  });
+
+  it('favorites from the card', async () => {
+    await gotoHome();
+    const card = page.locator('vv-grid .card').nth(5);
+    const id = Number(await card.getAttribute('data-id'));
+    expect((await api(`/api/image/${id}`)).body.favorite).toBe(false);
+    await card.hover();
+    await card.locator('button.fav').click();
+    await expect.poll(async () => (await api(`/api/image/${id}`)).body.favorite).toBe(true);
+  });
+
+  it('selects a range with shift-click and tags it in one batch', async () => {
+    await gotoHome();
+    const cards = page.locator('vv-grid .card');
+    const ids = [Number(await cards.nth(1).getAttribute('data-id')), Number(await cards.nth(2).getAttribute('data-id')), Number(await cards.nth(3).getAttribute('data-id'))];
+    await cards.nth(1).hover();
+    await cards.nth(1).locator('button.tick').click();
+    await cards.nth(3).click({ modifiers: ['Shift'] });
+    await expect.poll(() => page.locator('vv-batch-bar .count').getAttribute('data-count')).toBe('3');
+    const shown = () => page.locator('vv-grid .card.selected').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-id'))).sort((a, b) => a - b));
+    await expect.poll(shown).toEqual([...ids].sort((a, b) => a - b));
+    await shot('selection');
+    await page.locator('vv-batch-bar input[name="add-tag"]').fill('batch-picked');
+    await page.locator('vv-batch-bar input[name="add-tag"]').press('Enter');
+    await expect.poll(() => page.locator('.toast').textContent()).toContain('3 images');
+    const { body } = await api('/api/images?tags=batch-picked&limit=50');
+    expect(sorted(body.items)).toEqual([...ids].sort((a, b) => a - b));
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.locator('vv-batch-bar').count()).toBe(0);
+  });
+
+  it('drops an image onto a category', async () => {
+    expect((await api('/api/categories', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'picks/best' }) })).status).toBe(201);
+    await gotoHome();
+    const card = page.locator('vv-grid .card').nth(6);
+    const id = Number(await card.getAttribute('data-id'));
+    await card.dragTo(page.locator('vv-sidebar [data-category="picks/best"] > .row'));
+    await expect.poll(async () => (await api(`/api/image/${id}`)).body.categories).toEqual(['picks/best']);
+    await expect.poll(() => page.locator('.toast').textContent()).toContain('picks/best');
+  });
+
+  it('exports the selection as a zip holding the originals and their metadata', async () => {
+    await gotoHome();
+    const cards = page.locator('vv-grid .card');
+    const picked = [cards.nth(7), cards.nth(9)];
+    const paths: string[] = [];
+    for (const c of picked) {
+      paths.push((await c.getAttribute('data-path'))!);
+      await c.click({ modifiers: ['Control'] });
+    }
+    await expect.poll(() => page.locator('vv-batch-bar .count').getAttribute('data-count')).toBe('2');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('vv-batch-bar button.primary').click()]);
+    const file = path.join(tempDir('vv-ui-zip-'), 'export.zip');
+    await download.saveAs(file);
+    const entries = await unzip(file);
+    for (const p of paths) expect(entries.get(`images/${p}`)?.equals(fs.readFileSync(path.join(root, p))), p).toBe(true);
+    const meta = JSON.parse(entries.get('metadata.json')!.toString());
+    expect(meta.map((m: { path: string }) => m.path).sort()).toEqual([...paths].sort());
+    expect(meta[0]).toHaveProperty('prompt');
+  });
+
+  it('shows duplicate groups and a light theme', async () => {
+    await gotoHome();
+    await page.locator('.tabs button', { hasText: 'Duplicates' }).click();
+    await page.waitForSelector('vv-duplicates .tabs');
+    await shot('duplicates');
+    await page.locator('button[aria-label="switch theme"]').click();
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+    await page.locator('.tabs button', { hasText: 'Library' }).click();
+    await page.waitForSelector('vv-grid .card');
+    await shot('grid-light');
+  });
+});
