@@ -21,6 +21,8 @@ const k = arg('k', 50);
 const connectivity = arg('connectivity', 0) || undefined;
 const expansionSearch = arg('ef', 0) || undefined;
 const expansionAdd = arg('ef-add', 0) || undefined;
+/** Search widths to compare on the same built index (reloaded from its file for each). */
+const efList = arg('ef-list', '64,128,256,512').split(',').map(Number).filter(Boolean);
 const log = (m: string) => console.error(`[bench:vectors] ${m}`);
 
 /** Deterministic normal deviates (mulberry32 + Box–Muller). */
@@ -89,24 +91,35 @@ const ts = performance.now();
 index.save('bench');
 const saveS = (performance.now() - ts) / 1000;
 
-const times: number[] = [];
-const found: number[][] = [];
-for (let q = 0; q < queries; q++) {
-  const v = query.subarray(q * dim, (q + 1) * dim);
-  const t = performance.now();
-  const hits = index.search(v, k);
-  times.push(performance.now() - t);
-  found.push(hits.map((h) => h.id));
+function measure(ix: VectorIndex): { p50: number; p95: number; recall: number } {
+  const times: number[] = [];
+  let hitsTotal = 0;
+  for (let q = 0; q < queries; q++) {
+    const v = query.subarray(q * dim, (q + 1) * dim);
+    const t = performance.now();
+    const hits = ix.search(v, k);
+    times.push(performance.now() - t);
+    hitsTotal += hits.filter((h) => truth[q].has(h.id)).length;
+  }
+  return { p50: percentile(times, 50), p95: percentile(times, 95), recall: hitsTotal / (queries * k) };
 }
+
 const te = performance.now();
 const exact = usearch.exactSearch(data, query, dim, k, 'cos' as USearch.MetricKind, os.availableParallelism()) as USearch.BatchMatches;
 const exactMs = (performance.now() - te) / queries;
-let hitsTotal = 0;
-for (let q = 0; q < queries; q++) {
-  const truth = new Set(Array.from(exact.get(q).keys, (key) => Number(key) + 1));
-  hitsTotal += found[q].filter((id) => truth.has(id)).length;
+const truth = Array.from({ length: queries }, (_, q) => new Set(Array.from(exact.get(q).keys, (key) => Number(key) + 1)));
+const main = measure(index);
+const times = [main.p50, main.p95];
+const recall = main.recall;
+const byEf: Record<string, { p50_ms: number; p95_ms: number; recall_at_k: number }> = {};
+for (const ef of efList) {
+  const reloaded = new VectorIndex({ file, dim, exactThreshold: 0, expansionSearch: ef });
+  reloaded.load({ count: n, generation: 'bench' }, () => []);
+  if (reloaded.rebuiltBecause) throw new Error(`reloading the index failed: ${reloaded.rebuiltBecause}`);
+  const m = measure(reloaded);
+  byEf[ef] = { p50_ms: round(m.p50, 3), p95_ms: round(m.p95, 3), recall_at_k: round(m.recall, 4) };
 }
-const recall = hitsTotal / (queries * k);
+log(`by search width (ef): ${JSON.stringify(byEf)}`);
 
 // Where brute force (what VectorIndex does below its threshold) stops beating the graph.
 const crossover: Record<string, { exact_ms: number; hnsw_ms: number }> = {};
@@ -138,11 +151,12 @@ const result = {
   build_s: round(buildS),
   save_s: round(saveS, 2),
   index_file_mb: round(fs.statSync(file).size / 1e6),
-  p50_ms: round(percentile(times, 50), 3),
-  p95_ms: round(percentile(times, 95), 3),
+  p50_ms: round(times[0], 3),
+  p95_ms: round(times[1], 3),
   exact_search_ms: round(exactMs, 1),
   recall_at_50: round(recall, 4),
   rss_mb: round(process.memoryUsage().rss / 1e6),
+  by_ef: byEf,
   crossover,
 };
 fs.rmSync(path.dirname(file), { recursive: true, force: true });

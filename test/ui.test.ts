@@ -13,6 +13,7 @@ import { writeGenerated } from './support/library.js';
 import { tempDir } from './support/fixtures.js';
 import { getJson, serve, waitFor, type ServerHandle } from './support/cli.js';
 import { chromiumAvailable, CHROMIUM, launchBrowser } from './support/browser.js';
+import { writeTestModel, TEST_MODEL_NAME } from '../scripts/make-test-model.js';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../test-artifacts');
 const haveBrowser = chromiumAvailable();
@@ -61,10 +62,13 @@ describe.skipIf(!haveBrowser)('web gallery', () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     root = tempDir('vv-ui-lib-');
     await writeGenerated(root, COUNT, 0, 0.25);
-    server = await serve([root, '--data', tempDir('vv-ui-data-'), '--workers', '1', '--no-watch']);
+    // With the generated test model, so the AI parts of the gallery (hybrid search, similar) show.
+    const models = tempDir('vv-ui-models-');
+    writeTestModel(models);
+    server = await serve([root, '--data', tempDir('vv-ui-data-'), '--workers', '1', '--no-watch', '--model', TEST_MODEL_NAME], { VV_MODELS_DIR: models });
     await waitFor(async () => {
       const { body } = await api('/api/status');
-      return body.scan.stats && !body.scan.running && body.counts.images === COUNT;
+      return body.scan.stats && !body.scan.running && body.counts.images === COUNT && body.embeddings.done === COUNT && !body.embeddings.running;
     }, 60_000);
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
@@ -108,8 +112,29 @@ describe.skipIf(!haveBrowser)('web gallery', () => {
     await page.locator('input[name="q"]').press('Enter');
     const { body } = await api('/api/search?q=castle&limit=500');
     expect(body.items.length).toBeGreaterThan(0);
+    expect(body.mode).toBe('hybrid');
     await expect.poll(cardIds).toEqual(sorted(body.items));
-    await expect(page.locator('.badge').getAttribute('data-mode')).resolves.toBe('text');
+    await expect(page.locator('.badge').getAttribute('data-mode')).resolves.toBe('hybrid');
+    // Text-only on request: the mode travels in the URL.
+    await page.locator('select[aria-label="search mode"]').selectOption('text');
+    const text = (await api('/api/search?q=castle&limit=500&mode=text')).body;
+    await expect.poll(cardIds).toEqual(sorted(text.items));
+    await expect.poll(() => page.locator('.badge').getAttribute('data-mode')).toBe('text');
+    expect(await page.evaluate(() => location.search)).toContain('mode=text');
+    await shot('search');
+  });
+
+  it('shows the images similar to one from its detail view', async () => {
+    await gotoHome();
+    const first = page.locator('vv-grid .card').first();
+    const id = Number(await first.getAttribute('data-id'));
+    await first.click();
+    await page.locator('vv-detail button', { hasText: 'Similar images' }).click();
+    await page.waitForFunction((x) => location.search.includes(`similar=${x}`), id);
+    const { body } = await api(`/api/image/${id}/similar?limit=200`);
+    await expect.poll(cardIds).toEqual(sorted(body.items));
+    expect(await page.locator('.similar-bar').textContent()).toContain(`#${id}`);
+    await shot('similar');
   });
 
   it('edits in the detail view, keeps the edit across a reload, and answers the keyboard', async () => {

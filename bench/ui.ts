@@ -1,0 +1,110 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+/**
+ * `npm run bench:ui [-- --n 100000]`
+ * The gallery in headless Chromium over a synthetic library of n images: time to the first row
+ * of loaded thumbnails, then a Chrome performance trace while scrolling through every image
+ * (jumping to the end until all pages are loaded, then wheel scrolling), reporting the longest
+ * main-thread tasks. Final JSON line: { n, first_row_ms, max_task_ms, tasks_over_100ms, ... }.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { syntheticLibrary } from './synthetic.js';
+import { arg, round, startServe, vvSync } from './util.js';
+
+const n = arg('n', 100_000);
+const chromiumPath = process.env.VV_CHROMIUM ?? '/usr/bin/chromium';
+const log = (m: string) => console.error(`[bench:ui] ${m}`);
+
+const lib = await syntheticLibrary(path.join(os.tmpdir(), `vv-bench-${n}`, 'library'), n);
+const data = path.join(os.tmpdir(), `vv-bench-ui-data-${n}`);
+if (!fs.existsSync(path.join(data, 'vault.db'))) {
+  log(`indexing ${n} images…`);
+  vvSync(['scan', lib.dir, '--data', data, '--no-embed', '--json']);
+}
+const server = await startServe([lib.dir, '--data', data, '--no-watch', '--no-embed']);
+for (;;) {
+  const s = (await (await fetch(`${server.url}/api/status`)).json()) as { scan: { running: boolean; stats: unknown } };
+  if (s.scan.stats && !s.scan.running) break;
+  await new Promise((r) => setTimeout(r, 200));
+}
+
+const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+
+// Time to first row: navigation start → every image of the first row decoded.
+await page.goto(`${server.url}/`);
+const firstRowMs = await page.evaluate(
+  () =>
+    new Promise<number>((resolve) => {
+      const check = () => {
+        const grid = document.querySelector('vv-app')?.shadowRoot?.querySelector('vv-grid');
+        const cards = [...(grid?.shadowRoot?.querySelectorAll('.card') ?? [])] as HTMLElement[];
+        if (cards.length) {
+          const top = Math.min(...cards.map((c) => c.getBoundingClientRect().top));
+          const row = cards.filter((c) => Math.abs(c.getBoundingClientRect().top - top) < 1);
+          const imgs = row.map((c) => c.querySelector('img')).filter((i): i is HTMLImageElement => Boolean(i));
+          if (imgs.length && imgs.every((i) => i.complete && i.naturalWidth > 0)) return resolve(performance.now());
+        }
+        requestAnimationFrame(check);
+      };
+      check();
+    }),
+);
+log(`first row of thumbnails after ${round(firstRowMs)} ms`);
+
+const traceFile = path.join(os.tmpdir(), `vv-bench-ui-trace-${process.pid}.json`);
+await browser.startTracing(page, { path: traceFile, categories: ['toplevel', 'devtools.timeline'] });
+const t0 = performance.now();
+// Load every page by jumping to the end of what is loaded, as a fast scroll does.
+let loaded = 0;
+for (let guard = 0; guard < 5000; guard++) {
+  loaded = await page.evaluate(async () => {
+    const app = document.querySelector('vv-app') as unknown as { items: unknown[]; nextCursor: string | null; loading: boolean; shadowRoot: ShadowRoot };
+    const grid = app.shadowRoot.querySelector('vv-grid') as HTMLElement;
+    grid.scrollTop = grid.scrollHeight;
+    const before = app.items.length;
+    const t = performance.now();
+    while (app.items.length === before && app.nextCursor && performance.now() - t < 5000) await new Promise((r) => setTimeout(r, 10));
+    return app.nextCursor ? app.items.length : -app.items.length;
+  });
+  if (loaded < 0) break;
+}
+const loadAllS = (performance.now() - t0) / 1000;
+log(`loaded ${Math.abs(loaded)} images by scrolling in ${round(loadAllS)} s`);
+// Then ordinary wheel scrolling, up through the whole list.
+await page.mouse.move(800, 500);
+for (let i = 0; i < 300; i++) {
+  await page.mouse.wheel(0, -1200);
+  await page.waitForTimeout(16);
+}
+await browser.stopTracing();
+
+// Main-thread tasks of the page's renderer.
+const trace = JSON.parse(fs.readFileSync(traceFile, 'utf8')) as { traceEvents: { name: string; ph: string; pid: number; tid: number; dur?: number; args?: { name?: string } }[] };
+const mainThreads = new Set(trace.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+const tasks = trace.traceEvents.filter((e) => e.ph === 'X' && (e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask') && mainThreads.has(`${e.pid}:${e.tid}`)).map((e) => (e.dur ?? 0) / 1000);
+tasks.sort((a, b) => b - a);
+const domCards = await page.evaluate(() => document.querySelector('vv-app')?.shadowRoot?.querySelector('vv-grid')?.shadowRoot?.querySelectorAll('.card').length ?? 0);
+await browser.close();
+await server.stop();
+fs.rmSync(traceFile, { force: true });
+
+console.log(
+  JSON.stringify({
+    bench: 'ui',
+    n,
+    cpus: os.availableParallelism(),
+    first_row_ms: round(firstRowMs),
+    images_loaded: Math.abs(loaded),
+    load_all_by_scrolling_s: round(loadAllS),
+    cards_in_dom: domCards,
+    main_thread_tasks: tasks.length,
+    max_task_ms: round(tasks[0] ?? 0),
+    p99_task_ms: round(tasks[Math.floor(tasks.length * 0.01)] ?? 0),
+    tasks_over_50ms: tasks.filter((t) => t > 50).length,
+    tasks_over_100ms: tasks.filter((t) => t > 100).length,
+  }),
+);
