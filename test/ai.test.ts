@@ -271,4 +271,25 @@ describe('the embedding job', () => {
     expect(vault.ai.index!.size).toBe(images.length);
     await vault.close();
   }, 60_000);
+
+  it('re-tags every image from its stored vector when the vocabulary changes, embedding nothing again', async () => {
+    const dataDir = tempDir('vv-ai-vocab-');
+    const open = (vocabulary?: string) => Vault.open({ dataDir, library: root, workers: 0, modelsDir: models, model: TEST_MODEL_NAME, vocabulary });
+    let vault = open();
+    await vault.scanner.scan();
+    await vault.ai.embedPending();
+    const red0 = vault.store.idForPath('colors/red-0.png')!;
+    const aiTags = (v: Vault) => v.store.getImage(red0)!.tag_details.filter((t) => t.source === 'ai').map((t) => t.name);
+    expect(aiTags(vault)).toContain('red');
+    await vault.close();
+
+    const file = path.join(tempDir('vv-ai-vocab-file-'), 'vocabulary.txt');
+    const subjects = ['castle', 'knight', 'dragon', 'cat', 'dog', 'robot', 'city', 'portrait', 'landscape', 'ship', 'tree', 'flower', 'car', 'house', 'bird', 'horse', 'anime', 'sketch', 'mountain', 'river'];
+    fs.writeFileSync(file, ['# a small custom list', 'scarlet | a crimson picture', 'ocean', 'forest', 'yellow', ...subjects].join('\n'));
+    vault = open(file);
+    const run = (await vault.ai.embedPending())!;
+    expect(run.embedded + run.reused).toBe(0);
+    expect(aiTags(vault)).toEqual(['scarlet']);
+    await vault.close();
+  }, 60_000);
 });

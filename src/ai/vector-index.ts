@@ -64,7 +64,8 @@ export class VectorIndex {
       quantization: (this.options.quantization ?? 'f16') as USearch.ScalarKind,
       connectivity: this.options.connectivity ?? 16,
       expansion_add: this.options.expansionAdd ?? 128,
-      expansion_search: this.options.expansionSearch ?? 96,
+      // 384: recall@50 0.96 at 1M vectors with p95 3 ms (bench:vectors; 96 gave 0.90).
+      expansion_search: this.options.expansionSearch ?? 384,
       multi: false,
     });
   }

@@ -21,10 +21,14 @@ export function aspectOf(w: number | null, h: number | null): number {
   return Math.min(4, Math.max(0.25, w / h));
 }
 
-export function justify(aspects: number[], width: number, targetHeight: number, gap: number): Row[] {
+/**
+ * Lays out items `from` onwards starting at `top` (an append lays out only the new items and the
+ * previous partial last row, not the whole list again).
+ */
+export function justify(aspects: number[], width: number, targetHeight: number, gap: number, from = 0, startTop = 0): Row[] {
   const rows: Row[] = [];
-  let top = 0;
-  let start = 0;
+  let top = startTop;
+  let start = from;
   while (start < aspects.length) {
     let sum = 0;
     let end = start;

@@ -17,6 +17,15 @@ describe('justified rows', () => {
     for (let r = 1; r < rows.length; r++) expect(rows[r].top).toBeCloseTo(rows[r - 1].top + rows[r - 1].height + 6, 9);
   });
 
+  it('lays out an append from the last partial row exactly as a full layout would', () => {
+    const aspects = Array.from({ length: 500 }, (_, i) => 0.5 + ((i * 37) % 11) / 5);
+    const full = justify(aspects, 1200, 200, 6);
+    const firstPage = justify(aspects.slice(0, 230), 1200, 200, 6);
+    const last = firstPage.pop()!;
+    const appended = [...firstPage, ...justify(aspects, 1200, 200, 6, last.items[0].index, last.top)];
+    expect(appended).toEqual(full);
+  });
+
   it('finds the rows in a viewport by binary search', () => {
     const rows = justify(Array(10_000).fill(1), 1000, 100, 0);
     expect(rows).toHaveLength(1000);

@@ -54,6 +54,9 @@ export class EmbeddingStore {
       ),
       vector: db.prepare<[string, number], { vector: Buffer | null }>('SELECT vector FROM embeddings WHERE model = ? AND image_id = ?'),
       all: db.prepare<[string], { image_id: number; vector: Buffer }>('SELECT image_id, vector FROM embeddings WHERE model = ? AND vector IS NOT NULL ORDER BY image_id'),
+      after: db.prepare<[string, number, number], { image_id: number; vector: Buffer }>(
+        'SELECT image_id, vector FROM embeddings WHERE model = ? AND vector IS NOT NULL AND image_id > ? ORDER BY image_id LIMIT ?',
+      ),
       count: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM embeddings WHERE model = ? AND vector IS NOT NULL'),
       many: db.prepare<[string, string], { image_id: number; vector: Buffer }>(
         'SELECT image_id, vector FROM embeddings WHERE model = ? AND vector IS NOT NULL AND image_id IN (SELECT value FROM json_each(?))',
@@ -116,7 +119,15 @@ export class EmbeddingStore {
     return out;
   }
 
-  /** Every stored vector of a model (index rebuilds, re-tagging), streamed. */
+  /**
+   * Stored vectors after an image id, a page at a time: for work that writes or awaits between
+   * pages (an open iterator would hold the connection busy).
+   */
+  page(model: string, afterId: number, limit: number): { id: number; vector: Float32Array }[] {
+    return this.s.after.all(model, afterId, limit).map((r) => ({ id: r.image_id, vector: blobToVector(r.vector) }));
+  }
+
+  /** Every stored vector of a model, streamed (the caller must not write until it is done). */
   *all(model: string): Generator<{ id: number; vector: Float32Array }> {
     for (const row of this.s.all.iterate(model)) yield { id: row.image_id, vector: blobToVector(row.vector) };
   }

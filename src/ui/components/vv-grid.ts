@@ -34,9 +34,16 @@ export class VvGrid extends LitElement {
   declare view: { top: number; height: number; width: number };
 
   private rows: Row[] = [];
-  private layoutKey = '';
   private frame = 0;
-  private readonly resize = new ResizeObserver(() => this.measure());
+  /** Viewport size from the ResizeObserver: reading clientWidth on scroll would force a layout. */
+  private size = { width: 1000, height: 800 };
+  /** The vertical span currently rendered; scrolling inside it changes nothing. */
+  private rendered = { from: 0, to: 0 };
+  private readonly resize = new ResizeObserver((entries) => {
+    const box = entries[entries.length - 1].contentRect;
+    this.size = { width: box.width, height: box.height };
+    this.measure(true);
+  });
 
   constructor() {
     super();
@@ -71,6 +78,8 @@ export class VvGrid extends LitElement {
         background: var(--card);
         cursor: pointer;
         user-select: none;
+        /* Each card is sized explicitly: nothing inside affects the rest of the page. */
+        contain: strict;
       }
       .card img {
         width: 100%;
@@ -101,8 +110,8 @@ export class VvGrid extends LitElement {
         place-items: center;
         background: rgba(0, 0, 0, 0.45);
         color: #fff;
-        opacity: 0;
-        transition: opacity 0.12s;
+        /* Not painted until needed: a hidden overlay on every card costs paint time while scrolling. */
+        display: none;
       }
       .card .tick {
         left: 6px;
@@ -114,7 +123,7 @@ export class VvGrid extends LitElement {
       .card:hover .fav,
       .card.selected .tick,
       .card .fav.on {
-        opacity: 1;
+        display: grid;
       }
       .card.selected .tick {
         background: var(--accent);
@@ -134,10 +143,10 @@ export class VvGrid extends LitElement {
         white-space: nowrap;
         overflow: hidden;
         text-overflow: ellipsis;
-        opacity: 0;
+        display: none;
       }
       .card:hover .caption {
-        opacity: 1;
+        display: block;
       }
       .stars {
         color: #ffc94d;
@@ -167,14 +176,21 @@ export class VvGrid extends LitElement {
     if (this.frame) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = 0;
-      this.measure();
+      this.measure(false);
     });
   };
 
-  private measure(): void {
-    const next = { top: this.scrollTop, height: this.clientHeight, width: Math.max(200, this.clientWidth - 16) };
-    const v = this.view;
-    if (next.top !== v.top || next.height !== v.height || next.width !== v.width) this.view = next;
+  /**
+   * Re-renders only when the viewport (plus a quarter screen) leaves the span rendered last time
+   * (which reaches a screen beyond it on both sides): most scroll frames cost nothing.
+   */
+  private measure(resized: boolean): void {
+    const top = this.scrollTop;
+    const { height } = this.size;
+    const width = Math.max(200, this.size.width - 16);
+    const inside = top - height * 0.25 >= this.rendered.from && top + height * 1.25 <= this.rendered.to;
+    if (!resized && inside && width === this.view.width) return;
+    this.view = { top, height, width };
   }
 
   /** Scrolls so the card of item `index` is visible (keyboard navigation in the detail view). */
@@ -188,21 +204,33 @@ export class VvGrid extends LitElement {
     this.scrollTop = 0;
   }
 
+  private aspects: number[] = [];
+  /** The list and geometry the rows were computed for. */
+  private laidOut: { items: Summary[]; width: number; rowHeight: number } = { items: [], width: 0, rowHeight: 0 };
+
   private relayout(): void {
-    const key = `${this.items.length}:${this.items[0]?.id}:${this.view.width}:${this.rowHeight}`;
-    if (key === this.layoutKey) return;
-    this.layoutKey = key;
-    this.rows = justify(
-      this.items.map((i) => aspectOf(i.width, i.height)),
-      this.view.width,
-      this.rowHeight,
-      GAP,
-    );
+    const items = this.items;
+    const prev = this.laidOut;
+    if (prev.items === items && prev.width === this.view.width && prev.rowHeight === this.rowHeight) return;
+    const sameGeometry = prev.width === this.view.width && prev.rowHeight === this.rowHeight;
+    const n = prev.items.length;
+    // An append keeps the loaded objects: the old list is a prefix of the new one.
+    const appended = sameGeometry && n > 0 && items.length > n && items[0] === prev.items[0] && items[n - 1] === prev.items[n - 1] && this.rows.length > 0;
+    if (appended) {
+      // Only the new items, and the old partial last row they complete, are laid out again.
+      for (let i = n; i < items.length; i++) this.aspects.push(aspectOf(items[i].width, items[i].height));
+      const last = this.rows.pop()!;
+      this.rows.push(...justify(this.aspects, this.view.width, this.rowHeight, GAP, last.items[0].index, last.top));
+    } else {
+      this.aspects = items.map((i) => aspectOf(i.width, i.height));
+      this.rows = justify(this.aspects, this.view.width, this.rowHeight, GAP);
+    }
+    this.laidOut = { items, width: this.view.width, rowHeight: this.rowHeight };
   }
 
   /** Forget the layout (the item list was replaced with one of the same length). */
   invalidate(): void {
-    this.layoutKey = '';
+    this.laidOut = { items: [], width: 0, rowHeight: 0 };
     this.requestUpdate();
   }
 
@@ -252,7 +280,10 @@ export class VvGrid extends LitElement {
 
   override render() {
     this.relayout();
-    const [from, to] = visibleRows(this.rows, this.view.top - this.view.height * OVERSCAN, this.view.top + this.view.height * (1 + OVERSCAN));
+    const spanFrom = this.view.top - this.view.height * OVERSCAN;
+    const spanTo = this.view.top + this.view.height * (1 + OVERSCAN);
+    this.rendered = { from: spanFrom, to: spanTo };
+    const [from, to] = visibleRows(this.rows, spanFrom, spanTo);
     const cells: { index: number; row: Row; left: number; width: number }[] = [];
     for (let r = from; r < to; r++) for (const it of this.rows[r].items) cells.push({ index: it.index, row: this.rows[r], left: it.left, width: it.width });
     const last = this.rows[this.rows.length - 1];
