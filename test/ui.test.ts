@@ -165,6 +165,53 @@ describe.skipIf(!haveBrowser)('web gallery', () => {
     await expect.poll(() => page.locator('vv-detail').count()).toBe(0);
   });
 
+  it('in a narrow window: starts no thumbnail download while flinging, fills the view once the scroll stops, opens the filters on demand', async () => {
+    // A small window, so the 40 images are many screens tall; a fresh page, so nothing is cached.
+    const small = await browser.newPage({ viewport: { width: 520, height: 400 } });
+    try {
+      let started = 0;
+      small.on('request', (r) => void (r.url().includes('/thumbnails/') && started++));
+      await small.goto(`${server.url}/`);
+      await small.waitForSelector('vv-grid .card img');
+      await small.waitForLoadState('networkidle');
+      const beforeFling = started;
+      // A screen and more per frame: a fling.
+      const passed = await small.evaluate(async () => {
+        const grid = document.querySelector('vv-app')!.shadowRoot!.querySelector('vv-grid') as HTMLElement;
+        const seen = new Set<string>();
+        for (let i = 0; i < 6; i++) {
+          grid.scrollTop += grid.clientHeight * 1.2;
+          await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+          for (const c of grid.shadowRoot!.querySelectorAll('.card')) seen.add(c.getAttribute('data-id')!);
+        }
+        return seen.size;
+      });
+      expect(passed).toBeGreaterThan(10);
+      expect(started - beforeFling).toBe(0);
+      // Once the scroll has stopped, every card in view shows its thumbnail.
+      await small.waitForFunction(() => {
+        const grid = document.querySelector('vv-app')!.shadowRoot!.querySelector('vv-grid') as HTMLElement;
+        const view = grid.getBoundingClientRect();
+        const visible = [...grid.shadowRoot!.querySelectorAll('.card')].filter((c) => {
+          const r = c.getBoundingClientRect();
+          return r.bottom > view.top && r.top < view.bottom;
+        });
+        return visible.length > 0 && visible.every((c) => {
+          const img = c.querySelector('img');
+          return img && img.complete && img.naturalWidth > 0;
+        });
+      });
+      expect(started).toBeGreaterThan(beforeFling);
+      // In a narrow window the sidebar waits behind a button.
+      await expect(small.locator('vv-sidebar').isVisible()).resolves.toBe(false);
+      await small.getByRole('button', { name: /Filters/ }).click();
+      await small.locator('vv-sidebar').getByText('Favorites').waitFor();
+      await small.screenshot({ path: path.join(ARTIFACTS, 'ui-narrow-filters.png') });
+    } finally {
+      await small.close();
+    }
+  });
+
   it('favorites from the card', async () => {
     await gotoHome();
     const card = page.locator('vv-grid .card').nth(5);

@@ -33,6 +33,9 @@ function sameSecret(a: string, b: string): boolean {
   return crypto.timingSafeEqual(ha, hb);
 }
 
+/** A client that goes away mid-response (a thumbnail scrolled out of view) is not a server error. */
+const CLIENT_GONE = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 export function createApp(vault: Vault, options: AppOptions): Koa {
@@ -40,6 +43,10 @@ export function createApp(vault: Vault, options: AppOptions): Koa {
   const api: ApiContext = { vault, startedAt: new Date().toISOString() };
   const loopback = isLoopback(options.host);
 
+  app.on('error', (err: Error & { code?: string; status?: number; expose?: boolean }) => {
+    if ((err.code && CLIENT_GONE.has(err.code)) || err.status === 404 || err.expose) return;
+    console.error('[vv] request failed:', err);
+  });
   app.use(errorMiddleware);
   app.use(async (ctx, next) => {
     // On loopback, refuse foreign Host headers: a web page cannot reach the API by DNS rebinding.

@@ -56,6 +56,7 @@ export class VvApp extends LitElement {
     refreshKey: { state: true },
     busy: { state: true },
     detailIndex: { state: true },
+    filtersOpen: { state: true },
   };
 
   declare state: ViewState;
@@ -73,6 +74,8 @@ export class VvApp extends LitElement {
   declare refreshKey: number;
   declare busy: boolean;
   declare detailIndex: number;
+  /** Narrow windows hide the sidebar until asked for. */
+  declare filtersOpen: boolean;
   private generation = 0;
   private searchTimer = 0;
   private noticeTimer = 0;
@@ -96,6 +99,7 @@ export class VvApp extends LitElement {
     this.refreshKey = 1;
     this.busy = false;
     this.detailIndex = -1;
+    this.filtersOpen = false;
     document.documentElement.dataset.theme = this.theme;
   }
 
@@ -103,8 +107,10 @@ export class VvApp extends LitElement {
     controls,
     css`
       :host {
-        display: grid;
-        grid-template-rows: auto auto auto 1fr;
+        /* A column whose last child, the body, takes the rest of the window: header, chips and
+           the batch bar come and go, so no fixed row count. */
+        display: flex;
+        flex-direction: column;
         height: 100vh;
         background: var(--bg);
       }
@@ -157,6 +163,8 @@ export class VvApp extends LitElement {
       .body {
         display: grid;
         grid-template-columns: 270px 1fr;
+        grid-template-rows: minmax(0, 1fr);
+        flex: 1;
         min-height: 0;
       }
       main {
@@ -191,12 +199,27 @@ export class VvApp extends LitElement {
         gap: 8px;
         align-items: center;
       }
+      .filters-toggle {
+        display: none;
+      }
       @media (max-width: 900px) {
         .body {
           grid-template-columns: 1fr;
+          position: relative;
+        }
+        .filters-toggle {
+          display: inline-block;
         }
         vv-sidebar {
           display: none;
+        }
+        .body.filters-open vv-sidebar {
+          display: block;
+          position: absolute;
+          inset: 0 auto 0 0;
+          width: min(300px, 85vw);
+          z-index: 20;
+          box-shadow: 4px 0 16px rgba(0, 0, 0, 0.4);
         }
       }
     `,
@@ -522,6 +545,7 @@ export class VvApp extends LitElement {
     const ai = Boolean(this.status?.embeddings.available);
     return html`
       <header>
+        <button class="ghost filters-toggle" aria-expanded=${this.filtersOpen} @click=${() => (this.filtersOpen = !this.filtersOpen)}>☰ Filters</button>
         <span class="brand">Visionary Vault</span>
         <form
           class="search"
@@ -599,7 +623,7 @@ export class VvApp extends LitElement {
             @select-all=${() => (this.selection = { ids: new Set(), all: true, exclude: new Set(), anchor: null })}
           ></vv-batch-bar>`
         : html`<div></div>`}
-      <div class="body">
+      <div class="body ${this.filtersOpen ? 'filters-open' : ''}">
         <vv-sidebar
           .state=${s}
           .refreshKey=${this.refreshKey}
