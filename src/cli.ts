@@ -80,7 +80,7 @@ function summaryLine(stats: ScanStats): string {
   return (
     `seen ${stats.seen}, new ${stats.new}, changed ${stats.changed}, moved ${stats.moved}, missing ${stats.missing}, ` +
     `restored ${stats.restored}, unchanged ${stats.unchanged}, failed ${stats.failed}, skipped (not images) ${stats.skipped}, ` +
-    `perceptual hashes ${stats.hashed}${stats.undecodable ? ` (${stats.undecodable} undecodable)` : ''} — ` +
+    `perceptual hashes ${stats.hashed}${stats.undecodable ? ` (${stats.undecodable} undecodable)` : ''}, thumbnails ${stats.thumbnails} — ` +
     `${stats.seconds}s, ${stats.files_per_second} files/s`
   );
 }
@@ -127,11 +127,13 @@ program
   .option('--rebind', 'accept a data dir that indexed this library at another path (the folder was moved)')
   .option('--model <name>', 'CLIP model (folder under the models dir; "none": no AI); env VV_MODEL')
   .addOption(new Option('--no-embed', 'skip CLIP embeddings (and zero-shot tags) after the scan; env VV_EMBED=false'))
+  .addOption(new Option('--no-thumbnails', 'make no thumbnails while decoding pixels (the server makes them on demand); env VV_THUMBNAILS=false'))
   .option('--json', 'print the summary as JSON')
-  .action(async (library: string, opts: { data?: string; workers?: string; rebind?: boolean; json?: boolean; model?: string; embed?: boolean }) => {
-    const cfg = config({ data: opts.data, workers: opts.workers, library, model: opts.model, embed: opts.embed === false ? false : undefined });
+  .action(async (library: string, opts: { data?: string; workers?: string; rebind?: boolean; json?: boolean; model?: string; embed?: boolean; thumbnails?: boolean }) => {
+    const cfg = config({ data: opts.data, workers: opts.workers, library, model: opts.model, embed: opts.embed === false ? false : undefined, thumbnails: opts.thumbnails === false ? false : undefined });
     const progress = progressReporter('indexing');
     const vault = openVault(cfg, cfg.library!, Boolean(opts.rebind), (s) => progress.update(s));
+    vault.backgroundThumbnails = cfg.thumbnails;
     const stats = await vault.scanner.scan();
     progress.stop();
     const failures = vault.scanner.status.failures;

@@ -164,8 +164,11 @@ export class Vault {
     store.setSetting('library_root', root);
     const pool = new IngestPool({ workers: options.workers ?? undefined });
     const exclude = dataDir.startsWith(root + path.sep) ? [dataDir] : [];
-    const scanner = new Scanner(store, root, pool, { exclude, onProgress: options.onScanProgress, batchSize: options.batchSize });
     const thumbnails = new Thumbnails(dataDir, store, root);
+    // Set once the vault exists: whether thumbnails are made in the background is decided later.
+    let vault: Vault | null = null;
+    const thumbnailTarget = (hash: string) => (vault?.backgroundThumbnails && !thumbnails.has(hash) ? thumbnails.fileFor(hash) : null);
+    const scanner = new Scanner(store, root, pool, { exclude, onProgress: options.onScanProgress, batchSize: options.batchSize, thumbnailTarget });
     const modelsDir = options.modelsDir ?? DEFAULT_MODELS_DIR;
     const picked = pickModel(modelsDir, options.model ?? null);
     const ai = new AiService({
@@ -180,7 +183,8 @@ export class Vault {
       onProgress: options.onEmbedProgress,
       batchSize: options.embedBatchSize,
     });
-    return new Vault(root, dataDir, store, pool, scanner, thumbnails, ai);
+    vault = new Vault(root, dataDir, store, pool, scanner, thumbnails, ai);
+    return vault;
   }
 
   xmp: XmpWriter | null = null;
@@ -191,7 +195,7 @@ export class Vault {
     return this.xmp;
   }
 
-  /** Make thumbnails in the background after scans (off: only on demand). */
+  /** Make thumbnails during the scan's pixel pass and in the background after it (off: only on demand). */
   backgroundThumbnails = true;
 
   /** Compute CLIP embeddings in the background after scans (when a model is present). */

@@ -106,4 +106,17 @@ describe('vv scan', () => {
     const rebound = JSON.parse(vv(['scan', other, '--data', data, '--rebind', '--json']).stdout);
     expect(rebound).toMatchObject({ seen: 11, unchanged: 11, new: 0, missing: 0 });
   });
+
+  it('makes thumbnails while decoding pixels, unless told not to', async () => {
+    const root = tempDir();
+    await writeGenerated(root, 5);
+    const thumbnailsIn = (data: string) => (fs.existsSync(path.join(data, 'thumbnails')) ? fs.readdirSync(path.join(data, 'thumbnails'), { recursive: true }).filter((f) => String(f).endsWith('.webp')).length : 0);
+    const withThumbs = tempDir();
+    const made = vv(['scan', root, '--data', withThumbs, '--no-embed']);
+    expect(made.stdout).toMatch(/perceptual hashes 5, thumbnails 5/);
+    expect(thumbnailsIn(withThumbs)).toBe(5);
+    const without = tempDir();
+    expect(JSON.parse(vv(['scan', root, '--data', without, '--no-embed', '--no-thumbnails', '--json']).stdout)).toMatchObject({ hashed: 5, thumbnails: 0 });
+    expect(thumbnailsIn(without)).toBe(0);
+  });
 });

@@ -13,6 +13,9 @@ import { XmpWriter } from '../src/index/xmp-writer.js';
 import { readSidecar } from '../src/index/xmp-sidecar.js';
 import { writeBadFiles, writeGenerated, writeManyPngs } from './support/library.js';
 import { CLI, vv } from './support/cli.js';
+import sharp from 'sharp';
+import { perceptualHash } from '../src/index/phash.js';
+import { thumbnailPath, THUMBNAIL_SIZE } from '../src/index/thumbnail-file.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -70,6 +73,36 @@ describe('scanner', () => {
     const after = store.getImage(id)!;
     expect(after.hash).not.toBe(before.hash);
     expect(after.params!.seed).not.toBe(before.params!.seed);
+  });
+
+  it('makes each thumbnail from the decode its perceptual hash needs, once per content', async () => {
+    const root = tempDir('vv-lib-');
+    const data = tempDir('vv-data-');
+    const thumbs = path.join(data, 'thumbnails');
+    const store = Store.open(data);
+    const pool = new IngestPool({ workers: 2 });
+    const scanner = new Scanner(store, root, pool, { thumbnailTarget: (hash) => thumbnailPath(thumbs, hash) });
+    cleanups.push(async () => {
+      await pool.close();
+      store.close();
+    });
+    const files = await writeGenerated(root, 6);
+    // A large image (reduced to the thumbnail size) and a copy of one file (one content, one thumbnail).
+    writeFile(root, '2024-06-01/large.png', await solidImage('png', [200, 120, 40], 1400, 900));
+    fs.copyFileSync(path.join(root, files[0]), path.join(root, '2024-06-01/copy.png'));
+    const stats = await scanner.scan();
+    expect(stats).toMatchObject({ new: 8, hashed: 8, thumbnails: 7 });
+    for (const image of store.listImages({}, '-date', null, 100).items) {
+      const row = store.getImage(image.id)!;
+      const file = thumbnailPath(thumbs, row.hash!);
+      const meta = await sharp(file).metadata();
+      expect(meta.format).toBe('webp');
+      const original = await sharp(path.join(root, row.path)).metadata();
+      expect(Math.max(meta.width!, meta.height!)).toBe(Math.min(THUMBNAIL_SIZE, Math.max(original.width!, original.height!)));
+      // The stored hash is the one computed without a thumbnail.
+      expect(store.duplicates.phashOf(image.id)).toBe(await perceptualHash(path.join(root, row.path)));
+    }
+    expect(fs.readdirSync(thumbs, { recursive: true }).filter((f) => String(f).endsWith('.tmp'))).toEqual([]);
   });
 
   it('re-links moved and renamed files by content hash, keeping tags, favorite, rating and categories', async () => {

@@ -12,7 +12,7 @@ import type { ScannedFile } from './store/types.js';
 import { creationDate, ingestFile, type IngestExtras } from './ingest.js';
 import { emptyRecord } from './metadata/extract.js';
 import { readMetadataFile } from './metadata/file.js';
-import { perceptualHash } from './phash.js';
+import { pixelPass } from './phash.js';
 
 export interface IngestPoolOptions {
   /** Worker threads; 0 runs in-process (tests, one-shot commands). */
@@ -30,11 +30,13 @@ interface Pending {
   absPath: string;
   relPath: string;
   extras: IngestExtras;
+  /** `phash` jobs: where to write the thumbnail made from the same decode (null: none). */
+  thumbnail?: string | null;
   resolve: (r: unknown) => void;
 }
 
-/** What a perceptual-hash job answers: the hash, or why the image could not be decoded. */
-export type PhashResult = { hash: string } | { error: string };
+/** What a pixel job answers: the hash (and whether a thumbnail was written), or why the image could not be decoded. */
+export type PhashResult = { hash: string; thumbnail: boolean } | { error: string };
 
 interface Slot {
   worker: Worker;
@@ -130,7 +132,7 @@ export class IngestPool {
       const job = this.queue.shift()!;
       slot.jobs.push(job);
       if (slot.jobs.length === 1) this.armTimer(slot);
-      slot.worker.postMessage({ id: job.id, kind: job.kind, absPath: job.absPath, relPath: job.relPath, extras: job.extras });
+      slot.worker.postMessage({ id: job.id, kind: job.kind, absPath: job.absPath, relPath: job.relPath, extras: job.extras, thumbnail: job.thumbnail ?? null });
     }
     for (const slot of this.slots) {
       if (slot.jobs.length) slot.worker.ref();
@@ -138,10 +140,10 @@ export class IngestPool {
     }
   }
 
-  private submit<T>(kind: JobKind, absPath: string, relPath: string, extras: IngestExtras): Promise<T> {
+  private submit<T>(kind: JobKind, absPath: string, relPath: string, extras: IngestExtras, thumbnail: string | null = null): Promise<T> {
     if (this.closed) return Promise.reject(new Error('ingest pool is closed'));
     return new Promise<T>((resolve) => {
-      this.queue.push({ id: this.nextId++, kind, absPath, relPath, extras, resolve: resolve as (r: unknown) => void });
+      this.queue.push({ id: this.nextId++, kind, absPath, relPath, extras, thumbnail, resolve: resolve as (r: unknown) => void });
       this.pump();
     });
   }
@@ -157,15 +159,15 @@ export class IngestPool {
     return this.submit('meta', absPath, absPath, {});
   }
 
-  /** Perceptual hash of an image (a full decode: the slow part of a first scan). */
-  perceptualHash(absPath: string): Promise<PhashResult> {
+  /**
+   * Perceptual hash of an image (a full decode: the slow part of a first scan), and its thumbnail
+   * written to `thumbnailTarget` from the same decode when one is given.
+   */
+  pixels(absPath: string, thumbnailTarget: string | null = null): Promise<PhashResult> {
     if (this.size === 0 && !this.closed) {
-      return perceptualHash(absPath).then(
-        (hash) => ({ hash }),
-        (err: Error) => ({ error: err.message }),
-      );
+      return pixelPass(absPath, thumbnailTarget).catch((err: Error) => ({ error: err.message }));
     }
-    return this.submit('phash', absPath, absPath, {});
+    return this.submit('phash', absPath, absPath, {}, thumbnailTarget);
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import { ingestFile, packForStore, type IngestExtras } from './ingest.js';
 import { readMetadataFile } from './metadata/file.js';
-import { perceptualHash } from './phash.js';
+import { pixelPass } from './phash.js';
 import sharp from 'sharp';
 
 // Each worker decodes one image at a time; libvips' own thread pool would oversubscribe the cores.
@@ -15,6 +15,8 @@ interface Job {
   extras: IngestExtras;
   /** `meta`: metadata only (sparse read, no hash), as `vv meta` does; `phash`: perceptual hash. */
   kind?: 'ingest' | 'meta' | 'phash';
+  /** `phash`: also write the thumbnail here, from the same decode. */
+  thumbnail?: string | null;
 }
 
 parentPort!.on('message', async (job: Job) => {
@@ -24,10 +26,7 @@ parentPort!.on('message', async (job: Job) => {
     return;
   }
   if (job.kind === 'phash') {
-    const result = await perceptualHash(job.absPath).then(
-      (hash) => ({ hash }),
-      (err: Error) => ({ error: err.message }),
-    );
+    const result = await pixelPass(job.absPath, job.thumbnail ?? null).catch((err: Error) => ({ error: err.message }));
     parentPort!.postMessage({ id: job.id, result });
     return;
   }

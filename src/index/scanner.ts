@@ -29,6 +29,8 @@ export interface ScanStats {
   undecodable: number;
   /** Part of `seconds` spent in the pixel pass. */
   hashing_seconds: number;
+  /** Thumbnails the pixel pass wrote from its decode. */
+  thumbnails: number;
   seconds: number;
   files_per_second: number;
 }
@@ -53,12 +55,17 @@ export interface ScannerOptions {
   batchSize?: number;
   /** Decode every new image once for its perceptual hash (default on; off for metadata-only benchmarks). */
   perceptualHashes?: boolean;
+  /**
+   * Where the pixel pass should write the thumbnail of a content hash from the decode it does
+   * anyway (null: none, e.g. thumbnails are only made on demand, or it exists already).
+   */
+  thumbnailTarget?: (contentHash: string) => string | null;
 }
 
 const MAX_REPORTED_FAILURES = 200;
 
 function emptyStats(): ScanStats {
-  return { seen: 0, new: 0, changed: 0, moved: 0, missing: 0, restored: 0, unchanged: 0, failed: 0, warnings: 0, skipped: 0, hashed: 0, undecodable: 0, hashing_seconds: 0, seconds: 0, files_per_second: 0 };
+  return { seen: 0, new: 0, changed: 0, moved: 0, missing: 0, restored: 0, unchanged: 0, failed: 0, warnings: 0, skipped: 0, hashed: 0, undecodable: 0, hashing_seconds: 0, thumbnails: 0, seconds: 0, files_per_second: 0 };
 }
 
 /** A changed sidecar (`x.txt`, `x.json`, `x.png.txt`) stands for the image(s) it describes. */
@@ -231,9 +238,10 @@ export class Scanner {
   }
 
   /**
-   * The pixel pass: a perceptual hash for every image that lacks one. It runs after the metadata
-   * pass (so search works while pixels decode: the decode is ~10× the cost of reading metadata)
-   * and resumes where it stopped, as the queue is "rows without a hash".
+   * The pixel pass: a perceptual hash for every image that lacks one, and its thumbnail from the
+   * same decode when `thumbnailTarget` asks for it. It runs after the metadata pass (so search
+   * works while pixels decode: the decode is ~10× the cost of reading metadata) and resumes where
+   * it stopped, as the queue is "rows without a hash".
    */
   private async hashPixels(stats: ScanStats): Promise<void> {
     if (this.options.perceptualHashes === false || this.stopRequested) return;
@@ -251,10 +259,20 @@ export class Scanner {
       const rows = this.store.duplicates.pendingPhash(after, chunk);
       if (rows.length === 0) break;
       after = rows[rows.length - 1].id;
-      const results = await Promise.all(rows.map((r) => this.pool.perceptualHash(path.join(this.root, r.path))));
+      // Two rows with one content (copies) get one thumbnail: the first asks for it.
+      const asked = new Set<string>();
+      const thumbnailFor = (hash: string | null) => {
+        if (!hash || asked.has(hash) || !this.options.thumbnailTarget) return null;
+        asked.add(hash);
+        return this.options.thumbnailTarget(hash);
+      };
+      const results = await Promise.all(rows.map((r) => this.pool.pixels(path.join(this.root, r.path), thumbnailFor(r.hash))));
       const updates = rows.map((r, n) => {
         const result = results[n];
-        if ('hash' in result) return { id: r.id, phash: result.hash };
+        if ('hash' in result) {
+          if (result.thumbnail) stats.thumbnails++;
+          return { id: r.id, phash: result.hash };
+        }
         stats.undecodable++;
         this.noteFailure(r.path, `pixels cannot be decoded: ${result.error}`);
         return { id: r.id, phash: '' };

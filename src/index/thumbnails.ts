@@ -1,15 +1,16 @@
 /**
  * Thumbnails: 512 px (longest side) WebP made with sharp, cached in the data dir by content hash so
- * a moved or duplicated file never costs a second thumbnail. Generated on demand (deduplicated when
- * several requests ask at once) and in the background after a scan.
+ * a moved or duplicated file never costs a second thumbnail. Made by the scan's pixel pass, on
+ * demand (deduplicated when several requests ask at once) and in the background after a scan.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Store } from './store/store.js';
 import { MAX_DECODE_PIXELS } from './ingest.js';
+import { THUMBNAIL_SIZE, thumbnailPath, writeThumbnail } from './thumbnail-file.js';
 
-export const THUMBNAIL_SIZE = 512;
+export { THUMBNAIL_SIZE };
 const HASH_NAME = /^[0-9a-f]{16}$/;
 
 export class ThumbnailError extends Error {
@@ -49,7 +50,7 @@ export class Thumbnails {
   }
 
   fileFor(hash: string): string {
-    return path.join(this.dir, hash.slice(0, 2), `${hash}.webp`);
+    return thumbnailPath(this.dir, hash);
   }
 
   has(hash: string): boolean {
@@ -75,18 +76,13 @@ export class Thumbnails {
     const rel = this.store.presentPathForHash(hash);
     if (!rel) throw new ThumbnailError('not_found', `no image with content hash ${hash}`);
     const source = path.join(this.libraryRoot, rel);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     try {
-      await sharp(source, { limitInputPixels: MAX_DECODE_PIXELS, failOn: 'none', animated: false })
+      const image = sharp(source, { limitInputPixels: MAX_DECODE_PIXELS, failOn: 'none', animated: false })
         .rotate()
-        .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
-        .webp({ quality: 78, effort: 2 })
-        .toFile(tmp);
-      fs.renameSync(tmp, target);
+        .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true });
+      await writeThumbnail(image, target);
       return target;
     } catch (err) {
-      fs.rmSync(tmp, { force: true });
       const message = `cannot make a thumbnail of ${rel}: ${(err as Error).message}`;
       this.failures.set(hash, message);
       throw new ThumbnailError('thumbnail_failed', message);

@@ -30,8 +30,8 @@ export class DuplicateQueries {
 
   constructor(private readonly db: Database.Database) {
     this.s = {
-      pendingPhash: db.prepare<[number, number], { id: number; path: string }>(
-        'SELECT id, path FROM images WHERE phash IS NULL AND id > ? AND missing = 0 AND error IS NULL ORDER BY id LIMIT ?',
+      pendingPhash: db.prepare<[number, number], { id: number; path: string; hash: string | null }>(
+        'SELECT id, path, hash FROM images WHERE phash IS NULL AND id > ? AND missing = 0 AND error IS NULL ORDER BY id LIMIT ?',
       ),
       pendingPhashCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM images WHERE phash IS NULL AND missing = 0 AND error IS NULL'),
       setPhash: db.prepare('UPDATE images SET phash = ? WHERE id = ?'),
@@ -54,7 +54,7 @@ export class DuplicateQueries {
     };
   }
 
-  pendingPhash(after: number, limit: number): { id: number; path: string }[] {
+  pendingPhash(after: number, limit: number): { id: number; path: string; hash: string | null }[] {
     return this.s.pendingPhash.all(after, limit);
   }
 
