@@ -42,7 +42,7 @@ function progressReporter(label: string) {
       update(s: ScanStatus) {
         if ((s.phase === 'indexing' || s.phase === 'hashing') && performance.now() - last > 5000) {
           last = performance.now();
-          console.error(`${s.phase === 'hashing' ? 'perceptual hashes' : label}: ${s.done}/${s.total} files`);
+          console.error(`${s.phase === 'hashing' ? 'pixels (hashes, thumbnails)' : label}: ${s.done}/${s.total} files`);
         }
       },
       stop() {},
@@ -58,7 +58,7 @@ function progressReporter(label: string) {
   return {
     update(s: ScanStatus) {
       if (s.phase !== 'indexing' && s.phase !== 'hashing') return;
-      const name = s.phase === 'hashing' ? 'perceptual hashes' : label;
+      const name = s.phase === 'hashing' ? 'pixels (hashes, thumbnails)' : label;
       if (!started) {
         bar.start(s.total, 0, { speed: 0, phase: name });
         started = true;

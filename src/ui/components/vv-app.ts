@@ -479,7 +479,7 @@ export class VvApp extends LitElement {
     const s = this.status;
     if (!s) return html`<span class="progress" data-status="offline">server unreachable</span>`;
     const parts: string[] = [];
-    if (s.scan.running) parts.push(`${s.scan.phase === 'hashing' ? 'Hashing' : 'Indexing'} ${s.scan.done.toLocaleString()}/${s.scan.total.toLocaleString()}`);
+    if (s.scan.running) parts.push(`${s.scan.phase === 'hashing' ? 'Pixels (hashes, thumbnails)' : 'Indexing'} ${s.scan.done.toLocaleString()}/${s.scan.total.toLocaleString()}`);
     if (s.thumbnails.running) parts.push(`Thumbnails ${s.thumbnails.done.toLocaleString()}/${s.thumbnails.total.toLocaleString()}`);
     if (s.embeddings.running) parts.push(`Embeddings ${s.embeddings.done.toLocaleString()}/${s.embeddings.total.toLocaleString()} (${s.embeddings.per_second}/s)`);
     return html`<span class="progress" data-status=${parts.length ? 'busy' : 'idle'} title=${s.embeddings.available ? `semantic search: ${s.embeddings.model}` : `semantic search off: ${s.embeddings.reason ?? ''}`}
