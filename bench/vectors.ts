@@ -114,7 +114,7 @@ const recall = main.recall;
 const byEf: Record<string, { p50_ms: number; p95_ms: number; recall_at_k: number }> = {};
 for (const ef of efList) {
   const reloaded = new VectorIndex({ file, dim, exactThreshold: 0, expansionSearch: ef });
-  reloaded.load({ count: n, generation: 'bench' }, () => []);
+  reloaded.load({ count: () => n, generation: 'bench', rows: () => [] });
   if (reloaded.rebuiltBecause) throw new Error(`reloading the index failed: ${reloaded.rebuiltBecause}`);
   const m = measure(reloaded);
   byEf[ef] = { p50_ms: round(m.p50, 3), p95_ms: round(m.p95, 3), recall_at_k: round(m.recall, 4) };

@@ -210,6 +210,29 @@ describe('the vector index', () => {
     expect(body.embeddings.index.size).toBe(images.length);
     expect(body.embeddings.index.rebuilt_because).toMatch(/unreadable/);
   }, 60_000);
+
+  it('drops a vanished image and takes it back when the file returns, across a restart, without a rebuild', async () => {
+    const rel = 'colors/red-0.png';
+    const away = path.join(tempDir('vv-ai-away-'), 'red-0.png');
+    const redPaths = async () => (await search('q=red&mode=semantic&limit=100')).items.map((i: any) => i.path);
+    const index = async () => (await getJson(`${server.url}/api/status`)).body.embeddings.index;
+    expect(await redPaths()).toContain(rel);
+    fs.renameSync(path.join(root, rel), away);
+    expect((await getJson(`${server.url}/api/scan`, { method: 'POST' })).status).toBe(202);
+    await waitFor(async () => {
+      const { body } = await getJson(`${server.url}/api/status`);
+      return !body.scan.running && body.counts.images === images.length - 1;
+    }, 30_000);
+    expect(await index()).toMatchObject({ size: images.length - 1 });
+    expect(await redPaths()).not.toContain(rel);
+
+    // Back while the server is down: the saved index (without it) loads as it is, then takes it back.
+    await server.stop();
+    fs.renameSync(away, path.join(root, rel));
+    server = await startVault(data);
+    expect(await redPaths()).toContain(rel);
+    expect(await index()).toMatchObject({ size: images.length, rebuilt_because: null });
+  }, 90_000);
 });
 
 describe('without a model', () => {

@@ -79,8 +79,20 @@ export class AiService {
   private openIndex(file: string, dim: number): VectorIndex {
     const index = new VectorIndex({ file, dim });
     const name = this.model!.manifest.name;
-    index.load({ count: this.o.store.embeddings.count(name), generation: this.o.store.embeddings.generation(name) }, () => this.o.store.embeddings.all(name));
+    const embeddings = this.o.store.embeddings;
+    index.load({
+      generation: embeddings.generation(name),
+      presence: embeddings.presenceSeq(),
+      count: () => embeddings.presentCount(name),
+      rows: () => embeddings.allPresent(name),
+      changesSince: (seq) => embeddings.presenceChanges(name, seq),
+    });
     return index;
+  }
+
+  /** Files that vanished or came back since the last look leave or rejoin the index (one indexed lookup when none did). */
+  private syncPresence(): void {
+    if (this.index && this.model) this.index.applyPresence(this.o.store.embeddings.presenceChanges(this.model.manifest.name, this.index.presence));
   }
 
   /** Embedding progress for /api/status; without a model, zeros and the reason. */
@@ -88,6 +100,7 @@ export class AiService {
     if (!this.job || !this.index) {
       return { available: false, model: null, reason: this.o.unavailableReason ?? 'no model installed', done: 0, total: 0, per_second: 0 };
     }
+    this.syncPresence();
     return { available: true, ...this.job.refreshCounts(), index: { size: this.index.size, exact: this.index.exact, rebuilt_because: this.index.rebuiltBecause } };
   }
 
@@ -153,7 +166,9 @@ export class AiService {
   nearest(vector: Float32Array, filter: ImageFilter, limit: number, exclude?: number): VectorHit[] {
     const model = this.requireModel().manifest.name;
     const index = this.index;
-    if (!index || index.size === 0) return [];
+    if (!index) return [];
+    this.syncPresence();
+    if (index.size === 0) return [];
     const filtered = Object.entries(filter).some(([k, v]) => v !== undefined && !(k === 'missing' && v === 'exclude'));
     if (filtered && this.o.store.countMatching(filter) <= EXACT_FILTER_LIMIT) {
       const ids = this.o.store.idsMatching(filter, EXACT_FILTER_LIMIT).filter((id) => id !== exclude);

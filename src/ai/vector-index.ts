@@ -1,13 +1,16 @@
 /**
  * The vector index of one model: usearch HNSW (cosine, f16 by default) persisted in the data dir,
- * with SQLite's stored vectors as the truth. A missing, unreadable or stale index file (its
- * generation differs from the store's) is rebuilt from SQLite. Below EXACT_THRESHOLD vectors, a
- * brute-force scan answers instead: exact, and faster than walking a graph at that size.
+ * with SQLite's stored vectors as the truth. It holds the vectors of present images only: files
+ * that vanish are removed and files that come back are re-added, from the store's presence log,
+ * live and when a saved file is loaded. A missing, unreadable or stale index file (its generation
+ * differs from the store's) is rebuilt from SQLite. Below EXACT_THRESHOLD vectors, a brute-force
+ * scan answers instead: exact, and faster than walking a graph at that size.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import type * as USearch from 'usearch';
+import type { PresenceChanges } from '../index/store/embeddings.js';
 
 // usearch's ESM build cannot locate its native addon (it recurses looking for it); the CJS build can.
 const usearch = createRequire(import.meta.url)('usearch') as typeof USearch;
@@ -38,7 +41,22 @@ interface IndexMeta {
   dim: number;
   count: number;
   generation: string;
+  /** The store's presence-log position the saved vectors reflect. */
+  presence?: number;
   quantization: string;
+}
+
+/** What the index is built from and checked against: the store. */
+export interface IndexSource {
+  /** The store's embeddings generation (moves on with every stored batch). */
+  generation: string;
+  /** The store's presence-log position now (read before `rows`). */
+  presence?: number;
+  /** Stored vectors of present images. */
+  count: () => number;
+  rows: () => Iterable<{ id: number; vector: Float32Array }>;
+  /** Presence changes after a position (absent: a saved file must be at `presence` already). */
+  changesSince?: (seq: number) => PresenceChanges;
 }
 
 export class VectorIndex {
@@ -48,6 +66,8 @@ export class VectorIndex {
   private exactRows = new Map<number, number>();
   private exactData: Float32Array;
   private dirty = false;
+  /** The store's presence-log position this index reflects. */
+  presence = 0;
   readonly threads: number;
   rebuiltBecause: string | null = null;
 
@@ -79,32 +99,43 @@ export class VectorIndex {
   }
 
   /**
-   * Loads the saved index if it matches the store (same vector count and generation), else
-   * rebuilds it from `rows` (every stored vector) and saves it.
+   * Loads the saved index if it matches the store (same generation; vanished and returned images
+   * replayed from the presence log), else rebuilds it from the store's vectors and saves it.
    */
-  load(expected: { count: number; generation: string }, rows: () => Iterable<{ id: number; vector: Float32Array }>): void {
+  load(source: IndexSource): void {
     const metaFile = `${this.options.file}.json`;
+    const presenceNow = source.presence ?? 0;
     let reason: string | null = null;
     try {
       const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as IndexMeta;
+      const savedPresence = meta.presence ?? 0;
       if (meta.dim !== this.options.dim) reason = `dimensions changed (${meta.dim} → ${this.options.dim})`;
-      else if (meta.generation !== expected.generation || meta.count !== expected.count) reason = 'index file is older than the stored vectors';
+      else if (meta.generation !== source.generation) reason = 'index file is older than the stored vectors';
+      else if (savedPresence > presenceNow || (savedPresence < presenceNow && !source.changesSince)) reason = 'index file does not match which images are present';
       else {
         this.hnsw.load(this.options.file);
-        if (this.hnsw.size() !== expected.count) reason = `index file holds ${this.hnsw.size()} vectors, the store ${expected.count}`;
+        if (this.hnsw.size() !== meta.count) reason = `index file holds ${this.hnsw.size()} vectors, its description ${meta.count}`;
+        else {
+          this.presence = savedPresence;
+          if (savedPresence < presenceNow) this.applyPresence(source.changesSince!(savedPresence));
+          const count = source.count();
+          if (this.hnsw.size() !== count) reason = `index file holds ${this.hnsw.size()} vectors, the store ${count}`;
+        }
       }
     } catch (err) {
       reason = fs.existsSync(this.options.file) ? `index file unreadable: ${(err as Error).message}` : 'no index file';
     }
-    if (reason === null && expected.count <= this.exactLimit) {
+    if (reason === null && this.size <= this.exactLimit) {
       // The brute-force copy is not saved: it is rebuilt from the store, which is cheap at this size.
-      for (const { id, vector } of rows()) this.addExact(id, vector);
+      for (const { id, vector } of source.rows()) this.addExact(id, vector);
     }
     if (reason !== null) {
       this.rebuiltBecause = reason;
       this.hnsw = this.freshIndex();
       this.exactIds = [];
       this.exactRows.clear();
+      this.presence = presenceNow;
+      const small = source.count() <= this.exactLimit;
       const batchIds: bigint[] = [];
       const batch: Float32Array[] = [];
       const flush = () => {
@@ -115,15 +146,35 @@ export class VectorIndex {
         batchIds.length = 0;
         batch.length = 0;
       };
-      for (const { id, vector } of rows()) {
+      for (const { id, vector } of source.rows()) {
         batchIds.push(BigInt(id));
         batch.push(vector);
-        if (expected.count <= this.exactLimit) this.addExact(id, vector);
+        if (small) this.addExact(id, vector);
         if (batch.length >= 4096) flush();
       }
       flush();
-      this.save(expected.generation);
+      this.save(source.generation);
     }
+  }
+
+  /** Takes vanished images out and puts returned ones back (both idempotent). */
+  applyPresence(changes: PresenceChanges): void {
+    const held = this.containsAll(changes.removed);
+    const gone = changes.removed.filter((_, n) => held[n]);
+    this.remove(gone);
+    this.add(changes.restored);
+    if (gone.length || changes.restored.length || changes.seq !== this.presence) this.dirty = true;
+    this.presence = Math.max(this.presence, changes.seq);
+  }
+
+  private containsAll(ids: number[]): boolean[] {
+    if (ids.length === 0 || this.hnsw.size() === 0) return ids.map(() => false);
+    const found = this.hnsw.contains(BigUint64Array.from(ids.map(BigInt)));
+    return Array.isArray(found) ? found : [found];
+  }
+
+  has(id: number): boolean {
+    return this.containsAll([id])[0];
   }
 
   private addExact(id: number, vector: Float32Array): void {
@@ -206,12 +257,12 @@ export class VectorIndex {
     return out;
   }
 
-  /** Saves the index and the generation of the store it reflects. */
+  /** Saves the index, the generation of the store it reflects and its presence-log position. */
   save(generation: string): void {
     const tmp = `${this.options.file}.${process.pid}.tmp`;
     this.hnsw.save(tmp);
     fs.renameSync(tmp, this.options.file);
-    const meta: IndexMeta = { dim: this.options.dim, count: this.size, generation, quantization: this.options.quantization ?? 'f16' };
+    const meta: IndexMeta = { dim: this.options.dim, count: this.size, generation, presence: this.presence, quantization: this.options.quantization ?? 'f16' };
     fs.writeFileSync(`${this.options.file}.json`, JSON.stringify(meta));
     this.dirty = false;
   }

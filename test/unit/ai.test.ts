@@ -170,7 +170,7 @@ describe('vector index', () => {
   it('loads a saved index of the same generation and rebuilds a stale one', () => {
     const file = path.join(tempDir('vv-vec-'), 'm.usearch');
     const first = new VectorIndex({ file, dim, exactThreshold: 0 });
-    first.load({ count: items.length, generation: '7' }, () => items);
+    first.load({ count: () => items.length, generation: '7', rows: () => items });
     expect(first.rebuiltBecause).toBe('no index file');
     expect(fs.existsSync(file)).toBe(true);
     let read = 0;
@@ -181,14 +181,67 @@ describe('vector index', () => {
       }
     };
     const second = new VectorIndex({ file, dim, exactThreshold: 0 });
-    second.load({ count: items.length, generation: '7' }, rows);
+    second.load({ count: () => items.length, generation: '7', rows });
     expect(second.rebuiltBecause).toBeNull();
     expect(read).toBe(0);
     expect(second.search(vectors[10], 1)[0].id).toBe(11);
     const third = new VectorIndex({ file, dim, exactThreshold: 0 });
-    third.load({ count: items.length, generation: '8' }, rows);
+    third.load({ count: () => items.length, generation: '8', rows });
     expect(third.rebuiltBecause).toMatch(/older than the stored vectors/);
     expect(read).toBe(items.length);
+  });
+});
+
+describe('the vector index and the presence log', () => {
+  const dim = 8;
+  const rand = (seed: number) => unit(Array.from({ length: dim }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233)));
+  const all = Array.from({ length: 200 }, (_, n) => ({ id: n + 1, vector: rand(n + 1) }));
+
+  it('drops vanished images, takes returned ones back, and replays what a saved file missed', () => {
+    const file = path.join(tempDir('vv-vec-'), 'p.usearch');
+    const present = new Set(all.map((i) => i.id));
+    const source = (presence: number, changes?: (seq: number) => { seq: number; removed: number[]; restored: { id: number; vector: Float32Array }[] }) => ({
+      generation: '3',
+      presence,
+      count: () => present.size,
+      rows: () => all.filter((i) => present.has(i.id)),
+      changesSince: changes,
+    });
+    // The graph (no brute-force copy), as at scale.
+    const first = new VectorIndex({ file, dim, exactThreshold: 0 });
+    first.load(source(0));
+    expect(first.size).toBe(200);
+    const gone = [5, 17, 99];
+    for (const id of gone) present.delete(id);
+    first.applyPresence({ seq: 4, removed: [...gone, 1000], restored: [] });
+    expect(first.size).toBe(197);
+    expect(first.presence).toBe(4);
+    expect(first.search(all[16].vector, 5).map((h) => h.id)).not.toContain(17);
+    first.save('3');
+
+    // Saved at position 4; meanwhile 17 came back and 150 vanished (positions 5, 6).
+    present.add(17);
+    present.delete(150);
+    let asked = -1;
+    const second = new VectorIndex({ file, dim, exactThreshold: 0 });
+    second.load(
+      source(6, (seq) => {
+        asked = seq;
+        return { seq: 6, removed: [150], restored: [{ id: 17, vector: all[16].vector }] };
+      }),
+    );
+    expect(asked).toBe(4);
+    expect(second.rebuiltBecause).toBeNull();
+    expect(second.size).toBe(197);
+    expect(second.search(all[16].vector, 1)[0].id).toBe(17);
+    expect(second.has(150)).toBe(false);
+
+    // A file saved ahead of the store, or behind it with no way to replay, is rebuilt.
+    second.save('3');
+    const third = new VectorIndex({ file, dim, exactThreshold: 0 });
+    third.load(source(2));
+    expect(third.rebuiltBecause).toMatch(/present/);
+    expect(third.size).toBe(197);
   });
 });
 

@@ -11,6 +11,13 @@ export interface EmbeddingTask {
   hash: string;
 }
 
+/** Images that vanished or came back since a presence-log position, up to `seq`. */
+export interface PresenceChanges {
+  seq: number;
+  removed: number[];
+  restored: { id: number; vector: Float32Array }[];
+}
+
 export interface EmbeddingResult {
   id: number;
   hash: string;
@@ -53,11 +60,19 @@ export class EmbeddingStore {
          ON CONFLICT(model, image_id) DO UPDATE SET content_hash = excluded.content_hash, vector = excluded.vector, error = excluded.error, created_at = excluded.created_at`,
       ),
       vector: db.prepare<[string, number], { vector: Buffer | null }>('SELECT vector FROM embeddings WHERE model = ? AND image_id = ?'),
-      all: db.prepare<[string], { image_id: number; vector: Buffer }>('SELECT image_id, vector FROM embeddings WHERE model = ? AND vector IS NOT NULL ORDER BY image_id'),
+      allPresent: db.prepare<[string], { image_id: number; vector: Buffer }>(
+        'SELECT e.image_id, e.vector FROM embeddings e JOIN images i ON i.id = e.image_id WHERE e.model = ? AND e.vector IS NOT NULL AND i.missing = 0 ORDER BY e.image_id',
+      ),
       after: db.prepare<[string, number, number], { image_id: number; vector: Buffer }>(
         'SELECT image_id, vector FROM embeddings WHERE model = ? AND vector IS NOT NULL AND image_id > ? ORDER BY image_id LIMIT ?',
       ),
-      count: db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM embeddings WHERE model = ? AND vector IS NOT NULL'),
+      presentCount: db.prepare<[string], { n: number }>(
+        'SELECT COUNT(*) AS n FROM embeddings e JOIN images i ON i.id = e.image_id WHERE e.model = ? AND e.vector IS NOT NULL AND i.missing = 0',
+      ),
+      presenceSeq: db.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM presence_log'),
+      presenceAfter: db.prepare<[number, number], { seq: number; image_id: number; missing: number }>(
+        'SELECT seq, image_id, missing FROM presence_log WHERE seq > ? ORDER BY seq LIMIT ?',
+      ),
       many: db.prepare<[string, string], { image_id: number; vector: Buffer }>(
         'SELECT image_id, vector FROM embeddings WHERE model = ? AND vector IS NOT NULL AND image_id IN (SELECT value FROM json_each(?))',
       ),
@@ -127,12 +142,38 @@ export class EmbeddingStore {
     return this.s.after.all(model, afterId, limit).map((r) => ({ id: r.image_id, vector: blobToVector(r.vector) }));
   }
 
-  /** Every stored vector of a model, streamed (the caller must not write until it is done). */
-  *all(model: string): Generator<{ id: number; vector: Float32Array }> {
-    for (const row of this.s.all.iterate(model)) yield { id: row.image_id, vector: blobToVector(row.vector) };
+  /** Stored vectors of present images, streamed (the caller must not write until it is done). */
+  *allPresent(model: string): Generator<{ id: number; vector: Float32Array }> {
+    for (const row of this.s.allPresent.iterate(model)) yield { id: row.image_id, vector: blobToVector(row.vector) };
   }
 
-  count(model: string): number {
-    return this.s.count.get(model)!.n;
+  /** Stored vectors of present images: what the vector index holds. */
+  presentCount(model: string): number {
+    return this.s.presentCount.get(model)!.n;
+  }
+
+  /** The presence log's last position (0: nothing ever vanished). */
+  presenceSeq(): number {
+    return this.s.presenceSeq.get()!.seq ?? 0;
+  }
+
+  /**
+   * Images that vanished or came back after a presence-log position (each image's last change
+   * counts), with the stored vectors of those that came back.
+   */
+  presenceChanges(model: string, afterSeq: number): PresenceChanges {
+    const last = new Map<number, boolean>();
+    let seq = afterSeq;
+    for (;;) {
+      const rows = this.s.presenceAfter.all(seq, 10_000);
+      if (rows.length === 0) break;
+      for (const r of rows) last.set(r.image_id, r.missing === 1);
+      seq = rows[rows.length - 1].seq;
+    }
+    const removed: number[] = [];
+    const back: number[] = [];
+    for (const [id, missing] of last) (missing ? removed : back).push(id);
+    const vectors = back.length ? this.vectors(model, back) : new Map<number, Float32Array>();
+    return { seq, removed, restored: [...vectors].map(([id, vector]) => ({ id, vector })) };
   }
 }

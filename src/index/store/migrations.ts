@@ -196,4 +196,24 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX image_tags_by_source ON image_tags(source, tag_id);
     `,
   },
+  {
+    version: 6,
+    name: 'presence log (vector indexes follow vanished and returned files)',
+    sql: `
+      -- Every change of an image's presence, in order: a vector index replays what it has not seen.
+      CREATE TABLE presence_log (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        image_id INTEGER NOT NULL,
+        missing INTEGER NOT NULL
+      );
+      CREATE TRIGGER images_presence_changed AFTER UPDATE OF missing ON images WHEN OLD.missing IS NOT NEW.missing
+      BEGIN
+        INSERT INTO presence_log(image_id, missing) VALUES (NEW.id, NEW.missing);
+      END;
+      CREATE TRIGGER images_presence_deleted AFTER DELETE ON images
+      BEGIN
+        INSERT INTO presence_log(image_id, missing) VALUES (OLD.id, 1);
+      END;
+    `,
+  },
 ];
