@@ -62,8 +62,11 @@ const thumbS = await timed(() =>
   ),
 );
 fs.rmSync(thumbs, { recursive: true, force: true });
-// Together: one decode in the pool makes both.
+// Together: one decode in the pool makes both (the scanner submits them all at once, as here).
+let peakRss = 0;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
 const combinedS = await timed(() => Promise.all(files.map((f, i) => pool.pixels(f, target(i)))));
+clearInterval(sampler);
 const written = fs.readdirSync(thumbs, { recursive: true }).filter((f) => String(f).endsWith('.webp')).length;
 await pool.close();
 fs.rmSync(thumbs, { recursive: true, force: true });
@@ -84,5 +87,6 @@ console.log(
     combined_per_second: round(combined),
     thumbnails_written: written,
     speedup: round(combined / separate, 2),
+    peak_rss_mb_combined: round(peakRss / 1e6),
   }),
 );
