@@ -283,4 +283,34 @@ describe.skipIf(!haveBrowser)('web gallery', () => {
     await page.waitForSelector('vv-grid .card');
     await shot('grid-light');
   });
+
+  it('shows live progress of background work from /api/status, and says when the server is unreachable', async () => {
+    const live = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    try {
+      // The real status, with a scan and an embedding pass in progress.
+      let mode: 'busy' | 'real' | 'down' = 'busy';
+      await live.route('**/api/status', async (route) => {
+        if (mode === 'down') return route.abort('connectionrefused');
+        const response = await route.fetch();
+        const body = await response.json();
+        if (mode === 'busy') {
+          body.scan = { ...body.scan, running: true, phase: 'indexing', done: 1234, total: 5000 };
+          body.embeddings = { ...body.embeddings, running: true, done: 300, total: 5000, per_second: 41.5 };
+        }
+        return route.fulfill({ response, json: body });
+      });
+      await live.goto(`${server.url}/`);
+      const progress = live.locator('vv-app .progress');
+      await expect.poll(() => progress.textContent()).toMatch(/Indexing 1,234\/5,000 · Embeddings 300\/5,000 \(41\.5\/s\)/);
+      await expect(progress.getAttribute('data-status')).resolves.toBe('busy');
+      // When the work ends the header says which model answers semantic search.
+      mode = 'real';
+      await expect.poll(() => progress.getAttribute('data-status'), { timeout: 10_000 }).toBe('idle');
+      expect(await progress.textContent()).toContain(TEST_MODEL_NAME);
+      mode = 'down';
+      await expect.poll(() => progress.textContent(), { timeout: 10_000 }).toContain('server unreachable');
+    } finally {
+      await live.close();
+    }
+  });
 });
