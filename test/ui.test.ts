@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import yauzl from 'yauzl';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Dialog, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeGenerated } from './support/library.js';
 import { tempDir } from './support/fixtures.js';
@@ -104,6 +104,49 @@ describe.skipIf(!haveBrowser)('web gallery', () => {
     await shot('filtered');
     await page.goBack();
     await expect.poll(async () => (await cardIds()).length).toBe(COUNT);
+  });
+
+  it('combines include, exclude and any-of tags with type-ahead, as removable chips', async () => {
+    await gotoHome();
+    const { body: tags } = await api('/api/tags?limit=400');
+    const plain = tags.tags.filter((t: { count: number; name: string }) => t.count > 2 && t.count < COUNT - 2 && !t.name.includes(':'));
+    const idsWith = async (tag: string) => new Set<number>((await api(`/api/images?limit=500&tags=${encodeURIComponent(tag)}`)).body.items.map((i: { id: number }) => i.id));
+    // Pick tags whose combination leaves a non-empty, proper subset.
+    let picked: { include: string; exclude: string; any: [string, string]; expected: number[] } | null = null;
+    for (let a = 0; a < plain.length && !picked; a++) {
+      const inc = await idsWith(plain[a].name);
+      for (let b = 0; b + 2 < plain.length && !picked; b++) {
+        if (b === a) continue;
+        const exc = await idsWith(plain[b].name);
+        const [c, d] = plain.filter((_: unknown, n: number) => n !== a && n !== b).slice(b, b + 2);
+        if (!c || !d) continue;
+        const anyOf = new Set([...(await idsWith(c.name)), ...(await idsWith(d.name))]);
+        const expected = [...inc].filter((id) => !exc.has(id) && anyOf.has(id)).sort((x, y) => x - y);
+        if (expected.length > 0 && expected.length < inc.size) picked = { include: plain[a].name, exclude: plain[b].name, any: [c.name, d.name], expected };
+      }
+    }
+    expect(picked, 'the generated library offers such tags').not.toBeNull();
+    const { include, exclude, any, expected } = picked!;
+    // Type-ahead narrows the tag list to names starting with what is typed.
+    const typed = include.slice(0, 4);
+    const listed = () => page.locator('vv-sidebar .tag').evaluateAll((els) => els.map((e) => e.getAttribute('data-tag')!));
+    await expect.poll(listed).toContain(include);
+    const before = (await listed()).length;
+    await page.locator('vv-sidebar input[placeholder="find a tag…"]').fill(typed);
+    await expect.poll(async () => (await listed()).every((name) => name.toLowerCase().startsWith(typed.toLowerCase()))).toBe(true);
+    expect(await listed()).toContain(include);
+    expect((await listed()).length).toBeLessThan(before);
+    await page.locator('vv-sidebar input[placeholder="find a tag…"]').fill('');
+    for (const [label, name] of [['include', include], ['exclude', exclude], ['any-of', any[0]], ['any-of', any[1]]]) {
+      await page.locator(`vv-sidebar button[aria-label="${label} ${name}"]`).click();
+    }
+    await expect.poll(cardIds).toEqual(expected);
+    expect(await page.locator('.chips .chip.filter').count()).toBe(4);
+    // Removing the exclusion chip widens the grid to what the API answers without it.
+    await page.locator('.chips .chip.filter', { hasText: `not ${exclude}` }).locator('button').click();
+    const wider = (await api(`/api/images?limit=500&tags=${encodeURIComponent(include)}&any=${encodeURIComponent(any.join(','))}`)).body.items;
+    await expect.poll(cardIds).toEqual(sorted(wider));
+    expect(await page.evaluate(() => location.search)).not.toContain('not=');
   });
 
   it('searches through /api/search and says which kind of search answered', async () => {
@@ -282,6 +325,77 @@ describe.skipIf(!haveBrowser)('web gallery', () => {
     await page.locator('.tabs button', { hasText: 'Library' }).click();
     await page.waitForSelector('vv-grid .card');
     await shot('grid-light');
+  });
+
+  it('creates, nests, renames and deletes categories from the sidebar', async () => {
+    await gotoHome();
+    const answers: string[] = [];
+    const onDialog = (d: Dialog) => void (d.type() === 'confirm' ? d.accept() : d.accept(answers.shift() ?? ''));
+    page.on('dialog', onDialog);
+    const names = async () => ((await api('/api/categories')).body.categories as { name: string }[]).map((c) => c.name).sort();
+    try {
+      answers.push('trips');
+      await page.locator('vv-sidebar button[aria-label="new category"]').click();
+      await expect.poll(names).toContain('trips');
+      answers.push('2024');
+      await page.locator('vv-sidebar button[aria-label="new inside trips"]').click();
+      await expect.poll(names).toContain('trips/2024');
+      answers.push('trips/summer-2024');
+      await page.locator('vv-sidebar button[aria-label="rename trips/2024"]').click();
+      await expect.poll(names).toContain('trips/summer-2024');
+      expect(await names()).not.toContain('trips/2024');
+      // Drag one category onto another to nest it.
+      answers.push('archive');
+      await page.locator('vv-sidebar button[aria-label="new category"]').click();
+      await page.locator('vv-sidebar [data-category="archive"] > .row').waitFor();
+      await page.locator('vv-sidebar [data-category="archive"] > .row').dragTo(page.locator('vv-sidebar [data-category="trips"] > .row'));
+      await expect.poll(names).toContain('trips/archive');
+      await page.locator('vv-sidebar [data-category="trips/archive"]').waitFor();
+      await page.locator('vv-sidebar button[aria-label="delete trips"]').click();
+      await expect.poll(async () => (await names()).filter((n) => n.startsWith('trips'))).toEqual([]);
+    } finally {
+      page.off('dialog', onDialog);
+    }
+  });
+
+  it('selects every image matching the query, pages not loaded included, and acts on all of them', async () => {
+    await gotoHome();
+    const cards = page.locator('vv-grid .card');
+    await cards.first().hover();
+    await cards.first().locator('button.tick').click();
+    await page.locator('vv-batch-bar button', { hasText: `Select all ${COUNT} matching` }).click();
+    await expect.poll(() => page.locator('vv-batch-bar .count').getAttribute('data-count')).toBe(String(COUNT));
+    await page.locator('vv-batch-bar button', { hasText: '♥ Favorite' }).click();
+    await expect.poll(async () => (await api('/api/images?favorite=true&limit=500')).body.items.length).toBe(COUNT);
+    await page.locator('vv-batch-bar button', { hasText: '♡ Unfavorite' }).click();
+    await expect.poll(async () => (await api('/api/images?favorite=true&limit=500')).body.items.length).toBe(0);
+  });
+
+  it('changes thumbnail size with the density slider, remembered across a reload', async () => {
+    await gotoHome();
+    const rowHeight = () => page.locator('vv-grid .card').first().evaluate((e) => e.getBoundingClientRect().height);
+    const perFirstRow = () =>
+      page.locator('vv-grid .card').evaluateAll((els) => {
+        const top = Math.min(...els.map((e) => e.getBoundingClientRect().top));
+        return els.filter((e) => Math.abs(e.getBoundingClientRect().top - top) < 1).length;
+      });
+    await page.locator('input[type="range"]').fill('420');
+    await expect.poll(rowHeight).toBeGreaterThan(300);
+    const fewer = await perFirstRow();
+    await page.locator('input[type="range"]').fill('120');
+    await expect.poll(rowHeight).toBeLessThan(200);
+    expect(await perFirstRow()).toBeGreaterThan(fewer);
+    await gotoHome();
+    await expect.poll(rowHeight).toBeLessThan(200);
+    await page.locator('input[type="range"]').fill('220');
+  });
+
+  it('explains an empty result and clears the filters from there', async () => {
+    await page.goto(`${server.url}/?q=zzqqxx-nothing&mode=text`);
+    const empty = page.locator('vv-app .empty');
+    await expect.poll(() => empty.textContent()).toContain('Nothing matches “zzqqxx-nothing”');
+    await empty.locator('button', { hasText: 'Clear filters' }).click();
+    await expect.poll(async () => (await cardIds()).length).toBe(COUNT);
   });
 
   it('shows live progress of background work from /api/status, and says when the server is unreachable', async () => {
