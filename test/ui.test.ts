@@ -208,6 +208,30 @@ describe.skipIf(!haveBrowser)('web gallery', () => {
     await expect.poll(() => page.locator('vv-detail').count()).toBe(0);
   });
 
+  it('says in words when an edit is not saved, and leaves the image as it was', async () => {
+    const refusing = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    try {
+      await refusing.route('**/api/image/*', (route) =>
+        route.request().method() === 'PATCH' ? route.fulfill({ status: 503, json: { error: { code: 'database_busy', message: 'the database is busy, try again' } } }) : route.continue(),
+      );
+      await refusing.goto(`${server.url}/`);
+      const card = refusing.locator('vv-grid .card').nth(4);
+      const id = Number(await card.getAttribute('data-id'));
+      const before = (await api(`/api/image/${id}`)).body.tags.map((t: { name: string }) => t.name);
+      await card.click();
+      await refusing.waitForSelector('vv-detail .side h3');
+      await refusing.locator('vv-detail input[name="tag"]').fill('never-saved');
+      await refusing.locator('vv-detail form.add button[type="submit"]').first().click();
+      const status = refusing.locator('vv-detail [role="status"]');
+      await expect.poll(() => status.textContent()).toContain('Not saved: the database is busy, try again');
+      await expect(status.getAttribute('class')).resolves.toContain('err');
+      expect((await api(`/api/image/${id}`)).body.tags.map((t: { name: string }) => t.name)).toEqual(before);
+      expect(await refusing.locator('vv-detail .chip[data-tag="never-saved"]').count()).toBe(0);
+    } finally {
+      await refusing.close();
+    }
+  });
+
   it('in a narrow window: starts no thumbnail download while flinging, fills the view once the scroll stops, opens the filters on demand', async () => {
     // A small window, so the 40 images are many screens tall; a fresh page, so nothing is cached.
     const small = await browser.newPage({ viewport: { width: 520, height: 400 } });
