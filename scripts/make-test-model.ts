@@ -13,10 +13,18 @@ import { DEFAULT_VOCABULARY, parseVocabulary } from '../src/ai/vocabulary.js';
 
 const { onnx } = onnxProto;
 export const TEST_MODEL_NAME = 'vv-test-color';
+/** The same towers shaped like a SigLIP export (see writeTestModel). */
+export const TEST_SIGLIP_MODEL_NAME = 'vv-test-color-siglip';
+export type TestModelFamily = 'clip' | 'siglip';
 const DIM = 16;
 const IMAGE_SIZE = 224;
-const MEAN = [0.48145466, 0.4578275, 0.40821073];
-const STD = [0.26862954, 0.26130258, 0.27577711];
+/** Per family: the normalisation its preprocessor_config.json gives (CLIP's, or SigLIP's 0.5s). */
+const NORMALISE: Record<TestModelFamily, { mean: number[]; std: number[] }> = {
+  clip: { mean: [0.48145466, 0.4578275, 0.40821073], std: [0.26862954, 0.26130258, 0.27577711] },
+  siglip: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] },
+};
+/** SigLIP text towers take exactly 64 tokens: the encoder must pad to it. */
+const SIGLIP_TEXT_LENGTH = 64;
 
 /** Words the text tower knows, with the RGB (0–255) they stand for; other words embed to zero. */
 export const COLOR_WORDS: Record<string, [number, number, number]> = {
@@ -64,9 +72,10 @@ export function projection(): number[][] {
 }
 
 /** What the image tower computes for a flat colour (used by tests to predict rankings). */
-export function colorEmbedding(rgb: [number, number, number]): number[] {
+export function colorEmbedding(rgb: [number, number, number], family: TestModelFamily = 'clip'): number[] {
   const w = projection();
-  const x = rgb.map((v, c) => (v / 255 - MEAN[c]) / STD[c]);
+  const { mean, std } = NORMALISE[family];
+  const x = rgb.map((v, c) => (v / 255 - mean[c]) / std[c]);
   return Array.from({ length: DIM }, (_, d) => x[0] * w[0][d] + x[1] * w[1][d] + x[2] * w[2][d]);
 }
 
@@ -180,8 +189,17 @@ function vocabularyWords(): string[] {
   return [...new Set(parseVocabulary(text).flatMap((e) => `${e.tag} ${e.text}`.toLowerCase().match(/\p{L}+/gu) ?? []))].filter((w) => /^[a-z]+$/.test(w));
 }
 
-export function writeTestModel(dir: string): string {
-  const out = path.join(dir, TEST_MODEL_NAME);
+/**
+ * Writes the test model into `dir/<name>`. `siglip` shapes it like a SigLIP export: outputs named
+ * `pooler_output`, a text input fixed at 64 tokens (unpadded input fails in ONNX Runtime), 0.5
+ * mean/std, and a square resize without crop (a preprocessor_config.json with no crop).
+ */
+export function writeTestModel(dir: string, family: TestModelFamily = 'clip'): string {
+  const name = family === 'siglip' ? TEST_SIGLIP_MODEL_NAME : TEST_MODEL_NAME;
+  const out = path.join(dir, name);
+  const siglip = family === 'siglip';
+  const imageOutput = siglip ? 'pooler_output' : 'image_embeds';
+  const textOutput = siglip ? 'pooler_output' : 'text_embeds';
   fs.mkdirSync(out, { recursive: true });
   const w = projection();
 
@@ -189,11 +207,11 @@ export function writeTestModel(dir: string): string {
     name: 'vision',
     node: [
       onnx.NodeProto.create({ opType: 'ReduceMean', input: ['pixel_values'], output: ['mean_rgb'], attribute: [intsAttr('axes', [2, 3]), intAttr('keepdims', 0)] }),
-      onnx.NodeProto.create({ opType: 'MatMul', input: ['mean_rgb', 'W'], output: ['image_embeds'] }),
+      onnx.NodeProto.create({ opType: 'MatMul', input: ['mean_rgb', 'W'], output: [imageOutput] }),
     ],
     initializer: [tensor('W', [3, DIM], w.flat())],
     input: [valueInfo('pixel_values', onnx.TensorProto.DataType.FLOAT, ['batch', 3, IMAGE_SIZE, IMAGE_SIZE])],
-    output: [valueInfo('image_embeds', onnx.TensorProto.DataType.FLOAT, ['batch', DIM])],
+    output: [valueInfo(imageOutput, onnx.TensorProto.DataType.FLOAT, ['batch', DIM])],
   });
   fs.writeFileSync(path.join(out, 'vision_model.onnx'), model(vision));
 
@@ -203,16 +221,16 @@ export function writeTestModel(dir: string): string {
   const tok = tokenizer(words);
   const vocabSize = Object.keys((tok.json as { model: { vocab: object } }).model.vocab).length;
   const table = Array.from({ length: vocabSize }, () => new Array<number>(DIM).fill(0));
-  for (const [word, rgb] of Object.entries(COLOR_WORDS)) table[tok.ids.get(word)!] = colorEmbedding(rgb);
+  for (const [word, rgb] of Object.entries(COLOR_WORDS)) table[tok.ids.get(word)!] = colorEmbedding(rgb, family);
   const text = onnx.GraphProto.create({
     name: 'text',
     node: [
       onnx.NodeProto.create({ opType: 'Gather', input: ['table', 'input_ids'], output: ['token_embeds'], attribute: [intAttr('axis', 0)] }),
-      onnx.NodeProto.create({ opType: 'ReduceMean', input: ['token_embeds'], output: ['text_embeds'], attribute: [intsAttr('axes', [1]), intAttr('keepdims', 0)] }),
+      onnx.NodeProto.create({ opType: 'ReduceMean', input: ['token_embeds'], output: [textOutput], attribute: [intsAttr('axes', [1]), intAttr('keepdims', 0)] }),
     ],
     initializer: [tensor('table', [vocabSize, DIM], table.flat())],
-    input: [valueInfo('input_ids', onnx.TensorProto.DataType.INT64, ['batch', 'sequence'])],
-    output: [valueInfo('text_embeds', onnx.TensorProto.DataType.FLOAT, ['batch', DIM])],
+    input: [valueInfo('input_ids', onnx.TensorProto.DataType.INT64, ['batch', siglip ? SIGLIP_TEXT_LENGTH : 'sequence'])],
+    output: [valueInfo(textOutput, onnx.TensorProto.DataType.FLOAT, ['batch', DIM])],
   });
   fs.writeFileSync(path.join(out, 'text_model.onnx'), model(text));
   fs.writeFileSync(path.join(out, 'tokenizer.json'), JSON.stringify(tok.json));
@@ -222,14 +240,18 @@ export function writeTestModel(dir: string): string {
   );
   fs.writeFileSync(
     path.join(out, 'preprocessor_config.json'),
-    JSON.stringify({ crop_size: { height: IMAGE_SIZE, width: IMAGE_SIZE }, size: { shortest_edge: IMAGE_SIZE }, image_mean: MEAN, image_std: STD, do_center_crop: true, do_normalize: true, do_resize: true }),
+    JSON.stringify(
+      siglip
+        ? { size: { height: IMAGE_SIZE, width: IMAGE_SIZE }, image_mean: NORMALISE.siglip.mean, image_std: NORMALISE.siglip.std, do_normalize: true, do_resize: true }
+        : { crop_size: { height: IMAGE_SIZE, width: IMAGE_SIZE }, size: { shortest_edge: IMAGE_SIZE }, image_mean: NORMALISE.clip.mean, image_std: NORMALISE.clip.std, do_center_crop: true, do_normalize: true, do_resize: true },
+    ),
   );
   fs.writeFileSync(
     path.join(out, 'model.json'),
     JSON.stringify(
       {
-        name: TEST_MODEL_NAME,
-        family: 'clip',
+        name,
+        family,
         description: 'Generated test model: embeds an image by its mean colour, text by its colour words. For tests only.',
         dim: DIM,
         vision: 'vision_model.onnx',

@@ -11,7 +11,7 @@ import { parseVocabulary, loadVocabulary } from '../../src/ai/vocabulary.js';
 import { VectorIndex } from '../../src/ai/vector-index.js';
 import { Encoder } from '../../src/ai/encoder.js';
 import { loadModelInfo } from '../../src/ai/models.js';
-import { writeTestModel, colorEmbedding, TEST_MODEL_NAME } from '../../scripts/make-test-model.js';
+import { writeTestModel, colorEmbedding, TEST_MODEL_NAME, TEST_SIGLIP_MODEL_NAME } from '../../scripts/make-test-model.js';
 import { BASE, patternPixels } from '../support/colors.js';
 import { tempDir } from '../support/fixtures.js';
 
@@ -260,5 +260,37 @@ describe('encoder with the generated test model', () => {
     expect(image).toHaveLength(16);
     expect(cosine(image, expectedRed)).toBeCloseTo(1, 4);
     await encoder.close();
+  });
+
+  it('runs a SigLIP-shaped export: text padded to its fixed 64 tokens, its outputs, 0.5 normalisation, squashed not cropped', async () => {
+    const dir = tempDir('vv-model-');
+    writeTestModel(dir, 'clip');
+    writeTestModel(dir, 'siglip');
+    const siglipInfo = loadModelInfo(dir, TEST_SIGLIP_MODEL_NAME);
+    expect(siglipInfo).toMatchObject({ resizeMode: 'squash', mean: [0.5, 0.5, 0.5], imageSize: 224, manifest: { family: 'siglip' } });
+    const siglip = new Encoder(siglipInfo);
+    const clip = new Encoder(loadModelInfo(dir, TEST_MODEL_NAME));
+    const [red, blueSky] = await siglip.embedTexts(['red', 'a photo of the blue sky']);
+    expect(cosine(red, unit(colorEmbedding([220, 30, 30], 'siglip')))).toBeCloseTo(1, 5);
+    expect(cosine(blueSky, unit(colorEmbedding([30, 60, 220], 'siglip')))).toBeGreaterThan(0.9);
+    // A wide picture: a red square between two blue bands. Cropping the centre (CLIP) sees red;
+    // squashing the whole picture (SigLIP) sees the mean of red and blue.
+    const red224 = { r: 220, g: 30, b: 30 };
+    const blue = { r: 30, g: 60, b: 220 };
+    const band = await sharp({ create: { width: 112, height: 224, channels: 3, background: blue } }).png().toBuffer();
+    const wide = await sharp({ create: { width: 448, height: 224, channels: 3, background: red224 } })
+      .composite([
+        { input: band, left: 0, top: 0 },
+        { input: band, left: 336, top: 0 },
+      ])
+      .png()
+      .toBuffer();
+    const [seenBySiglip] = await siglip.embedImages([wide]);
+    const [seenByClip] = await clip.embedImages([wide]);
+    expect(cosine(seenByClip, unit(colorEmbedding([220, 30, 30])))).toBeGreaterThan(0.999);
+    expect(cosine(seenBySiglip, unit(colorEmbedding([125, 45, 125], 'siglip')))).toBeGreaterThan(0.999);
+    expect(cosine(seenBySiglip, unit(colorEmbedding([220, 30, 30], 'siglip')))).toBeLessThan(0.95);
+    await siglip.close();
+    await clip.close();
   });
 });
