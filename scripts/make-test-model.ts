@@ -190,30 +190,80 @@ function vocabularyWords(): string[] {
 }
 
 /**
- * Writes the test model into `dir/<name>`. `siglip` shapes it like a SigLIP export: outputs named
- * `pooler_output`, a text input fixed at 64 tokens (unpadded input fails in ONNX Runtime), 0.5
- * mean/std, and a square resize without crop (a preprocessor_config.json with no crop).
+ * How the generated files are laid out and named, as the real exports are:
+ *   clip     — Hugging Face / Xenova CLIP: `*_model.onnx`, `image_embeds` / `text_embeds`, `input_ids`
+ *              of any length, preprocessor_config.json (shortest side + centre crop).
+ *   siglip   — Xenova SigLIP: outputs named `pooler_output`, a text input fixed at 64 tokens
+ *              (unpadded input fails in ONNX Runtime), 0.5 mean/std, a square resize without crop.
+ *   openclip — Immich's open_clip export (the default model): `visual/` and `textual/` folders,
+ *              inputs named `image` and `text` (int32, fixed at 77), visual/preprocess_cfg.json,
+ *              the tokenizer under textual/.
  */
-export function writeTestModel(dir: string, family: TestModelFamily = 'clip'): string {
-  const name = family === 'siglip' ? TEST_SIGLIP_MODEL_NAME : TEST_MODEL_NAME;
-  const out = path.join(dir, name);
-  const siglip = family === 'siglip';
-  const imageOutput = siglip ? 'pooler_output' : 'image_embeds';
-  const textOutput = siglip ? 'pooler_output' : 'text_embeds';
-  fs.mkdirSync(out, { recursive: true });
-  const w = projection();
+export type TestModelShape = TestModelFamily | 'openclip';
+export const TEST_OPENCLIP_MODEL_NAME = 'vv-test-color-openclip';
+
+interface Layout {
+  name: string;
+  family: TestModelFamily;
+  vision: string;
+  text: string;
+  tokenizerDir: string;
+  imageInput: string;
+  imageOutput: string;
+  textInput: string;
+  textOutput: string;
+  textType: number;
+  textLength: number | 'sequence';
+  manifest: Record<string, unknown>;
+}
+
+function layoutOf(shape: TestModelShape): Layout {
+  const { INT64, INT32 } = onnx.TensorProto.DataType;
+  if (shape === 'siglip') {
+    return { name: TEST_SIGLIP_MODEL_NAME, family: 'siglip', vision: 'vision_model.onnx', text: 'text_model.onnx', tokenizerDir: '.', imageInput: 'pixel_values', imageOutput: 'pooler_output', textInput: 'input_ids', textOutput: 'pooler_output', textType: INT64, textLength: SIGLIP_TEXT_LENGTH, manifest: {} };
+  }
+  if (shape === 'openclip') {
+    return {
+      name: TEST_OPENCLIP_MODEL_NAME,
+      family: 'clip',
+      vision: 'visual/model.onnx',
+      text: 'textual/model.onnx',
+      tokenizerDir: 'textual',
+      imageInput: 'image',
+      imageOutput: 'embedding',
+      textInput: 'text',
+      textOutput: 'embedding',
+      textType: INT32,
+      textLength: 77,
+      // As the catalog entry of the default model says.
+      manifest: { tokenizer_dir: 'textual', vision_input: 'image', text_input: 'text', text_dtype: 'int32', text_max_length: 77, pad_to_max_length: true },
+    };
+  }
+  return { name: TEST_MODEL_NAME, family: 'clip', vision: 'vision_model.onnx', text: 'text_model.onnx', tokenizerDir: '.', imageInput: 'pixel_values', imageOutput: 'image_embeds', textInput: 'input_ids', textOutput: 'text_embeds', textType: INT64, textLength: 'sequence', manifest: {} };
+}
+
+function writeFile(file: string, data: string | Uint8Array): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, data);
+}
+
+/** Writes the test model (`shape`: see TestModelShape) into `dir/<name>`; returns that folder. */
+export function writeTestModel(dir: string, shape: TestModelShape = 'clip'): string {
+  const l = layoutOf(shape);
+  const out = path.join(dir, l.name);
+  const { mean, std } = NORMALISE[l.family];
 
   const vision = onnx.GraphProto.create({
     name: 'vision',
     node: [
-      onnx.NodeProto.create({ opType: 'ReduceMean', input: ['pixel_values'], output: ['mean_rgb'], attribute: [intsAttr('axes', [2, 3]), intAttr('keepdims', 0)] }),
-      onnx.NodeProto.create({ opType: 'MatMul', input: ['mean_rgb', 'W'], output: [imageOutput] }),
+      onnx.NodeProto.create({ opType: 'ReduceMean', input: [l.imageInput], output: ['mean_rgb'], attribute: [intsAttr('axes', [2, 3]), intAttr('keepdims', 0)] }),
+      onnx.NodeProto.create({ opType: 'MatMul', input: ['mean_rgb', 'W'], output: [l.imageOutput] }),
     ],
-    initializer: [tensor('W', [3, DIM], w.flat())],
-    input: [valueInfo('pixel_values', onnx.TensorProto.DataType.FLOAT, ['batch', 3, IMAGE_SIZE, IMAGE_SIZE])],
-    output: [valueInfo(imageOutput, onnx.TensorProto.DataType.FLOAT, ['batch', DIM])],
+    initializer: [tensor('W', [3, DIM], projection().flat())],
+    input: [valueInfo(l.imageInput, onnx.TensorProto.DataType.FLOAT, ['batch', 3, IMAGE_SIZE, IMAGE_SIZE])],
+    output: [valueInfo(l.imageOutput, onnx.TensorProto.DataType.FLOAT, ['batch', DIM])],
   });
-  fs.writeFileSync(path.join(out, 'vision_model.onnx'), model(vision));
+  writeFile(path.join(out, l.vision), model(vision));
 
   // Every word of the tag vocabulary is a token of its own (embedding to zero), so no word is
   // split into pieces that happen to be colour words ("cente|red").
@@ -221,41 +271,46 @@ export function writeTestModel(dir: string, family: TestModelFamily = 'clip'): s
   const tok = tokenizer(words);
   const vocabSize = Object.keys((tok.json as { model: { vocab: object } }).model.vocab).length;
   const table = Array.from({ length: vocabSize }, () => new Array<number>(DIM).fill(0));
-  for (const [word, rgb] of Object.entries(COLOR_WORDS)) table[tok.ids.get(word)!] = colorEmbedding(rgb, family);
+  for (const [word, rgb] of Object.entries(COLOR_WORDS)) table[tok.ids.get(word)!] = colorEmbedding(rgb, l.family);
   const text = onnx.GraphProto.create({
     name: 'text',
     node: [
-      onnx.NodeProto.create({ opType: 'Gather', input: ['table', 'input_ids'], output: ['token_embeds'], attribute: [intAttr('axis', 0)] }),
-      onnx.NodeProto.create({ opType: 'ReduceMean', input: ['token_embeds'], output: [textOutput], attribute: [intsAttr('axes', [1]), intAttr('keepdims', 0)] }),
+      onnx.NodeProto.create({ opType: 'Gather', input: ['table', l.textInput], output: ['token_embeds'], attribute: [intAttr('axis', 0)] }),
+      onnx.NodeProto.create({ opType: 'ReduceMean', input: ['token_embeds'], output: [l.textOutput], attribute: [intsAttr('axes', [1]), intAttr('keepdims', 0)] }),
     ],
     initializer: [tensor('table', [vocabSize, DIM], table.flat())],
-    input: [valueInfo('input_ids', onnx.TensorProto.DataType.INT64, ['batch', siglip ? SIGLIP_TEXT_LENGTH : 'sequence'])],
-    output: [valueInfo(textOutput, onnx.TensorProto.DataType.FLOAT, ['batch', DIM])],
+    input: [valueInfo(l.textInput, l.textType, ['batch', l.textLength])],
+    output: [valueInfo(l.textOutput, onnx.TensorProto.DataType.FLOAT, ['batch', DIM])],
   });
-  fs.writeFileSync(path.join(out, 'text_model.onnx'), model(text));
-  fs.writeFileSync(path.join(out, 'tokenizer.json'), JSON.stringify(tok.json));
-  fs.writeFileSync(
-    path.join(out, 'tokenizer_config.json'),
+  writeFile(path.join(out, l.text), model(text));
+  writeFile(path.join(out, l.tokenizerDir, 'tokenizer.json'), JSON.stringify(tok.json));
+  writeFile(
+    path.join(out, l.tokenizerDir, 'tokenizer_config.json'),
     JSON.stringify({ tokenizer_class: 'CLIPTokenizer', model_max_length: 77, bos_token: '<|startoftext|>', eos_token: '<|endoftext|>', unk_token: '<|endoftext|>', pad_token: '<|endoftext|>' }),
   );
-  fs.writeFileSync(
-    path.join(out, 'preprocessor_config.json'),
-    JSON.stringify(
-      siglip
-        ? { size: { height: IMAGE_SIZE, width: IMAGE_SIZE }, image_mean: NORMALISE.siglip.mean, image_std: NORMALISE.siglip.std, do_normalize: true, do_resize: true }
-        : { crop_size: { height: IMAGE_SIZE, width: IMAGE_SIZE }, size: { shortest_edge: IMAGE_SIZE }, image_mean: NORMALISE.clip.mean, image_std: NORMALISE.clip.std, do_center_crop: true, do_normalize: true, do_resize: true },
-    ),
-  );
-  fs.writeFileSync(
+  if (shape === 'openclip') {
+    writeFile(path.join(out, path.dirname(l.vision), 'preprocess_cfg.json'), JSON.stringify({ size: [IMAGE_SIZE, IMAGE_SIZE], mode: 'RGB', mean, std, interpolation: 'bicubic', resize_mode: 'shortest' }));
+  } else {
+    writeFile(
+      path.join(out, 'preprocessor_config.json'),
+      JSON.stringify(
+        l.family === 'siglip'
+          ? { size: { height: IMAGE_SIZE, width: IMAGE_SIZE }, image_mean: mean, image_std: std, do_normalize: true, do_resize: true }
+          : { crop_size: { height: IMAGE_SIZE, width: IMAGE_SIZE }, size: { shortest_edge: IMAGE_SIZE }, image_mean: mean, image_std: std, do_center_crop: true, do_normalize: true, do_resize: true },
+      ),
+    );
+  }
+  writeFile(
     path.join(out, 'model.json'),
     JSON.stringify(
       {
-        name,
-        family,
+        name: l.name,
+        family: l.family,
         description: 'Generated test model: embeds an image by its mean colour, text by its colour words. For tests only.',
         dim: DIM,
-        vision: 'vision_model.onnx',
-        text: 'text_model.onnx',
+        vision: l.vision,
+        text: l.text,
+        ...l.manifest,
       },
       null,
       2,

@@ -11,7 +11,7 @@ import { parseVocabulary, loadVocabulary } from '../../src/ai/vocabulary.js';
 import { VectorIndex } from '../../src/ai/vector-index.js';
 import { Encoder } from '../../src/ai/encoder.js';
 import { loadModelInfo } from '../../src/ai/models.js';
-import { writeTestModel, colorEmbedding, TEST_MODEL_NAME, TEST_SIGLIP_MODEL_NAME } from '../../scripts/make-test-model.js';
+import { writeTestModel, colorEmbedding, TEST_MODEL_NAME, TEST_OPENCLIP_MODEL_NAME, TEST_SIGLIP_MODEL_NAME } from '../../scripts/make-test-model.js';
 import { BASE, patternPixels } from '../support/colors.js';
 import { tempDir } from '../support/fixtures.js';
 
@@ -292,5 +292,20 @@ describe('encoder with the generated test model', () => {
     expect(cosine(seenBySiglip, unit(colorEmbedding([220, 30, 30], 'siglip')))).toBeLessThan(0.95);
     await siglip.close();
     await clip.close();
+  });
+
+  it('runs an open_clip export laid out as Immich ships the default model: visual/ and textual/, named int32 inputs, preprocess_cfg.json', async () => {
+    const dir = tempDir('vv-model-');
+    writeTestModel(dir, 'openclip');
+    const info = loadModelInfo(dir, TEST_OPENCLIP_MODEL_NAME);
+    expect(info).toMatchObject({ resizeMode: 'shortest', imageSize: 224, manifest: { tokenizer_dir: 'textual', text_dtype: 'int32' } });
+    const encoder = new Encoder(info);
+    const [red, blueSky] = await encoder.embedTexts(['red', 'a photo of the blue sky']);
+    expect(cosine(red, unit(colorEmbedding([220, 30, 30])))).toBeCloseTo(1, 5);
+    expect(cosine(blueSky, unit(colorEmbedding([30, 60, 220])))).toBeGreaterThan(0.9);
+    const green = await sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 40, g: 170, b: 60 } } }).jpeg({ quality: 95 }).toBuffer();
+    const [image] = await encoder.embedImages([green]);
+    expect(cosine(image, unit(colorEmbedding([40, 170, 60])))).toBeGreaterThan(0.999);
+    await encoder.close();
   });
 });
