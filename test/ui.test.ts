@@ -9,7 +9,7 @@ import path from 'node:path';
 import yauzl from 'yauzl';
 import type { Browser, Dialog, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeGenerated } from './support/library.js';
+import { writeBatch, writeGenerated } from './support/library.js';
 import { tempDir } from './support/fixtures.js';
 import { getJson, serve, waitFor, type ServerHandle } from './support/cli.js';
 import { chromiumAvailable, CHROMIUM, launchBrowser } from './support/browser.js';
@@ -61,7 +61,9 @@ describe.skipIf(!haveBrowser)('web gallery', () => {
   beforeAll(async () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     root = tempDir('vv-ui-lib-');
-    await writeGenerated(root, COUNT, 0, 0.25);
+    // COUNT images: generations, and one batch (a prompt over three seeds) for the duplicates view.
+    await writeGenerated(root, COUNT - 3, 0, 0.25);
+    await writeBatch(root, 500, 3, 0.25);
     // With the generated test model, so the AI parts of the gallery (hybrid search, similar) show.
     const models = tempDir('vv-ui-models-');
     writeTestModel(models);
@@ -343,7 +345,22 @@ describe.skipIf(!haveBrowser)('web gallery', () => {
     await gotoHome();
     await page.locator('.tabs button', { hasText: 'Duplicates' }).click();
     await page.waitForSelector('vv-duplicates .tabs');
+    // Each tab shows the groups the API finds, in its order, with their images.
+    const shown = () => page.locator('vv-duplicates .group').evaluateAll((groups) => groups.map((g) => [...g.querySelectorAll('img')].map((i) => i.getAttribute('title'))));
+    const expected = async (kind: string) => ((await api(`/api/duplicates?kind=${kind}&limit=50`)).body.groups as { items: { path: string }[] }[]).map((g) => g.items.map((i) => i.path));
+    const batches = await expected('batch');
+    expect(batches.length, 'the generated library holds generation batches').toBeGreaterThan(0);
+    await expect.poll(shown).toEqual(await expected('near'));
+    await page.locator('vv-duplicates .tabs button', { hasText: 'Generation batches' }).click();
+    await expect.poll(shown).toEqual(batches);
     await shot('duplicates');
+    // An image of a group opens its detail view.
+    const firstPath = batches[0][0];
+    await page.locator('vv-duplicates .group img').first().click();
+    await page.waitForSelector('vv-detail .side h3');
+    const openedId = Number(new URL(page.url()).searchParams.get('image'));
+    expect((await api(`/api/image/${openedId}`)).body.path).toBe(firstPath);
+    await page.keyboard.press('Escape');
     await page.locator('button[aria-label="switch theme"]').click();
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
     await page.locator('.tabs button', { hasText: 'Library' }).click();

@@ -40,6 +40,19 @@ export async function writeGenerated(root: string, count: number, offset = 0, sc
   return written;
 }
 
+/** A generation batch: one prompt and model rendered with `count` seeds (A1111 PNGs). */
+export async function writeBatch(root: string, index: number, count: number, scale = 0.125): Promise<string[]> {
+  const base = { ...makeGeneration(index), tool: 'a1111' as const };
+  const written: string[] = [];
+  for (let k = 0; k < count; k++) {
+    const g = { ...base, seed: base.seed + 1000 * (k + 1) };
+    const rel = demoPath(g, 'png');
+    writeFile(root, rel, await encodeGeneration(g, 'png', scale));
+    written.push(rel);
+  }
+  return written;
+}
+
 /** Many cheap, distinct PNGs: one base image with a different parameters chunk each. */
 export async function writeManyPngs(root: string, count: number, dir = '2024-06-01', offset = 0): Promise<string[]> {
   const base = await solidImage('png', [90, 120, 200], 16, 16);
