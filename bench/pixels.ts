@@ -13,8 +13,7 @@ import sharp from 'sharp';
 import { makeGeneration } from '../src/demo/generations.js';
 import { renderPixels } from '../src/demo/library.js';
 import { IngestPool } from '../src/index/ingest-pool.js';
-import { THUMBNAIL_SIZE, thumbnailPath, writeThumbnail } from '../src/index/thumbnail-file.js';
-import { MAX_DECODE_PIXELS } from '../src/index/ingest.js';
+import { reducedImage, thumbnailPath, writeThumbnail } from '../src/index/thumbnail-file.js';
 import { arg, round } from './util.js';
 
 const n = arg('n', 120);
@@ -55,8 +54,7 @@ const thumbS = await timed(() =>
     Array.from({ length: 2 }, async () => {
       while (next < files.length) {
         const i = next++;
-        const image = sharp(files[i], { limitInputPixels: MAX_DECODE_PIXELS, failOn: 'none', animated: false }).rotate().resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true });
-        await writeThumbnail(image, target(i));
+        await writeThumbnail(reducedImage(files[i]), target(i));
       }
     }),
   ),

@@ -4,8 +4,7 @@
  * within a few bits of each other; different images land ~32 bits apart. Stored as 16 hex digits.
  */
 import sharp, { type Sharp } from 'sharp';
-import { MAX_DECODE_PIXELS } from './ingest.js';
-import { THUMBNAIL_SIZE, writeThumbnail } from './thumbnail-file.js';
+import { reducedImage, writeThumbnail } from './thumbnail-file.js';
 
 /** Hamming distance at or below which two images count as near-duplicates (of 64 bits). */
 export const NEAR_DUPLICATE_BITS = 10;
@@ -19,11 +18,7 @@ export const NEAR_DUPLICATE_BITS = 10;
  * the thumbnailer.
  */
 export async function pixelPass(input: string | Buffer, thumbnailTarget: string | null = null): Promise<{ hash: string; thumbnail: boolean }> {
-  const { data, info } = await sharp(input, { limitInputPixels: MAX_DECODE_PIXELS, failOn: 'none', animated: false })
-    .rotate()
-    .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
+  const { data, info } = await reducedImage(input).raw().toBuffer({ resolveWithObject: true });
   const reduced = () => sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
   const [hash, thumbnail] = await Promise.all([
     dHash(reduced()),

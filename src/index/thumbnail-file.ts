@@ -4,9 +4,17 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Sharp } from 'sharp';
+import sharp, { type Sharp } from 'sharp';
+import { MAX_DECODE_PIXELS } from './ingest.js';
 
 export const THUMBNAIL_SIZE = 512;
+
+/** An image decoded (bounded, upright, first frame) and reduced to the thumbnail size, not yet encoded. */
+export function reducedImage(input: string | Buffer): Sharp {
+  return sharp(input, { limitInputPixels: MAX_DECODE_PIXELS, failOn: 'none', animated: false })
+    .rotate()
+    .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true });
+}
 
 /** `<dir>/<first two hex digits>/<content hash>.webp`: one thumbnail per content, wherever the file lives. */
 export function thumbnailPath(dir: string, contentHash: string): string {

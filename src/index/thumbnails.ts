@@ -5,10 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import type { Store } from './store/store.js';
-import { MAX_DECODE_PIXELS } from './ingest.js';
-import { THUMBNAIL_SIZE, thumbnailPath, writeThumbnail } from './thumbnail-file.js';
+import { reducedImage, THUMBNAIL_SIZE, thumbnailPath, writeThumbnail } from './thumbnail-file.js';
 
 export { THUMBNAIL_SIZE };
 const HASH_NAME = /^[0-9a-f]{16}$/;
@@ -77,10 +75,7 @@ export class Thumbnails {
     if (!rel) throw new ThumbnailError('not_found', `no image with content hash ${hash}`);
     const source = path.join(this.libraryRoot, rel);
     try {
-      const image = sharp(source, { limitInputPixels: MAX_DECODE_PIXELS, failOn: 'none', animated: false })
-        .rotate()
-        .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true });
-      await writeThumbnail(image, target);
+      await writeThumbnail(reducedImage(source), target);
       return target;
     } catch (err) {
       const message = `cannot make a thumbnail of ${rel}: ${(err as Error).message}`;
