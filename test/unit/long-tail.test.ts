@@ -1,0 +1,90 @@
+/**
+ * Issue 16, the long tail of real files: each fixture is written by our own code the way the named
+ * writer writes it (PIL tEXt chunks, Python json.dumps, piexif UserComment…), then read back.
+ */
+import { describe, expect, it } from 'vitest';
+import { extractMetadata } from '../../src/index/metadata/extract.js';
+import { addPngText, type PngTextChunk } from '../../src/demo/embed.js';
+import { solidImage } from '../support/fixtures.js';
+import { pyJson } from '../support/python-json.js';
+
+async function pngWith(chunks: Record<string, string>, type: PngTextChunk['type'] = 'tEXt') {
+  const png = await solidImage('png', [90, 90, 90], 64, 48);
+  const file = addPngText(png, Object.entries(chunks).map(([key, text]) => ({ type, key, text })));
+  return extractMetadata('fixture.png', file);
+}
+
+describe('InvokeAI: every historical layout', () => {
+  // lstein/stable-diffusion ldm/dream/pngwriter + args.metadata_dumps: a grid writes `images: [...]`,
+  // each with the prompt as weighted sub-prompts, next to the `Dream` command line.
+  const dreamGrid = {
+    model: 'stable diffusion',
+    model_id: 'stable-diffusion-1.4',
+    model_hash: 'fe4efff1e174c627256e44ec2991ba279b3816e364b49f9be2abc0b3ff3f8556',
+    app_id: 'lstein/stable-diffusion',
+    app_version: 'v1.15',
+    images: [
+      { prompt: [{ prompt: 'a lighthouse on a cliff, oil painting [fog, blurry]', weight: 1.0 }], steps: 50, cfg_scale: 7.5, height: 512, width: 512, seed: 1234, sampler: 'k_lms', variations: [], type: 'txt2img', postprocessing: null },
+      { prompt: [{ prompt: 'a lighthouse on a cliff, oil painting [fog, blurry]', weight: 1.0 }], steps: 50, cfg_scale: 7.5, height: 512, width: 512, seed: 5678, sampler: 'k_lms', variations: [], type: 'txt2img', postprocessing: null },
+    ],
+  };
+
+  it('reads sd-metadata written as `images: [...]` (dream.py grids)', async () => {
+    const r = await pngWith({ Dream: '"a lighthouse on a cliff, oil painting [fog, blurry]" -s 50 -S 1234 -W 512 -H 512 -C 7.5 -A k_lms -g', 'sd-metadata': pyJson(dreamGrid) });
+    expect(r).toMatchObject({ generator: 'invokeai', generator_version: 'v1.15', prompt: 'a lighthouse on a cliff, oil painting', negative_prompt: 'fog, blurry', seed: 1234, steps: 50, cfg: 7.5, sampler: 'k_lms', model: 'stable-diffusion-1.4', width: 512, height: 512 });
+    expect(r.extra.grid_seeds).toEqual([1234, 5678]);
+  });
+
+  it('keeps weighted sub-prompts and falls back to the Dream chunk when sd-metadata has no prompt', async () => {
+    const weighted = { ...dreamGrid, images: undefined, image: { prompt: [{ prompt: 'a red fox', weight: 0.7 }, { prompt: 'a snowy forest', weight: 0.3 }], steps: 30, seed: 9, sampler: 'k_euler', cfg_scale: 7 } };
+    expect((await pngWith({ 'sd-metadata': pyJson(weighted) })).prompt).toBe('a red fox:0.7 a snowy forest:0.3');
+    const empty = { ...dreamGrid, images: undefined, image: { prompt: '', steps: 30, seed: 9, sampler: 'k_euler', cfg_scale: 7, width: 512, height: 768 } };
+    const r = await pngWith({ 'sd-metadata': pyJson(empty), Dream: '"a red fox [lowres]" -s 30 -S 9 -W 512 -H 768 -C 7.0 -A k_euler' });
+    expect(r).toMatchObject({ prompt: 'a red fox', negative_prompt: 'lowres', seed: 9, steps: 30, width: 512, height: 768 });
+    expect(r.provenance.prompt).toContain('Dream');
+  });
+
+  it('reads the InvokeAI 3.0 pre-release `invokeai` chunk (session and invocation node)', async () => {
+    const meta = { session_id: '7c1e0a', node: { id: '1', type: 'txt2img', prompt: 'dog in a hat', seed: 178785523, steps: 30, width: 512, height: 640, cfg_scale: 7.5, scheduler: 'lms', model: 'stable-diffusion-1.5' } };
+    expect(await pngWith({ invokeai: pyJson(meta) })).toMatchObject({ generator: 'invokeai', prompt: 'dog in a hat', seed: 178785523, steps: 30, cfg: 7.5, sampler: 'lms', model: 'stable-diffusion-1.5', width: 512, height: 640 });
+  });
+
+  // InvokeAI 4.x–6.x: the execution graph, values fed along edges (string/integer primitives, collect nodes).
+  const graph = {
+    id: 'sdxl_graph:x1',
+    nodes: {
+      'sdxl_model_loader:a': { id: 'sdxl_model_loader:a', type: 'sdxl_model_loader', model: { key: 'k1', hash: 'blake3:00ff', name: 'juggernautXL_v9', base: 'sdxl', type: 'main' } },
+      'positive_prompt:b': { id: 'positive_prompt:b', type: 'string', value: 'a castle at dusk, dramatic sky' },
+      'pos_cond:c': { id: 'pos_cond:c', type: 'sdxl_compel_prompt', prompt: '', style: '' },
+      'pos_cond_collect:d': { id: 'pos_cond_collect:d', type: 'collect', item: null, collection: [] },
+      'neg_cond:e': { id: 'neg_cond:e', type: 'sdxl_compel_prompt', prompt: 'watermark, text', style: 'watermark, text' },
+      'neg_cond_collect:f': { id: 'neg_cond_collect:f', type: 'collect', item: null, collection: [] },
+      'seed:g': { id: 'seed:g', type: 'integer', value: 3951921344 },
+      'noise:h': { id: 'noise:h', type: 'noise', seed: 0, width: 1216, height: 832 },
+      'lora_loader:l': { id: 'lora_loader:l', type: 'sdxl_lora_loader', lora: { key: 'k2', name: 'add-detail-xl' }, weight: 0.6 },
+      'denoise_latents:i': { id: 'denoise_latents:i', type: 'denoise_latents', steps: 28, cfg_scale: 5.5, denoising_start: 0, denoising_end: 1, scheduler: 'dpmpp_2m_k' },
+    },
+    edges: [
+      { source: { node_id: 'positive_prompt:b', field: 'value' }, destination: { node_id: 'pos_cond:c', field: 'prompt' } },
+      { source: { node_id: 'pos_cond:c', field: 'conditioning' }, destination: { node_id: 'pos_cond_collect:d', field: 'item' } },
+      { source: { node_id: 'pos_cond_collect:d', field: 'collection' }, destination: { node_id: 'denoise_latents:i', field: 'positive_conditioning' } },
+      { source: { node_id: 'neg_cond:e', field: 'conditioning' }, destination: { node_id: 'neg_cond_collect:f', field: 'item' } },
+      { source: { node_id: 'neg_cond_collect:f', field: 'collection' }, destination: { node_id: 'denoise_latents:i', field: 'negative_conditioning' } },
+      { source: { node_id: 'seed:g', field: 'value' }, destination: { node_id: 'noise:h', field: 'seed' } },
+      { source: { node_id: 'noise:h', field: 'noise' }, destination: { node_id: 'denoise_latents:i', field: 'noise' } },
+    ],
+  };
+
+  it('reads a graph-only file through its edges', async () => {
+    const r = await pngWith({ invokeai_graph: JSON.stringify(graph) });
+    expect(r).toMatchObject({ generator: 'invokeai', prompt: 'a castle at dusk, dramatic sky', negative_prompt: 'watermark, text', seed: 3951921344, steps: 28, cfg: 5.5, sampler: 'dpmpp_2m_k', model: 'juggernautXL_v9', model_hash: 'blake3:00ff', width: 1216, height: 832 });
+    expect(r.loras).toEqual([{ name: 'add-detail-xl', weight: 0.6 }]);
+  });
+
+  it('prefers the richest source: metadata without a prompt is completed from the graph, canvas regions kept', async () => {
+    const meta = { generation_mode: 'sdxl_txt2img', positive_prompt: '', width: 1216, height: 832, seed: 3951921344, cfg_scale: 5.5, steps: 28, scheduler: 'dpmpp_2m_k', app_version: '5.4.2', canvas_v2_metadata: { regionalGuidance: [{ id: 'r1', positivePrompt: 'a red flag', negativePrompt: null, isEnabled: true }] } };
+    const r = await pngWith({ invokeai_metadata: JSON.stringify(meta), invokeai_graph: JSON.stringify(graph) }, 'iTXt');
+    expect(r).toMatchObject({ generator_version: '5.4.2', prompt: 'a castle at dusk, dramatic sky', negative_prompt: 'watermark, text', model: 'juggernautXL_v9' });
+    expect(r.extra.canvas_regions).toEqual([{ positive_prompt: 'a red flag', negative_prompt: null, enabled: true }]);
+  });
+});
