@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { extractMetadata } from '../../src/index/metadata/extract.js';
-import { addPngText, type PngTextChunk } from '../../src/demo/embed.js';
+import { addJpegMetadata, addPngText, buildExif, type PngTextChunk } from '../../src/demo/embed.js';
+import { deriveTags } from '../../src/index/tags.js';
 import { solidImage } from '../support/fixtures.js';
 import { pyJson } from '../support/python-json.js';
 
@@ -86,5 +87,26 @@ describe('InvokeAI: every historical layout', () => {
     const r = await pngWith({ invokeai_metadata: JSON.stringify(meta), invokeai_graph: JSON.stringify(graph) }, 'iTXt');
     expect(r).toMatchObject({ generator_version: '5.4.2', prompt: 'a castle at dusk, dramatic sky', negative_prompt: 'watermark, text', model: 'juggernautXL_v9' });
     expect(r.extra.canvas_regions).toEqual([{ positive_prompt: 'a red flag', negative_prompt: null, enabled: true }]);
+  });
+});
+
+describe('control characters', () => {
+  it('strips padding NULs from a piexif UNICODE UserComment, everywhere in the record', async () => {
+    // Writers that pad the UserComment buffer leave NULs after the prompt line and after the last value.
+    const text = 'masterpiece, 1girl, (red hair:1.6)\u0000\u0000\u0000\nNegative prompt: lowres\u0000\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 64x48, Model: anyModel\u0000\u0000';
+    const jpeg = addJpegMetadata(await solidImage('jpeg', [1, 2, 3], 64, 48), { exif: buildExif({ byteOrder: 'le', UserComment: { text, encoding: 'unicode-be' } }) });
+    const r = await extractMetadata('padded.jpg', jpeg);
+    expect(r).toMatchObject({ generator: 'a1111', prompt: 'masterpiece, 1girl, (red hair:1.6)', negative_prompt: 'lowres', seed: 42, model: 'anyModel' });
+    expect(JSON.stringify({ ...r, raw: null })).not.toMatch(/\\u00(0[0-8bcef]|1[0-9a-f])/);
+    expect(deriveTags(r).map((t) => t.name)).toContain('red hair');
+  });
+
+  it('strips C0 controls inside JSON strings and PNG text but keeps tabs and line breaks', async () => {
+    const prompt = { '3': { class_type: 'KSampler', inputs: { seed: 7, steps: 20, cfg: 6, sampler_name: 'euler', scheduler: 'normal', denoise: 1, model: ['4', 0], positive: ['6', 0], negative: ['7', 0], latent_image: ['5', 0] } }, '4': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'sd15.safetensors' } }, '5': { class_type: 'EmptyLatentImage', inputs: { width: 64, height: 48, batch_size: 1 } }, '6': { class_type: 'CLIPTextEncode', inputs: { text: 'a cat\u0000,\tsitting\u001b[0m\r\non a mat\u0007', clip: ['4', 1] } }, '7': { class_type: 'CLIPTextEncode', inputs: { text: 'blurry\u0000\u0000', clip: ['4', 1] } } };
+    const r = await pngWith({ prompt: JSON.stringify(prompt) });
+    expect(r).toMatchObject({ generator: 'comfyui', prompt: 'a cat,\tsitting[0m\r\non a mat', negative_prompt: 'blurry' });
+    const a = await pngWith({ parameters: 'a dog\u0008\u000b, park\nSteps: 10, Sampler: Euler, CFG scale: 5, Seed: 1\u0000, Size: 64x48' });
+    expect(a).toMatchObject({ prompt: 'a dog, park', seed: 1 });
+    expect(a.raw.parameters).toContain('\u0008');
   });
 });

@@ -4,7 +4,7 @@
  * unwrapped into ordinary named entries so that parsers see the same keys in every container.
  */
 import type { MetadataEntry } from './types.js';
-import { parseJsonLoose } from './text.js';
+import { parseJsonLoose, stripControls } from './text.js';
 
 const MAX_UNWRAPPED_KEYS = 32;
 const PREFIXED_JSON = /^([A-Za-z][\w -]{0,40}?):\s*(?=[{[])/;
@@ -39,8 +39,13 @@ function unwrapChunkObject(entry: MetadataEntry): MetadataEntry[] {
   }));
 }
 
-export function normalizeEntries(entries: MetadataEntry[]): MetadataEntry[] {
+export function normalizeEntries(found: MetadataEntry[]): MetadataEntry[] {
   const out: MetadataEntry[] = [];
+  // Parsers see text without control characters; the raw record keeps what the file holds.
+  const entries = found.map((e) => {
+    const text = stripControls(e.text);
+    return text === e.text ? e : { ...e, text };
+  });
   const present = new Set(entries.map((e) => e.key));
   const addDerived = (derived: MetadataEntry) => {
     // An explicit chunk of the same name wins over one unwrapped from another entry.

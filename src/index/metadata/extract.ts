@@ -7,7 +7,7 @@ import { readContainer } from './readers/index.js';
 import { EntryMap, normalizeEntries } from './entries.js';
 import { PARSERS } from './parsers/registry.js';
 import type { ParseContext } from './parsers/types.js';
-import { parseJsonLoose } from './text.js';
+import { parseJsonLoose, stripControlsDeep } from './text.js';
 import { readC2pa } from './parsers/c2pa.js';
 
 /** Largest raw entry kept verbatim; longer ones are truncated (the original file keeps everything). */
@@ -134,6 +134,13 @@ export function recordFromContainer(file: string, container: ContainerInfo, extr
     if (container.width !== null) record.provenance.width = record.provenance.height = 'pixels';
   }
   record.size = record.width !== null && record.height !== null ? `${record.width}x${record.height}` : null;
+  return withoutControls(record);
+}
+
+/** Every text field of the record, at any depth, without control characters; `raw` stays as found. */
+function withoutControls(record: MetadataRecord): MetadataRecord {
+  const fields = record as unknown as Record<string, unknown>;
+  for (const key of Object.keys(fields)) if (key !== 'raw' && key !== 'file') fields[key] = stripControlsDeep(fields[key]);
   return record;
 }
 

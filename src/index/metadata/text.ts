@@ -36,6 +36,42 @@ export function trimNul(text: string): string {
   return end === text.length ? text : text.slice(0, end);
 }
 
+// C0 controls except tab and the line breaks (LF, and CR of CRLF endings, which prompts keep), and DEL.
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/;
+const CONTROLS = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
+
+/**
+ * Padding NULs and other control characters (EXIF written with fixed-size buffers, C strings) break
+ * search, tags and copy-paste; no generator means them. Returns the same string when there are none.
+ */
+export function stripControls(text: string): string {
+  if (!CONTROL.test(text)) return text;
+  return text.replace(CONTROLS, '');
+}
+
+/** Nested JSON deeper than this is left as it is (a fixed bound, not one the input chooses). */
+const MAX_CLEAN_DEPTH = 32;
+
+/** `stripControls` over every string of a JSON-like value; unchanged parts are returned as they are (no copy). */
+export function stripControlsDeep<T>(value: T, depth = 0): T {
+  if (typeof value === 'string') return stripControls(value) as T;
+  if (value === null || typeof value !== 'object' || depth >= MAX_CLEAN_DEPTH) return value;
+  if (Array.isArray(value)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < value.length; i++) {
+      const v = stripControlsDeep(value[i], depth + 1);
+      if (v !== value[i]) (out ??= value.slice())[i] = v;
+    }
+    return (out ?? value) as T;
+  }
+  let out: Record<string, unknown> | null = null;
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    const cleaned = stripControlsDeep(v, depth + 1);
+    if (cleaned !== v) (out ??= { ...(value as Record<string, unknown>) })[k] = cleaned;
+  }
+  return (out ?? value) as T;
+}
+
 /**
  * UTF-16 without reliable byte-order: EXIF says "the TIFF byte order", but piexif (A1111) writes
  * big-endian into little-endian files and others do the reverse. For text that is mostly ASCII the
