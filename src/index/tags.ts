@@ -4,7 +4,7 @@
  */
 import type { MetadataRecord } from './metadata/types.js';
 import type { DerivedTag } from './store/types.js';
-import { extractNetworks, normalizeTag, promptPhrases } from './prompt-syntax.js';
+import { airReference, airReferences, extractNetworks, normalizeTag, promptPhrases, type AirReference } from './prompt-syntax.js';
 
 /** Model files are named with folders and extensions; the tag keeps the bare name. */
 export function modelTagName(model: string): string {
@@ -13,6 +13,21 @@ export function modelTagName(model: string): string {
 }
 
 const MAX_PROMPT_TAGS = 200;
+
+/** AIR resource types → the namespace their tag goes in. */
+function airNamespace(air: AirReference): string {
+  if (/^(lora|lycoris|locon|loha|lokr|dora)$/.test(air.type)) return 'lora';
+  if (/^(embedding|textualinversion|ti)$/.test(air.type)) return 'embedding';
+  if (/^(hypernet|hypernetwork)$/.test(air.type)) return 'hypernet';
+  if (air.type === 'vae') return 'vae';
+  return 'model';
+}
+
+/** `lora:civitai:model/384756@563234` for an AIR URN, else the namespace and bare file name. */
+function resourceTag(ns: string, name: string): string {
+  const air = airReference(name);
+  return air ? `${ns}:${air.ref}` : `${ns}:${modelTagName(name)}`;
+}
 
 export function deriveTags(record: MetadataRecord): DerivedTag[] {
   const tags: DerivedTag[] = [];
@@ -27,11 +42,12 @@ export function deriveTags(record: MetadataRecord): DerivedTag[] {
     for (const phrase of promptPhrases(record.prompt).slice(0, MAX_PROMPT_TAGS)) add(phrase, 'prompt');
     for (const net of extractNetworks(record.prompt)) {
       const ns = net.kind === 'lyco' ? 'lora' : net.kind;
-      add(`${ns}:${modelTagName(net.name)}`, 'prompt');
+      add(resourceTag(ns, net.name), 'prompt');
     }
+    for (const air of airReferences(record.prompt)) add(`${airNamespace(air)}:${air.ref}`, 'prompt');
   }
-  for (const lora of record.loras) add(`lora:${modelTagName(lora.name)}`, 'model');
-  if (record.model) add(`model:${modelTagName(record.model)}`, 'model');
+  for (const lora of record.loras) add(resourceTag('lora', lora.name), 'model');
+  if (record.model) add(resourceTag('model', record.model), 'model');
   if (record.sampler) add(`sampler:${normalizeTag(record.sampler)}`, 'model');
   if (record.generator) add(`generator:${record.generator}`, 'model');
   return tags;

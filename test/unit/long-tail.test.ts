@@ -3,7 +3,8 @@
  * writer writes it (PIL tEXt chunks, Python json.dumps, piexif UserComment…), then read back.
  */
 import { describe, expect, it } from 'vitest';
-import { extractMetadata } from '../../src/index/metadata/extract.js';
+import { emptyRecord, extractMetadata } from '../../src/index/metadata/extract.js';
+import type { MetadataRecord } from '../../src/index/metadata/types.js';
 import { addJpegMetadata, addPngText, buildExif, type PngTextChunk } from '../../src/demo/embed.js';
 import { deriveTags } from '../../src/index/tags.js';
 import { solidImage } from '../support/fixtures.js';
@@ -108,5 +109,29 @@ describe('control characters', () => {
     const a = await pngWith({ parameters: 'a dog\u0008\u000b, park\nSteps: 10, Sampler: Euler, CFG scale: 5, Seed: 1\u0000, Size: 64x48' });
     expect(a).toMatchObject({ prompt: 'a dog, park', seed: 1 });
     expect(a.raw.parameters).toContain('\u0008');
+  });
+});
+
+describe('tags from sentence prompts and AIR URNs', () => {
+  const tagNames = (prompt: string, extra: Partial<MetadataRecord> = {}) => deriveTags({ ...emptyRecord('x.png'), prompt, ...extra }).map((t) => t.name);
+
+  it('takes only clear tags from natural-language prompts', () => {
+    const flux = 'A cinematic photo of a young man with dark brown hair, which is styled in loose waves, standing on an illuminated staircase. He is dressed in a stylish black suit, bokeh, film grain, neon lights. A sign reads "Hello now in ComfyUI", e.g. a poster.';
+    const tags = tagNames(flux);
+    expect(tags).toEqual(expect.arrayContaining(['bokeh', 'film grain', 'neon lights']));
+    for (const junk of ['dark brown hair is styled in loose', 'which is styled in loose waves', 'illuminated staircase', 'now in comfyui"', 'e', 'g']) expect(tags).not.toContain(junk);
+    expect(tags.filter((t) => !t.includes(':')).every((t) => t.split(' ').length <= 3 && !/\b(a|an|the|is|he)\b/.test(t))).toBe(true);
+  });
+
+  it('keeps tag-style prompts whole, articles included', () => {
+    expect(tagNames('masterpiece, a red-haired knight, in the rain, looking at viewer, (long hair:1.2), 1girl')).toEqual(['masterpiece', 'a red-haired knight', 'in the rain', 'looking at viewer', 'long hair', '1girl']);
+  });
+
+  it('maps AIR URNs in prompts, LoRA syntax, embeddings, models and LoRAs to civitai model references', () => {
+    const prompt = 'masterpiece, 1girl, <lora:urn:air:sdxl:lora:civitai:384756@563234:0.8>, embedding:urn:air:sdxl:embedding:civitai:220262@247847, urn:air:flux1:lora:civitai:11111@22222';
+    const tags = tagNames(prompt, { model: 'urn:air:sdxl:checkpoint:civitai:101055@128078', loras: [{ name: 'urn:air:sdxl:lora:civitai:5@6', weight: 1 }] });
+    expect(tags).toEqual(expect.arrayContaining(['masterpiece', '1girl', 'lora:civitai:model/384756@563234', 'embedding:civitai:model/220262@247847', 'lora:civitai:model/11111@22222', 'model:civitai:model/101055@128078', 'lora:civitai:model/5@6']));
+    expect(tags.some((t) => /^:|air:|@\d+$/.test(t) && !t.includes('civitai:model/'))).toBe(false);
+    expect(tags).toHaveLength(7);
   });
 });
