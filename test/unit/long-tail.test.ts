@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { emptyRecord, extractMetadata } from '../../src/index/metadata/extract.js';
 import type { MetadataRecord } from '../../src/index/metadata/types.js';
-import { addJpegMetadata, addPngText, buildExif, type PngTextChunk } from '../../src/demo/embed.js';
+import sharp from 'sharp';
+import { addJpegMetadata, addPngText, addWebpMetadata, buildExif, type PngTextChunk } from '../../src/demo/embed.js';
 import { deriveTags } from '../../src/index/tags.js';
 import { solidImage } from '../support/fixtures.js';
 import { pyJson } from '../support/python-json.js';
@@ -133,5 +134,45 @@ describe('tags from sentence prompts and AIR URNs', () => {
     expect(tags).toEqual(expect.arrayContaining(['masterpiece', '1girl', 'lora:civitai:model/384756@563234', 'embedding:civitai:model/220262@247847', 'lora:civitai:model/11111@22222', 'model:civitai:model/101055@128078', 'lora:civitai:model/5@6']));
     expect(tags.some((t) => /^:|air:|@\d+$/.test(t) && !t.includes('civitai:model/'))).toBe(false);
     expect(tags).toHaveLength(7);
+  });
+});
+
+describe('generator payloads in XMP and in JSON graphs of any field', () => {
+  const graph = {
+    '3': { class_type: 'KSampler', inputs: { seed: 8566257, steps: 20, cfg: 8, sampler_name: 'euler', scheduler: 'normal', denoise: 1, model: ['4', 0], positive: ['6', 0], negative: ['7', 0], latent_image: ['5', 0] } },
+    '4': { class_type: 'CheckpointLoaderSimple', inputs: { ckpt_name: 'v1-5-pruned-emaonly.safetensors' } },
+    '5': { class_type: 'EmptyLatentImage', inputs: { width: 512, height: 512, batch_size: 1 } },
+    '6': { class_type: 'CLIPTextEncode', inputs: { text: 'beautiful scenery nature glass bottle landscape, purple galaxy bottle', clip: ['4', 1] } },
+    '7': { class_type: 'CLIPTextEncode', inputs: { text: 'text, watermark', clip: ['4', 1] } },
+    '9': { class_type: 'SaveImage', inputs: { filename_prefix: 'ComfyUI', images: ['8', 0] } },
+  };
+  const expected = { generator: 'comfyui', prompt: 'beautiful scenery nature glass bottle landscape, purple galaxy bottle', negative_prompt: 'text, watermark', seed: 8566257, steps: 20, cfg: 8, sampler: 'euler', model: 'v1-5-pruned-emaonly.safetensors' };
+  const xml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\n/g, '&#xA;');
+  const packet = (body: string, ns = '') =>
+    `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" ${ns}>${body}</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>`;
+
+  it('reads a ComfyUI prompt and workflow from the XMP packet of an AVIF', async () => {
+    const xmp = packet(`<comfyui:prompt>${xml(JSON.stringify(graph))}</comfyui:prompt><comfyui:workflow>${xml(JSON.stringify({ nodes: [], links: [] }))}</comfyui:workflow>`, 'xmlns:comfyui="https://comfy.org/ns/metadata/1.0/"');
+    const avif = await sharp({ create: { width: 48, height: 32, channels: 3, background: { r: 9, g: 9, b: 9 } } }).avif({ effort: 0 }).withXmp(xmp).toBuffer();
+    const r = await extractMetadata('comfy.avif', avif);
+    expect(r).toMatchObject({ format: 'avif', ...expected });
+    expect(r.provenance.prompt).toContain('avif:xmp');
+  });
+
+  it('reads an API graph from XMP dc:description of a JPEG and a UI workflow from a WebP ImageDescription', async () => {
+    const xmp = packet(`<dc:description><rdf:Alt><rdf:li xml:lang="x-default">${xml(JSON.stringify(graph))}</rdf:li></rdf:Alt></dc:description>`);
+    const jpeg = addJpegMetadata(await solidImage('jpeg', [1, 2, 3], 48, 32), { xmp });
+    expect(await extractMetadata('comfy.jpg', jpeg)).toMatchObject(expected);
+    const workflow = { last_node_id: 9, last_link_id: 9, nodes: [{ id: 3, type: 'KSampler', inputs: [{ name: 'model', type: 'MODEL', link: 1 }, { name: 'positive', type: 'CONDITIONING', link: 4 }, { name: 'negative', type: 'CONDITIONING', link: 6 }, { name: 'latent_image', type: 'LATENT', link: 2 }], widgets_values: [8566257, 'fixed', 20, 8, 'euler', 'normal', 1] }, { id: 4, type: 'CheckpointLoaderSimple', widgets_values: ['v1-5-pruned-emaonly.safetensors'] }, { id: 6, type: 'CLIPTextEncode', inputs: [{ name: 'clip', type: 'CLIP', link: 3 }], widgets_values: [expected.prompt] }, { id: 7, type: 'CLIPTextEncode', inputs: [{ name: 'clip', type: 'CLIP', link: 5 }], widgets_values: ['text, watermark'] }, { id: 5, type: 'EmptyLatentImage', widgets_values: [512, 512, 1] }], links: [[1, 4, 0, 3, 0, 'MODEL'], [2, 5, 0, 3, 3, 'LATENT'], [3, 4, 1, 6, 0, 'CLIP'], [4, 6, 0, 3, 1, 'CONDITIONING'], [5, 4, 1, 7, 0, 'CLIP'], [6, 7, 0, 3, 2, 'CONDITIONING']], version: 0.4 };
+    const webp = addWebpMetadata(await solidImage('webp', [1, 2, 3], 48, 32), 48, 32, { exif: buildExif({ ImageDescription: JSON.stringify(workflow) }) });
+    const w = await extractMetadata('comfy.webp', webp);
+    expect(w).toMatchObject({ generator: 'comfyui', prompt: expected.prompt, seed: 8566257, steps: 20 });
+  });
+
+  it('reads A1111 parameters written as an XMP attribute in a custom namespace', async () => {
+    const infotext = 'a watercolor fox\nNegative prompt: blurry\nSteps: 24, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 6, Seed: 77, Size: 48x32, Model: dreamshaper_8';
+    const xmp = packet('', `xmlns:sd="http://ns.example.org/sd/1.0/" sd:parameters="${xml(infotext)}"`);
+    const webp = addWebpMetadata(await solidImage('webp', [1, 2, 3], 48, 32), 48, 32, { xmp });
+    expect(await extractMetadata('a1111.webp', webp)).toMatchObject({ generator: 'a1111', prompt: 'a watercolor fox', negative_prompt: 'blurry', seed: 77, steps: 24, model: 'dreamshaper_8' });
   });
 });

@@ -7,6 +7,52 @@ import type { MetadataEntry } from './types.js';
 import { parseJsonLoose, stripControls } from './text.js';
 
 const MAX_UNWRAPPED_KEYS = 32;
+
+/**
+ * The names generators give their payloads. Found as an XMP property in any namespace
+ * (`comfyui:prompt`, `sd:parameters`, `exif:UserComment`), the local name is what parsers look up.
+ */
+const PAYLOAD_NAMES = new Set(['prompt', 'workflow', 'parameters', 'invokeai_metadata', 'invokeai_graph', 'invokeai_workflow', 'sd-metadata', 'dream', 'sui_image_params', 'generation_data', 'fooocus_scheme', 'extrametadata', 'usercomment', 'comment']);
+/** Keys whose text the ComfyUI parser already searches for an API graph. */
+const API_GRAPH_KEYS = new Set(['prompt', 'usercomment', 'comment', 'imagedescription']);
+
+/** Parsed JSON per entry, shared by normalisation and the parsers (each text is parsed once). */
+const parsedJson = new WeakMap<MetadataEntry, unknown>();
+export function entryJson(entry: MetadataEntry): unknown {
+  if (parsedJson.has(entry)) return parsedJson.get(entry);
+  const value = parseJsonLoose(entry.text);
+  parsedJson.set(entry, value);
+  return value;
+}
+
+function xmpPayload(entry: MetadataEntry): MetadataEntry | null {
+  if (!/xmp/i.test(entry.carrier)) return null;
+  const colon = entry.key.lastIndexOf(':');
+  if (colon < 0) return null;
+  const local = entry.key.slice(colon + 1);
+  return PAYLOAD_NAMES.has(local.toLowerCase()) ? { key: local, text: entry.text, carrier: `${entry.carrier}>local-name` } : null;
+}
+
+const isRecordValue = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * A JSON graph in a field of any name (`dc:description`, `ImageDescription`, a custom chunk): the ComfyUI
+ * API graph becomes `prompt`, the UI graph `workflow`, InvokeAI's execution graph `invokeai_graph`.
+ */
+function graphPayload(entry: MetadataEntry): MetadataEntry | null {
+  const name = entry.key.toLowerCase();
+  if (name === 'workflow' || name === 'invokeai_graph' || !/"(class_type|nodes)"/.test(entry.text.slice(0, 4096))) return null;
+  const json = entryJson(entry);
+  if (!isRecordValue(json)) return null;
+  let key: string | null = null;
+  if (Array.isArray(json.nodes) && Array.isArray(json.links)) key = 'workflow';
+  else if (isRecordValue(json.nodes) && Array.isArray(json.edges)) key = 'invokeai_graph';
+  else if (!API_GRAPH_KEYS.has(name) && Object.values(json).slice(0, 8).some((v) => isRecordValue(v) && typeof v.class_type === 'string' && isRecordValue(v.inputs))) key = 'prompt';
+  if (!key) return null;
+  const derived = { key, text: entry.text, carrier: `${entry.carrier}>graph` };
+  parsedJson.set(derived, json);
+  return derived;
+}
 const PREFIXED_JSON = /^([A-Za-z][\w -]{0,40}?):\s*(?=[{[])/;
 
 function unwrapPrefixed(entry: MetadataEntry): MetadataEntry | null {
@@ -26,7 +72,7 @@ function looksLikeRecordTable(values: unknown[]): boolean {
 
 /** A JSON object whose values are all text or objects reads as a set of chunks, e.g. `{"prompt":{…},"workflow":{…}}`. */
 function unwrapChunkObject(entry: MetadataEntry): MetadataEntry[] {
-  const parsed = parseJsonLoose(entry.text);
+  const parsed = entryJson(entry);
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return [];
   const values = Object.entries(parsed as Record<string, unknown>);
   if (values.length === 0 || values.length > MAX_UNWRAPPED_KEYS) return [];
@@ -55,6 +101,10 @@ export function normalizeEntries(found: MetadataEntry[]): MetadataEntry[] {
   };
   for (const entry of entries) {
     out.push(entry);
+    const xmp = xmpPayload(entry);
+    if (xmp) addDerived(xmp);
+    const graph = entry.text.trimStart().startsWith('{') ? graphPayload(entry) : null;
+    if (graph) addDerived(graph);
     if (entry.carrier.startsWith('png:') && !entry.carrier.includes(':xmp')) continue; // PNG chunks are already named
     const prefixed = unwrapPrefixed(entry);
     if (prefixed) {
@@ -70,7 +120,6 @@ export function normalizeEntries(found: MetadataEntry[]): MetadataEntry[] {
 export class EntryMap {
   private readonly byKey = new Map<string, MetadataEntry>();
   private readonly byLowerKey = new Map<string, MetadataEntry>();
-  private readonly parsed = new Map<MetadataEntry, unknown>();
 
   constructor(readonly all: MetadataEntry[]) {
     for (const e of all) {
@@ -109,8 +158,7 @@ export class EntryMap {
   }
 
   jsonOf(entry: MetadataEntry): unknown {
-    if (!this.parsed.has(entry)) this.parsed.set(entry, parseJsonLoose(entry.text));
-    return this.parsed.get(entry);
+    return entryJson(entry);
   }
 
   /** Where an entry came from, for provenance: `png:tEXt parameters`. */

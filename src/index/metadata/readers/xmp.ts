@@ -19,7 +19,7 @@ const parser = new XMLParser({
   parseAttributeValue: false,
   trimValues: false,
   processEntities: true,
-  htmlEntities: false,
+  htmlEntities: true, // numeric character references (`&#xA;` in attribute values) are decoded too
   isArray: (name) => name === 'rdf:li' || name === 'rdf:Description',
 });
 
