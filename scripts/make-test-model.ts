@@ -24,7 +24,7 @@ const NORMALISE: Record<TestModelFamily, { mean: number[]; std: number[] }> = {
   siglip: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] },
 };
 /** SigLIP text towers take exactly 64 tokens: the encoder must pad to it. */
-const SIGLIP_TEXT_LENGTH = 64;
+export const SIGLIP_TEXT_LENGTH = 64;
 
 /** Words the text tower knows, with the RGB (0–255) they stand for; other words embed to zero. */
 export const COLOR_WORDS: Record<string, [number, number, number]> = {
@@ -190,17 +190,30 @@ function vocabularyWords(): string[] {
 }
 
 /**
- * How the generated files are laid out and named, as the real exports are:
- *   clip     — Hugging Face / Xenova CLIP: `*_model.onnx`, `image_embeds` / `text_embeds`, `input_ids`
- *              of any length, preprocessor_config.json (shortest side + centre crop).
- *   siglip   — Xenova SigLIP: outputs named `pooler_output`, a text input fixed at 64 tokens
- *              (unpadded input fails in ONNX Runtime), 0.5 mean/std, a square resize without crop.
- *   openclip — Immich's open_clip export (the default model): `visual/` and `textual/` folders,
- *              inputs named `image` and `text` (int32, fixed at 77), visual/preprocess_cfg.json,
- *              the tokenizer under textual/.
+ * How the generated files are laid out, named, typed and shaped: each copies a real export's
+ * interface, as its exporter writes it (dims named as the exporter names them):
+ *   clip     — transformers.js CLIP (Xenova/clip-vit-base-patch32, scripts/extra/clip.py on optimum's
+ *              CLIPTextOnnxConfig / ViTOnnxConfig): `onnx/*_model.onnx`; vision `pixel_values` float32
+ *              [batch_size, 3, 224, 224] → `last_hidden_state`, `image_embeds` [batch_size, dim]; text
+ *              `input_ids` int64 [batch_size, sequence_length] only (no attention mask) → `text_embeds`.
+ *   siglip   — transformers.js SigLIP (Xenova/siglip-base-patch16-224, scripts/extra/siglip.py): both
+ *              towers output `last_hidden_state` and `pooler_output`; `input_ids` int64 of any length
+ *              (the real export accepts unpadded text silently and answers wrong: this one adds a
+ *              junk vector per missing pad token, so only text padded to 64 embeds right); a
+ *              SentencePiece (Unigram) tokenizer with `</s>` (id 1) as end and pad token and no
+ *              lower-casing of its own; 0.5 mean/std; a square resize without crop.
+ *   openclip — Immich's open_clip export (immich-app/immich machine-learning/export/
+ *              immich_model_exporter/exporters/onnx/models/openclip.py, the default model): `visual/`
+ *              and `textual/`, `image` float32 [1, 3, 224, 224] and `text` int32 [1, 77] — batch fixed
+ *              at 1 in both towers (its `dynamic_axes` are commented out) — each → `embedding` [1, dim];
+ *              visual/preprocess_cfg.json, the tokenizer under textual/.
  */
 export type TestModelShape = TestModelFamily | 'openclip';
 export const TEST_OPENCLIP_MODEL_NAME = 'vv-test-color-openclip';
+export const TEST_MODEL_SHAPES: TestModelShape[] = ['clip', 'siglip', 'openclip'];
+export const TEST_MODEL_NAMES: Record<TestModelShape, string> = { clip: TEST_MODEL_NAME, siglip: TEST_SIGLIP_MODEL_NAME, openclip: TEST_OPENCLIP_MODEL_NAME };
+/** The sentence every model's self-check tokenizes (the known ids of real CLIP are in encoder.ts). */
+export const SELF_CHECK_TEXT = 'a photo of a cat';
 
 interface Layout {
   name: string;
@@ -209,18 +222,21 @@ interface Layout {
   text: string;
   tokenizerDir: string;
   imageInput: string;
+  /** Outputs besides the embedding (per-token states), listed first as the exporters list them. */
+  hiddenOutput: string | null;
   imageOutput: string;
   textInput: string;
   textOutput: string;
   textType: number;
-  textLength: number | 'sequence';
+  batch: number | string;
+  textLength: number | string;
   manifest: Record<string, unknown>;
 }
 
 function layoutOf(shape: TestModelShape): Layout {
   const { INT64, INT32 } = onnx.TensorProto.DataType;
   if (shape === 'siglip') {
-    return { name: TEST_SIGLIP_MODEL_NAME, family: 'siglip', vision: 'vision_model.onnx', text: 'text_model.onnx', tokenizerDir: '.', imageInput: 'pixel_values', imageOutput: 'pooler_output', textInput: 'input_ids', textOutput: 'pooler_output', textType: INT64, textLength: SIGLIP_TEXT_LENGTH, manifest: {} };
+    return { name: TEST_SIGLIP_MODEL_NAME, family: 'siglip', vision: 'onnx/vision_model.onnx', text: 'onnx/text_model.onnx', tokenizerDir: '.', imageInput: 'pixel_values', hiddenOutput: 'last_hidden_state', imageOutput: 'pooler_output', textInput: 'input_ids', textOutput: 'pooler_output', textType: INT64, batch: 'batch_size', textLength: 'sequence_length', manifest: {} };
   }
   if (shape === 'openclip') {
     return {
@@ -230,16 +246,18 @@ function layoutOf(shape: TestModelShape): Layout {
       text: 'textual/model.onnx',
       tokenizerDir: 'textual',
       imageInput: 'image',
+      hiddenOutput: null,
       imageOutput: 'embedding',
       textInput: 'text',
       textOutput: 'embedding',
       textType: INT32,
+      batch: 1,
       textLength: 77,
       // As the catalog entry of the default model says.
       manifest: { tokenizer_dir: 'textual', vision_input: 'image', text_input: 'text', text_dtype: 'int32', text_max_length: 77, pad_to_max_length: true },
     };
   }
-  return { name: TEST_MODEL_NAME, family: 'clip', vision: 'vision_model.onnx', text: 'text_model.onnx', tokenizerDir: '.', imageInput: 'pixel_values', imageOutput: 'image_embeds', textInput: 'input_ids', textOutput: 'text_embeds', textType: INT64, textLength: 'sequence', manifest: {} };
+  return { name: TEST_MODEL_NAME, family: 'clip', vision: 'onnx/vision_model.onnx', text: 'onnx/text_model.onnx', tokenizerDir: '.', imageInput: 'pixel_values', hiddenOutput: 'last_hidden_state', imageOutput: 'image_embeds', textInput: 'input_ids', textOutput: 'text_embeds', textType: INT64, batch: 'batch_size', textLength: 'sequence_length', manifest: {} };
 }
 
 function writeFile(file: string, data: string | Uint8Array): void {
@@ -247,46 +265,127 @@ function writeFile(file: string, data: string | Uint8Array): void {
   fs.writeFileSync(file, data);
 }
 
+function int64(name: string, values: number[], dims: number[] = [values.length]) {
+  return onnx.TensorProto.create({ name, dims, dataType: onnx.TensorProto.DataType.INT64, int64Data: values });
+}
+
+/**
+ * SentencePiece-style (Unigram, Metaspace) tokenizer.json as SigLIP ships one: `</s>` (id 1) ends
+ * every sequence and pads it, `<unk>` is 2; every listed word is one piece, letters are pieces
+ * too (so other words split into letters, which embed to zero). Only lower-case pieces exist and
+ * no normaliser lower-cases: the encoder must normalise as tokenization_siglip.py does.
+ */
+function unigramTokenizer(words: string[]): { json: object; ids: Map<string, number> } {
+  const vocab: [string, number][] = [
+    ['<pad>', 0],
+    ['</s>', 0],
+    ['<unk>', 0],
+    ['▁', -5],
+  ];
+  for (const c of 'abcdefghijklmnopqrstuvwxyz0123456789') vocab.push([c, -10], [`▁${c}`, -10]);
+  const ids = new Map<string, number>();
+  for (const w of words) {
+    const piece = `▁${w}`;
+    let id = vocab.findIndex(([p]) => p === piece);
+    if (id < 0) {
+      id = vocab.length;
+      vocab.push([piece, -1]);
+    }
+    ids.set(w, id);
+  }
+  const json = {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [
+      { id: 0, content: '<pad>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
+      { id: 1, content: '</s>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
+      { id: 2, content: '<unk>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
+    ],
+    normalizer: null,
+    pre_tokenizer: { type: 'Metaspace', replacement: '▁', add_prefix_space: true, prepend_scheme: 'always', split: true },
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
+      pair: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }, { Sequence: { id: 'B', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
+      special_tokens: { '</s>': { id: '</s>', ids: [1], tokens: ['</s>'] } },
+    },
+    decoder: { type: 'Metaspace', replacement: '▁', add_prefix_space: true, prepend_scheme: 'always', split: true },
+    model: { type: 'Unigram', unk_id: 2, vocab, byte_fallback: false },
+  };
+  return { json, ids };
+}
+
 /** Writes the test model (`shape`: see TestModelShape) into `dir/<name>`; returns that folder. */
 export function writeTestModel(dir: string, shape: TestModelShape = 'clip'): string {
   const l = layoutOf(shape);
   const out = path.join(dir, l.name);
   const { mean, std } = NORMALISE[l.family];
+  const { FLOAT } = onnx.TensorProto.DataType;
 
+  const visionNodes = [
+    onnx.NodeProto.create({ opType: 'ReduceMean', input: [l.imageInput], output: ['mean_rgb'], attribute: [intsAttr('axes', [2, 3]), intAttr('keepdims', 0)] }),
+    onnx.NodeProto.create({ opType: 'MatMul', input: ['mean_rgb', 'W'], output: [l.imageOutput] }),
+  ];
+  const visionOutputs = [valueInfo(l.imageOutput, FLOAT, [l.batch, DIM])];
+  if (l.hiddenOutput) {
+    // One "patch" state per image: [batch, 1, dim], listed before the pooled output as the exports do.
+    visionNodes.push(onnx.NodeProto.create({ opType: 'Unsqueeze', input: [l.imageOutput, 'axis1'], output: [l.hiddenOutput] }));
+    visionOutputs.unshift(valueInfo(l.hiddenOutput, FLOAT, [l.batch, 1, DIM]));
+  }
   const vision = onnx.GraphProto.create({
     name: 'vision',
-    node: [
-      onnx.NodeProto.create({ opType: 'ReduceMean', input: [l.imageInput], output: ['mean_rgb'], attribute: [intsAttr('axes', [2, 3]), intAttr('keepdims', 0)] }),
-      onnx.NodeProto.create({ opType: 'MatMul', input: ['mean_rgb', 'W'], output: [l.imageOutput] }),
-    ],
-    initializer: [tensor('W', [3, DIM], projection().flat())],
-    input: [valueInfo(l.imageInput, onnx.TensorProto.DataType.FLOAT, ['batch', 3, IMAGE_SIZE, IMAGE_SIZE])],
-    output: [valueInfo(l.imageOutput, onnx.TensorProto.DataType.FLOAT, ['batch', DIM])],
+    node: visionNodes,
+    initializer: [tensor('W', [3, DIM], projection().flat()), ...(l.hiddenOutput ? [int64('axis1', [1])] : [])],
+    input: [valueInfo(l.imageInput, FLOAT, [l.batch, 3, IMAGE_SIZE, IMAGE_SIZE])],
+    output: visionOutputs,
   });
   writeFile(path.join(out, l.vision), model(vision));
 
   // Every word of the tag vocabulary is a token of its own (embedding to zero), so no word is
   // split into pieces that happen to be colour words ("cente|red").
-  const words = [...new Set([...Object.keys(COLOR_WORDS), ...FILLER, ...vocabularyWords()])];
-  const tok = tokenizer(words);
-  const vocabSize = Object.keys((tok.json as { model: { vocab: object } }).model.vocab).length;
+  const words = [...new Set([...Object.keys(COLOR_WORDS), ...FILLER, 'cat', ...vocabularyWords()])];
+  const tok = l.family === 'siglip' ? unigramTokenizer(words) : tokenizer(words);
+  const vocabSize = l.family === 'siglip' ? (tok.json as { model: { vocab: unknown[] } }).model.vocab.length : Object.keys((tok.json as { model: { vocab: object } }).model.vocab).length;
   const table = Array.from({ length: vocabSize }, () => new Array<number>(DIM).fill(0));
   for (const [word, rgb] of Object.entries(COLOR_WORDS)) table[tok.ids.get(word)!] = colorEmbedding(rgb, l.family);
+  const textNodes = [onnx.NodeProto.create({ opType: 'Gather', input: ['table', l.textInput], output: ['token_embeds'], attribute: [intAttr('axis', 0)] })];
+  const textInits = [tensor('table', [vocabSize, DIM], table.flat())];
+  const textOutputs = [valueInfo(l.textOutput, FLOAT, [l.batch, DIM])];
+  if (l.family === 'siglip') {
+    // pooled = Σ token rows + (64 − sequence_length) × junk: right only when padded to 64, as the
+    // real tower (trained on 64 padded tokens, pooled at the last position) is.
+    textNodes.push(
+      onnx.NodeProto.create({ opType: 'ReduceSum', input: ['token_embeds', 'axis1'], output: ['summed'], attribute: [intAttr('keepdims', 0)] }),
+      onnx.NodeProto.create({ opType: 'Shape', input: [l.textInput], output: ['ids_shape'] }),
+      onnx.NodeProto.create({ opType: 'Gather', input: ['ids_shape', 'axis1'], output: ['seq_len'], attribute: [intAttr('axis', 0)] }),
+      onnx.NodeProto.create({ opType: 'Sub', input: ['full_length', 'seq_len'], output: ['missing'] }),
+      onnx.NodeProto.create({ opType: 'Cast', input: ['missing'], output: ['missing_f'], attribute: [intAttr('to', FLOAT)] }),
+      onnx.NodeProto.create({ opType: 'Mul', input: ['missing_f', 'junk'], output: ['offset'] }),
+      onnx.NodeProto.create({ opType: 'Add', input: ['summed', 'offset'], output: [l.textOutput] }),
+      onnx.NodeProto.create({ opType: 'Identity', input: ['token_embeds'], output: [l.hiddenOutput!] }),
+    );
+    textInits.push(int64('axis1', [1]), int64('full_length', [SIGLIP_TEXT_LENGTH]), tensor('junk', [DIM], Array.from({ length: DIM }, (_, i) => (i % 2 ? 1 : -1))));
+    textOutputs.unshift(valueInfo(l.hiddenOutput!, FLOAT, [l.batch, l.textLength, DIM]));
+  } else {
+    textNodes.push(onnx.NodeProto.create({ opType: 'ReduceMean', input: ['token_embeds'], output: [l.textOutput], attribute: [intsAttr('axes', [1]), intAttr('keepdims', 0)] }));
+  }
   const text = onnx.GraphProto.create({
     name: 'text',
-    node: [
-      onnx.NodeProto.create({ opType: 'Gather', input: ['table', l.textInput], output: ['token_embeds'], attribute: [intAttr('axis', 0)] }),
-      onnx.NodeProto.create({ opType: 'ReduceMean', input: ['token_embeds'], output: [l.textOutput], attribute: [intsAttr('axes', [1]), intAttr('keepdims', 0)] }),
-    ],
-    initializer: [tensor('table', [vocabSize, DIM], table.flat())],
-    input: [valueInfo(l.textInput, l.textType, ['batch', l.textLength])],
-    output: [valueInfo(l.textOutput, onnx.TensorProto.DataType.FLOAT, ['batch', DIM])],
+    node: textNodes,
+    initializer: textInits,
+    input: [valueInfo(l.textInput, l.textType, [l.batch, l.textLength])],
+    output: textOutputs,
   });
   writeFile(path.join(out, l.text), model(text));
   writeFile(path.join(out, l.tokenizerDir, 'tokenizer.json'), JSON.stringify(tok.json));
   writeFile(
     path.join(out, l.tokenizerDir, 'tokenizer_config.json'),
-    JSON.stringify({ tokenizer_class: 'CLIPTokenizer', model_max_length: 77, bos_token: '<|startoftext|>', eos_token: '<|endoftext|>', unk_token: '<|endoftext|>', pad_token: '<|endoftext|>' }),
+    JSON.stringify(
+      l.family === 'siglip'
+        ? { tokenizer_class: 'SiglipTokenizer', model_max_length: SIGLIP_TEXT_LENGTH, do_lower_case: true, eos_token: '</s>', pad_token: '</s>', unk_token: '<unk>' }
+        : { tokenizer_class: 'CLIPTokenizer', model_max_length: 77, bos_token: '<|startoftext|>', eos_token: '<|endoftext|>', unk_token: '<|endoftext|>', pad_token: '<|endoftext|>' },
+    ),
   );
   if (shape === 'openclip') {
     writeFile(path.join(out, path.dirname(l.vision), 'preprocess_cfg.json'), JSON.stringify({ size: [IMAGE_SIZE, IMAGE_SIZE], mode: 'RGB', mean, std, interpolation: 'bicubic', resize_mode: 'shortest' }));
@@ -300,6 +399,9 @@ export function writeTestModel(dir: string, shape: TestModelShape = 'clip'): str
       ),
     );
   }
+  // The ids the self-check must get for its sentence, from this vocabulary (real models: the known ones).
+  const selfCheckIds =
+    l.family === 'siglip' ? [...SELF_CHECK_TEXT.split(' ').map((w) => tok.ids.get(w)!), 1] : [0, ...SELF_CHECK_TEXT.split(' ').map((w) => tok.ids.get(w)!), 1];
   writeFile(
     path.join(out, 'model.json'),
     JSON.stringify(
@@ -310,6 +412,7 @@ export function writeTestModel(dir: string, shape: TestModelShape = 'clip'): str
         dim: DIM,
         vision: l.vision,
         text: l.text,
+        self_check_ids: selfCheckIds,
         ...l.manifest,
       },
       null,
@@ -317,6 +420,32 @@ export function writeTestModel(dir: string, shape: TestModelShape = 'clip'): str
     ),
   );
   return out;
+}
+
+/**
+ * Replaces a test model's vision tower by one the loader must refuse: `nhwc` (channels last, as
+ * TensorFlow exports are), `uint8` (raw-pixel input) or `dim` (a 32-d output where model.json
+ * says 16). Returns the model folder.
+ */
+export function breakVisionTower(modelDir: string, how: 'nhwc' | 'uint8' | 'dim'): string {
+  const manifest = JSON.parse(fs.readFileSync(path.join(modelDir, 'model.json'), 'utf8')) as { vision: string };
+  const { FLOAT, UINT8 } = onnx.TensorProto.DataType;
+  const width = how === 'dim' ? 2 * DIM : DIM;
+  const shape = how === 'nhwc' ? ['batch_size', IMAGE_SIZE, IMAGE_SIZE, 3] : ['batch_size', 3, IMAGE_SIZE, IMAGE_SIZE];
+  const nodes = [
+    ...(how === 'uint8' ? [onnx.NodeProto.create({ opType: 'Cast', input: ['pixels'], output: ['pixels_f'], attribute: [intAttr('to', FLOAT)] })] : []),
+    onnx.NodeProto.create({ opType: 'ReduceMean', input: [how === 'uint8' ? 'pixels_f' : 'pixels'], output: ['mean_rgb'], attribute: [intsAttr('axes', how === 'nhwc' ? [1, 2] : [2, 3]), intAttr('keepdims', 0)] }),
+    onnx.NodeProto.create({ opType: 'MatMul', input: ['mean_rgb', 'W'], output: ['image_embeds'] }),
+  ];
+  const graph = onnx.GraphProto.create({
+    name: 'vision',
+    node: nodes,
+    initializer: [tensor('W', [3, width], Array.from({ length: 3 * width }, (_, i) => (i % 7) / 7))],
+    input: [valueInfo('pixels', how === 'uint8' ? UINT8 : FLOAT, shape)],
+    output: [valueInfo('image_embeds', FLOAT, ['batch_size', width])],
+  });
+  writeFile(path.join(modelDir, manifest.vision), model(graph));
+  return modelDir;
 }
 
 if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) {

@@ -1,15 +1,30 @@
 /**
  * CLIP / SigLIP encoders: sharp preprocessing (resize the short side, centre crop, normalise,
  * CHW), the model's own BPE / SentencePiece tokenizer (transformers.js, local files only), ONNX
- * Runtime sessions, L2-normalised embeddings. Sessions load once and stay resident.
+ * Runtime sessions, L2-normalised embeddings. Sessions load once and stay resident. How each tower
+ * is fed (names, token type, fixed batch or sequence length, which output) is read from the model
+ * (interface.ts), so the Immich, transformers.js CLIP and SigLIP exports all run as they are.
  */
 import path from 'node:path';
 import sharp from 'sharp';
 import * as ort from 'onnxruntime-node';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import type { ModelInfo } from './models.js';
+import { describeAll, ModelUnsupportedError, readTextInterface, readVisionInterface, type TextInterface, type VisionInterface } from './interface.js';
 
 type Tokenizer = Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
+
+/** A model that loaded but failed to run (or to pass its self-check): shown, logged, retried later. */
+export class ModelFailedError extends Error {
+  readonly code = 'model_failed';
+}
+
+/**
+ * "a photo of a cat" under OpenAI's CLIP BPE vocabulary (also open_clip's and Immich's), as
+ * bumblebee's test/bumblebee/text/clip_tokenizer_test.exs and the issue give them.
+ */
+export const KNOWN_CLIP_IDS = [49406, 320, 1125, 539, 320, 2368, 49407];
+export const SELF_CHECK_TEXT = 'a photo of a cat';
 
 export function l2normalize(v: Float32Array): Float32Array {
   let n = 0;
@@ -18,6 +33,19 @@ export function l2normalize(v: Float32Array): Float32Array {
   const out = new Float32Array(v.length);
   for (let i = 0; i < v.length; i++) out[i] = v[i] / n;
   return out;
+}
+
+/**
+ * SigLIP's reference tokenizer (transformers tokenization_siglip.py: `do_lower_case`, then
+ * `canonicalize_text` — ASCII punctuation removed, whitespace collapsed, stripped) normalises
+ * before SentencePiece; transformers.js does not, so the encoder does it.
+ */
+export function normaliseSiglipText(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** Image → normalised CHW float pixels of size × size. */
@@ -37,14 +65,35 @@ export async function preprocess(file: string | Buffer, info: ModelInfo): Promis
   return out;
 }
 
-function pickOutput(session: ort.InferenceSession, preferred: string[]): string {
-  return preferred.find((n) => session.outputNames.includes(n)) ?? session.outputNames[0];
+/** Items in runs of the model's fixed batch (the last run filled up with copies of its first item), or all at once. */
+function runsOf<T>(items: T[], batch: number | null, max = 64): T[][] {
+  const size = batch ?? max;
+  const runs: T[][] = [];
+  for (let i = 0; i < items.length; i += size) {
+    const run = items.slice(i, i + size);
+    while (batch !== null && run.length < batch) run.push(run[0]);
+    runs.push(run);
+  }
+  return runs;
+}
+
+export interface SelfCheckReport {
+  ok: boolean;
+  problems: string[];
+  vision: VisionInterface & { inputs: string; outputs: string };
+  text: TextInterface & { inputs: string; outputs: string };
+  ids: number[];
+  expected_ids: number[] | null;
+  dim: number;
+  ms: { load: number; text: number; image: number };
 }
 
 export class Encoder {
   private vision: ort.InferenceSession | null = null;
   private text: ort.InferenceSession | null = null;
   private tokenizer: Tokenizer | null = null;
+  visionIo: VisionInterface | null = null;
+  textIo: TextInterface | null = null;
   dim = 0;
 
   constructor(
@@ -56,14 +105,34 @@ export class Encoder {
     return { intraOpNumThreads: this.threads, interOpNumThreads: 1, executionProviders: ['cpu'], graphOptimizationLevel: 'all' };
   }
 
+  private async session(file: string): Promise<ort.InferenceSession> {
+    try {
+      return await ort.InferenceSession.create(path.join(this.info.dir, file), this.options());
+    } catch (err) {
+      throw new ModelFailedError(`${this.info.manifest.name}: cannot load ${file}: ${(err as Error).message}`);
+    }
+  }
+
   /** Each tower loads on first use: the server's query encoder never loads the vision tower. */
-  private async visionSession(): Promise<ort.InferenceSession> {
-    this.vision ??= await ort.InferenceSession.create(path.join(this.info.dir, this.info.manifest.vision), this.options());
+  async visionSession(): Promise<ort.InferenceSession> {
+    if (!this.vision) {
+      const session = await this.session(this.info.manifest.vision);
+      const io = readVisionInterface(session, this.info.manifest.dim, this.info.manifest.vision_input);
+      if (io.imageSize !== null && io.imageSize !== this.info.imageSize) {
+        throw new ModelUnsupportedError(`vision tower takes ${io.imageSize} px images, the preprocessing config says ${this.info.imageSize}`);
+      }
+      this.visionIo = io;
+      this.vision = session;
+    }
     return this.vision;
   }
 
-  private async textSession(): Promise<ort.InferenceSession> {
-    this.text ??= await ort.InferenceSession.create(path.join(this.info.dir, this.info.manifest.text), this.options());
+  async textSession(): Promise<ort.InferenceSession> {
+    if (!this.text) {
+      const session = await this.session(this.info.manifest.text);
+      this.textIo = readTextInterface(session, this.info.manifest.dim, this.info.manifest.text_input);
+      this.text = session;
+    }
     if (!this.tokenizer) {
       // Never reach for the network: the tokenizer files sit beside the model.
       env.allowRemoteModels = false;
@@ -75,35 +144,47 @@ export class Encoder {
     return this.text;
   }
 
-  /** Exports with a fixed batch of 1 (some open_clip ones) are run image by image. */
-  private batchable = true;
-
-  /** Embeds already-preprocessed images (one ORT run per batch). */
-  async embedPixels(batch: Float32Array[]): Promise<Float32Array[]> {
-    await this.visionSession();
-    if (batch.length > 1 && this.batchable) {
-      try {
-        return await this.runVision(batch);
-      } catch (err) {
-        if (!/dimension|shape/i.test((err as Error).message)) throw err;
-        this.batchable = false;
-      }
-    }
-    if (batch.length === 1) return this.runVision(batch);
-    const out: Float32Array[] = [];
-    for (const px of batch) out.push(...(await this.runVision([px])));
-    return out;
+  private get siglip(): boolean {
+    return this.info.manifest.family === 'siglip';
   }
 
-  private async runVision(batch: Float32Array[]): Promise<Float32Array[]> {
+  /**
+   * Token ids per text, as the text tower takes them: special tokens added, truncated so the end
+   * token survives (CLIP pools at EOT, SigLIP at the last position), padded to the tower's fixed
+   * length — SigLIP always to 64, as it was trained — or to the longest in the run.
+   */
+  async tokenize(texts: string[]): Promise<number[][]> {
+    return (await this.tokenizeWithLengths(texts)).ids;
+  }
+
+  private async tokenizeWithLengths(texts: string[]): Promise<{ ids: number[][]; lengths: number[] }> {
+    await this.textSession();
+    const io = this.textIo!;
+    const tok = this.tokenizer!;
+    const maxLength = io.length ?? this.info.manifest.text_max_length ?? (this.siglip ? 64 : 77);
+    const ids = texts.map((t) => {
+      const seq = tok.encode(this.siglip ? normaliseSiglipText(t) : t);
+      return seq.length > maxLength ? [...seq.slice(0, maxLength - 1), seq[seq.length - 1]] : seq;
+    });
+    const padTo = io.length ?? (this.siglip || this.info.manifest.pad_to_max_length ? maxLength : Math.max(...ids.map((s) => s.length)));
+    const pad = tok.pad_token_id ?? tok.eos_token_id ?? 0;
+    return { ids: ids.map((s) => [...s, ...new Array<number>(padTo - s.length).fill(pad)]), lengths: ids.map((s) => s.length) };
+  }
+
+  /** Embeds already-preprocessed images: batched where the export allows, one per run where its batch is fixed. */
+  async embedPixels(batch: Float32Array[]): Promise<Float32Array[]> {
+    if (batch.length === 0) return [];
+    const session = await this.visionSession();
+    const io = this.visionIo!;
     const size = this.info.imageSize;
-    const input = new Float32Array(batch.length * 3 * size * size);
-    batch.forEach((px, i) => input.set(px, i * px.length));
-    const session = this.vision!;
-    const inputName = this.info.manifest.vision_input ?? (session.inputNames.includes('pixel_values') ? 'pixel_values' : session.inputNames[0]);
-    const result = await session.run({ [inputName]: new ort.Tensor('float32', input, [batch.length, 3, size, size]) });
-    const out = result[pickOutput(session, ['image_embeds', 'pooler_output'])];
-    return this.split(out, batch.length);
+    const out: Float32Array[] = [];
+    for (const run of runsOf(batch, io.batch, 32)) {
+      const input = new Float32Array(run.length * 3 * size * size);
+      run.forEach((px, i) => input.set(px, i * px.length));
+      const result = await this.run(session, { [io.input]: new ort.Tensor('float32', input, [run.length, 3, size, size]) }, io.output);
+      out.push(...this.split(result, run.length));
+    }
+    return out.slice(0, batch.length);
   }
 
   async embedImages(files: (string | Buffer)[]): Promise<Float32Array[]> {
@@ -112,29 +193,77 @@ export class Encoder {
   }
 
   async embedTexts(texts: string[]): Promise<Float32Array[]> {
+    if (texts.length === 0) return [];
     const session = await this.textSession();
-    const siglip = this.info.manifest.family === 'siglip';
-    const maxLength = this.info.manifest.text_max_length ?? (siglip ? 64 : 77);
-    const enc = this.tokenizer!(texts, { padding: siglip || this.info.manifest.pad_to_max_length ? 'max_length' : true, truncation: true, max_length: maxLength });
-    const ids = enc.input_ids;
-    const int32 = this.info.manifest.text_dtype === 'int32';
-    const tensorOf = (data: BigInt64Array, dims: number[]) =>
-      int32 ? new ort.Tensor('int32', Int32Array.from(data, Number), dims) : new ort.Tensor('int64', data, dims);
-    const inputName = this.info.manifest.text_input ?? (session.inputNames.includes('input_ids') ? 'input_ids' : session.inputNames[0]);
-    const feeds: Record<string, ort.Tensor> = { [inputName]: tensorOf(ids.data as BigInt64Array, ids.dims as number[]) };
-    if (session.inputNames.includes('attention_mask')) {
-      const mask = enc.attention_mask;
-      feeds.attention_mask = tensorOf(mask.data as BigInt64Array, mask.dims as number[]);
+    const io = this.textIo!;
+    const tensor = (rows: number[][], type: 'int32' | 'int64') => {
+      const dims = [rows.length, rows[0].length];
+      const flat = rows.flat();
+      return type === 'int32' ? new ort.Tensor('int32', Int32Array.from(flat), dims) : new ort.Tensor('int64', BigInt64Array.from(flat, BigInt), dims);
+    };
+    const out: Float32Array[] = [];
+    for (const run of runsOf(texts, io.batch)) {
+      const { ids, lengths } = await this.tokenizeWithLengths(run);
+      const feeds: Record<string, ort.Tensor> = { [io.input]: tensor(ids, io.tokenType) };
+      if (io.mask) feeds[io.mask.name] = tensor(ids.map((row, r) => row.map((_, i) => (i < lengths[r] ? 1 : 0))), io.mask.type);
+      out.push(...this.split(await this.run(session, feeds, io.output), run.length));
     }
-    const result = await session.run(feeds);
-    return this.split(result[pickOutput(session, ['text_embeds', 'pooler_output'])], texts.length);
+    return out.slice(0, texts.length);
+  }
+
+  private async run(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, output: string): Promise<ort.Tensor> {
+    try {
+      return (await session.run(feeds, [output]))[output];
+    } catch (err) {
+      throw new ModelFailedError(`${this.info.manifest.name}: ${(err as Error).message}`);
+    }
   }
 
   private split(tensor: ort.Tensor, n: number): Float32Array[] {
     const data = tensor.data as Float32Array;
     const dim = data.length / n;
+    if (dim !== this.info.manifest.dim) throw new ModelFailedError(`${this.info.manifest.name}: the model gave ${dim}-d embeddings, model.json says ${this.info.manifest.dim}`);
     this.dim = dim;
     return Array.from({ length: n }, (_, i) => l2normalize(data.subarray(i * dim, (i + 1) * dim)));
+  }
+
+  /**
+   * Loads both towers and checks them: the tokenizer gives the known ids for "a photo of a cat"
+   * (CLIP's vocabulary, or the ids model.json lists), one text and one image embed to finite
+   * vectors of the model's dimension.
+   */
+  async selfCheck(): Promise<SelfCheckReport> {
+    const problems: string[] = [];
+    let t = performance.now();
+    const vision = await this.visionSession();
+    const text = await this.textSession();
+    const load = performance.now() - t;
+    const { ids, lengths } = await this.tokenizeWithLengths([SELF_CHECK_TEXT]);
+    const unpadded = ids[0].slice(0, lengths[0]);
+    const expected = this.info.manifest.self_check_ids ?? (this.info.manifest.family === 'clip' ? KNOWN_CLIP_IDS : null);
+    if (expected && expected.some((id, i) => unpadded[i] !== id)) problems.push(`tokenizer: "${SELF_CHECK_TEXT}" gave [${unpadded.slice(0, expected.length).join(', ')}], expected [${expected.join(', ')}]`);
+    if (this.siglip && !expected && unpadded[unpadded.length - 1] !== this.tokenizer!.eos_token_id) problems.push('tokenizer: the sequence does not end with the end token');
+    t = performance.now();
+    const [tv] = await this.embedTexts([SELF_CHECK_TEXT]);
+    const textMs = performance.now() - t;
+    const image = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 120, b: 40 } } }).png().toBuffer();
+    t = performance.now();
+    const [iv] = await this.embedImages([image]);
+    const imageMs = performance.now() - t;
+    for (const [name, v] of [['text', tv], ['image', iv]] as const) {
+      if (v.length !== this.info.manifest.dim) problems.push(`${name} embedding has ${v.length} dimensions, expected ${this.info.manifest.dim}`);
+      if (!v.every(Number.isFinite)) problems.push(`${name} embedding is not finite`);
+    }
+    return {
+      ok: problems.length === 0,
+      problems,
+      vision: { ...this.visionIo!, inputs: describeAll(vision.inputMetadata), outputs: describeAll(vision.outputMetadata) },
+      text: { ...this.textIo!, inputs: describeAll(text.inputMetadata), outputs: describeAll(text.outputMetadata) },
+      ids: unpadded,
+      expected_ids: expected,
+      dim: this.info.manifest.dim,
+      ms: { load: Math.round(load), text: Math.round(textMs), image: Math.round(imageMs) },
+    };
   }
 
   async close(): Promise<void> {

@@ -19,14 +19,19 @@ export interface ModelManifest {
   text: string;
   /** Folder (relative to the model's) holding tokenizer.json; default the model folder. */
   tokenizer_dir?: string;
-  /** Input names when they are not the Hugging Face ones (`pixel_values`, `input_ids`). */
+  /**
+   * Which input to feed when a tower has several candidates. Names, token type, batch and
+   * sequence length are otherwise read from the model (interface.ts); `text_dtype` is informative.
+   */
   vision_input?: string;
   text_input?: string;
-  /** open_clip exports take int32 token ids; Hugging Face exports int64. */
   text_dtype?: 'int64' | 'int32';
-  /** Token sequence length; SigLIP and open_clip towers expect input padded to it. */
+  /** Longest token sequence (default CLIP 77, SigLIP 64); a tower with a fixed length sets it. */
   text_max_length?: number;
+  /** Pad every text to text_max_length even where the tower takes any length. */
   pad_to_max_length?: boolean;
+  /** Token ids the self-check expects for "a photo of a cat" (default: CLIP's known ids for family clip). */
+  self_check_ids?: number[];
   /** Preprocessing, when no preprocessor_config.json / preprocess_cfg.json says it. */
   image_size?: number;
   image_mean?: number[];

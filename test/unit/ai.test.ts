@@ -9,9 +9,10 @@ import { reciprocalRankFusion, RRF_K } from '../../src/ai/hybrid.js';
 import { ZeroShotTagger, MIN_Z } from '../../src/ai/zero-shot.js';
 import { parseVocabulary, loadVocabulary } from '../../src/ai/vocabulary.js';
 import { VectorIndex } from '../../src/ai/vector-index.js';
-import { Encoder } from '../../src/ai/encoder.js';
+import { Encoder, normaliseSiglipText } from '../../src/ai/encoder.js';
+import { ModelUnsupportedError } from '../../src/ai/interface.js';
 import { loadModelInfo } from '../../src/ai/models.js';
-import { writeTestModel, colorEmbedding, TEST_MODEL_NAME, TEST_OPENCLIP_MODEL_NAME, TEST_SIGLIP_MODEL_NAME } from '../../scripts/make-test-model.js';
+import { writeTestModel, breakVisionTower, colorEmbedding, TEST_MODEL_NAME, TEST_MODEL_NAMES, TEST_MODEL_SHAPES, TEST_OPENCLIP_MODEL_NAME, TEST_SIGLIP_MODEL_NAME } from '../../scripts/make-test-model.js';
 import { BASE, patternPixels } from '../support/colors.js';
 import { tempDir } from '../support/fixtures.js';
 
@@ -307,5 +308,73 @@ describe('encoder with the generated test model', () => {
     const [image] = await encoder.embedImages([green]);
     expect(cosine(image, unit(colorEmbedding([40, 170, 60])))).toBeGreaterThan(0.999);
     await encoder.close();
+  });
+});
+
+describe('the loader reads each export as it is', () => {
+  const texts = Array.from({ length: 70 }, (_, i) => ['red', 'blue sky', 'green grass', 'a photo of a cat'][i % 4]);
+
+  it.each(TEST_MODEL_SHAPES)('%s: passes its self-check and embeds 70 texts and 5 images whatever the batch the export allows', async (shape) => {
+    const dir = tempDir('vv-model-');
+    writeTestModel(dir, shape);
+    const encoder = new Encoder(loadModelInfo(dir, TEST_MODEL_NAMES[shape]));
+    const report = await encoder.selfCheck();
+    expect(report.problems).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.ids).toEqual(report.expected_ids);
+    expect(report.vision.batch).toBe(shape === 'openclip' ? 1 : null);
+    expect(report.text).toMatchObject(
+      shape === 'openclip' ? { input: 'text', tokenType: 'int32', batch: 1, length: 77, output: 'embedding' } : { input: 'input_ids', tokenType: 'int64', batch: null, length: null, output: shape === 'siglip' ? 'pooler_output' : 'text_embeds' },
+    );
+    const family = shape === 'siglip' ? 'siglip' : 'clip';
+    const vectors = await encoder.embedTexts(texts);
+    expect(vectors).toHaveLength(70);
+    expect(cosine(vectors[68], unit(colorEmbedding([220, 30, 30], family)))).toBeCloseTo(1, 5);
+    expect(cosine(vectors[69], unit(colorEmbedding([30, 60, 220], family)))).toBeGreaterThan(0.9);
+    const colours = [[220, 30, 30], [30, 60, 220], [40, 170, 60], [235, 215, 40], [130, 50, 180]] as [number, number, number][];
+    const pngs = await Promise.all(colours.map(([r, g, b]) => sharp({ create: { width: 40, height: 40, channels: 3, background: { r, g, b } } }).png().toBuffer()));
+    const images = await encoder.embedImages(pngs);
+    images.forEach((v, i) => expect(cosine(v, unit(colorEmbedding(colours[i], family)))).toBeGreaterThan(0.999));
+    await encoder.close();
+  });
+
+  it.each(TEST_MODEL_SHAPES)('%s: truncates long text so the end token survives, and pads as the tower needs', async (shape) => {
+    const dir = tempDir('vv-model-');
+    writeTestModel(dir, shape);
+    const encoder = new Encoder(loadModelInfo(dir, TEST_MODEL_NAMES[shape]));
+    const long = Array.from({ length: 120 }, () => 'red').join(' ');
+    const [ids, short] = await encoder.tokenize([long, 'red']);
+    const max = shape === 'siglip' ? 64 : 77;
+    const end = 1; // `</s>` and `<|endoftext|>` are both id 1 in the generated vocabularies
+    expect(ids).toHaveLength(max);
+    expect(ids[max - 1]).toBe(end);
+    // Padded to the longest in the run (transformers.js CLIP) or to the fixed / trained length.
+    expect(short).toHaveLength(max);
+    const [alone] = await encoder.tokenize(['red']);
+    expect(alone).toHaveLength(shape === 'clip' ? 3 : max);
+    await encoder.close();
+  });
+
+  it('normalises SigLIP text as its reference tokenizer does: lower case, ASCII punctuation removed', async () => {
+    expect(normaliseSiglipText("  A Bird's-Eye  VIEW, of Red!  ")).toBe('a birdseye view of red');
+    const dir = tempDir('vv-model-');
+    writeTestModel(dir, 'siglip');
+    const encoder = new Encoder(loadModelInfo(dir, TEST_SIGLIP_MODEL_NAME));
+    const [plain, shouted] = await encoder.tokenize(['red sky', 'RED, Sky!']);
+    expect(shouted).toEqual(plain);
+    const [a, b] = await encoder.embedTexts(['red', 'Red!']);
+    expect(cosine(a, b)).toBeCloseTo(1, 6);
+    await encoder.close();
+  });
+
+  it.each(['nhwc', 'uint8', 'dim'] as const)('refuses a %s vision tower with model_unsupported, naming what it found', async (how) => {
+    const dir = tempDir('vv-model-');
+    breakVisionTower(writeTestModel(dir, 'clip'), how);
+    const encoder = new Encoder(loadModelInfo(dir, TEST_MODEL_NAME));
+    const err = await encoder.embedPixels([new Float32Array(3 * 224 * 224)]).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(ModelUnsupportedError);
+    expect((err as ModelUnsupportedError).code).toBe('model_unsupported');
+    const found = { nhwc: /pixels float32 \[batch_size, 224, 224, 3\].*NHWC/, uint8: /pixels uint8 \[batch_size, 3, 224, 224\].*not float32/, dim: /image_embeds has 32 dimensions, model.json says dim 16/ }[how];
+    expect((err as Error).message).toMatch(found);
   });
 });
