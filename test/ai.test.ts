@@ -10,234 +10,300 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeColorLibrary, type ColorImage } from './support/colors.js';
 import { tempDir } from './support/fixtures.js';
 import { getJson, serve, waitFor, type ServerHandle } from './support/cli.js';
-import { writeTestModel, TEST_MODEL_NAME } from '../scripts/make-test-model.js';
+import { writeTestModel, TEST_MODEL_NAMES, TEST_MODEL_SHAPES } from '../scripts/make-test-model.js';
 import { Vault } from '../src/vault.js';
 
-let root: string;
-let models: string;
-let data: string;
-let server: ServerHandle;
-let images: ColorImage[];
-const idOf = new Map<string, number>();
-const colorOf = (item: { path: string }) => images.find((i) => i.path === item.path)!.color;
+describe.each(TEST_MODEL_SHAPES)('with the %s test model', (shape) => {
+  const MODEL = TEST_MODEL_NAMES[shape];
+  let root: string;
+  let models: string;
+  let data: string;
+  let server: ServerHandle;
+  let images: ColorImage[];
+  const idOf = new Map<string, number>();
+  const colorOf = (item: { path: string }) => images.find((i) => i.path === item.path)!.color;
 
-async function startVault(dataDir: string, model = TEST_MODEL_NAME): Promise<ServerHandle> {
-  const handle = await serve([root, '--data', dataDir, '--workers', '1', '--model', model, '--no-watch'], { VV_MODELS_DIR: models });
-  await waitFor(async () => {
-    const { body } = await getJson(`${handle.url}/api/status`);
-    const e = body.embeddings;
-    const scanned = body.scan.stats && !body.scan.running && body.counts.images === images.length;
-    return scanned && (model === 'none' || (e.total === images.length && e.done === e.total && !e.running));
-  }, 60_000);
-  return handle;
-}
-
-async function search(query: string): Promise<any> {
-  const { status, body } = await getJson(`${server.url}/api/search?${query}`);
-  expect(status, JSON.stringify(body)).toBe(200);
-  return body;
-}
-
-beforeAll(async () => {
-  root = tempDir('vv-ai-lib-');
-  models = tempDir('vv-ai-models-');
-  data = tempDir('vv-ai-data-');
-  images = await writeColorLibrary(root);
-  writeTestModel(models);
-  server = await startVault(data);
-  const { body } = await getJson(`${server.url}/api/images?limit=500`);
-  for (const item of body.items) idOf.set(item.path, item.id);
-}, 120_000);
-
-afterAll(async () => {
-  await server?.stop();
-});
-
-describe('embeddings', () => {
-  it('reports progress in /api/status and indexes every image', async () => {
-    const { body } = await getJson(`${server.url}/api/status`);
-    expect(body.embeddings).toMatchObject({ available: true, model: TEST_MODEL_NAME, done: images.length, total: images.length, failed: 0, running: false });
-    expect(typeof body.embeddings.per_second).toBe('number');
-    expect(body.embeddings.index.size).toBe(images.length);
-    expect(body.embeddings.index.exact).toBe(true);
-  });
-});
-
-describe('semantic and hybrid search', () => {
-  it('ranks the red images first for "red" and the blue ones for "blue sky"', async () => {
-    for (const [query, color] of [
-      ['red', 'red'],
-      ['blue sky', 'blue'],
-      ['green grass', 'green'],
-    ] as const) {
-      const body = await search(`q=${encodeURIComponent(query)}&mode=semantic&limit=50`);
-      expect(body.mode).toBe('semantic');
-      const expected = images.filter((i) => i.color === color).length;
-      const top = body.items.slice(0, expected);
-      expect(top.map(colorOf), query).toEqual(Array(expected).fill(color));
-      expect(body.items.slice(expected).some((i: any) => colorOf(i) === color)).toBe(false);
-      // Cosines, best first.
-      const scores = body.items.map((i: any) => i.score);
-      expect([...scores].sort((a, b) => b - a)).toEqual(scores);
-    }
-  });
-
-  it('fuses full text with CLIP by default: a prompt match joins the pictures that look the part', async () => {
-    const hybrid = await search('q=red&limit=50');
-    expect(hybrid.mode).toBe('hybrid');
-    const reds = images.filter((i) => i.color === 'red').length;
-    // The blue picture whose prompt says "red sports car" is found by its text; the red ones by their pixels.
-    const top = hybrid.items.slice(0, reds + 1).map((i: any) => i.path);
-    expect(top).toContain('colors/car.png');
-    expect(hybrid.items.slice(0, reds + 1).filter((i: any) => i.path !== 'colors/car.png').every((i: any) => colorOf(i) === 'red')).toBe(true);
-    const car = hybrid.items.find((i: any) => i.path === 'colors/car.png');
-    expect(car.text_score).toBeGreaterThan(0);
-    expect(car.semantic_score).toBeLessThan(0.5);
-
-    const semantic = await search('q=red&mode=semantic&limit=50');
-    const carIn = (body: any) => body.items.findIndex((i: any) => i.path === 'colors/car.png');
-    expect(carIn(semantic)).toBeGreaterThanOrEqual(reds);
-    expect(carIn(hybrid)).toBeLessThan(carIn(semantic));
-    const text = await search('q=sports&mode=text');
-    expect(text.items.map((i: any) => i.path)).toEqual(['colors/car.png']);
-  });
-
-  it('applies the /api/images filters to semantic results', async () => {
-    const copies = await search('q=red&mode=semantic&dir=copies');
-    expect(copies.items.map((i: any) => i.path).sort()).toEqual(['copies/red-0-cropped.png', 'copies/red-0-small.png', 'copies/red-0.jpg']);
-    const wide = await search('q=blue&min_width=400');
-    expect(wide.items.map((i: any) => i.path)).toEqual(['batch/lighthouse-512.png']);
-  });
-
-  it('finds visually similar images', async () => {
-    const red0 = idOf.get('colors/red-0.png')!;
-    const { status, body } = await getJson(`${server.url}/api/image/${red0}/similar?limit=6`);
-    expect(status).toBe(200);
-    expect(body.items).toHaveLength(6);
-    expect(body.items.map((i: any) => i.id)).not.toContain(red0);
-    expect(body.items.every((i: any) => colorOf(i) === 'red')).toBe(true);
-    expect(body.items[0].score).toBeGreaterThan(0.99);
-    const missing = await getJson(`${server.url}/api/image/999999/similar`);
-    expect(missing.status).toBe(404);
-  });
-});
-
-describe('duplicates', () => {
-  it('groups re-encoded, resized and cropped copies, confirmed by CLIP', async () => {
-    const { status, body } = await getJson(`${server.url}/api/duplicates?kind=near`);
-    expect(status).toBe(200);
-    const groups = body.groups.map((g: any) => ({ reason: g.reason, paths: g.items.map((i: any) => i.path).sort() }));
-    const red = groups.find((g: any) => g.paths.includes('colors/red-0.png'));
-    expect(red.paths).toEqual(['colors/red-0.png', 'copies/red-0-cropped.png', 'copies/red-0-small.png', 'copies/red-0.jpg']);
-    expect(red.reason).toMatch(/perceptual hashes within \d+ of 64 bits, CLIP similarity/);
-    expect(groups.find((g: any) => g.paths.includes('batch/lighthouse-256.png')).paths).toEqual(['batch/lighthouse-256.png', 'batch/lighthouse-512.png']);
-    // Different pictures never group, even in the same colour.
-    for (const g of body.groups) expect(new Set(g.items.map(colorOf)).size).toBe(1);
-    expect(body.groups.every((g: any) => g.kind === 'near' && g.count === g.items.length)).toBe(true);
-    expect(body.total).toBe(2);
-  });
-
-  it('groups generation batches: one prompt over seeds, one seed at several sizes', async () => {
-    const { body } = await getJson(`${server.url}/api/duplicates?kind=batch`);
-    const byReason = body.groups.map((g: any) => [g.reason, g.items.map((i: any) => i.path).sort()]);
-    expect(byReason).toContainEqual([expect.stringMatching(/same prompt and model \(castleModel_v1\) across 3 seeds/), ['batch/castle-11.png', 'batch/castle-12.png', 'batch/castle-13.png']]);
-    expect(byReason).toContainEqual([expect.stringMatching(/seed 4242 at 2 sizes/), ['batch/lighthouse-256.png', 'batch/lighthouse-512.png']]);
-    expect(body.groups.every((g: any) => g.kind === 'batch')).toBe(true);
-    const both = await getJson(`${server.url}/api/duplicates?limit=1&offset=1`);
-    expect(both.body.total).toBe(body.total + 2);
-    expect(both.body.groups).toHaveLength(1);
-    expect((await getJson(`${server.url}/api/duplicates?kind=exact`)).status).toBe(400);
-  });
-});
-
-describe('zero-shot tags', () => {
-  it('tags each picture with its colour, with source ai and a confidence', async () => {
-    const others = { red: ['blue', 'green'], blue: ['red', 'green'], green: ['red', 'blue'] } as const;
-    for (const image of images.filter((i) => i.path.startsWith('colors/'))) {
-      const { body } = await getJson(`${server.url}/api/image/${idOf.get(image.path)}`);
-      const ai = body.tags.filter((t: any) => t.source === 'ai');
-      const mine = ai.find((t: any) => t.name === image.color);
-      expect(mine, `${image.path}: ${JSON.stringify(ai)}`).toBeDefined();
-      expect(mine.confidence).toBeGreaterThan(0.5);
-      expect(mine.confidence).toBeLessThanOrEqual(1);
-      for (const other of others[image.color]) expect(ai.map((t: any) => t.name)).not.toContain(other);
-    }
-  });
-
-  it('remembers an ai tag the user removed, and keeps user tags, when the image is re-tagged', async () => {
-    const id = idOf.get('colors/red-1.png')!;
-    const patch = (body: unknown) => getJson(`${server.url}/api/image/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    expect((await patch({ tags: { remove: ['red'], add: ['blue'] } })).status).toBe(200);
-    // New content at the same path: rescanned, embedded again and re-tagged.
-    const { patternPixels, BASE } = await import('./support/colors.js');
-    const sharp = (await import('sharp')).default;
-    await sharp(patternPixels(BASE.red, 424242, 256), { raw: { width: 256, height: 256, channels: 3 } }).png().toFile(path.join(root, 'colors/red-1.png'));
-    const before = (await getJson(`${server.url}/api/status`)).body.embeddings.done;
-    expect((await getJson(`${server.url}/api/scan`, { method: 'POST' })).status).toBe(202);
+  async function startVault(dataDir: string, model = MODEL): Promise<ServerHandle> {
+    const handle = await serve([root, '--data', dataDir, '--workers', '1', '--model', model, '--no-watch'], { VV_MODELS_DIR: models });
     await waitFor(async () => {
-      const { body } = await getJson(`${server.url}/api/status`);
-      return !body.scan.running && body.scan.stats?.changed === 1 && body.embeddings.done === before && !body.embeddings.running && body.embeddings.embedded === 1;
-    }, 30_000);
-    const { body } = await getJson(`${server.url}/api/image/${id}`);
-    const tags = body.tags.map((t: any) => `${t.source}:${t.name}`);
-    expect(tags).not.toContain('ai:red');
-    expect(tags).toContain('user:blue');
-    expect(tags.some((t: string) => t.startsWith('ai:'))).toBe(true);
+      const { body } = await getJson(`${handle.url}/api/status`);
+      const e = body.embeddings;
+      const scanned = body.scan.stats && !body.scan.running && body.counts.images === images.length;
+      return scanned && (model === 'none' || (e.total === images.length && e.done === e.total && !e.running));
+    }, 60_000);
+    return handle;
+  }
+
+  async function search(query: string): Promise<any> {
+    const { status, body } = await getJson(`${server.url}/api/search?${query}`);
+    expect(status, JSON.stringify(body)).toBe(200);
+    return body;
+  }
+
+  beforeAll(async () => {
+    root = tempDir('vv-ai-lib-');
+    models = tempDir('vv-ai-models-');
+    data = tempDir('vv-ai-data-');
+    images = await writeColorLibrary(root);
+    writeTestModel(models, shape);
+    server = await startVault(data);
+    const { body } = await getJson(`${server.url}/api/images?limit=500`);
+    for (const item of body.items) idOf.set(item.path, item.id);
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.stop();
   });
-});
 
-describe('the vector index', () => {
-  it('is rebuilt from the stored vectors when its file is lost', async () => {
-    const before = await search('q=red&mode=semantic&limit=50');
-    await server.stop();
-    const file = path.join(data, 'vectors', `${TEST_MODEL_NAME}.usearch`);
-    expect(fs.existsSync(file)).toBe(true);
-    fs.rmSync(file);
-    server = await startVault(data);
-    const { body } = await getJson(`${server.url}/api/status`);
-    expect(body.embeddings.index).toMatchObject({ size: images.length, rebuilt_because: 'no index file' });
-    expect(fs.existsSync(file)).toBe(true);
-    const after = await search('q=red&mode=semantic&limit=50');
-    expect(after.items.map((i: any) => i.id)).toEqual(before.items.map((i: any) => i.id));
-  }, 60_000);
-
-  it('is rebuilt when its file is corrupt', async () => {
-    await server.stop();
-    fs.writeFileSync(path.join(data, 'vectors', `${TEST_MODEL_NAME}.usearch`), 'not an index');
-    fs.writeFileSync(path.join(data, 'vectors', `${TEST_MODEL_NAME}.usearch.json`), '{');
-    server = await startVault(data);
-    const { body } = await getJson(`${server.url}/api/status`);
-    expect(body.embeddings.index.size).toBe(images.length);
-    expect(body.embeddings.index.rebuilt_because).toMatch(/unreadable/);
-  }, 60_000);
-
-  it('drops a vanished image and takes it back when the file returns, across a restart, without a rebuild', async () => {
-    const rel = 'colors/red-0.png';
-    const away = path.join(tempDir('vv-ai-away-'), 'red-0.png');
-    const redPaths = async () => (await search('q=red&mode=semantic&limit=100')).items.map((i: any) => i.path);
-    const index = async () => (await getJson(`${server.url}/api/status`)).body.embeddings.index;
-    expect(await redPaths()).toContain(rel);
-    fs.renameSync(path.join(root, rel), away);
-    expect((await getJson(`${server.url}/api/scan`, { method: 'POST' })).status).toBe(202);
-    await waitFor(async () => {
+  describe('embeddings', () => {
+    it('reports progress in /api/status and indexes every image', async () => {
       const { body } = await getJson(`${server.url}/api/status`);
-      return !body.scan.running && body.counts.images === images.length - 1;
-    }, 30_000);
-    expect(await index()).toMatchObject({ size: images.length - 1 });
-    expect(await redPaths()).not.toContain(rel);
+      expect(body.embeddings).toMatchObject({ available: true, model: MODEL, done: images.length, total: images.length, failed: 0, running: false });
+      expect(typeof body.embeddings.per_second).toBe('number');
+      expect(body.embeddings.index.size).toBe(images.length);
+      expect(body.embeddings.index.exact).toBe(true);
+    });
+  });
 
-    // Back while the server is down: the saved index (without it) loads as it is, then takes it back.
-    await server.stop();
-    fs.renameSync(away, path.join(root, rel));
-    server = await startVault(data);
-    expect(await redPaths()).toContain(rel);
-    expect(await index()).toMatchObject({ size: images.length, rebuilt_because: null });
-  }, 90_000);
+  describe('semantic and hybrid search', () => {
+    it('ranks the red images first for "red" and the blue ones for "blue sky"', async () => {
+      for (const [query, color] of [
+        ['red', 'red'],
+        ['blue sky', 'blue'],
+        ['green grass', 'green'],
+      ] as const) {
+        const body = await search(`q=${encodeURIComponent(query)}&mode=semantic&limit=50`);
+        expect(body.mode).toBe('semantic');
+        const expected = images.filter((i) => i.color === color).length;
+        const top = body.items.slice(0, expected);
+        expect(top.map(colorOf), query).toEqual(Array(expected).fill(color));
+        expect(body.items.slice(expected).some((i: any) => colorOf(i) === color)).toBe(false);
+        // Cosines, best first.
+        const scores = body.items.map((i: any) => i.score);
+        expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+      }
+    });
+
+    it('fuses full text with CLIP by default: a prompt match joins the pictures that look the part', async () => {
+      const hybrid = await search('q=red&limit=50');
+      expect(hybrid.mode).toBe('hybrid');
+      const reds = images.filter((i) => i.color === 'red').length;
+      // The blue picture whose prompt says "red sports car" is found by its text; the red ones by their pixels.
+      const top = hybrid.items.slice(0, reds + 1).map((i: any) => i.path);
+      expect(top).toContain('colors/car.png');
+      expect(hybrid.items.slice(0, reds + 1).filter((i: any) => i.path !== 'colors/car.png').every((i: any) => colorOf(i) === 'red')).toBe(true);
+      const car = hybrid.items.find((i: any) => i.path === 'colors/car.png');
+      expect(car.text_score).toBeGreaterThan(0);
+      expect(car.semantic_score).toBeLessThan(0.5);
+
+      const semantic = await search('q=red&mode=semantic&limit=50');
+      const carIn = (body: any) => body.items.findIndex((i: any) => i.path === 'colors/car.png');
+      expect(carIn(semantic)).toBeGreaterThanOrEqual(reds);
+      expect(carIn(hybrid)).toBeLessThan(carIn(semantic));
+      const text = await search('q=sports&mode=text');
+      expect(text.items.map((i: any) => i.path)).toEqual(['colors/car.png']);
+    });
+
+    it('applies the /api/images filters to semantic results', async () => {
+      const copies = await search('q=red&mode=semantic&dir=copies');
+      expect(copies.items.map((i: any) => i.path).sort()).toEqual(['copies/red-0-cropped.png', 'copies/red-0-small.png', 'copies/red-0.jpg']);
+      const wide = await search('q=blue&min_width=400');
+      expect(wide.items.map((i: any) => i.path)).toEqual(['batch/lighthouse-512.png']);
+    });
+
+    it('finds visually similar images', async () => {
+      const red0 = idOf.get('colors/red-0.png')!;
+      const { status, body } = await getJson(`${server.url}/api/image/${red0}/similar?limit=6`);
+      expect(status).toBe(200);
+      expect(body.items).toHaveLength(6);
+      expect(body.items.map((i: any) => i.id)).not.toContain(red0);
+      expect(body.items.every((i: any) => colorOf(i) === 'red')).toBe(true);
+      expect(body.items[0].score).toBeGreaterThan(0.99);
+      const missing = await getJson(`${server.url}/api/image/999999/similar`);
+      expect(missing.status).toBe(404);
+    });
+  });
+
+  describe('duplicates', () => {
+    it('groups re-encoded, resized and cropped copies, confirmed by CLIP', async () => {
+      const { status, body } = await getJson(`${server.url}/api/duplicates?kind=near`);
+      expect(status).toBe(200);
+      const groups = body.groups.map((g: any) => ({ reason: g.reason, paths: g.items.map((i: any) => i.path).sort() }));
+      const red = groups.find((g: any) => g.paths.includes('colors/red-0.png'));
+      expect(red.paths).toEqual(['colors/red-0.png', 'copies/red-0-cropped.png', 'copies/red-0-small.png', 'copies/red-0.jpg']);
+      expect(red.reason).toMatch(/perceptual hashes within \d+ of 64 bits, CLIP similarity/);
+      expect(groups.find((g: any) => g.paths.includes('batch/lighthouse-256.png')).paths).toEqual(['batch/lighthouse-256.png', 'batch/lighthouse-512.png']);
+      // Different pictures never group, even in the same colour.
+      for (const g of body.groups) expect(new Set(g.items.map(colorOf)).size).toBe(1);
+      expect(body.groups.every((g: any) => g.kind === 'near' && g.count === g.items.length)).toBe(true);
+      expect(body.total).toBe(2);
+    });
+
+    it('groups generation batches: one prompt over seeds, one seed at several sizes', async () => {
+      const { body } = await getJson(`${server.url}/api/duplicates?kind=batch`);
+      const byReason = body.groups.map((g: any) => [g.reason, g.items.map((i: any) => i.path).sort()]);
+      expect(byReason).toContainEqual([expect.stringMatching(/same prompt and model \(castleModel_v1\) across 3 seeds/), ['batch/castle-11.png', 'batch/castle-12.png', 'batch/castle-13.png']]);
+      expect(byReason).toContainEqual([expect.stringMatching(/seed 4242 at 2 sizes/), ['batch/lighthouse-256.png', 'batch/lighthouse-512.png']]);
+      expect(body.groups.every((g: any) => g.kind === 'batch')).toBe(true);
+      const both = await getJson(`${server.url}/api/duplicates?limit=1&offset=1`);
+      expect(both.body.total).toBe(body.total + 2);
+      expect(both.body.groups).toHaveLength(1);
+      expect((await getJson(`${server.url}/api/duplicates?kind=exact`)).status).toBe(400);
+    });
+  });
+
+  describe('zero-shot tags', () => {
+    it('tags each picture with its colour, with source ai and a confidence', async () => {
+      const others = { red: ['blue', 'green'], blue: ['red', 'green'], green: ['red', 'blue'] } as const;
+      for (const image of images.filter((i) => i.path.startsWith('colors/'))) {
+        const { body } = await getJson(`${server.url}/api/image/${idOf.get(image.path)}`);
+        const ai = body.tags.filter((t: any) => t.source === 'ai');
+        const mine = ai.find((t: any) => t.name === image.color);
+        expect(mine, `${image.path}: ${JSON.stringify(ai)}`).toBeDefined();
+        expect(mine.confidence).toBeGreaterThan(0.5);
+        expect(mine.confidence).toBeLessThanOrEqual(1);
+        for (const other of others[image.color]) expect(ai.map((t: any) => t.name)).not.toContain(other);
+      }
+    });
+
+    it('remembers an ai tag the user removed, and keeps user tags, when the image is re-tagged', async () => {
+      const id = idOf.get('colors/red-1.png')!;
+      const patch = (body: unknown) => getJson(`${server.url}/api/image/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect((await patch({ tags: { remove: ['red'], add: ['blue'] } })).status).toBe(200);
+      // New content at the same path: rescanned, embedded again and re-tagged.
+      const { patternPixels, BASE } = await import('./support/colors.js');
+      const sharp = (await import('sharp')).default;
+      await sharp(patternPixels(BASE.red, 424242, 256), { raw: { width: 256, height: 256, channels: 3 } }).png().toFile(path.join(root, 'colors/red-1.png'));
+      const before = (await getJson(`${server.url}/api/status`)).body.embeddings.done;
+      expect((await getJson(`${server.url}/api/scan`, { method: 'POST' })).status).toBe(202);
+      await waitFor(async () => {
+        const { body } = await getJson(`${server.url}/api/status`);
+        return !body.scan.running && body.scan.stats?.changed === 1 && body.embeddings.done === before && !body.embeddings.running && body.embeddings.embedded === 1;
+      }, 30_000);
+      const { body } = await getJson(`${server.url}/api/image/${id}`);
+      const tags = body.tags.map((t: any) => `${t.source}:${t.name}`);
+      expect(tags).not.toContain('ai:red');
+      expect(tags).toContain('user:blue');
+      expect(tags.some((t: string) => t.startsWith('ai:'))).toBe(true);
+    });
+  });
+
+  describe('the vector index', () => {
+    it('is rebuilt from the stored vectors when its file is lost', async () => {
+      const before = await search('q=red&mode=semantic&limit=50');
+      await server.stop();
+      const file = path.join(data, 'vectors', `${MODEL}.usearch`);
+      expect(fs.existsSync(file)).toBe(true);
+      fs.rmSync(file);
+      server = await startVault(data);
+      const { body } = await getJson(`${server.url}/api/status`);
+      expect(body.embeddings.index).toMatchObject({ size: images.length, rebuilt_because: 'no index file' });
+      expect(fs.existsSync(file)).toBe(true);
+      const after = await search('q=red&mode=semantic&limit=50');
+      expect(after.items.map((i: any) => i.id)).toEqual(before.items.map((i: any) => i.id));
+    }, 60_000);
+
+    it('is rebuilt when its file is corrupt', async () => {
+      await server.stop();
+      fs.writeFileSync(path.join(data, 'vectors', `${MODEL}.usearch`), 'not an index');
+      fs.writeFileSync(path.join(data, 'vectors', `${MODEL}.usearch.json`), '{');
+      server = await startVault(data);
+      const { body } = await getJson(`${server.url}/api/status`);
+      expect(body.embeddings.index.size).toBe(images.length);
+      expect(body.embeddings.index.rebuilt_because).toMatch(/unreadable/);
+    }, 60_000);
+
+    it('drops a vanished image and takes it back when the file returns, across a restart, without a rebuild', async () => {
+      const rel = 'colors/red-0.png';
+      const away = path.join(tempDir('vv-ai-away-'), 'red-0.png');
+      const redPaths = async () => (await search('q=red&mode=semantic&limit=100')).items.map((i: any) => i.path);
+      const index = async () => (await getJson(`${server.url}/api/status`)).body.embeddings.index;
+      expect(await redPaths()).toContain(rel);
+      fs.renameSync(path.join(root, rel), away);
+      expect((await getJson(`${server.url}/api/scan`, { method: 'POST' })).status).toBe(202);
+      await waitFor(async () => {
+        const { body } = await getJson(`${server.url}/api/status`);
+        return !body.scan.running && body.counts.images === images.length - 1;
+      }, 30_000);
+      expect(await index()).toMatchObject({ size: images.length - 1 });
+      expect(await redPaths()).not.toContain(rel);
+
+      // Back while the server is down: the saved index (without it) loads as it is, then takes it back.
+      await server.stop();
+      fs.renameSync(away, path.join(root, rel));
+      server = await startVault(data);
+      expect(await redPaths()).toContain(rel);
+      expect(await index()).toMatchObject({ size: images.length, rebuilt_because: null });
+    }, 90_000);
+  });
+
+  describe('the embedding job', () => {
+    it('resumes after its worker is killed mid-way: nothing stored is embedded twice, nothing is skipped', async () => {
+      let killedAt = -1;
+      let vault: Vault | null = null;
+      const dataDir = tempDir('vv-ai-crash-');
+      vault = Vault.open({
+        dataDir,
+        library: root,
+        workers: 0,
+        modelsDir: models,
+        model: MODEL,
+        embedBatchSize: 1,
+        onEmbedProgress: (p) => {
+          if (killedAt < 0 && p.running && p.done >= 5) {
+            killedAt = p.done;
+            void vault!.ai.job!.killWorker();
+          }
+        },
+      });
+      await vault.scanner.scan();
+      const first = (await vault.ai.embedPending())!;
+      expect(first.error).toMatch(/worker exited/);
+      const stored = vault.store.embeddings.doneCount(MODEL);
+      expect(stored).toBeGreaterThanOrEqual(5);
+      expect(stored).toBeLessThan(images.length);
+      const second = (await vault.ai.embedPending())!;
+      expect(second.error).toBeNull();
+      expect(second.embedded + second.reused).toBe(images.length - stored);
+      expect(second.done).toBe(images.length);
+      const rows = vault.store.db.prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT image_id) AS d FROM embeddings WHERE vector IS NOT NULL').get() as { n: number; d: number };
+      expect(rows).toEqual({ n: images.length, d: images.length });
+      expect(vault.ai.index!.size).toBe(images.length);
+      await vault.close();
+    }, 60_000);
+
+    it('re-tags every image from its stored vector when the vocabulary changes, embedding nothing again', async () => {
+      const dataDir = tempDir('vv-ai-vocab-');
+      const open = (vocabulary?: string) => Vault.open({ dataDir, library: root, workers: 0, modelsDir: models, model: MODEL, vocabulary });
+      let vault = open();
+      await vault.scanner.scan();
+      await vault.ai.embedPending();
+      const red0 = vault.store.idForPath('colors/red-0.png')!;
+      const aiTags = (v: Vault) => v.store.getImage(red0)!.tag_details.filter((t) => t.source === 'ai').map((t) => t.name);
+      expect(aiTags(vault)).toContain('red');
+      await vault.close();
+
+      const file = path.join(tempDir('vv-ai-vocab-file-'), 'vocabulary.txt');
+      const subjects = ['castle', 'knight', 'dragon', 'cat', 'dog', 'robot', 'city', 'portrait', 'landscape', 'ship', 'tree', 'flower', 'car', 'house', 'bird', 'horse', 'anime', 'sketch', 'mountain', 'river'];
+      fs.writeFileSync(file, ['# a small custom list', 'scarlet | a crimson picture', 'ocean', 'forest', 'yellow', ...subjects].join('\n'));
+      vault = open(file);
+      const run = (await vault.ai.embedPending())!;
+      expect(run.embedded + run.reused).toBe(0);
+      expect(aiTags(vault)).toEqual(['scarlet']);
+      await vault.close();
+    }, 60_000);
+  });
 });
 
 describe('without a model', () => {
   it('works, falls back to text search and answers model_unavailable for AI endpoints', async () => {
-    const plain = await startVault(tempDir('vv-ai-nomodel-'), 'none');
+    const root = tempDir('vv-ai-lib-');
+    const images = await writeColorLibrary(root);
+    const plain = await serve([root, '--data', tempDir('vv-ai-nomodel-'), '--workers', '1', '--model', 'none', '--no-watch']);
+    await waitFor(async () => {
+      const { body } = await getJson(`${plain.url}/api/status`);
+      return body.scan.stats && !body.scan.running && body.counts.images === images.length;
+    }, 60_000);
     try {
       const { body: status } = await getJson(`${plain.url}/api/status`);
       expect(status.embeddings).toMatchObject({ available: false, done: 0, total: 0 });
@@ -260,59 +326,3 @@ describe('without a model', () => {
   }, 60_000);
 });
 
-describe('the embedding job', () => {
-  it('resumes after its worker is killed mid-way: nothing stored is embedded twice, nothing is skipped', async () => {
-    let killedAt = -1;
-    let vault: Vault | null = null;
-    const dataDir = tempDir('vv-ai-crash-');
-    vault = Vault.open({
-      dataDir,
-      library: root,
-      workers: 0,
-      modelsDir: models,
-      model: TEST_MODEL_NAME,
-      embedBatchSize: 1,
-      onEmbedProgress: (p) => {
-        if (killedAt < 0 && p.running && p.done >= 5) {
-          killedAt = p.done;
-          void vault!.ai.job!.killWorker();
-        }
-      },
-    });
-    await vault.scanner.scan();
-    const first = (await vault.ai.embedPending())!;
-    expect(first.error).toMatch(/worker exited/);
-    const stored = vault.store.embeddings.doneCount(TEST_MODEL_NAME);
-    expect(stored).toBeGreaterThanOrEqual(5);
-    expect(stored).toBeLessThan(images.length);
-    const second = (await vault.ai.embedPending())!;
-    expect(second.error).toBeNull();
-    expect(second.embedded + second.reused).toBe(images.length - stored);
-    expect(second.done).toBe(images.length);
-    const rows = vault.store.db.prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT image_id) AS d FROM embeddings WHERE vector IS NOT NULL').get() as { n: number; d: number };
-    expect(rows).toEqual({ n: images.length, d: images.length });
-    expect(vault.ai.index!.size).toBe(images.length);
-    await vault.close();
-  }, 60_000);
-
-  it('re-tags every image from its stored vector when the vocabulary changes, embedding nothing again', async () => {
-    const dataDir = tempDir('vv-ai-vocab-');
-    const open = (vocabulary?: string) => Vault.open({ dataDir, library: root, workers: 0, modelsDir: models, model: TEST_MODEL_NAME, vocabulary });
-    let vault = open();
-    await vault.scanner.scan();
-    await vault.ai.embedPending();
-    const red0 = vault.store.idForPath('colors/red-0.png')!;
-    const aiTags = (v: Vault) => v.store.getImage(red0)!.tag_details.filter((t) => t.source === 'ai').map((t) => t.name);
-    expect(aiTags(vault)).toContain('red');
-    await vault.close();
-
-    const file = path.join(tempDir('vv-ai-vocab-file-'), 'vocabulary.txt');
-    const subjects = ['castle', 'knight', 'dragon', 'cat', 'dog', 'robot', 'city', 'portrait', 'landscape', 'ship', 'tree', 'flower', 'car', 'house', 'bird', 'horse', 'anime', 'sketch', 'mountain', 'river'];
-    fs.writeFileSync(file, ['# a small custom list', 'scarlet | a crimson picture', 'ocean', 'forest', 'yellow', ...subjects].join('\n'));
-    vault = open(file);
-    const run = (await vault.ai.embedPending())!;
-    expect(run.embedded + run.reused).toBe(0);
-    expect(aiTags(vault)).toEqual(['scarlet']);
-    await vault.close();
-  }, 60_000);
-});
