@@ -15,6 +15,7 @@ import { AiService } from './ai/service.js';
 import { chooseModel, DEFAULT_MODELS_DIR, ModelUnavailableError, type ModelInfo } from './ai/models.js';
 import { reciprocalRankFusion } from './ai/hybrid.js';
 import { dot } from './ai/zero-shot.js';
+import type { VectorHit } from './ai/vector-index.js';
 import { batchGroups, nearDuplicateGroups, type DuplicateGroup } from './index/duplicates.js';
 import type { EmbeddingProgress } from './ai/embedding-job.js';
 
@@ -90,10 +91,19 @@ export class Vault {
    * /api/search's ranking: `hybrid` (bm25 and CLIP fused by rank) when a model is present, else
    * `text`. `semantic` is CLIP alone. Every /api/images filter applies to both rankings.
    */
-  async search(query: string, filter: ImageFilter, limit: number, mode?: SearchMode): Promise<{ mode: SearchMode; items: SearchHit[] }> {
+  async search(query: string, filter: ImageFilter, limit: number, mode?: SearchMode): Promise<{ mode: SearchMode; items: SearchHit[]; reason?: string }> {
     const effective: SearchMode = mode ?? (this.ai.available ? 'hybrid' : 'text');
-    if (effective === 'text') return { mode: 'text', items: this.store.searchText(query, filter, limit).map((s) => ({ ...s, text_score: s.score })) };
-    const semantic = await this.ai.semantic(query, filter, effective === 'semantic' ? limit : Math.max(limit, FUSION_DEPTH));
+    const textOnly = () => this.store.searchText(query, filter, limit).map((s) => ({ ...s, text_score: s.score }));
+    if (effective === 'text') return { mode: 'text', items: textOnly() };
+    let semantic: VectorHit[];
+    try {
+      semantic = await this.ai.semantic(query, filter, effective === 'semantic' ? limit : Math.max(limit, FUSION_DEPTH));
+    } catch (err) {
+      // Hybrid search outlives a failing model: full text alone, saying why. `semantic` has no fallback.
+      if (effective === 'semantic' || err instanceof ModelUnavailableError) throw err;
+      console.error(`[vv ai] semantic half of a search failed, answering with full text: ${(err as Error).message}`);
+      return { mode: 'text', items: textOnly(), reason: `semantic search failed: ${(err as Error).message}` };
+    }
     if (effective === 'semantic') {
       const cosine = new Map(semantic.map((h) => [h.id, round(h.score)]));
       const items = this.store.summariesFor(semantic.map((h) => h.id), filter).map((s) => ({ ...s, score: cosine.get(s.id)!, semantic_score: cosine.get(s.id)! }));

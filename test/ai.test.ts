@@ -326,3 +326,49 @@ describe('without a model', () => {
   }, 60_000);
 });
 
+
+describe('a model that fails', () => {
+  it('never takes the server down: the error is logged and shown, search falls back to text, and the next pass retries', async () => {
+    const root = tempDir('vv-ai-lib-');
+    const models = tempDir('vv-ai-models-');
+    const images = await writeColorLibrary(root);
+    // The Immich layout (batch fixed at 1) with both towers unreadable.
+    const dir = writeTestModel(models, 'openclip');
+    for (const tower of ['visual/model.onnx', 'textual/model.onnx']) fs.writeFileSync(path.join(dir, tower), 'not an onnx model');
+    const server = await serve([root, '--data', tempDir('vv-ai-fail-'), '--workers', '1', '--model', TEST_MODEL_NAMES.openclip, '--no-watch'], { VV_MODELS_DIR: models });
+    try {
+      await waitFor(async () => {
+        const { body } = await getJson(`${server.url}/api/status`);
+        return body.scan.stats && !body.scan.running && body.counts.images === images.length && !body.embeddings.running && body.embeddings.error;
+      }, 60_000);
+      const { body: status } = await getJson(`${server.url}/api/status`);
+      expect(status.embeddings).toMatchObject({ available: true, done: 0, total: images.length });
+      expect(status.embeddings.error).toMatch(/cannot load (visual|textual)\/model.onnx/);
+      expect(status.embeddings.error_at).toEqual(expect.any(String));
+      const hybrid = await getJson(`${server.url}/api/search?q=sports`);
+      expect(hybrid.status).toBe(200);
+      expect(hybrid.body).toMatchObject({ mode: 'text', reason: expect.stringMatching(/semantic search failed: .*cannot load textual\/model.onnx/) });
+      expect(hybrid.body.items.map((i: any) => i.path)).toEqual(['colors/car.png']);
+      const semantic = await getJson(`${server.url}/api/search?q=red&mode=semantic`);
+      expect(semantic.status).toBe(503);
+      expect(semantic.body.error.code).toBe('model_failed');
+      expect(server.output()).toMatch(/\[vv ai\] .*cannot load/);
+
+      // Repaired in place: the next pass (after a scan) embeds and tags everything, and the error clears.
+      writeTestModel(models, 'openclip');
+      expect((await getJson(`${server.url}/api/scan`, { method: 'POST' })).status).toBe(202);
+      await waitFor(async () => {
+        const { body } = await getJson(`${server.url}/api/status`);
+        return !body.scan.running && !body.embeddings.running && body.embeddings.done === images.length && body.embeddings.error === null;
+      }, 60_000);
+      const red = (await getJson(`${server.url}/api/search?q=red&mode=semantic&limit=3`)).body;
+      expect(red.items.every((i: any) => images.find((im) => im.path === i.path)!.color === 'red')).toBe(true);
+      const { body: list } = await getJson(`${server.url}/api/images?limit=500`);
+      const red0 = list.items.find((i: any) => i.path === 'colors/red-0.png');
+      const { body: detail } = await getJson(`${server.url}/api/image/${red0.id}`);
+      expect(detail.tags.filter((t: any) => t.source === 'ai').map((t: any) => t.name)).toContain('red');
+    } finally {
+      await server.stop();
+    }
+  }, 120_000);
+});

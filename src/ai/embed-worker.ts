@@ -45,4 +45,8 @@ parentPort!.on('message', (req: EmbedRequest) => {
     (err: Error) => parentPort!.postMessage({ type: 'fatal', message: err.message } satisfies EmbedReply),
   );
 });
-parentPort!.postMessage({ type: 'ready' } satisfies EmbedReply);
+// The vision half of the self-check before taking work: a model that cannot load or run says so at once.
+encoder.checkVision().then(
+  () => parentPort!.postMessage({ type: 'ready' } satisfies EmbedReply),
+  (err: Error) => parentPort!.postMessage({ type: 'fatal', message: err.message } satisfies EmbedReply),
+);

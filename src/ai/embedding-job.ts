@@ -109,6 +109,7 @@ export class EmbeddingJob {
           ready = true;
           resolve();
         } else if (reply.type === 'fatal') {
+          if (!ready) reject(new Error(reply.message));
           this.settle(null, new Error(reply.message));
         } else {
           this.settle(reply, null);

@@ -139,9 +139,34 @@ export class Encoder {
       env.allowLocalModels = true;
       const tokenizerDir = path.resolve(this.info.dir, this.info.manifest.tokenizer_dir ?? '.');
       env.localModelPath = `${path.dirname(tokenizerDir)}${path.sep}`;
-      this.tokenizer = await AutoTokenizer.from_pretrained(path.basename(tokenizerDir));
+      const tokenizer = await AutoTokenizer.from_pretrained(path.basename(tokenizerDir));
+      this.tokenizer = tokenizer;
+      const problem = this.tokenizerProblem(this.encode(tokenizer, SELF_CHECK_TEXT));
+      if (problem) {
+        this.tokenizer = null;
+        throw new ModelFailedError(`${this.info.manifest.name}: self-check failed: ${problem}`);
+      }
     }
     return this.text;
+  }
+
+  /** The ids the self-check sentence must get: model.json's, else the known CLIP ones for family clip. */
+  get expectedSelfCheckIds(): number[] | null {
+    return this.info.manifest.self_check_ids ?? (this.info.manifest.family === 'clip' ? KNOWN_CLIP_IDS : null);
+  }
+
+  private tokenizerProblem(ids: number[]): string | null {
+    const expected = this.expectedSelfCheckIds;
+    if (expected && (ids.length !== expected.length || expected.some((id, i) => ids[i] !== id))) {
+      return `tokenizer: "${SELF_CHECK_TEXT}" gave [${ids.join(', ')}], expected [${expected.join(', ')}]`;
+    }
+    if (!expected && ids[ids.length - 1] !== this.tokenizer!.eos_token_id) return `tokenizer: "${SELF_CHECK_TEXT}" does not end with the end token`;
+    return null;
+  }
+
+  /** One text's ids with special tokens, normalised as the family's reference tokenizer does. */
+  private encode(tok: Tokenizer, text: string): number[] {
+    return tok.encode(this.siglip ? normaliseSiglipText(text) : text);
   }
 
   private get siglip(): boolean {
@@ -163,7 +188,7 @@ export class Encoder {
     const tok = this.tokenizer!;
     const maxLength = io.length ?? this.info.manifest.text_max_length ?? (this.siglip ? 64 : 77);
     const ids = texts.map((t) => {
-      const seq = tok.encode(this.siglip ? normaliseSiglipText(t) : t);
+      const seq = this.encode(tok, t);
       return seq.length > maxLength ? [...seq.slice(0, maxLength - 1), seq[seq.length - 1]] : seq;
     });
     const padTo = io.length ?? (this.siglip || this.info.manifest.pad_to_max_length ? maxLength : Math.max(...ids.map((s) => s.length)));
@@ -240,20 +265,19 @@ export class Encoder {
     const load = performance.now() - t;
     const { ids, lengths } = await this.tokenizeWithLengths([SELF_CHECK_TEXT]);
     const unpadded = ids[0].slice(0, lengths[0]);
-    const expected = this.info.manifest.self_check_ids ?? (this.info.manifest.family === 'clip' ? KNOWN_CLIP_IDS : null);
-    if (expected && expected.some((id, i) => unpadded[i] !== id)) problems.push(`tokenizer: "${SELF_CHECK_TEXT}" gave [${unpadded.slice(0, expected.length).join(', ')}], expected [${expected.join(', ')}]`);
-    if (this.siglip && !expected && unpadded[unpadded.length - 1] !== this.tokenizer!.eos_token_id) problems.push('tokenizer: the sequence does not end with the end token');
+    const expected = this.expectedSelfCheckIds;
     t = performance.now();
     const [tv] = await this.embedTexts([SELF_CHECK_TEXT]);
     const textMs = performance.now() - t;
-    const image = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 120, b: 40 } } }).png().toBuffer();
     t = performance.now();
-    const [iv] = await this.embedImages([image]);
+    const imageProblem = await this.checkVision().then(
+      () => null,
+      (err: Error) => err.message,
+    );
     const imageMs = performance.now() - t;
-    for (const [name, v] of [['text', tv], ['image', iv]] as const) {
-      if (v.length !== this.info.manifest.dim) problems.push(`${name} embedding has ${v.length} dimensions, expected ${this.info.manifest.dim}`);
-      if (!v.every(Number.isFinite)) problems.push(`${name} embedding is not finite`);
-    }
+    if (imageProblem) problems.push(imageProblem);
+    const textProblem = this.vectorProblem('text', tv);
+    if (textProblem) problems.push(textProblem);
     return {
       ok: problems.length === 0,
       problems,
@@ -264,6 +288,20 @@ export class Encoder {
       dim: this.info.manifest.dim,
       ms: { load: Math.round(load), text: Math.round(textMs), image: Math.round(imageMs) },
     };
+  }
+
+  private vectorProblem(what: string, v: Float32Array): string | null {
+    if (v.length !== this.info.manifest.dim) return `${what} embedding has ${v.length} dimensions, expected ${this.info.manifest.dim}`;
+    if (!v.every(Number.isFinite)) return `${what} embedding is not finite`;
+    return null;
+  }
+
+  /** The vision half of the self-check (the embedding worker runs it at start): one image, a finite vector of the model's size. */
+  async checkVision(): Promise<void> {
+    const image = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 120, b: 40 } } }).png().toBuffer();
+    const [v] = await this.embedImages([image]);
+    const problem = this.vectorProblem('image', v);
+    if (problem) throw new ModelFailedError(`${this.info.manifest.name}: self-check failed: ${problem}`);
   }
 
   async close(): Promise<void> {

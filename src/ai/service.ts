@@ -42,6 +42,8 @@ export class AiService {
   private readonly queryCache = new Map<string, Float32Array>();
   private tagger: Promise<ZeroShotTagger | null> | null = null;
   private vocabulary: Vocabulary | null = null;
+  /** The last failure of background model work (cleared by a clean pass): shown in /api/status. */
+  private failure: { message: string; at: string } | null = null;
 
   constructor(private readonly o: AiOptions) {
     this.model = o.model;
@@ -57,7 +59,7 @@ export class AiService {
       modelsDir: o.modelsDir,
       model: name,
       index: this.index,
-      tagger: () => this.zeroShot(),
+      tagger: () => this.taggerForJob(),
       batchSize: o.batchSize,
       onProgress: o.onProgress,
     });
@@ -101,21 +103,56 @@ export class AiService {
       return { available: false, model: null, reason: this.o.unavailableReason ?? 'no model installed', done: 0, total: 0, per_second: 0 };
     }
     this.syncPresence();
-    return { available: true, ...this.job.refreshCounts(), index: { size: this.index.size, exact: this.index.exact, rebuilt_because: this.index.rebuiltBecause } };
+    const progress = this.job.refreshCounts();
+    return {
+      available: true,
+      ...progress,
+      error: progress.error ?? this.failure?.message ?? null,
+      error_at: this.failure?.at ?? null,
+      index: { size: this.index.size, exact: this.index.exact, rebuilt_because: this.index.rebuiltBecause },
+    };
   }
 
-  /** Embeds whatever is pending (no-op without a model). */
+  private recordFailure(what: string, err: unknown): void {
+    const message = `${what}: ${(err as Error)?.message ?? String(err)}`;
+    this.failure = { message, at: new Date().toISOString() };
+    console.error(`[vv ai] ${message} (retried on the next pass)`);
+  }
+
+  /**
+   * Embeds whatever is pending (no-op without a model). Never rejects: a model that fails to load
+   * or run is logged and shown in status; what it did not finish stays pending for the next pass.
+   */
   async embedPending(): Promise<EmbeddingProgress | null> {
     if (!this.job) return null;
-    await this.retagIfVocabularyChanged();
-    return this.job.start();
+    let clean = true;
+    try {
+      await this.retagIfVocabularyChanged();
+    } catch (err) {
+      clean = false;
+      this.recordFailure('zero-shot tagging', err);
+    }
+    let progress: EmbeddingProgress;
+    try {
+      progress = await this.job.start();
+    } catch (err) {
+      this.recordFailure('embedding', err);
+      return this.job.progress;
+    }
+    if (progress.error) this.recordFailure('embedding', new Error(progress.error));
+    else if (clean && !this.taggerFailed) this.failure = null;
+    return progress;
   }
+
+  /** Set while the zero-shot tagger could not be built (its vocabulary could not be embedded). */
+  private taggerFailed = false;
 
   private loadedVocabulary(): Vocabulary {
     this.vocabulary ??= loadVocabulary(this.o.vocabularyFile);
     return this.vocabulary;
   }
 
+  /** The zero-shot tagger, built once; a failure is not kept (the next call tries again). */
   private zeroShot(): Promise<ZeroShotTagger | null> {
     if (this.o.autoTags === false || !this.model) return Promise.resolve(null);
     this.tagger ??= (async () => {
@@ -124,8 +161,31 @@ export class AiService {
       const texts = vocabulary.entries.map((e) => e.text);
       for (let i = 0; i < texts.length; i += 64) vectors.push(...(await this.queryEncoder!.embedTexts(texts.slice(i, i + 64))));
       return new ZeroShotTagger(vocabulary.entries, vectors);
-    })();
+    })().then(
+      (tagger) => {
+        this.taggerFailed = false;
+        return tagger;
+      },
+      (err: unknown) => {
+        this.tagger = null;
+        this.taggerFailed = true;
+        // Images embedded meanwhile get no tags: forget the tag signature so the next pass that
+        // builds the tagger re-tags every stored vector.
+        this.o.store.setSetting('ai_tags_signature', '');
+        throw err;
+      },
+    );
     return this.tagger;
+  }
+
+  /** The tagger for the embedding job: a failure is recorded and the pass goes on without tags. */
+  private async taggerForJob(): Promise<ZeroShotTagger | null> {
+    try {
+      return await this.zeroShot();
+    } catch (err) {
+      this.recordFailure('zero-shot tagging', err);
+      return null;
+    }
   }
 
   /** After the vocabulary (or the model) changed, re-tags every embedded image from its stored vector. */

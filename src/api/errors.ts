@@ -4,6 +4,8 @@ import { ZodError } from 'zod';
 import { ConflictError, InvalidInputError, NotFoundError } from '../index/store/store.js';
 import { ThumbnailError } from '../index/thumbnails.js';
 import { ModelUnavailableError } from '../ai/models.js';
+import { ModelFailedError } from '../ai/encoder.js';
+import { ModelUnsupportedError } from '../ai/interface.js';
 
 export class ApiError extends Error {
   constructor(
@@ -29,6 +31,7 @@ function toApiError(err: unknown): ApiError {
   if (err instanceof NotFoundError) return new ApiError(404, 'not_found', err.message);
   if (err instanceof ConflictError) return new ApiError(409, 'conflict', err.message);
   if (err instanceof ModelUnavailableError) return new ApiError(503, 'model_unavailable', err.message);
+  if (err instanceof ModelFailedError || err instanceof ModelUnsupportedError) return new ApiError(503, err.code, err.message);
   if (err instanceof ThumbnailError) return new ApiError(err.code === 'not_found' ? 404 : 422, err.code, err.message);
   const e = err as { status?: number; expose?: boolean; message?: string; type?: string };
   // Errors raised by Koa and its body parser (bad JSON, body too large) carry a status.

@@ -57,7 +57,7 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           summary: 'Search: CLIP similarity fused with full text (prompts, tags, paths, raw metadata) when a model is installed, full text alone otherwise; the /api/images filters apply',
           parameters: queryParameters(s.searchQuery),
-          responses: { '200': json(s.searchResult, 'ranked results'), ...errors, '503': json(s.errorBody, 'mode=semantic without a model (code model_unavailable)') },
+          responses: { '200': json(s.searchResult, 'ranked results'), ...errors, '503': json(s.errorBody, 'mode=semantic without a model (model_unavailable), or with one that fails to load or run (model_failed, model_unsupported); hybrid falls back to text with a reason') },
         },
       },
       '/api/image/{id}/similar': {

@@ -140,6 +140,7 @@ export const searchResult = z.object({
     }),
   ),
   mode: z.enum(['text', 'semantic', 'hybrid']),
+  reason: z.string().optional().describe('why a hybrid search answered with full text alone (the model failed)'),
 });
 export const similarResult = z.object({ items: z.array(imageSummary.extend({ score: z.number().describe('cosine similarity') })) });
 export const duplicatesResult = z.object({

@@ -53,7 +53,7 @@ export interface Status {
   counts: { images: number; missing: number; errors: number };
   scan: { running: boolean; phase: string; done: number; total: number };
   thumbnails: { running: boolean; done: number; total: number };
-  embeddings: { available: boolean; running?: boolean; done: number; total: number; per_second: number; model: string | null; reason?: string };
+  embeddings: { available: boolean; running?: boolean; done: number; total: number; per_second: number; model: string | null; reason?: string; error?: string | null };
 }
 
 export interface DuplicateGroup {

@@ -21,6 +21,7 @@ export function searchRoutes(api: ApiContext): Router {
         ...(i.semantic_score !== undefined ? { semantic_score: i.semantic_score } : {}),
       })),
       mode: result.mode,
+      ...(result.reason ? { reason: result.reason } : {}),
     };
   });
 

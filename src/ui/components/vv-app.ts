@@ -144,6 +144,11 @@ export class VvApp extends LitElement {
         background: var(--chip);
         color: var(--muted);
       }
+      .ai-error {
+        font-size: 12px;
+        color: var(--danger, #c0392b);
+        white-space: nowrap;
+      }
       .progress {
         font-size: 12px;
         color: var(--muted);
@@ -482,7 +487,9 @@ export class VvApp extends LitElement {
     if (s.scan.running) parts.push(`${s.scan.phase === 'hashing' ? 'Pixels (hashes, thumbnails)' : 'Indexing'} ${s.scan.done.toLocaleString()}/${s.scan.total.toLocaleString()}`);
     if (s.thumbnails.running) parts.push(`Thumbnails ${s.thumbnails.done.toLocaleString()}/${s.thumbnails.total.toLocaleString()}`);
     if (s.embeddings.running) parts.push(`Embeddings ${s.embeddings.done.toLocaleString()}/${s.embeddings.total.toLocaleString()} (${s.embeddings.per_second}/s)`);
-    return html`<span class="progress" data-status=${parts.length ? 'busy' : 'idle'} title=${s.embeddings.available ? `semantic search: ${s.embeddings.model}` : `semantic search off: ${s.embeddings.reason ?? ''}`}
+    // A failing model is shown, not hidden: background AI work retries on the next pass.
+    const failed = s.embeddings.error ? html`<span class="ai-error" data-status="ai-error" title=${s.embeddings.error}>⚠ AI model failed</span>` : '';
+    return html`${failed}<span class="progress" data-status=${parts.length ? 'busy' : 'idle'} title=${s.embeddings.available ? `semantic search: ${s.embeddings.model}` : `semantic search off: ${s.embeddings.reason ?? ''}`}
       >${parts.length ? parts.join(' · ') : s.embeddings.available ? `✦ ${s.embeddings.model}` : ''}</span
     >`;
   }
