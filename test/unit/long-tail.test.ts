@@ -176,3 +176,34 @@ describe('generator payloads in XMP and in JSON graphs of any field', () => {
     expect(await extractMetadata('a1111.webp', webp)).toMatchObject({ generator: 'a1111', prompt: 'a watercolor fox', negative_prompt: 'blurry', seed: 77, steps: 24, model: 'dreamshaper_8' });
   });
 });
+
+describe('mojibake repair', () => {
+  // ミ (U+30DF) would swap to a lone surrogate, which a UTF-8 writer replaces: such characters are lost for good.
+  const infotext = '1girl, 初音, テスト, (masterpiece:1.2)\nNegative prompt: lowres\nSteps: 28, Sampler: Euler a, CFG scale: 5, Seed: 1234, Size: 64x48, Model: animagine';
+
+  it.each(['ascii', 'none'] as const)('repairs a UserComment read with the wrong UTF-16 byte order and saved back as UTF-8 (%s prefix)', async (encoding) => {
+    const be = Buffer.from(infotext, 'utf16le').swap16(); // piexif: UTF-16BE
+    const misread = be.toString('utf16le'); // …decoded as little-endian by a tool that then saved it as UTF-8
+    const jpeg = addJpegMetadata(await solidImage('jpeg', [1, 2, 3], 64, 48), { exif: buildExif({ UserComment: { text: misread, encoding } }) });
+    const r = await extractMetadata('swapped.jpg', jpeg);
+    expect(r).toMatchObject({ generator: 'a1111', prompt: '1girl, 初音, テスト, (masterpiece:1.2)', negative_prompt: 'lowres', seed: 1234, steps: 28 });
+    expect(r.warnings.join()).toMatch(/mojibake \(utf16-byte-swap\)/);
+    expect(String(r.raw.UserComment)).toBe(misread.trim());
+  });
+
+  it('repairs UTF-8 read as Latin-1 or Windows-1252 and keeps the raw text as found', async () => {
+    const latin1 = Buffer.from(infotext, 'utf8').toString('latin1');
+    const r = await pngWith({ parameters: latin1 }, 'iTXt');
+    expect(r).toMatchObject({ generator: 'a1111', prompt: '1girl, 初音, テスト, (masterpiece:1.2)', seed: 1234 });
+    expect(r.raw.parameters).toBe(latin1);
+    // Windows-1252 shows E3 83 86 as `ãƒ†`.
+    const cp1252 = await pngWith({ parameters: 'ãƒ†ã‚¹ãƒˆ, 1girl\nSteps: 5, Seed: 3, Size: 64x48' }, 'iTXt');
+    expect(cp1252.prompt).toBe('テスト, 1girl');
+  });
+
+  it('leaves correct Latin-1 and CJK text alone', async () => {
+    const r = await pngWith({ parameters: 'café crème, 一二三, Ã la carte\nSteps: 5, Seed: 3, Size: 64x48' }, 'iTXt');
+    expect(r.prompt).toBe('café crème, 一二三, Ã la carte');
+    expect(r.warnings.join()).not.toMatch(/mojibake/);
+  });
+});

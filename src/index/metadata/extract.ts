@@ -9,6 +9,7 @@ import { PARSERS } from './parsers/registry.js';
 import type { ParseContext } from './parsers/types.js';
 import { parseJsonLoose, stripControlsDeep } from './text.js';
 import { readC2pa } from './parsers/c2pa.js';
+import { repairEntries } from './mojibake.js';
 
 /** Largest raw entry kept verbatim; longer ones are truncated (the original file keeps everything). */
 const MAX_RAW_CHARS = 2 * 1024 * 1024;
@@ -83,6 +84,22 @@ export function parseGeneration(ctx: ParseContext): { fields: GenerationFields |
   return { fields: null, errors };
 }
 
+/**
+ * Parses the entries; text decoded with the wrong encoding once and saved back (mojibake) is
+ * repaired when the repaired text parses and the broken one does not, or when the repair is
+ * unambiguous (UTF-8 read as Latin-1). `raw` keeps the text as found.
+ */
+function parseWithRepair(record: MetadataRecord, original: MetadataEntry[], entries: EntryMap, container: ContainerInfo): ReturnType<typeof parseGeneration> {
+  const first = parseGeneration({ entries, container });
+  const repair = repairEntries(original, first.fields === null);
+  if (!repair) return first;
+  const retry = parseGeneration({ entries: new EntryMap(normalizeEntries(repair.entries)), container });
+  const unambiguous = repair.kinds.every((k) => k === 'utf8-as-latin1');
+  if (!retry.fields || (first.fields && !unambiguous)) return first;
+  record.warnings.push(`repaired mojibake (${[...new Set(repair.kinds)].join(', ')}) in ${repair.keys.join(', ')}; raw keeps the text as found`);
+  return retry;
+}
+
 function applyFields(record: MetadataRecord, fields: GenerationFields): void {
   const { provenance, extra, ...values } = fields;
   for (const [key, value] of Object.entries(values)) {
@@ -124,7 +141,7 @@ export function recordFromContainer(file: string, container: ContainerInfo, extr
   const original = [...container.entries, ...extraEntries];
   const entries = new EntryMap(normalizeEntries(original));
   record.raw = rawFromEntries(original, entries);
-  const { fields, errors } = parseGeneration({ entries, container });
+  const { fields, errors } = parseWithRepair(record, original, entries, container);
   if (fields) applyFields(record, fields);
   for (const e of errors) record.warnings.push(`parser ${e}`);
   applyC2pa(record, container);
