@@ -10,6 +10,7 @@
  */
 import type { Store } from '../index/store/store.js';
 import type { FileEntry } from '../index/store/views.js';
+import { tagKey } from '../index/tag-names.js';
 import { decodeName, encodeName, nameFiles } from './names.js';
 
 export const ROOT_FOLDERS = ['all', 'tags', 'favorites', 'categories', 'dates', 'models', 'search'] as const;
@@ -29,8 +30,10 @@ export type Resolved = { type: 'folder'; folder: Folder } | { type: 'file'; fold
 
 interface Snapshot {
   version: string;
-  tags: Set<string>;
-  tagRoots: Map<string, Set<string>>;
+  /** Listed tags by key (tag-names.ts): a path names a tag in any case or normal form. */
+  tags: Map<string, string>;
+  /** /tags/<root>/ folders by key: the name shown and the namespaced names below it (by key). */
+  tagRoots: Map<string, { name: string; subs: Map<string, string> }>;
   categories: string[];
   days: string[];
   dirs: Map<string, Set<string>>;
@@ -60,14 +63,14 @@ export class VirtualTree {
     const version = this.store.dataVersion();
     if (this.snap && this.snap.version === version) return this.snap;
     const views = this.store.views;
-    const tags = new Set(views.tagNames());
-    const tagRoots = new Map<string, Set<string>>();
-    for (const t of tags) {
+    const tags = new Map(views.tagNames().map((t) => [tagKey(t), t]));
+    const tagRoots = new Map<string, { name: string; subs: Map<string, string> }>();
+    for (const t of tags.values()) {
       const i = t.indexOf(':');
       const root = i > 0 ? t.slice(0, i) : t;
-      const rest = tagRoots.get(root) ?? new Set<string>();
-      if (i > 0) rest.add(t.slice(i + 1));
-      tagRoots.set(root, rest);
+      const entry = tagRoots.get(tagKey(root)) ?? { name: root, subs: new Map<string, string>() };
+      if (i > 0) entry.subs.set(tagKey(t.slice(i + 1)), t.slice(i + 1));
+      tagRoots.set(tagKey(root), entry);
     }
     const dirs = new Map<string, Set<string>>([['', new Set()]]);
     for (const dir of views.dirs()) {
@@ -104,21 +107,22 @@ export class VirtualTree {
         return this.folder(path, uniqueSorted(children), views.filesInDir(dir), null);
       }
       case 'tags': {
-        if (rest.length === 0) return this.folder(path, uniqueSorted(s.tagRoots.keys()), [], null);
-        const sub = s.tagRoots.get(rest[0]);
+        if (rest.length === 0) return this.folder(path, uniqueSorted([...s.tagRoots.values()].map((r) => r.name)), [], null);
+        const root = s.tagRoots.get(tagKey(rest[0]));
         if (rest.length === 1) {
-          if (!sub) return null;
-          return this.folder(path, uniqueSorted(sub), s.tags.has(rest[0]) ? views.filesWithTag(rest[0]) : [], { kind: 'tag', name: rest[0] });
+          if (!root) return null;
+          const own = s.tags.get(tagKey(root.name));
+          return this.folder(path, uniqueSorted(root.subs.values()), own ? views.filesWithTag(own) : [], { kind: 'tag', name: own ?? root.name });
         }
-        const name = `${rest[0]}:${rest.slice(1).join('/')}`;
-        if (rest.length > 2 || !s.tags.has(name)) return null;
+        const name = s.tags.get(tagKey(`${rest[0]}:${rest.slice(1).join('/')}`));
+        if (rest.length > 2 || !name) return null;
         return this.folder(path, [], views.filesWithTag(name), { kind: 'tag', name });
       }
       case 'models': {
-        const models = uniqueSorted([...s.tags].filter((t) => t.startsWith('model:')).map((t) => t.slice(6)));
+        const models = uniqueSorted([...s.tags].filter(([key]) => key.startsWith('model:')).map(([, t]) => t.slice(6)));
         if (rest.length === 0) return this.folder(path, models, [], null);
-        const name = `model:${rest[0]}`;
-        if (rest.length > 1 || !s.tags.has(name)) return null;
+        const name = s.tags.get(tagKey(`model:${rest[0]}`));
+        if (rest.length > 1 || !name) return null;
         return this.folder(path, [], views.filesWithTag(name), { kind: 'tag', name });
       }
       case 'favorites':

@@ -1,6 +1,7 @@
 /**
- * FUSE operations over the virtual tree. Image entries are the originals (real size and times,
- * bytes read straight from the file); nothing here ever writes, renames or deletes an original.
+ * FUSE operations over the virtual tree. Image entries are read-only regular files (mode 0444)
+ * with the originals' size, times and bytes (read from a read-only descriptor); nothing here ever
+ * writes, renames or deletes an original, and nothing in the mount resolves to one.
  *
  * Organizing by ordinary file operations edits the index instead:
  *   mkdir/rmdir/mv in /categories  → create / delete (empty) / rename categories
@@ -9,7 +10,8 @@
  *     favorite (cp is recognised by the bytes: the copy must equal a vault image, by content hash)
  *   rm in /tags/t, /categories/c, /favorites → removes that association only
  * Anything else that would change a file is refused: EPERM for unlink/rename elsewhere, EROFS for
- * writes to an original.
+ * writes, truncation, chmod, chown and utimens of an entry. Tag names follow tag-names.ts (EINVAL
+ * otherwise); a name over 255 bytes is ENAMETOOLONG.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,8 +19,8 @@ import Fuse from 'fuse-native';
 import type { Vault } from '../vault.js';
 import type { FileEntry } from '../index/store/views.js';
 import { contentHash, MAX_FILE_BYTES } from '../index/ingest.js';
-import { ConflictError, NotFoundError } from '../index/store/store.js';
-import { decodeName } from './names.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../index/store/store.js';
+import { decodeName, MAX_NAME_BYTES } from './names.js';
 import { SEARCH_LIMIT, VirtualTree, type Association, type Folder, type Resolved } from './tree.js';
 import { SearchCache, type AsyncSearch } from './search-cache.js';
 
@@ -52,7 +54,8 @@ export interface VfsOptions {
 
 const DIR_MODE = 0o040755;
 const FILE_MODE = 0o100444;
-const UPLOAD_MODE = 0o100644;
+/** A copy being written shows read-only too (FUSE, not the mode, decides what may be written). */
+const UPLOAD_MODE = FILE_MODE;
 
 export function createOps(options: VfsOptions) {
   const { vault } = options;
@@ -63,7 +66,9 @@ export function createOps(options: VfsOptions) {
   const uploads = new Map<string, Upload>();
   /**
    * `ln -s` must yield a symlink (the kernel checks the new inode's type), so a path just linked
-   * shows as a symlink to its target for a moment; after that it is the original like any entry.
+   * shows as a symlink for a moment; after that it is a read-only file like any entry. The link
+   * points at the image's /all entry, relative and inside the mount, never at the given target:
+   * an original reached through a link could be written.
    */
   const recentLinks = new Map<string, { target: string; until: number }>();
   const LINK_WINDOW_MS = 3000;
@@ -93,7 +98,7 @@ export function createOps(options: VfsOptions) {
       cb(code);
     } catch (err) {
       log(`vfs: ${(err as Error).message}`);
-      cb(err instanceof NotFoundError ? Fuse.ENOENT : err instanceof ConflictError ? Fuse.EEXIST : Fuse.EIO);
+      cb(err instanceof NotFoundError ? Fuse.ENOENT : err instanceof ConflictError ? Fuse.EEXIST : err instanceof InvalidInputError ? Fuse.EINVAL : Fuse.EIO);
     }
   };
 
@@ -120,6 +125,26 @@ export function createOps(options: VfsOptions) {
     if (parts[0] === 'tags' && (parts.length === 2 || parts.length === 3)) return parts.slice(1).join(':');
     if (parts[0] === 'models' && parts.length === 2) return `model:${parts[1]}`;
     return null;
+  };
+  /**
+   * `/tags/a:b` would be the tag `a:b`, which the tree shows as /tags/a/b: the namespace is a
+   * folder level, so such a top-level name is refused (EINVAL) rather than created out of sight.
+   */
+  const misplacedNamespace = (p: string): boolean => {
+    const parts = p.split('/').filter(Boolean);
+    return parts[0] === 'tags' && parts.length === 2 && decodeName(parts[1]).indexOf(':') > 0;
+  };
+  /** A new entry's name longer than a Linux file name may be (the kernel lets FUSE names reach 1024 bytes). */
+  const nameTooLong = (p: string): boolean => Buffer.byteLength(path.posix.basename(p)) > MAX_NAME_BYTES;
+
+  /** Where an image is in /all, relative to a folder of the mount: a link target that stays inside it. */
+  const linkTarget = (image: FileEntry, fromDir: string): string | null => {
+    const dir = path.posix.dirname(image.path);
+    const allDir = dir === '.' ? '/all' : `/all/${dir}`;
+    const folder = tree.resolve(allDir);
+    if (folder.type !== 'folder') return null;
+    const name = [...folder.folder.files].find(([, e]) => e.id === image.id)?.[0];
+    return name === undefined ? null : path.posix.relative(fromDir, `${allDir}/${name}`);
   };
 
   /** The image a path or symlink target stands for: an entry of the mount, or an original in the library. */
@@ -231,6 +256,7 @@ export function createOps(options: VfsOptions) {
     },
 
     create(p: string, _mode: number, cb: Callback) {
+      if (nameTooLong(p)) return cb(Fuse.ENAMETOOLONG);
       const parent = tree.resolve(path.posix.dirname(p));
       if (parent.type !== 'folder' || !parent.folder.association) return cb(Fuse.EPERM);
       if (parent.folder.files.has(path.posix.basename(p))) return cb(Fuse.EROFS);
@@ -305,7 +331,9 @@ export function createOps(options: VfsOptions) {
     },
 
     mkdir(p: string, _mode: number, cb: Callback) {
+      if (nameTooLong(p)) return cb(Fuse.ENAMETOOLONG);
       if (tree.resolve(p).type !== 'none') return cb(Fuse.EEXIST);
+      if (misplacedNamespace(p)) return cb(Fuse.EINVAL);
       const category = categoryName(p);
       if (category) return edit(cb, () => store.createCategory(category));
       const tag = tagName(p);
@@ -329,6 +357,7 @@ export function createOps(options: VfsOptions) {
     },
 
     rename(src: string, dest: string, cb: Callback) {
+      if (nameTooLong(dest)) return cb(Fuse.ENAMETOOLONG);
       const from = tree.resolve(src);
       if (from.type === 'folder') {
         const fromCategory = categoryName(src);
@@ -336,6 +365,7 @@ export function createOps(options: VfsOptions) {
         if (fromCategory && toCategory) return edit(cb, () => store.renameCategory(fromCategory, toCategory));
         const fromTag = tagName(src);
         const toTag = tagName(dest);
+        if (fromTag && toTag && misplacedNamespace(dest)) return cb(Fuse.EINVAL);
         if (fromTag && toTag && !from.folder.subdirs.length) return edit(cb, () => store.renameTag(fromTag, toTag));
         return cb(Fuse.EPERM);
       }
@@ -351,6 +381,7 @@ export function createOps(options: VfsOptions) {
     },
 
     link(src: string, dest: string, cb: Callback) {
+      if (nameTooLong(dest)) return cb(Fuse.ENAMETOOLONG);
       const from = tree.resolve(src);
       if (from.type !== 'file') return cb(from.type === 'folder' ? Fuse.EPERM : Fuse.ENOENT);
       const target = resolveDestination(dest);
@@ -359,11 +390,13 @@ export function createOps(options: VfsOptions) {
     },
 
     symlink(target: string, linkPath: string, cb: Callback) {
+      if (nameTooLong(linkPath)) return cb(Fuse.ENAMETOOLONG);
       const destination = resolveDestination(linkPath);
       if (!destination) return cb(Fuse.EPERM);
       const image = imageForTarget(target, linkPath);
-      if (!image) return cb(Fuse.EPERM);
-      recentLinks.set(linkPath, { target, until: Date.now() + LINK_WINDOW_MS });
+      const inMount = image && linkTarget(image, path.posix.dirname(linkPath));
+      if (!image || !inMount) return cb(Fuse.EPERM);
+      recentLinks.set(linkPath, { target: inMount, until: Date.now() + LINK_WINDOW_MS });
       edit(cb, () => associate(image.id, destination));
     },
 

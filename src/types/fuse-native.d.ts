@@ -29,6 +29,7 @@ declare module 'fuse-native' {
     static EINVAL: number;
     static EFBIG: number;
     static EROFS: number;
+    static ENAMETOOLONG: number;
     static ENOTEMPTY: number;
     static ENOSYS: number;
   }
