@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../package-root.js';
+import { tagKey } from '../index/tag-names.js';
 
 export interface VocabularyEntry {
   tag: string;
@@ -31,8 +32,8 @@ export function parseVocabulary(text: string): VocabularyEntry[] {
     const bar = line.indexOf('|');
     const tag = (bar < 0 ? line : line.slice(0, bar)).trim().replace(/\s+/g, ' ');
     const said = bar < 0 ? '' : line.slice(bar + 1).trim();
-    if (!tag || seen.has(tag.toLowerCase())) continue;
-    seen.add(tag.toLowerCase());
+    if (!tag || seen.has(tagKey(tag))) continue;
+    seen.add(tagKey(tag));
     entries.push({ tag, text: said || `a picture of ${tag}` });
   }
   return entries;

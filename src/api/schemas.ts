@@ -1,5 +1,6 @@
 /** Request and response schemas: validation at the edge, and the source of /api/openapi.json. */
 import { z } from 'zod';
+import { MAX_TAG_NAME_LENGTH, tagNameProblem } from '../index/tag-names.js';
 
 const list = z
   .union([z.string(), z.array(z.string())])
@@ -89,7 +90,15 @@ export const tagsQuery = z
 
 export const idParam = z.string().regex(/^\d{1,15}$/, 'image id must be a positive integer').transform(Number);
 
-const tagName = z.string().trim().min(1).max(200).refine((s) => !/[\u0000-\u001f]/.test(s), 'control characters are not allowed');
+const tagName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(MAX_TAG_NAME_LENGTH)
+  .superRefine((s, ctx) => {
+    const problem = tagNameProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 const categoryName = z
   .string()
   .trim()

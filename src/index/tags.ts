@@ -5,6 +5,7 @@
 import type { MetadataRecord } from './metadata/types.js';
 import type { DerivedTag } from './store/types.js';
 import { airReference, airReferences, extractNetworks, normalizeTag, promptPhrases, type AirReference } from './prompt-syntax.js';
+import { tagKey } from './tag-names.js';
 
 /** Model files are named with folders and extensions; the tag keeps the bare name. */
 export function modelTagName(model: string): string {
@@ -33,7 +34,7 @@ export function deriveTags(record: MetadataRecord): DerivedTag[] {
   const tags: DerivedTag[] = [];
   const seen = new Set<string>();
   const add = (name: string, source: DerivedTag['source']) => {
-    const key = name.toLowerCase();
+    const key = tagKey(name);
     if (!name || seen.has(key)) return;
     seen.add(key);
     tags.push({ name, source });

@@ -1,12 +1,14 @@
 /** ImageFilter → SQL WHERE fragments over `images` (alias i). Part of the store: the only SQL builder. */
 import type { ImageFilter } from './types.js';
+import { tagKey } from '../tag-names.js';
 
 export interface SqlWhere {
   clauses: string[];
   params: unknown[];
 }
 
-const TAG_ID = 'SELECT id FROM tags WHERE name = ?';
+/** Tags are looked up by their key (tag-names.ts): `Éclair` finds the tag `éclair`. */
+const TAG_ID = 'SELECT id FROM tags WHERE key = ?';
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -49,21 +51,21 @@ export function filterWhere(filter: ImageFilter, stats?: TagStats): SqlWhere {
         ? `EXISTS (SELECT 1 FROM image_tags it WHERE it.image_id = i.id AND it.tag_id = (${TAG_ID}))`
         : `i.id IN (SELECT image_id FROM image_tags WHERE tag_id = (${TAG_ID}))`,
     );
-    params.push(tag);
+    params.push(tagKey(tag));
   }
-  const tagSet = (names: string[]) => `SELECT id FROM tags WHERE name IN (${names.map(() => '?').join(',')})`;
+  const tagSet = (names: string[]) => `SELECT id FROM tags WHERE key IN (${names.map(() => '?').join(',')})`;
   if (filter.any?.length) {
     clauses.push(
       isCommon(stats, filter.any)
         ? `EXISTS (SELECT 1 FROM image_tags it WHERE it.image_id = i.id AND it.tag_id IN (${tagSet(filter.any)}))`
         : `i.id IN (SELECT image_id FROM image_tags WHERE tag_id IN (${tagSet(filter.any)}))`,
     );
-    params.push(...filter.any);
+    params.push(...filter.any.map(tagKey));
   }
   if (filter.not?.length) {
     // Excluding is a per-row probe either way; NOT EXISTS never builds the excluded set.
     clauses.push(`NOT EXISTS (SELECT 1 FROM image_tags it WHERE it.image_id = i.id AND it.tag_id IN (${tagSet(filter.not)}))`);
-    params.push(...filter.not);
+    params.push(...filter.not.map(tagKey));
   }
   if (filter.from) {
     clauses.push('i.created_at >= ?');

@@ -2,10 +2,15 @@
  * Numbered schema migrations, applied in order inside one transaction each; `PRAGMA user_version`
  * records the last one applied. Never edit a released migration: add the next number.
  */
+import type Database from 'better-sqlite3';
+import { tagKey } from '../tag-names.js';
+
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Runs after `sql`, in the same transaction: for steps SQL cannot compute (e.g. `tagKey`). */
+  after?: (db: Database.Database) => void;
 }
 
 export const MIGRATIONS: Migration[] = [
@@ -216,4 +221,45 @@ export const MIGRATIONS: Migration[] = [
       END;
     `,
   },
+  {
+    version: 9,
+    name: 'tag identity by key (NFC + Unicode case fold), not by SQLite NOCASE',
+    // NOCASE folds ASCII only, the store's cache folded with JS: `Éclair`/`éclair` merged or not
+    // depending on process history. The key (tag-names.ts tagKey) is the one identity now.
+    sql: `
+      ALTER TABLE tags ADD COLUMN key TEXT;
+    `,
+    after: (db) => fillTagKeys(db),
+  },
 ];
+
+/**
+ * Gives every tag its key; tags that turn out to share one (made apart before) are merged into the
+ * oldest: its images, suppressions and empty-folder mark, so nothing a user did is lost.
+ */
+function fillTagKeys(db: Database.Database): void {
+  const tags = db.prepare('SELECT id, name FROM tags ORDER BY id').all() as { id: number; name: string }[];
+  const setKey = db.prepare('UPDATE tags SET key = ? WHERE id = ?');
+  const moves = [
+    db.prepare('INSERT INTO image_tags(image_id, tag_id, source, confidence) SELECT image_id, @keep, source, confidence FROM image_tags WHERE tag_id = @drop ON CONFLICT DO NOTHING'),
+    db.prepare('INSERT INTO tag_suppressions(image_id, tag_id) SELECT image_id, @keep FROM tag_suppressions WHERE tag_id = @drop ON CONFLICT DO NOTHING'),
+    db.prepare('INSERT INTO tag_folders(tag_id, created_at) SELECT @keep, created_at FROM tag_folders WHERE tag_id = @drop ON CONFLICT DO NOTHING'),
+  ];
+  // Through image_tags' triggers the kept tag's count stays right (an image counts once).
+  const drops = ['DELETE FROM image_tags WHERE tag_id = ?', 'DELETE FROM tag_suppressions WHERE tag_id = ?', 'DELETE FROM tag_folders WHERE tag_id = ?', 'DELETE FROM tag_counts WHERE tag_id = ?', 'DELETE FROM tags WHERE id = ?'].map((sql) =>
+    db.prepare(sql),
+  );
+  const kept = new Map<string, number>();
+  for (const t of tags) {
+    const key = tagKey(t.name);
+    const keep = kept.get(key);
+    if (keep === undefined) {
+      kept.set(key, t.id);
+      setKey.run(key, t.id);
+      continue;
+    }
+    for (const m of moves) m.run({ keep, drop: t.id });
+    for (const d of drops) d.run(t.id);
+  }
+  db.exec('CREATE UNIQUE INDEX tags_by_key ON tags(key)');
+}

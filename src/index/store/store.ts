@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { packRaw } from '../ingest.js';
 import type { MetadataRecord } from '../metadata/types.js';
 import { MIGRATIONS } from './migrations.js';
+import { tagKey, tagNameProblem } from '../tag-names.js';
 import { filterWhere, whereSql, type SqlWhere, type TagStats } from './filters.js';
 import { Views } from './views.js';
 import { EmbeddingStore } from './embeddings.js';
@@ -151,8 +152,8 @@ export class Store {
       movePath: db.prepare('UPDATE images SET path = ?, filename = ?, dir = ?, missing = 0, updated_at = ? WHERE id = ?'),
       touchFile: db.prepare('UPDATE images SET size = ?, mtime_ms = ?, missing = 0, updated_at = ? WHERE id = ?'),
       setMissing: db.prepare('UPDATE images SET missing = ?, updated_at = ? WHERE id = ?'),
-      insertTagName: db.prepare('INSERT INTO tags(name) VALUES (?) ON CONFLICT(name) DO NOTHING'),
-      tagIdByName: db.prepare<[string], { id: number }>('SELECT id FROM tags WHERE name = ?'),
+      insertTagName: db.prepare('INSERT INTO tags(name, key) VALUES (?, ?) ON CONFLICT DO NOTHING'),
+      tagIdByKey: db.prepare<[string], { id: number }>('SELECT id FROM tags WHERE key = ?'),
       deleteDerivedTags: db.prepare(`DELETE FROM image_tags WHERE image_id = ? AND source IN (${DERIVED_SOURCES.map((s) => `'${s}'`).join(',')})`),
       deleteTagsOfSource: db.prepare('DELETE FROM image_tags WHERE image_id = ? AND source = ?'),
       insertImageTag: db.prepare(
@@ -182,7 +183,7 @@ export class Store {
         `SELECT ${SUMMARY_COLUMNS}, i.negative_prompt, i.notes, i.mtime_ms, m.record, m.raw FROM images i LEFT JOIN image_meta m ON m.image_id = i.id WHERE i.id = ?`,
       ),
       exists: db.prepare<[number], { id: number }>('SELECT id FROM images WHERE id = ?'),
-      tagCount: db.prepare<[string], { n: number }>('SELECT c.n FROM tag_counts c JOIN tags t ON t.id = c.tag_id WHERE t.name = ?'),
+      tagCount: db.prepare<[string], { n: number }>('SELECT c.n FROM tag_counts c JOIN tags t ON t.id = c.tag_id WHERE t.key = ?'),
       presentCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM images WHERE missing = 0'),
       categoriesOf: db.prepare<[number], { name: string }>(
         'SELECT c.name FROM image_categories ic JOIN categories c ON c.id = ic.category_id WHERE ic.image_id = ? ORDER BY c.name',
@@ -233,6 +234,7 @@ export class Store {
       if (m.version <= current) continue;
       db.transaction(() => {
         db.exec(m.sql);
+        m.after?.(db);
         db.pragma(`user_version = ${m.version}`);
       })();
     }
@@ -293,14 +295,27 @@ export class Store {
     return this.stmts.byHash.all(hash).map((r) => ({ id: r.id, path: r.path, missing: r.missing === 1 }));
   }
 
+  /** The tag a name stands for (one per `tagKey`), made on first use with this spelling. */
   private tagId(name: string): number {
-    const key = name.toLowerCase();
+    const key = tagKey(name);
     const cached = this.tagIds.get(key);
     if (cached !== undefined) return cached;
-    this.stmts.insertTagName.run(name);
-    const id = this.stmts.tagIdByName.get(name)!.id;
+    this.stmts.insertTagName.run(name, key);
+    const id = this.stmts.tagIdByKey.get(key)!.id;
     this.tagIds.set(key, id);
     return id;
+  }
+
+  /** An existing tag's id, or undefined. */
+  private existingTagId(name: string): number | undefined {
+    return this.stmts.tagIdByKey.get(tagKey(name))?.id;
+  }
+
+  /** `tagId` for a name a user gave (API, mount): refused when it breaks the tag-name rules. */
+  private userTagId(name: string): number {
+    const problem = tagNameProblem(name);
+    if (problem) throw new InvalidInputError(`tag ${JSON.stringify(name)}: ${problem}`);
+    return this.tagId(name);
   }
 
   private imageParams(file: ScannedFile) {
@@ -710,14 +725,14 @@ export class Store {
   /** A tag that exists without images (mkdir /tags/x). */
   createTagFolder(name: string): void {
     this.writeVersion++;
-    this.db.prepare('INSERT INTO tag_folders(tag_id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(this.tagId(name), now());
+    this.db.prepare('INSERT INTO tag_folders(tag_id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(this.userTagId(name), now());
   }
 
   /** Removes an empty tag folder; false when images still carry the tag. */
   deleteTagFolder(name: string): boolean {
     this.writeVersion++;
     if (this.tagCount(name) > 0) return false;
-    const id = this.stmts.tagIdByName.get(name)?.id;
+    const id = this.existingTagId(name);
     if (id === undefined) throw new NotFoundError(`no tag ${name}`);
     this.db.prepare('DELETE FROM tag_folders WHERE tag_id = ?').run(id);
     return true;
@@ -727,7 +742,7 @@ export class Store {
   renameTag(from: string, to: string): void {
     this.writeVersion++;
     const affected = this.atomic(() => {
-      const fromId = this.stmts.tagIdByName.get(from)?.id;
+      const fromId = this.existingTagId(from);
       if (fromId === undefined) throw new NotFoundError(`no tag ${from}`);
       const ids = (this.db.prepare('SELECT DISTINCT image_id FROM image_tags WHERE tag_id = ?').all(fromId) as { image_id: number }[]).map((r) => r.image_id);
       for (const id of ids) this.patchImageTags(id, [to], [from]);
@@ -742,14 +757,14 @@ export class Store {
 
   private patchImageTags(id: number, add: string[], remove: string[]): void {
     for (const name of remove) {
-      const tagId = this.stmts.tagIdByName.get(name)?.id;
+      const tagId = this.existingTagId(name);
       if (tagId === undefined) continue;
       const sources = this.stmts.sourcesOfTag.all(id, tagId).map((s) => s.source);
       if (sources.some((s) => s !== 'user')) this.stmts.suppress.run(id, tagId);
       this.stmts.removeTag.run(id, tagId);
     }
     for (const name of add) {
-      const tagId = this.tagId(name);
+      const tagId = this.userTagId(name);
       this.stmts.unsuppress.run(id, tagId);
       this.stmts.insertUserTag.run(id, tagId, 'user');
     }
@@ -761,11 +776,11 @@ export class Store {
     if (!prefix) {
       return this.prepared('SELECT t.name, c.n AS count FROM tag_counts c JOIN tags t ON t.id = c.tag_id WHERE c.n > 0 ORDER BY c.n DESC, t.name LIMIT ?').all(limit) as TagCount[];
     }
-    const like = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const like = `${tagKey(prefix).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     return this
       .prepared(
         `SELECT t.name, c.n AS count FROM tags t JOIN tag_counts c ON c.tag_id = t.id
-         WHERE t.name LIKE ? ESCAPE '\\' AND c.n > 0 ORDER BY c.n DESC, t.name LIMIT ?`,
+         WHERE t.key LIKE ? ESCAPE '\\' AND c.n > 0 ORDER BY c.n DESC, t.name LIMIT ?`,
       )
       .all(like, limit) as TagCount[];
   }
@@ -778,11 +793,11 @@ export class Store {
     const version = this.dataVersion();
     const cached = this.sourceTagCache.get(key);
     if (cached?.version === version) return cached.tags;
-    const like = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const like = `${tagKey(prefix).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const tags = this
       .prepared(
         `SELECT t.name, COUNT(*) AS count FROM image_tags it JOIN tags t ON t.id = it.tag_id JOIN images i ON i.id = it.image_id
-         WHERE it.source = ? AND i.missing = 0 AND t.name LIKE ? ESCAPE '\\' GROUP BY it.tag_id ORDER BY count DESC, t.name LIMIT ?`,
+         WHERE it.source = ? AND i.missing = 0 AND t.key LIKE ? ESCAPE '\\' GROUP BY it.tag_id ORDER BY count DESC, t.name LIMIT ?`,
       )
       .all(source, like, limit) as TagCount[];
     if (this.sourceTagCache.size > 50) this.sourceTagCache.clear();
@@ -792,7 +807,7 @@ export class Store {
 
   /** Present images carrying a tag (kept current by triggers). */
   tagCount(name: string): number {
-    return this.stmts.tagCount.get(name)?.n ?? 0;
+    return this.stmts.tagCount.get(tagKey(name))?.n ?? 0;
   }
 
   listCategories(): CategoryCount[] {

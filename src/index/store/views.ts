@@ -3,6 +3,7 @@
  * day, library folder or favorites view holds. Part of the store: SQL stays in src/index/store/.
  */
 import type Database from 'better-sqlite3';
+import { tagKey } from '../tag-names.js';
 
 export interface FileEntry {
   id: number;
@@ -27,7 +28,7 @@ export class Views {
         'SELECT t.name FROM tags t JOIN tag_counts c ON c.tag_id = t.id WHERE c.n > 0 UNION SELECT t.name FROM tags t JOIN tag_folders f ON f.tag_id = t.id',
       ),
       filesWithTag: db.prepare<[string], FileEntry>(
-        `SELECT ${ENTRY} FROM images i WHERE i.missing = 0 AND i.id IN (SELECT image_id FROM image_tags WHERE tag_id = (SELECT id FROM tags WHERE name = ?)) ORDER BY i.id`,
+        `SELECT ${ENTRY} FROM images i WHERE i.missing = 0 AND i.id IN (SELECT image_id FROM image_tags WHERE tag_id = (SELECT id FROM tags WHERE key = ?)) ORDER BY i.id`,
       ),
       favorites: db.prepare<[], FileEntry>(`SELECT ${ENTRY} FROM images i WHERE i.favorite = 1 AND i.missing = 0 ORDER BY i.id`),
       categoryNames: db.prepare<[], { name: string }>('SELECT name FROM categories ORDER BY name'),
@@ -56,7 +57,7 @@ export class Views {
   }
 
   filesWithTag(name: string): FileEntry[] {
-    return this.s.filesWithTag.all(name);
+    return this.s.filesWithTag.all(tagKey(name));
   }
 
   favorites(): FileEntry[] {
