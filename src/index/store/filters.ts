@@ -98,10 +98,11 @@ export function filterWhere(filter: ImageFilter, stats?: TagStats): SqlWhere {
     }
   }
   const ranges: [keyof ImageFilter, string][] = [
-    ['min_width', 'i.width >= ?'],
-    ['max_width', 'i.width <= ?'],
-    ['min_height', 'i.height >= ?'],
-    ['max_height', 'i.height <= ?'],
+    // Pixel size (the generation size can differ: hires fix, upscales); files with no readable pixels fall back to it.
+    ['min_width', 'COALESCE(i.pixel_width, i.width) >= ?'],
+    ['max_width', 'COALESCE(i.pixel_width, i.width) <= ?'],
+    ['min_height', 'COALESCE(i.pixel_height, i.height) >= ?'],
+    ['max_height', 'COALESCE(i.pixel_height, i.height) <= ?'],
     ['min_rating', 'i.rating >= ?'],
   ];
   for (const [key, clause] of ranges) {

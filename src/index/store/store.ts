@@ -45,8 +45,9 @@ export type EditListener = (imageIds: number[]) => void;
 
 /** Tag sources a re-index replaces (user and ai tags are never touched by a scan). */
 const DERIVED_SOURCES = ['prompt', 'model', 'xmp'] as const;
+// Layout, filters and reports use the pixel size; the generation size (A1111 `Size` before hires fix) is in the record.
 const SUMMARY_COLUMNS =
-  'i.id, i.filename, i.path, i.width, i.height, i.created_at, i.favorite, i.rating, i.generator, i.prompt, i.user_prompt, i.hash, i.missing, i.size, i.format, i.error';
+  'i.id, i.filename, i.path, COALESCE(i.pixel_width, i.width) AS width, COALESCE(i.pixel_height, i.height) AS height, i.created_at, i.favorite, i.rating, i.generator, i.prompt, i.user_prompt, i.hash, i.missing, i.size, i.format, i.error';
 const FTS_WEIGHTS = 'bm25(images_fts, 10.0, 1.0, 6.0, 3.0, 0.5)';
 const RANK_WINDOW = 10_000;
 
