@@ -43,11 +43,14 @@ const api = async (p: string) => (await getJson(`${server.url}${p}`)).body;
 /** The tag folders the mount shows (empty tags made by mkdir included). */
 const tagFolders = async (sub = ''): Promise<string[]> => (await sh('ls -1 "$1"', path.join(mnt, 'tags', sub))).stdout.split('\n').filter(Boolean);
 
-/** What must never change about an original: its bytes, permission bits and modification time. */
+/**
+ * What must never change about an original: its bytes, permission bits, owner and times; ctime
+ * moves on any change of the inode (chown, setxattr included), never on a read.
+ */
 function fingerprint(rel: string) {
   const abs = path.join(root, rel);
   const st = fs.statSync(abs);
-  return { sha256: sha256(abs), mode: (st.mode & 0o7777).toString(8), mtime: st.mtimeMs };
+  return { sha256: sha256(abs), mode: (st.mode & 0o7777).toString(8), uid: st.uid, mtime: st.mtimeMs, ctime: st.ctimeMs };
 }
 
 /**
@@ -62,6 +65,8 @@ const ATTACKS = [
   'echo appended >> "$1" 2>&1',
   'truncate -s 0 "$1" 2>&1',
   'truncate -s 3 "$1" 2>&1',
+  // setxattr is not implemented by the mount (ENOTSUP): it cannot reach the original either.
+  'python3 -c "import os, sys; os.setxattr(sys.argv[1], \'user.vv\', b\'x\')" "$1" 2>&1 | tail -1',
 ].join('; ');
 
 beforeAll(async () => {
