@@ -30,6 +30,8 @@ export interface Config {
   vocabulary: string | null;
   /** Compute embeddings after scans when a model is present. */
   embed: boolean;
+  /** How long (ms) a write waits for another process's write lock on the data dir, per attempt. */
+  busyTimeout: number;
 }
 
 /** Config key → environment variable. */
@@ -49,6 +51,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   modelsDir: 'VV_MODELS_DIR',
   vocabulary: 'VV_VOCABULARY',
   embed: 'VV_EMBED',
+  busyTimeout: 'VV_BUSY_TIMEOUT',
 };
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']).transform((v) => ['true', '1', 'yes', 'on'].includes(v))]);
@@ -69,6 +72,7 @@ const schema = z.object({
   modelsDir: z.string().min(1).nullable(),
   vocabulary: z.string().min(1).nullable(),
   embed: bool,
+  busyTimeout: z.coerce.number().int().min(0).max(600_000),
 });
 
 export const DEFAULTS: Config = {
@@ -87,6 +91,7 @@ export const DEFAULTS: Config = {
   modelsDir: null,
   vocabulary: null,
   embed: true,
+  busyTimeout: 10_000,
 };
 
 export class ConfigError extends Error {}

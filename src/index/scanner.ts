@@ -45,6 +45,8 @@ export interface ScanStatus {
   finished_at: string | null;
   stats: ScanStats | null;
   failures: { path: string; error: string }[];
+  /** Why the last scan stopped short (the database stayed locked by another process, …), else null. */
+  error: string | null;
 }
 
 export interface ScannerOptions {
@@ -87,7 +89,7 @@ function withSidecarOwners(root: string, paths: string[]): string[] {
 
 export class Scanner {
   readonly root: string;
-  status: ScanStatus = { running: false, phase: 'idle', kind: null, total: 0, done: 0, started_at: null, finished_at: null, stats: null, failures: [] };
+  status: ScanStatus = { running: false, phase: 'idle', kind: null, total: 0, done: 0, started_at: null, finished_at: null, stats: null, failures: [], error: null };
   private stopRequested = false;
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -104,9 +106,15 @@ export class Scanner {
     this.stopRequested = true;
   }
 
-  /** Scans and watcher batches run one at a time, in the order requested. */
+  /** Scans and watcher batches run one at a time, in the order requested; a failed one leaves the scanner idle. */
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(task, task);
+    const guarded = () =>
+      task().catch((err: unknown) => {
+        this.status = { ...this.status, running: false, phase: 'idle', finished_at: new Date().toISOString(), error: (err as Error).message ?? String(err) };
+        this.emit();
+        throw err;
+      });
+    const run = this.chain.then(guarded, guarded);
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -114,7 +122,7 @@ export class Scanner {
   private begin(kind: 'full' | 'watch'): ScanStats {
     this.stopRequested = false;
     const stats = emptyStats();
-    this.status = { running: true, phase: 'walking', kind, total: 0, done: 0, started_at: new Date().toISOString(), finished_at: null, stats, failures: [] };
+    this.status = { running: true, phase: 'walking', kind, total: 0, done: 0, started_at: new Date().toISOString(), finished_at: null, stats, failures: [], error: null };
     this.emit();
     return stats;
   }
@@ -196,13 +204,16 @@ export class Scanner {
     let next = 0;
     let buffer: { result: ScannedFile; existing: ScanIndexEntry | undefined }[] = [];
     let lastEmit = 0;
+    // A batch the store could not write (the database stayed locked) ends this scan with that
+    // error; its files are not recorded, so the next scan or watcher batch picks them up.
+    let failure = null as { error: unknown } | null;
     const flush = () => {
       if (buffer.length === 0) return;
       const batch = buffer;
       buffer = [];
-      this.store.db.transaction(() => {
+      this.store.batch(() => {
         for (const { result, existing } of batch) this.apply(result, existing, stats, seen);
-      })();
+      });
       this.status.done += batch.length;
       if (performance.now() - lastEmit > 100) {
         lastEmit = performance.now();
@@ -218,7 +229,7 @@ export class Scanner {
       wake = null;
       w?.();
     };
-    while ((next < todo.length || active > 0) && !this.stopRequested) {
+    while ((next < todo.length || active > 0) && !this.stopRequested && !failure) {
       while (next < todo.length && active < inFlightLimit) {
         const { file, existing } = todo[next++];
         active++;
@@ -228,11 +239,13 @@ export class Scanner {
             buffer.push({ result, existing });
             if (buffer.length >= batchSize) flush();
           })
+          .catch((error: unknown) => (failure ??= { error }))
           .finally(settled);
       }
       await new Promise<void>((resolve) => (wake = resolve));
     }
     while (active > 0) await new Promise<void>((resolve) => (wake = resolve));
+    if (failure) throw failure.error;
     flush();
     this.emit();
   }

@@ -3,6 +3,7 @@
  * groupings by prompt / model / seed. Part of the store: SQL stays in src/index/store/.
  */
 import type Database from 'better-sqlite3';
+import type { WritePath } from './writes.js';
 
 export interface PhashRow {
   id: number;
@@ -28,7 +29,10 @@ function toGroups(rows: { prompt: string; model: string | null; seed?: number | 
 export class DuplicateQueries {
   private readonly s;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    db: Database.Database,
+    private readonly writes: WritePath,
+  ) {
     this.s = {
       pendingPhash: db.prepare<[number, number], { id: number; path: string; hash: string | null }>(
         'SELECT id, path, hash FROM images WHERE phash IS NULL AND id > ? AND missing = 0 AND error IS NULL ORDER BY id LIMIT ?',
@@ -64,9 +68,9 @@ export class DuplicateQueries {
 
   /** '' records an image whose pixels could not be decoded (not retried until its content changes). */
   setPhashes(rows: { id: number; phash: string }[]): void {
-    this.db.transaction(() => {
+    this.writes.atomic(() => {
       for (const r of rows) this.s.setPhash.run(r.phash, r.id);
-    })();
+    });
   }
 
   phashes(): PhashRow[] {

@@ -4,6 +4,7 @@
  * job that dies mid-way resumes where it stopped and never embeds an image twice.
  */
 import type Database from 'better-sqlite3';
+import type { WritePath } from './writes.js';
 
 export interface EmbeddingTask {
   id: number;
@@ -42,7 +43,10 @@ const PENDING = `FROM images i WHERE i.missing = 0 AND i.error IS NULL AND i.has
 export class EmbeddingStore {
   private readonly s;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    db: Database.Database,
+    private readonly writes: WritePath,
+  ) {
     this.s = {
       pending: db.prepare<{ model: string; after: number; limit: number }, EmbeddingTask>(
         `SELECT i.id, i.path, i.hash ${PENDING} AND i.id > @after ORDER BY i.id LIMIT @limit`,
@@ -111,12 +115,12 @@ export class EmbeddingStore {
   /** Stores results; every save moves the model's generation on (a saved vector index records the one it reflects). */
   save(model: string, results: EmbeddingResult[]): void {
     const now = new Date().toISOString();
-    this.db.transaction(() => {
+    this.writes.atomic(() => {
       for (const r of results) {
         this.s.upsert.run({ id: r.id, model, hash: r.hash, vector: r.vector ? vectorToBlob(r.vector) : null, error: r.error ?? null, now });
       }
       this.s.bump.run(`embeddings_generation:${model}`);
-    })();
+    });
   }
 
   generation(model: string): string {

@@ -14,6 +14,7 @@ import { filterWhere, whereSql, type SqlWhere, type TagStats } from './filters.j
 import { Views } from './views.js';
 import { EmbeddingStore } from './embeddings.js';
 import { DuplicateQueries } from './duplicates.js';
+import { DEFAULT_BUSY_TIMEOUT_MS, WritePath } from './writes.js';
 import type {
   CategoryCount,
   DerivedTag,
@@ -38,6 +39,11 @@ export class InvalidInputError extends Error {
 }
 export class ConflictError extends Error {
   readonly code = 'conflict';
+}
+
+export interface StoreOptions {
+  /** How long a write waits for another process's write lock before retrying (ms). */
+  busyTimeoutMs?: number;
 }
 
 /** Called after user edits (tags, categories, rating, favorite) with the images they touched. */
@@ -120,12 +126,17 @@ export class Store {
   readonly views: Views;
   readonly embeddings: EmbeddingStore;
   readonly duplicates: DuplicateQueries;
+  /** Every write of the store's modules goes through it (write lock up front, busy retries, one change version). */
+  private readonly writes: WritePath;
 
   private constructor(db: Database.Database) {
     this.db = db;
+    this.writes = new WritePath(db);
+    // A rolled-back transaction may have created tags this cache remembers.
+    this.writes.onRollback(() => this.tagIds.clear());
     this.views = new Views(db);
-    this.embeddings = new EmbeddingStore(db);
-    this.duplicates = new DuplicateQueries(db);
+    this.embeddings = new EmbeddingStore(db, this.writes);
+    this.duplicates = new DuplicateQueries(db, this.writes);
     this.stmts = {
       getSetting: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
       setSetting: db.prepare('INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -213,31 +224,33 @@ export class Store {
     };
   }
 
-  static open(dataDir: string): Store {
+  static open(dataDir: string, options: StoreOptions = {}): Store {
     fs.mkdirSync(dataDir, { recursive: true });
-    return Store.openFile(path.join(dataDir, 'vault.db'));
+    return Store.openFile(path.join(dataDir, 'vault.db'), options);
   }
 
-  static openFile(file: string): Store {
-    const db = new Database(file);
+  /** Several processes (serve, mount, scan) may open one file at once: every step waits for the others. */
+  static openFile(file: string, options: StoreOptions = {}): Store {
+    const db = new Database(file, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 10000');
     db.pragma('cache_size = -32000');
     Store.migrate(db);
     return new Store(db);
   }
 
+  /** Each migration under the write lock, re-checking the version: another process may have run it. */
   private static migrate(db: Database.Database): void {
-    const current = db.pragma('user_version', { simple: true }) as number;
+    const writes = new WritePath(db);
     for (const m of MIGRATIONS) {
-      if (m.version <= current) continue;
-      db.transaction(() => {
+      if (m.version <= (db.pragma('user_version', { simple: true }) as number)) continue;
+      writes.atomic(() => {
+        if (m.version <= (db.pragma('user_version', { simple: true }) as number)) return;
         db.exec(m.sql);
         m.after?.(db);
         db.pragma(`user_version = ${m.version}`);
-      })();
+      });
     }
   }
 
@@ -274,7 +287,7 @@ export class Store {
   }
 
   setSetting(key: string, value: string): void {
-    this.stmts.setSetting.run(key, value);
+    this.atomic(() => this.stmts.setSetting.run(key, value));
   }
 
   // ---------------------------------------------------------------- scanning
@@ -366,7 +379,7 @@ export class Store {
 
   /** A number that changes whenever any connection changes the data (for caches of derived views). */
   dataVersion(): string {
-    return `${this.writeVersion}:${this.db.pragma('data_version', { simple: true })}`;
+    return this.writes.dataVersion();
   }
 
   onEdit(listener: EditListener): void {
@@ -377,14 +390,18 @@ export class Store {
     if (ids.length) for (const l of this.editListeners) l(ids);
   }
 
-  /** Runs fn in a transaction, or inside the caller's (no per-call savepoint: they are costly in batches). */
+  /** Runs fn as one write transaction (write lock up front, retried when busy), or inside the caller's. */
   private atomic<T>(fn: () => T): T {
-    return this.db.inTransaction ? fn() : this.db.transaction(fn)();
+    return this.writes.atomic(fn);
+  }
+
+  /** Several store writes as one transaction: one lock, one commit (the scanner's batches). */
+  batch<T>(fn: () => T): T {
+    return this.writes.atomic(fn);
   }
 
   /** Inserts a newly seen file, or re-indexes an existing row (same path, changed content); user data stays. */
   saveScanned(file: ScannedFile, existingId: number | null): number {
-    this.writeVersion++;
     return this.atomic(() => {
       const params = this.imageParams(file);
       let id: number;
@@ -402,7 +419,6 @@ export class Store {
 
   /** A known file found at a new path (moved/renamed): the row, with all user data, follows it. */
   relink(id: number, newPath: string, size: number, mtimeMs: number): void {
-    this.writeVersion++;
     this.atomic(() => {
       const slash = newPath.lastIndexOf('/');
       this.stmts.movePath.run(newPath, newPath.slice(slash + 1), slash < 0 ? '' : newPath.slice(0, slash), now(), id);
@@ -412,7 +428,6 @@ export class Store {
   }
 
   setMissing(ids: number[], missing: boolean): void {
-    this.writeVersion++;
     const t = now();
     this.atomic(() => {
       for (const id of ids) this.stmts.setMissing.run(missing ? 1 : 0, t, id);
@@ -428,11 +443,11 @@ export class Store {
   }
 
   startScan(kind: string): number {
-    return Number(this.stmts.startScan.run(now(), kind).lastInsertRowid);
+    return this.atomic(() => Number(this.stmts.startScan.run(now(), kind).lastInsertRowid));
   }
 
   finishScan(id: number, stats: unknown): void {
-    this.stmts.finishScan.run(now(), JSON.stringify(stats), id);
+    this.atomic(() => this.stmts.finishScan.run(now(), JSON.stringify(stats), id));
   }
 
   lastScan(): { started_at: string; finished_at: string | null; stats: unknown; kind: string } | null {
@@ -478,8 +493,6 @@ export class Store {
     return { tagCount: (name) => this.tagCount(name), total: this.stmts.presentCount.get()!.n };
   }
 
-  /** Bumped by every write of this connection; with PRAGMA data_version it dates cached counts. */
-  private writeVersion = 0;
   private readonly countCache = new Map<string, number>();
 
   /** Matching-row count for a filter, cached until the data changes (paging a query counts once). */
@@ -488,7 +501,7 @@ export class Store {
     const keys = Object.entries(filter).filter(([k, v]) => v !== undefined && k !== 'missing');
     if (keys.length === 0 && missing === 'exclude') return this.stmts.presentCount.get()!.n;
     if (keys.length === 1 && filter.tags?.length === 1 && missing === 'exclude') return this.tagCount(filter.tags[0]);
-    const key = `${this.writeVersion}:${this.db.pragma('data_version', { simple: true })}:${where.clauses.join(' AND ')}:${JSON.stringify(where.params)}`;
+    const key = `${this.dataVersion()}:${where.clauses.join(' AND ')}:${JSON.stringify(where.params)}`;
     const cached = this.countCache.get(key);
     if (cached !== undefined) return cached;
     const n = (this.prepared(`SELECT COUNT(*) AS n FROM images i ${whereSql(where)}`).get(...where.params) as { n: number }).n;
@@ -594,7 +607,6 @@ export class Store {
    * suppression), and a user's own tag of the same name is kept beside it.
    */
   setAiTags(entries: { id: number; tags: { name: string; confidence: number }[] }[]): void {
-    this.writeVersion++;
     this.atomic(() => {
       for (const e of entries) {
         this.stmts.deleteTagsOfSource.run(e.id, 'ai');
@@ -630,7 +642,6 @@ export class Store {
 
   /** Applies a user edit atomically. Removing a derived tag is remembered so rescans do not bring it back. */
   patchImage(id: number, patch: ImagePatch): ImageDetail {
-    this.writeVersion++;
     this.atomic(() => {
       if (!this.stmts.exists.get(id)) throw new NotFoundError(`image ${id} does not exist`);
       const t = now();
@@ -655,7 +666,6 @@ export class Store {
    * rating, categories. Returns how many of the ids exist.
    */
   patchImages(ids: number[], patch: Pick<ImagePatch, 'tags' | 'favorite' | 'rating' | 'categories'>): number {
-    this.writeVersion++;
     const done = this.atomic(() => {
       const t = now();
       const add = (patch.categories?.add ?? []).map((name) => this.categoryId(name, true)!);
@@ -679,8 +689,7 @@ export class Store {
   // ---------------------------------------------------------------- organizing (virtual folders)
 
   createCategory(name: string): void {
-    this.writeVersion++;
-    this.stmts.insertCategory.run(name, now());
+    this.atomic(() => this.stmts.insertCategory.run(name, now()));
   }
 
   /**
@@ -689,16 +698,17 @@ export class Store {
    * associations go (the images stay).
    */
   deleteCategory(name: string, withContents = false): boolean {
-    this.writeVersion++;
     const id = this.categoryId(name, false);
     if (id === null) throw new NotFoundError(`no category ${name}`);
     const below = `${name.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`;
     if (!withContents) {
-      const used = this.db.prepare('SELECT 1 FROM image_categories WHERE category_id = ? LIMIT 1').get(id);
-      const nested = this.db.prepare("SELECT 1 FROM categories WHERE name LIKE ? ESCAPE '\\' LIMIT 1").get(below);
-      if (used || nested) return false;
-      this.db.prepare('DELETE FROM categories WHERE id = ?').run(id);
-      return true;
+      return this.atomic(() => {
+        const used = this.db.prepare('SELECT 1 FROM image_categories WHERE category_id = ? LIMIT 1').get(id);
+        const nested = this.db.prepare("SELECT 1 FROM categories WHERE name LIKE ? ESCAPE '\\' LIMIT 1").get(below);
+        if (used || nested) return false;
+        this.db.prepare('DELETE FROM categories WHERE id = ?').run(id);
+        return true;
+      });
     }
     const affected = this.atomic(() => {
       const ids = (this.db.prepare("SELECT id FROM categories WHERE id = ? OR name LIKE ? ESCAPE '\\'").all(id, below) as { id: number }[]).map((r) => r.id);
@@ -712,7 +722,6 @@ export class Store {
 
   /** Renames a category and every category nested below it. */
   renameCategory(from: string, to: string): void {
-    this.writeVersion++;
     const affected = this.atomic(() => {
       if (this.categoryId(from, false) === null) throw new NotFoundError(`no category ${from}`);
       if (this.categoryId(to, false) !== null) throw new ConflictError(`category ${to} exists`);
@@ -725,23 +734,22 @@ export class Store {
 
   /** A tag that exists without images (mkdir /tags/x). */
   createTagFolder(name: string): void {
-    this.writeVersion++;
-    this.db.prepare('INSERT INTO tag_folders(tag_id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(this.userTagId(name), now());
+    this.atomic(() => this.db.prepare('INSERT INTO tag_folders(tag_id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(this.userTagId(name), now()));
   }
 
   /** Removes an empty tag folder; false when images still carry the tag. */
   deleteTagFolder(name: string): boolean {
-    this.writeVersion++;
-    if (this.tagCount(name) > 0) return false;
-    const id = this.existingTagId(name);
-    if (id === undefined) throw new NotFoundError(`no tag ${name}`);
-    this.db.prepare('DELETE FROM tag_folders WHERE tag_id = ?').run(id);
-    return true;
+    return this.atomic(() => {
+      if (this.tagCount(name) > 0) return false;
+      const id = this.existingTagId(name);
+      if (id === undefined) throw new NotFoundError(`no tag ${name}`);
+      this.db.prepare('DELETE FROM tag_folders WHERE tag_id = ?').run(id);
+      return true;
+    });
   }
 
   /** Renames a tag on every image (merging into the target tag when it exists). */
   renameTag(from: string, to: string): void {
-    this.writeVersion++;
     const affected = this.atomic(() => {
       const fromId = this.existingTagId(from);
       if (fromId === undefined) throw new NotFoundError(`no tag ${from}`);
