@@ -10,6 +10,7 @@ import { startServer } from './api/server.js';
 import { writeDemoLibrary } from './demo/library.js';
 import { readMetadataFile } from './index/metadata/file.js';
 import { mountVault, type MountedFs } from './fs/mount.js';
+import { guardProcess } from './process-guard.js';
 import { exportLinks } from './fs/export-links.js';
 import type { ScanStats, ScanStatus } from './index/scanner.js';
 import type { MetadataRecord } from './index/metadata/types.js';
@@ -93,9 +94,9 @@ function summaryLine(stats: ScanStats): string {
   );
 }
 
-/** Vault options that come from the config (model, vocabulary). */
+/** Vault options that come from the config (model, vocabulary, busy timeout). */
 function aiOptions(cfg: Config) {
-  return { modelsDir: cfg.modelsDir ?? undefined, model: cfg.model, vocabulary: cfg.vocabulary };
+  return { modelsDir: cfg.modelsDir ?? undefined, model: cfg.model, vocabulary: cfg.vocabulary, busyTimeoutMs: cfg.busyTimeout };
 }
 
 function embedReporter() {
@@ -223,11 +224,19 @@ program
     if (mounted) console.log(`  mounted at ${mounted.mountpoint}`);
     console.log(`  ${server.url}/  (API: ${server.url}/api/openapi.json)`);
     console.log(vault.ai.available ? `  semantic search with model ${vault.ai.modelName}` : `  semantic search off: ${String(vault.ai.status().reason)}`);
-    let last = 0;
-    const scanning = vault.scanAndThumbnail().then(() => {
-      const s = vault.scanner.status.stats;
-      if (s) console.log(`scan finished: ${summaryLine(s)}`);
+    guardProcess('serve', async () => {
+      await mounted?.unmount().catch(() => undefined);
+      await server.close().catch(() => undefined);
+      await vault.close().catch(() => undefined);
     });
+    let last = 0;
+    const scanning = vault.scanAndThumbnail().then(
+      () => {
+        const s = vault.scanner.status.stats;
+        if (s) console.log(`scan finished: ${summaryLine(s)}`);
+      },
+      (err: Error) => console.error(`scan failed: ${err.message}`),
+    );
     if (cfg.watch) vault.startWatching();
     const tick = setInterval(() => {
       const s = vault.scanner.status;
@@ -277,6 +286,10 @@ program
       fail((err as Error).message);
     }
     console.log(`mounted ${vault.root} at ${mounted.mountpoint} (Ctrl-C to unmount)`);
+    guardProcess('mount', async () => {
+      await mounted.unmount().catch(() => undefined);
+      await vault.close().catch(() => undefined);
+    });
     let closing = false;
     const shutdown = async () => {
       if (closing) return;

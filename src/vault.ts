@@ -51,6 +51,8 @@ export interface VaultOptions {
   onEmbedProgress?: (p: EmbeddingProgress) => void;
   /** Images per inference batch (default 16). */
   embedBatchSize?: number;
+  /** How long a write waits for another process's write lock (ms, default 10 s). */
+  busyTimeoutMs?: number;
 }
 
 function pickModel(modelsDir: string, configured: string | null): { model: ModelInfo | null; reason?: string } {
@@ -80,7 +82,7 @@ export class Vault {
   static openExisting(options: Omit<VaultOptions, 'library'>): Vault {
     const dataDir = path.resolve(options.dataDir);
     if (!fs.existsSync(path.join(dataDir, 'vault.db'))) throw new LibraryMismatchError(`${dataDir} holds no index yet: run vv scan <library> --data ${dataDir} first`);
-    const store = Store.open(dataDir);
+    const store = Store.open(dataDir, { busyTimeoutMs: options.busyTimeoutMs });
     const root = store.getSetting('library_root');
     store.close();
     if (!root) throw new LibraryMismatchError(`${dataDir} is not bound to a library: run vv scan <library> first`);
@@ -163,7 +165,7 @@ export class Vault {
     const root = path.resolve(options.library);
     if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new LibraryMismatchError(`library folder ${root} does not exist`);
     const dataDir = path.resolve(options.dataDir);
-    const store = Store.open(dataDir);
+    const store = Store.open(dataDir, { busyTimeoutMs: options.busyTimeoutMs });
     const bound = store.getSetting('library_root');
     if (bound && bound !== root && !options.rebind) {
       store.close();
@@ -213,8 +215,13 @@ export class Vault {
 
   /** After a scan: thumbnails and embeddings in the background. */
   private afterScan(): void {
-    if (this.backgroundThumbnails) void this.thumbnails.generateMissing();
-    if (this.backgroundEmbeddings) void this.ai.embedPending();
+    if (this.backgroundThumbnails) void this.thumbnails.generateMissing().catch((err: Error) => console.error(`thumbnails stopped: ${err.message}`));
+    if (this.backgroundEmbeddings) void this.ai.embedPending().catch((err: Error) => console.error(`embeddings stopped: ${err.message}`));
+  }
+
+  /** A full scan started by a request: its failure is logged and shown in the scan status, never thrown. */
+  scanInBackground(): void {
+    this.scanAndThumbnail().catch((err: Error) => console.error(`scan failed: ${err.message}`));
   }
 
   /** Full scan, then thumbnails and embeddings in the background. */

@@ -6,6 +6,7 @@ import { ThumbnailError } from '../index/thumbnails.js';
 import { ModelUnavailableError } from '../ai/models.js';
 import { ModelFailedError } from '../ai/encoder.js';
 import { ModelUnsupportedError } from '../ai/interface.js';
+import { isBusyError } from '../index/store/writes.js';
 
 export class ApiError extends Error {
   constructor(
@@ -32,6 +33,7 @@ function toApiError(err: unknown): ApiError {
   if (err instanceof ConflictError) return new ApiError(409, 'conflict', err.message);
   if (err instanceof ModelUnavailableError) return new ApiError(503, 'model_unavailable', err.message);
   if (err instanceof ModelFailedError || err instanceof ModelUnsupportedError) return new ApiError(503, err.code, err.message);
+  if (isBusyError(err)) return new ApiError(503, 'busy', 'the database stayed locked by another process (scan, mount); try again');
   if (err instanceof ThumbnailError) return new ApiError(err.code === 'not_found' ? 404 : 422, err.code, err.message);
   const e = err as { status?: number; expose?: boolean; message?: string; type?: string };
   // Errors raised by Koa and its body parser (bad JSON, body too large) carry a status.

@@ -20,6 +20,7 @@ import type { Vault } from '../vault.js';
 import type { FileEntry } from '../index/store/views.js';
 import { contentHash, MAX_FILE_BYTES } from '../index/ingest.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../index/store/store.js';
+import { isBusyError } from '../index/store/writes.js';
 import { decodeName, MAX_NAME_BYTES } from './names.js';
 import { SEARCH_LIMIT, VirtualTree, type Association, type Folder, type Resolved } from './tree.js';
 import { SearchCache, type AsyncSearch } from './search-cache.js';
@@ -56,6 +57,13 @@ const DIR_MODE = 0o040755;
 const FILE_MODE = 0o100444;
 /** A copy being written shows read-only too (FUSE, not the mode, decides what may be written). */
 const UPLOAD_MODE = FILE_MODE;
+/**
+ * An edit the store could not write because another process (server, scan) kept the database
+ * locked past the store's own waiting is tried again later, off the event loop, this many times;
+ * then it answers EAGAIN. A busy database is never an I/O error.
+ */
+const BUSY_RETRIES = 4;
+const BUSY_RETRY_MS = 200;
 
 export function createOps(options: VfsOptions) {
   const { vault } = options;
@@ -90,15 +98,25 @@ export function createOps(options: VfsOptions) {
     return { mtime: t, atime: t, ctime: t, nlink: 1, size: e.size, mode: FILE_MODE, uid, gid };
   };
 
-  /** Runs an organizing edit; maps store errors to errno; refreshes the tree. */
-  const edit = (cb: Callback, fn: () => number | void) => {
+  /** Runs an organizing edit (again later while the database is busy); maps store errors to errno; refreshes the tree. */
+  const edit = (cb: Callback, fn: () => number | void, attempt = 0) => {
     try {
       const code = fn() ?? 0;
       tree.invalidate();
       cb(code);
     } catch (err) {
+      if (isBusyError(err) && attempt < BUSY_RETRIES) {
+        setTimeout(() => edit(cb, fn, attempt + 1), BUSY_RETRY_MS * 2 ** attempt);
+        return;
+      }
       log(`vfs: ${(err as Error).message}`);
-      cb(err instanceof NotFoundError ? Fuse.ENOENT : err instanceof ConflictError ? Fuse.EEXIST : err instanceof InvalidInputError ? Fuse.EINVAL : Fuse.EIO);
+      cb(
+        err instanceof NotFoundError ? Fuse.ENOENT
+        : err instanceof ConflictError ? Fuse.EEXIST
+        : err instanceof InvalidInputError ? Fuse.EINVAL
+        : isBusyError(err) ? Fuse.EAGAIN
+        : Fuse.EIO,
+      );
     }
   };
 
@@ -413,7 +431,28 @@ export function createOps(options: VfsOptions) {
     return (parent.folder as Folder).association;
   }
 
-  return preparingSearches(ops, searches);
+  return preparingSearches(answering(ops, log), searches);
+}
+
+/**
+ * Every operation answers, even when it throws (an unanswered one hangs the caller until the
+ * kernel's timeout): a busy database as EAGAIN, anything else as EIO, logged.
+ */
+function answering<T extends Record<string, unknown>>(ops: T, log: (m: string) => void): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(ops)) {
+    if (typeof fn !== 'function') continue;
+    wrapped[name] = (...args: unknown[]) => {
+      try {
+        return (fn as (...a: unknown[]) => unknown)(...args);
+      } catch (err) {
+        log(`vfs: ${name}: ${(err as Error).message}`);
+        const cb = args[args.length - 1];
+        if (typeof cb === 'function') (cb as Callback)(isBusyError(err) ? Fuse.EAGAIN : Fuse.EIO);
+      }
+    };
+  }
+  return wrapped as T;
 }
 
 /** Wraps every path operation so that a /search/<query>/ path has its ranking ready first. */

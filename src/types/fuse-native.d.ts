@@ -22,6 +22,7 @@ declare module 'fuse-native' {
     static EPERM: number;
     static ENOENT: number;
     static EIO: number;
+    static EAGAIN: number;
     static EBADF: number;
     static EEXIST: number;
     static ENOTDIR: number;

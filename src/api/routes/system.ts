@@ -19,7 +19,7 @@ export function systemRoutes(api: ApiContext): Router {
     };
   });
   router.post('/api/scan', (ctx) => {
-    if (!api.vault.scanner.status.running) void api.vault.scanAndThumbnail();
+    if (!api.vault.scanner.status.running) api.vault.scanInBackground();
     ctx.status = 202;
     ctx.body = { scan: api.vault.scanner.status };
   });
