@@ -29,7 +29,7 @@ function hasCommand(cmd: string): boolean {
 
 const WORKERS = 4;
 const IMAGES_PER_WORKER = 10;
-const ROUNDS = 2;
+const ROUNDS = 1;
 const ARRIVING = 1500;
 const QUIET = { VV_MODEL: 'none' };
 
