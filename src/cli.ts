@@ -17,7 +17,8 @@ import type { MetadataRecord } from './index/metadata/types.js';
 import type { EmbeddingProgress } from './ai/embedding-job.js';
 import { DEFAULT_MODELS_DIR, listModels } from './ai/models.js';
 import { CATALOG, DEFAULT_MODEL } from './ai/catalog.js';
-import { downloadModel, DownloadError, verifyModel } from './ai/download.js';
+import { downloadModel, DownloadError } from './ai/download.js';
+import { formatVerifyReport, verifyInstalledModel } from './ai/verify.js';
 
 const program = new Command();
 program.name('vv').description('Visionary Vault: index, search and organize AI-generated images without touching them').version('0.1.0');
@@ -364,13 +365,14 @@ models
 
 models
   .command('verify')
-  .description('re-hash an installed model against the checksums recorded at download')
+  .description('re-hash an installed model against its pins and run its self-check (inputs, outputs, shapes, dims, timings)')
   .argument('<name>')
-  .action(async (name: string) => {
+  .option('--json', 'print the report as JSON')
+  .action(async (name: string, opts: { json?: boolean }) => {
     const cfg = config({});
-    const result = await verifyModel(cfg.modelsDir ?? DEFAULT_MODELS_DIR, name);
-    if (!result.ok) fail(`${name}: ${result.problems.join('; ')}`);
-    console.log(`${name}: every file matches its checksum`);
+    const report = await verifyInstalledModel(cfg.modelsDir ?? DEFAULT_MODELS_DIR, name);
+    console.log(opts.json ? JSON.stringify(report) : formatVerifyReport(report));
+    if (!report.ok) process.exit(1);
   });
 
 program

@@ -12,6 +12,8 @@ import { downloadModel, DownloadError, verifyModel } from '../src/ai/download.js
 import { catalogEntry } from '../src/ai/catalog.js';
 import { listModels, loadModelInfo, chooseModel } from '../src/ai/models.js';
 import { tempDir } from './support/fixtures.js';
+import { vv } from './support/cli.js';
+import { breakVisionTower, writeTestModel, TEST_MODEL_NAME, TEST_OPENCLIP_MODEL_NAME } from '../scripts/make-test-model.js';
 
 const entry = catalogEntry('clip-vit-b32-openai')!;
 const SHA = 'a'.repeat(40);
@@ -83,5 +85,40 @@ describe('models:download', () => {
     const dir = tempDir('vv-models-');
     await expect(downloadModel(entry.name, { modelsDir: dir, endpoint: 'http://127.0.0.1:9' })).rejects.toThrow(/cannot reach .* needs internet access/);
     await expect(downloadModel('no-such-model', { modelsDir: dir, endpoint })).rejects.toBeInstanceOf(DownloadError);
+  });
+});
+
+describe('vv models verify', () => {
+  it('runs the self-check and prints what the loader read from each tower', () => {
+    const dir = tempDir('vv-models-');
+    writeTestModel(dir, 'openclip');
+    const ok = vv(['models', 'verify', TEST_OPENCLIP_MODEL_NAME], { env: { VV_MODELS_DIR: dir } });
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^vv-test-color-openclip: OK/);
+    expect(ok.stdout).toContain('text inputs:  text int32 [1, 77]');
+    expect(ok.stdout).toContain('vision uses: image → embedding [1, 16] (batch fixed at 1: one item per run, 224 px)');
+    expect(ok.stdout).toMatch(/dim 16; load \d+ ms, one text \d+ ms, one image \d+ ms/);
+    const json = JSON.parse(vv(['models', 'verify', TEST_OPENCLIP_MODEL_NAME, '--json'], { env: { VV_MODELS_DIR: dir } }).stdout);
+    expect(json.self_check).toMatchObject({ ok: true, dim: 16, text: { tokenType: 'int32', length: 77, batch: 1 } });
+    expect(json.self_check.ids).toEqual(json.self_check.expected_ids);
+  });
+
+  it('fails when the tokenizer does not give the known ids, or a tower is unsupported', () => {
+    const dir = tempDir('vv-models-');
+    const model = writeTestModel(dir, 'clip');
+    const manifestFile = path.join(model, 'model.json');
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+    // Without its own ids a CLIP-family model must tokenize as OpenAI's vocabulary does: this one cannot.
+    delete manifest.self_check_ids;
+    fs.writeFileSync(manifestFile, JSON.stringify(manifest));
+    const bad = vv(['models', 'verify', TEST_MODEL_NAME], { env: { VV_MODELS_DIR: dir } });
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toMatch(/FAILED[\s\S]*"a photo of a cat" gave \[0, \d+, \d+, \d+, \d+, \d+, 1\], expected \[49406, 320, 1125, 539, 320, 2368, 49407\]/);
+
+    const nhwc = tempDir('vv-models-');
+    breakVisionTower(writeTestModel(nhwc, 'clip'), 'nhwc');
+    const refused = vv(['models', 'verify', TEST_MODEL_NAME], { env: { VV_MODELS_DIR: nhwc } });
+    expect(refused.status).toBe(1);
+    expect(refused.stdout).toMatch(/error: vision tower: input pixels float32 \[batch_size, 224, 224, 3\] is NHWC/);
   });
 });
