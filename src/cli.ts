@@ -350,8 +350,8 @@ models
   .command('download')
   .description('download a model into the models dir and verify its checksums')
   .argument('[name]', `model name (default ${DEFAULT_MODEL}; see vv models list)`)
-  .option('--revision <rev>', 'a commit or branch of the model repository', 'main')
-  .action(async (name: string | undefined, opts: { revision: string }) => {
+  .option('--revision <commit>', 'another commit of the model repository than the pinned one (the per-file pins still apply)')
+  .action(async (name: string | undefined, opts: { revision?: string }) => {
     const cfg = config({});
     const dir = cfg.modelsDir ?? DEFAULT_MODELS_DIR;
     try {

@@ -8,35 +8,58 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { downloadModel, DownloadError, verifyModel } from '../src/ai/download.js';
-import { catalogEntry } from '../src/ai/catalog.js';
+import { downloadModel, DownloadError, nextLink, verifyModel } from '../src/ai/download.js';
+import { CATALOG, catalogEntry, type CatalogEntry } from '../src/ai/catalog.js';
 import { listModels, loadModelInfo, chooseModel } from '../src/ai/models.js';
 import { tempDir } from './support/fixtures.js';
 import { vv } from './support/cli.js';
 import { breakVisionTower, writeTestModel, TEST_MODEL_NAME, TEST_OPENCLIP_MODEL_NAME } from '../scripts/make-test-model.js';
 
-const entry = catalogEntry('clip-vit-b32-openai')!;
+const base = catalogEntry('clip-vit-b32-openai')!;
 const SHA = 'a'.repeat(40);
 let files: Map<string, Buffer>;
+let entry: CatalogEntry;
 let lie: string | null = null;
 let server: http.Server;
 let endpoint: string;
 const requests: string[] = [];
+const sha256 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+const gitSha1 = (b: Buffer) => crypto.createHash('sha1').update(`blob ${b.length}\0`).update(b).digest('hex');
 
 function treeEntry(file: string, bytes: Buffer) {
   // Large files are LFS (sha256 listed), small ones plain git blobs (sha1 of "blob <n>\0" + bytes).
-  if (file.endsWith('.onnx')) return { type: 'file', path: file, oid: 'x', size: 130, lfs: { oid: crypto.createHash('sha256').update(bytes).digest('hex'), size: bytes.length } };
-  return { type: 'file', path: file, oid: crypto.createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex'), size: bytes.length };
+  if (file.endsWith('.onnx')) return { type: 'file', path: file, oid: 'x', size: 130, lfs: { oid: sha256(bytes), size: bytes.length } };
+  return { type: 'file', path: file, oid: gitSha1(bytes), size: bytes.length };
 }
 
 beforeAll(async () => {
-  files = new Map(entry.files.map((f) => [f, f.endsWith('.json') ? Buffer.from(JSON.stringify({ file: f })) : crypto.randomBytes(200_000)]));
+  files = new Map(base.files.map((f) => [f.path, f.path.endsWith('.json') ? Buffer.from(JSON.stringify({ file: f.path })) : crypto.randomBytes(200_000)]));
+  // Pinned as the real entries are: size + sha256 for the towers, size + git blob id for the
+  // tokenizer, the commit alone for the rest.
+  entry = {
+    ...base,
+    revision: SHA,
+    files: base.files.map(({ path: p }) => {
+      const bytes = files.get(p)!;
+      if (p.endsWith('.onnx')) return { path: p, size: bytes.length, sha256: sha256(bytes) };
+      if (p === 'tokenizer.json') return { path: p, size: bytes.length, git_sha1: gitSha1(bytes) };
+      return { path: p };
+    }),
+  };
   server = http.createServer((req, res) => {
     const url = decodeURIComponent(req.url!.split('?')[0]);
-    requests.push(url);
-    const base = `/api/models/${entry.repo}`;
-    if (url === `${base}/revision/main`) return res.end(JSON.stringify({ sha: SHA }));
-    if (url === `${base}/tree/${SHA}`) return res.end(JSON.stringify([...files].map(([f, b]) => treeEntry(f, b))));
+    const query = new URLSearchParams(req.url!.split('?')[1] ?? '');
+    requests.push(req.url!);
+    const apiBase = `/api/models/${entry.repo}`;
+    if (url === `${apiBase}/tree/${SHA}`) {
+      // Two pages, as the hub paginates long listings (Link: <…>; rel="next").
+      const all = [...files].map(([f, b]) => treeEntry(f, b));
+      if (!query.get('cursor')) {
+        res.setHeader('link', `<${apiBase}/tree/${SHA}?recursive=true&cursor=page2>; rel="next"`);
+        return res.end(JSON.stringify(all.slice(0, 2)));
+      }
+      return res.end(JSON.stringify(all.slice(2)));
+    }
     const prefix = `/${entry.repo}/resolve/${SHA}/`;
     if (url.startsWith(prefix)) {
       const file = url.slice(prefix.length);
@@ -55,11 +78,14 @@ afterAll(() => server?.close());
 describe('models:download', () => {
   it('fetches every file of a catalog model at a pinned commit, verifies it and writes model.json', async () => {
     const dir = tempDir('vv-models-');
-    const out = await downloadModel(entry.name, { modelsDir: dir, endpoint });
+    const out = await downloadModel(entry.name, { modelsDir: dir, endpoint, entry });
     for (const [file, bytes] of files) expect(fs.readFileSync(path.join(out, file)).equals(bytes), file).toBe(true);
     const manifest = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8'));
     expect(manifest).toMatchObject({ name: entry.name, dim: 512, family: 'clip', source: { repo: entry.repo, revision: SHA } });
     expect(requests).toContain(`/${entry.repo}/resolve/${SHA}/onnx/vision_model.onnx`);
+    // Both pages of the listing were read, and nothing was asked of a branch.
+    expect(requests.filter((r) => r.includes('/tree/')).length).toBe(2);
+    expect(requests.some((r) => r.includes('main'))).toBe(false);
     expect(listModels(dir)).toEqual([entry.name]);
     // The only installed model is chosen without configuration.
     expect(chooseModel(dir, null)?.manifest.name).toBe(entry.name);
@@ -73,7 +99,7 @@ describe('models:download', () => {
     const dir = tempDir('vv-models-');
     for (const bad of ['onnx/text_model.onnx', 'tokenizer.json']) {
       lie = bad;
-      await expect(downloadModel(entry.name, { modelsDir: dir, endpoint })).rejects.toThrow(new RegExp(`${bad}: checksum mismatch`));
+      await expect(downloadModel(entry.name, { modelsDir: dir, endpoint, entry })).rejects.toThrow(new RegExp(`${bad}: checksum mismatch`));
       expect(fs.existsSync(path.join(dir, entry.name, 'model.json'))).toBe(false);
       expect(fs.existsSync(path.join(dir, entry.name, `${bad}.part`))).toBe(false);
       expect(listModels(dir)).toEqual([]);
@@ -83,8 +109,36 @@ describe('models:download', () => {
 
   it('says clearly when the hub cannot be reached or the model is unknown', async () => {
     const dir = tempDir('vv-models-');
-    await expect(downloadModel(entry.name, { modelsDir: dir, endpoint: 'http://127.0.0.1:9' })).rejects.toThrow(/cannot reach .* needs internet access/);
+    await expect(downloadModel(entry.name, { modelsDir: dir, endpoint: 'http://127.0.0.1:9', entry })).rejects.toThrow(/cannot reach .* needs internet access/);
     await expect(downloadModel('no-such-model', { modelsDir: dir, endpoint })).rejects.toBeInstanceOf(DownloadError);
+  });
+  it('refuses before fetching anything when the hub lists a file other than the pinned one (a re-export)', async () => {
+    for (const [file, pin, message] of [
+      ['onnx/text_model.onnx', { sha256: 'b'.repeat(64) }, /the hub lists sha256 [0-9a-f]{64}, the catalog pins b{64}: refusing/],
+      ['onnx/vision_model.onnx', { size: 123 }, /the hub lists 200000 bytes, the catalog pins 123: refusing/],
+      ['tokenizer.json', { git_sha1: 'c'.repeat(40) }, /the hub lists blob [0-9a-f]{40}, the catalog pins c{40}: refusing/],
+    ] as const) {
+      const dir = tempDir('vv-models-');
+      const before = requests.length;
+      const repinned = { ...entry, files: entry.files.map((f) => (f.path === file ? { ...f, ...pin } : f)) };
+      await expect(downloadModel(entry.name, { modelsDir: dir, endpoint, entry: repinned })).rejects.toThrow(message);
+      expect(requests.slice(before).some((r) => r.includes('/resolve/'))).toBe(false);
+      expect(listModels(dir)).toEqual([]);
+    }
+  });
+
+  it('pins every catalog model to a commit, and its large files to a size or sha256', () => {
+    for (const e of CATALOG) {
+      expect(e.revision, e.name).toMatch(/^[0-9a-f]{40}$/);
+      for (const f of e.files) {
+        if (f.sha256) expect(f.sha256).toMatch(/^[0-9a-f]{64}$/);
+        if (f.git_sha1) expect(f.git_sha1).toMatch(/^[0-9a-f]{40}$/);
+      }
+      for (const f of e.files.filter((f) => f.path.endsWith('.onnx'))) expect(f.sha256, `${e.name} ${f.path}`).toBeDefined();
+    }
+    expect(nextLink('<https://h/api/x?cursor=2>; rel="next", <https://h/api/x>; rel="first"', 'https://h/api/x')).toBe('https://h/api/x?cursor=2');
+    expect(nextLink('</api/x?c=3>; rel=next', 'https://h/api/x?c=2')).toBe('https://h/api/x?c=3');
+    expect(nextLink(null, 'https://h/')).toBeNull();
   });
 });
 

@@ -1,57 +1,118 @@
 /**
- * Models `npm run models:download -- <name>` knows: where each comes from and the model.json it
- * gets. ONNX exports whose towers output the projected embedding.
+ * Models `npm run models:download -- <name>` knows: the repository, the commit every file is
+ * fetched from, and per file the size and sha256 where a public reference gives them (models/
+ * README.md lists the sources). A file pinned by commit only is checked against what the hub lists
+ * for that commit (size, LFS sha256 or git blob sha1) — a later re-export on `main` cannot change it.
  */
 import type { ModelManifest } from './models.js';
+
+export interface PinnedFile {
+  path: string;
+  size?: number;
+  /** sha256 of the content (the LFS oid for LFS files). */
+  sha256?: string;
+  /** git blob id (sha1 of "blob <size>\0" + content) for files stored in git itself. */
+  git_sha1?: string;
+}
 
 export interface CatalogEntry {
   name: string;
   repo: string;
+  /** The commit every file is fetched from. */
+  revision: string;
   /** Files to fetch, relative to the repository (kept at the same relative path). */
-  files: string[];
+  files: PinnedFile[];
   manifest: Omit<ModelManifest, 'name' | 'source'>;
   size_mb: number;
+  /** What the entry trades (quantized variants). */
+  tradeoff?: string;
 }
 
 export const DEFAULT_MODEL = 'clip-vit-b32-laion2b';
+
+const IMMICH_LAION = '19a057a0fb927cf239541300e74237cd56c7ffe2';
+const XENOVA_CLIP = 'd15189d7028b43f1d3e65039190477f6af591c2a';
+const XENOVA_SIGLIP = '4649052661e53c7000355844105f8a1792088239';
+
+const clipOpenAiManifest = {
+  family: 'clip',
+  dim: 512,
+} as const;
 
 export const CATALOG: CatalogEntry[] = [
   {
     name: 'clip-vit-b32-laion2b',
     repo: 'immich-app/ViT-B-32__laion2b-s34b-b79k',
-    files: ['config.json', 'visual/model.onnx', 'visual/preprocess_cfg.json', 'textual/model.onnx', 'textual/tokenizer.json', 'textual/tokenizer_config.json'],
+    revision: IMMICH_LAION,
+    files: [
+      { path: 'config.json' },
+      { path: 'visual/model.onnx', size: 351_613_724, sha256: 'b9ce24b91a8c62ef8d40ea786051709c93140104cbf2b6b4a2cc270df3838f9c' },
+      { path: 'visual/preprocess_cfg.json' },
+      { path: 'textual/model.onnx', size: 254_193_396, sha256: '48c25be37b352398f2533c9426dab6f9340535e14e46f884cc894236a5060722' },
+      { path: 'textual/tokenizer.json' },
+      { path: 'textual/tokenizer_config.json' },
+    ],
     manifest: {
       family: 'clip',
-      description: 'OpenCLIP ViT-B/32 trained on LAION-2B (66.6 % ImageNet zero-shot; OpenAI B/32: 63.3 %), same cost. Recommended default.',
+      description: 'OpenCLIP ViT-B/32 trained on LAION-2B (66.6 % ImageNet zero-shot; OpenAI B/32: 63.3 %), same cost. Recommended default. Batch fixed at 1 (one image per run).',
       dim: 512,
       vision: 'visual/model.onnx',
       text: 'textual/model.onnx',
       tokenizer_dir: 'textual',
-      vision_input: 'image',
-      text_input: 'text',
-      text_dtype: 'int32',
       text_max_length: 77,
-      pad_to_max_length: true,
     },
     size_mb: 580,
   },
   {
     name: 'clip-vit-b32-openai',
     repo: 'Xenova/clip-vit-base-patch32',
-    files: ['onnx/vision_model.onnx', 'onnx/text_model.onnx', 'tokenizer.json', 'tokenizer_config.json', 'preprocessor_config.json'],
+    revision: XENOVA_CLIP,
+    files: [
+      { path: 'onnx/vision_model.onnx', sha256: 'fd6e1402a588279d1723c7534d4bcba5bc0b14b47dfab0e46f8c47b8270d7d40' },
+      { path: 'onnx/text_model.onnx', sha256: '3f6571f5bad13a97c469c1622e1cfc4d9aef78b79fdbfcff804ca357bfada8cc' },
+      { path: 'tokenizer.json', size: 2_224_119, git_sha1: 'bc1f77d20440541dd073ebae6f6c401087c7d34e' },
+      { path: 'tokenizer_config.json' },
+      { path: 'preprocessor_config.json', size: 520, sha256: '6f638fb9401a6d6296feff533ee7efe657b787c49f954f82f5906b36ef2a1b1f' },
+    ],
     manifest: {
-      family: 'clip',
-      description: "OpenAI's CLIP ViT-B/32 (63.3 % ImageNet zero-shot). Same cost as the LAION-2B one, lower recall.",
-      dim: 512,
+      ...clipOpenAiManifest,
+      description: "OpenAI's CLIP ViT-B/32 (63.3 % ImageNet zero-shot). Same cost as the LAION-2B one, lower recall; batches images.",
       vision: 'onnx/vision_model.onnx',
       text: 'onnx/text_model.onnx',
     },
     size_mb: 600,
   },
   {
+    name: 'clip-vit-b32-openai-q8',
+    repo: 'Xenova/clip-vit-base-patch32',
+    revision: XENOVA_CLIP,
+    files: [
+      { path: 'onnx/vision_model_quantized.onnx', size: 89_117_001, sha256: '583fd1110a514667812fee7d684952aaf82a99b959760c8d7dca7e0ab9839299' },
+      { path: 'onnx/text_model_quantized.onnx', size: 64_504_507, sha256: '73baab855d406190da9faa498cfedf65f15cf309f4cc7385b7b032e6d08e5c3a' },
+      { path: 'tokenizer.json', size: 2_224_119, git_sha1: 'bc1f77d20440541dd073ebae6f6c401087c7d34e' },
+      { path: 'tokenizer_config.json' },
+      { path: 'preprocessor_config.json', size: 520, sha256: '6f638fb9401a6d6296feff533ee7efe657b787c49f954f82f5906b36ef2a1b1f' },
+    ],
+    manifest: {
+      ...clipOpenAiManifest,
+      description: "OpenAI's CLIP ViT-B/32, int8-quantized by transformers.js (dynamic quantization of the weights).",
+      vision: 'onnx/vision_model_quantized.onnx',
+      text: 'onnx/text_model_quantized.onnx',
+    },
+    size_mb: 155,
+    tradeoff: 'about a quarter of the download and memory and faster on CPU, for slightly lower recall (vectors differ from the float model: a library embedded with one must be re-embedded to switch)',
+  },
+  {
     name: 'siglip-b16',
     repo: 'Xenova/siglip-base-patch16-224',
-    files: ['onnx/vision_model.onnx', 'onnx/text_model.onnx', 'tokenizer.json', 'tokenizer_config.json', 'preprocessor_config.json'],
+    revision: XENOVA_SIGLIP,
+    files: [
+      { path: 'onnx/vision_model.onnx', size: 371_819_850, sha256: 'f89d41bac7f4d4b87e010a467d93f98689d708916ed22f5a07f96fdfa26f475f' },
+      { path: 'onnx/text_model.onnx', size: 441_332_132, sha256: '3aa7fdbd20eaa8740cce17bf82913de641fcb632a768fed59f661cdcd0c32553' },
+      { path: 'tokenizer.json', size: 2_398_744, sha256: '4a17c975210be5ab4c36b47d8dae4eefb866dbfb1e676e394aad85dc30a3ae08' },
+      { path: 'tokenizer_config.json' },
+      { path: 'preprocessor_config.json' },
+    ],
     manifest: {
       family: 'siglip',
       description: 'SigLIP ViT-B/16 at 224 px (76 % ImageNet zero-shot): better retrieval, ~4× the image cost of B/32.',
