@@ -6,6 +6,8 @@ import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { ConfigError, isLoopback, resolveConfig, type Config } from './config.js';
 import { Vault, LibraryMismatchError } from './vault.js';
+import { ConflictError, InvalidInputError, NotFoundError, Store } from './index/store/store.js';
+import type { ChangeSummary, UndoResult } from './index/store/journal.js';
 import { startServer } from './api/server.js';
 import { writeDemoLibrary } from './demo/library.js';
 import { readMetadataFile } from './index/metadata/file.js';
@@ -395,6 +397,66 @@ program
       fail((err as Error).message);
     } finally {
       await vault.close();
+    }
+  });
+
+/** The store of an indexed data dir, opened directly: fine beside a running server or mount (WAL, busy timeout). */
+function openJournal(data: string): Store {
+  const dataDir = path.resolve(data);
+  if (!fs.existsSync(path.join(dataDir, 'vault.db'))) fail(`${dataDir} holds no index yet: run vv scan <library> --data ${dataDir} first`);
+  return Store.open(dataDir);
+}
+
+function changeLine(c: ChangeSummary): string {
+  const undone = c.undone_by !== null ? ` [undone by ${c.undone_by}]` : '';
+  return `${String(c.id).padStart(6)}  ${c.at}  ${c.origin.padEnd(5)}  ${c.description} (${c.images} image${c.images === 1 ? '' : 's'})${undone}`;
+}
+
+program
+  .command('history')
+  .description('list the organizing changes (tags, favorites, ratings, categories, notes, prompts), newest first')
+  .option('--data <dir>', 'data dir of the indexed library; env VV_DATA')
+  .option('--limit <n>', 'how many changes', '50')
+  .option('--json', 'one JSON object per line')
+  .action((opts: { data?: string; limit: string; json?: boolean }) => {
+    const cfg = config({ data: opts.data });
+    const limit = Number(opts.limit);
+    if (!Number.isInteger(limit) || limit < 1) fail(`--limit must be a positive integer, not ${opts.limit}`);
+    const store = openJournal(cfg.data);
+    try {
+      for (const c of store.history(limit)) console.log(opts.json ? JSON.stringify(c) : changeLine(c));
+    } finally {
+      store.close();
+    }
+  });
+
+program
+  .command('undo')
+  .description('reverse changes newest first: change N, every change since a time, or the latest change not yet undone; the undo is itself a change (undo it to redo)')
+  .argument('[change]', 'the id of a change (vv history)')
+  .option('--since <time>', 'every change since this ISO 8601 time, e.g. 2026-11-29T12:00:00Z')
+  .option('--data <dir>', 'data dir of the indexed library; env VV_DATA')
+  .option('--json', 'print the result as JSON')
+  .action((change: string | undefined, opts: { since?: string; data?: string; json?: boolean }) => {
+    const cfg = config({ data: opts.data });
+    if (change !== undefined && opts.since !== undefined) fail('give a change id or --since, not both');
+    if (change !== undefined && !/^\d{1,15}$/.test(change)) fail(`a change id is a positive integer, not ${change}`);
+    const store = openJournal(cfg.data);
+    let result: UndoResult;
+    try {
+      result = store.undo({ change: change === undefined ? undefined : Number(change), since: opts.since });
+    } catch (err) {
+      store.close();
+      if (err instanceof NotFoundError || err instanceof ConflictError || err instanceof InvalidInputError) fail(err.message);
+      throw err;
+    }
+    store.close();
+    if (opts.json) console.log(JSON.stringify(result));
+    else if (result.reversed.length === 0) console.log('nothing to undo');
+    else {
+      console.log(`undid ${result.reversed.length} change${result.reversed.length === 1 ? '' : 's'}:`);
+      for (const c of result.reversed) console.log(changeLine(c));
+      if (result.change !== null) console.log(`recorded as change ${result.change} (vv undo ${result.change} redoes)`);
     }
   });
 

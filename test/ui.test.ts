@@ -311,6 +311,26 @@ describe.skipIf(!haveBrowser)('web gallery', () => {
     await expect.poll(() => page.locator('vv-batch-bar').count()).toBe(0);
   });
 
+  it('undoes a batch edit from the Undo button of its confirmation toast', async () => {
+    await gotoHome();
+    const cards = page.locator('vv-grid .card');
+    const ids = [Number(await cards.nth(10).getAttribute('data-id')), Number(await cards.nth(11).getAttribute('data-id'))];
+    for (const n of [10, 11]) await cards.nth(n).click({ modifiers: ['Control'] });
+    await expect.poll(() => page.locator('vv-batch-bar .count').getAttribute('data-count')).toBe('2');
+    await page.locator('vv-batch-bar input[name="add-tag"]').fill('undo-me');
+    await page.locator('vv-batch-bar input[name="add-tag"]').press('Enter');
+    await expect.poll(() => page.locator('.toast').textContent()).toContain('2 images');
+    expect(sorted((await api('/api/images?tags=undo-me&limit=50')).body.items)).toEqual([...ids].sort((a, b) => a - b));
+    const tagged = (await api('/api/history?limit=1')).body.changes[0];
+    expect(tagged).toMatchObject({ origin: 'batch', images: 2, undone_by: null });
+    await shot('undo-toast');
+    await page.locator('.toast button.undo').click();
+    await expect.poll(async () => (await api('/api/images?tags=undo-me&limit=50')).body.total).toBe(0);
+    await expect.poll(() => page.locator('.toast').textContent()).toContain('Undone');
+    expect((await api('/api/history?limit=2')).body.changes).toMatchObject([{ origin: 'undo', reverts: [tagged.id] }, { id: tagged.id, undone_by: expect.any(Number) }]);
+    await page.keyboard.press('Escape');
+  });
+
   it('drops an image onto a category', async () => {
     expect((await api('/api/categories', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'picks/best' }) })).status).toBe(201);
     await gotoHome();

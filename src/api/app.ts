@@ -13,6 +13,7 @@ import { thumbnailRoutes } from './routes/thumbnails.js';
 import { systemRoutes } from './routes/system.js';
 import { homeRoutes } from './routes/home.js';
 import { batchRoutes } from './routes/batch.js';
+import { historyRoutes } from './routes/history.js';
 
 export interface AppOptions {
   host: string;
@@ -64,7 +65,7 @@ export function createApp(vault: Vault, options: AppOptions): Koa {
     await next();
   });
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '8mb', encoding: 'utf-8' }));
-  for (const router of [imageRoutes(api), searchRoutes(api), tagRoutes(api), batchRoutes(api), thumbnailRoutes(api), systemRoutes(api), homeRoutes(api)]) {
+  for (const router of [imageRoutes(api), searchRoutes(api), tagRoutes(api), batchRoutes(api), historyRoutes(api), thumbnailRoutes(api), systemRoutes(api), homeRoutes(api)]) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true, methodNotAllowed: () => new ApiError(405, 'method_not_allowed', 'method not allowed') }));
   }

@@ -27,6 +27,19 @@ function json(schema: z.ZodType, description: string) {
   return { description, content: { 'application/json': { schema: schemaOf(schema) } } };
 }
 
+/** A response to an edit: the body, and the Vv-Change header naming the journaled change. */
+function changed(schema: z.ZodType, description: string) {
+  return {
+    ...json(schema, description),
+    headers: {
+      'Vv-Change': {
+        description: 'the id of the journaled change (POST /api/undo {"change": id} reverses it); absent when nothing changed',
+        schema: { type: 'integer' },
+      },
+    },
+  };
+}
+
 const errors = {
   '400': json(s.errorBody, 'invalid input'),
   '401': json(s.errorBody, 'a token is required'),
@@ -84,7 +97,7 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'Edit tags, prompt, favorite, rating, categories, notes (the original file is never touched)',
           parameters: [idParameter],
           requestBody: { required: true, content: { 'application/json': { schema: schemaOf(s.imagePatch, 'input') } } },
-          responses: { '200': json(s.imageDetail, 'the updated image'), ...errors },
+          responses: { '200': changed(s.imageDetail, 'the updated image'), ...errors },
         },
       },
       '/api/image/{id}/file': {
@@ -109,26 +122,41 @@ export function openApiDocument(): Record<string, unknown> {
         post: {
           summary: 'Create a category ("a/b" nests it)',
           requestBody: { required: true, content: { 'application/json': { schema: schemaOf(s.categoryCreate, 'input') } } },
-          responses: { '201': json(s.categoriesResult, 'all categories'), ...errors, '409': json(s.errorBody, 'it exists') },
+          responses: { '201': changed(s.categoriesResult, 'all categories'), ...errors, '409': json(s.errorBody, 'it exists') },
         },
         delete: {
           summary: 'Delete a category and those nested in it (images stay; only their membership goes)',
           parameters: queryParameters(s.categoryDelete),
-          responses: { '200': json(s.categoriesResult, 'all categories'), ...errors },
+          responses: { '200': changed(s.categoriesResult, 'all categories'), ...errors },
         },
       },
       '/api/categories/rename': {
         post: {
           summary: 'Rename a category, or move it ("a" → "b/a" nests it under b); nested categories follow',
           requestBody: { required: true, content: { 'application/json': { schema: schemaOf(s.categoryRename, 'input') } } },
-          responses: { '200': json(s.categoriesResult, 'all categories'), ...errors, '409': json(s.errorBody, 'the target exists') },
+          responses: { '200': changed(s.categoriesResult, 'all categories'), ...errors, '409': json(s.errorBody, 'the target exists') },
         },
       },
       '/api/batch': {
         post: {
           summary: 'One edit (tags, favorite, rating, categories) on many images: explicit ids, or every image a query selects (minus `exclude`)',
           requestBody: { required: true, content: { 'application/json': { schema: schemaOf(s.batchBody, 'input') } } },
-          responses: { '200': json(s.batchResult, 'how many images were selected and updated'), ...errors },
+          responses: { '200': changed(s.batchResult, 'how many images were selected and updated'), ...errors },
+        },
+      },
+      '/api/history': {
+        get: {
+          summary: 'The journal of organizing changes (API, batch, gallery, filesystem, XMP import, undo), newest first',
+          parameters: queryParameters(s.historyQuery),
+          responses: { '200': json(s.historyResult, 'changes'), ...errors },
+        },
+      },
+      '/api/undo': {
+        post: {
+          summary:
+            'Reverse journaled changes, newest first: `{change}` one change, `{since}` every change since that time, `{}` the latest change not yet undone. The reversal is itself a change (undo it to redo)',
+          requestBody: { required: false, content: { 'application/json': { schema: schemaOf(s.undoBody, 'input') } } },
+          responses: { '200': json(s.undoResult, 'what was reversed'), ...errors, '409': json(s.errorBody, 'the change was already undone, or a name it would restore is taken') },
         },
       },
       '/api/export': {

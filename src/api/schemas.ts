@@ -207,4 +207,33 @@ export const categoryCreate = z.object({ name: categoryName }).strict();
 export const categoryRename = z.object({ from: categoryName, to: categoryName }).strict();
 export const categoryDelete = z.object({ ...common, name: categoryName }).strict();
 export const batchResult = z.object({ updated: z.number().int(), selected: z.number().int() });
+
+export const historyQuery = z
+  .object({
+    ...common,
+    limit: intString(1, 1000).default(50),
+    before: intString(1, Number.MAX_SAFE_INTEGER).optional().describe('only changes with a smaller id (the next page)'),
+  })
+  .strict();
+export const undoBody = z
+  .object({
+    change: z.number().int().positive().optional().describe('reverse this change'),
+    since: z.iso.datetime({ offset: true }).optional().describe('reverse every change since this time (ISO 8601), newest first'),
+  })
+  .strict()
+  .refine((b) => b.change === undefined || b.since === undefined, 'give change or since, not both');
+export const changeSummary = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  origin: z.enum(['api', 'batch', 'fuse', 'cli', 'xmp', 'undo']),
+  description: z.string(),
+  images: z.number().int().describe('images the change touched'),
+  undone_by: z.number().int().nullable().describe('the undo change that reversed it'),
+  reverts: z.array(z.number().int()).nullable().describe('for an undo change: the changes it reversed'),
+});
+export const historyResult = z.object({ changes: z.array(changeSummary) });
+export const undoResult = z.object({
+  change: z.number().int().nullable().describe('the undo change (undo it to redo); null when nothing was reversed'),
+  reversed: z.array(changeSummary),
+});
 export const exportResult = z.object({ url: z.string(), count: z.number().int(), expires_at: z.string() });

@@ -98,15 +98,19 @@ export function createOps(options: VfsOptions) {
     return { mtime: t, atime: t, ctime: t, nlink: 1, size: e.size, mode: FILE_MODE, uid, gid };
   };
 
-  /** Runs an organizing edit (again later while the database is busy); maps store errors to errno; refreshes the tree. */
-  const edit = (cb: Callback, fn: () => number | void, attempt = 0) => {
+  /**
+   * Runs an organizing edit as one journaled change (origin fuse, described by the file operation,
+   * so `vv undo` can reverse it), again later while the database is busy; maps store errors to
+   * errno; refreshes the tree.
+   */
+  const edit = (cb: Callback, operation: string, fn: () => number | void, attempt = 0) => {
     try {
-      const code = fn() ?? 0;
+      const code = store.recordChange({ origin: 'fuse', description: operation }, fn).value ?? 0;
       tree.invalidate();
       cb(code);
     } catch (err) {
       if (isBusyError(err) && attempt < BUSY_RETRIES) {
-        setTimeout(() => edit(cb, fn, attempt + 1), BUSY_RETRY_MS * 2 ** attempt);
+        setTimeout(() => edit(cb, operation, fn, attempt + 1), BUSY_RETRY_MS * 2 ** attempt);
         return;
       }
       log(`vfs: ${(err as Error).message}`);
@@ -313,7 +317,7 @@ export function createOps(options: VfsOptions) {
           log(`vfs: refused ${p}: its ${h.size} bytes are not an image of the library (copy originals into the library folder to add them)`);
           return cb(Fuse.EPERM);
         }
-        edit(cb, () => associate(image.id, h.association));
+        edit(cb, `cp ${h.path}`, () => associate(image.id, h.association));
       });
     },
 
@@ -345,7 +349,7 @@ export function createOps(options: VfsOptions) {
       if (r.type !== 'file') return cb(Fuse.ENOENT);
       const association = r.folder.association;
       if (!association) return cb(Fuse.EPERM);
-      edit(cb, () => dissociate(r.entry.id, association));
+      edit(cb, `rm ${p}`, () => dissociate(r.entry.id, association));
     },
 
     mkdir(p: string, _mode: number, cb: Callback) {
@@ -353,9 +357,9 @@ export function createOps(options: VfsOptions) {
       if (tree.resolve(p).type !== 'none') return cb(Fuse.EEXIST);
       if (misplacedNamespace(p)) return cb(Fuse.EINVAL);
       const category = categoryName(p);
-      if (category) return edit(cb, () => store.createCategory(category));
+      if (category) return edit(cb, `mkdir ${p}`, () => store.createCategory(category));
       const tag = tagName(p);
-      if (tag) return edit(cb, () => store.createTagFolder(tag));
+      if (tag) return edit(cb, `mkdir ${p}`, () => store.createTagFolder(tag));
       const parts = p.split('/').filter(Boolean);
       if (parts[0] === 'search' && parts.length === 2) return cb(0); // every query folder exists already
       cb(Fuse.EPERM);
@@ -365,11 +369,11 @@ export function createOps(options: VfsOptions) {
       const r = tree.resolve(p);
       if (r.type !== 'folder') return cb(r.type === 'file' ? Fuse.ENOTDIR : Fuse.ENOENT);
       const category = categoryName(p);
-      if (category) return edit(cb, () => (store.deleteCategory(category) ? 0 : Fuse.ENOTEMPTY));
+      if (category) return edit(cb, `rmdir ${p}`, () => (store.deleteCategory(category) ? 0 : Fuse.ENOTEMPTY));
       const tag = tagName(p);
       if (tag) {
         if (r.folder.subdirs.length) return cb(Fuse.ENOTEMPTY);
-        return edit(cb, () => (store.deleteTagFolder(tag) ? 0 : Fuse.ENOTEMPTY));
+        return edit(cb, `rmdir ${p}`, () => (store.deleteTagFolder(tag) ? 0 : Fuse.ENOTEMPTY));
       }
       cb(Fuse.EPERM);
     },
@@ -380,18 +384,18 @@ export function createOps(options: VfsOptions) {
       if (from.type === 'folder') {
         const fromCategory = categoryName(src);
         const toCategory = categoryName(dest);
-        if (fromCategory && toCategory) return edit(cb, () => store.renameCategory(fromCategory, toCategory));
+        if (fromCategory && toCategory) return edit(cb, `mv ${src} ${dest}`, () => store.renameCategory(fromCategory, toCategory));
         const fromTag = tagName(src);
         const toTag = tagName(dest);
         if (fromTag && toTag && misplacedNamespace(dest)) return cb(Fuse.EINVAL);
-        if (fromTag && toTag && !from.folder.subdirs.length) return edit(cb, () => store.renameTag(fromTag, toTag));
+        if (fromTag && toTag && !from.folder.subdirs.length) return edit(cb, `mv ${src} ${dest}`, () => store.renameTag(fromTag, toTag));
         return cb(Fuse.EPERM);
       }
       if (from.type !== 'file') return cb(Fuse.ENOENT);
       const target = resolveDestination(dest);
       if (!target) return cb(Fuse.EPERM);
       const entry = from.entry;
-      edit(cb, () => {
+      edit(cb, `mv ${src} ${dest}`, () => {
         associate(entry.id, target);
         // A move out of an association folder takes the image out of it; out of /all it only adds.
         if (from.folder.association && !sameAssociation(from.folder.association, target)) dissociate(entry.id, from.folder.association);
@@ -404,7 +408,7 @@ export function createOps(options: VfsOptions) {
       if (from.type !== 'file') return cb(from.type === 'folder' ? Fuse.EPERM : Fuse.ENOENT);
       const target = resolveDestination(dest);
       if (!target) return cb(Fuse.EPERM);
-      edit(cb, () => associate(from.entry.id, target));
+      edit(cb, `ln ${src} ${dest}`, () => associate(from.entry.id, target));
     },
 
     symlink(target: string, linkPath: string, cb: Callback) {
@@ -415,7 +419,7 @@ export function createOps(options: VfsOptions) {
       const inMount = image && linkTarget(image, path.posix.dirname(linkPath));
       if (!image || !inMount) return cb(Fuse.EPERM);
       recentLinks.set(linkPath, { target: inMount, until: Date.now() + LINK_WINDOW_MS });
-      edit(cb, () => associate(image.id, destination));
+      edit(cb, `ln -s ${target} ${linkPath}`, () => associate(image.id, destination));
     },
 
     readlink(p: string, cb: Callback) {

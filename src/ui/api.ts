@@ -56,6 +56,21 @@ export interface Status {
   embeddings: { available: boolean; running?: boolean; done: number; total: number; per_second: number; model: string | null; reason?: string; error?: string | null };
 }
 
+/** A journaled change (GET /api/history, POST /api/undo). */
+export interface Change {
+  id: number;
+  at: string;
+  origin: string;
+  description: string;
+  images: number;
+  undone_by: number | null;
+}
+
+/** Edits answer the id of the change they made (header Vv-Change; absent when nothing changed). */
+export interface Changed {
+  change?: number | null;
+}
+
 export interface DuplicateGroup {
   kind: 'near' | 'batch';
   reason: string;
@@ -95,6 +110,9 @@ async function call<T>(method: string, url: string, body?: unknown): Promise<T> 
     const err = (json as { error?: { code: string; message: string } } | null)?.error;
     throw new ApiError(res.status, err?.code ?? 'http_error', err?.message ?? `${res.status} ${res.statusText}`);
   }
+  // Edits name their journaled change in a header: what the toast's Undo reverses.
+  const change = res.headers.get('vv-change');
+  if (change && json && typeof json === 'object') (json as Changed).change = Number(change);
   return json as T;
 }
 
@@ -103,14 +121,15 @@ export const api = {
   search: (query: string) => call<Page>('GET', `/api/search?${query}`),
   similar: (id: number, query: string) => call<Page>('GET', `/api/image/${id}/similar?${query}`),
   image: (id: number) => call<Detail>('GET', `/api/image/${id}`),
-  patch: (id: number, patch: Record<string, unknown>) => call<Detail>('PATCH', `/api/image/${id}`, patch),
+  patch: (id: number, patch: Record<string, unknown>) => call<Detail & Changed>('PATCH', `/api/image/${id}`, patch),
   tags: (prefix = '', limit = 300, source?: string) =>
     call<{ tags: TagCount[] }>('GET', `/api/tags?limit=${limit}&prefix=${encodeURIComponent(prefix)}${source ? `&source=${source}` : ''}`),
   categories: () => call<{ categories: TagCount[] }>('GET', '/api/categories'),
-  createCategory: (name: string) => call<{ categories: TagCount[] }>('POST', '/api/categories', { name }),
-  renameCategory: (from: string, to: string) => call<{ categories: TagCount[] }>('POST', '/api/categories/rename', { from, to }),
-  deleteCategory: (name: string) => call<{ categories: TagCount[] }>('DELETE', `/api/categories?name=${encodeURIComponent(name)}`),
-  batch: (body: Record<string, unknown>) => call<{ updated: number; selected: number }>('POST', '/api/batch', body),
+  createCategory: (name: string) => call<{ categories: TagCount[] } & Changed>('POST', '/api/categories', { name }),
+  renameCategory: (from: string, to: string) => call<{ categories: TagCount[] } & Changed>('POST', '/api/categories/rename', { from, to }),
+  deleteCategory: (name: string) => call<{ categories: TagCount[] } & Changed>('DELETE', `/api/categories?name=${encodeURIComponent(name)}`),
+  batch: (body: Record<string, unknown>) => call<{ updated: number; selected: number } & Changed>('POST', '/api/batch', body),
+  undo: (change: number) => call<{ change: number | null; reversed: Change[] }>('POST', '/api/undo', { change }),
   exportZip: (body: Record<string, unknown>) => call<{ url: string; count: number }>('POST', '/api/export', body),
   duplicates: (kind: 'near' | 'batch', offset = 0) => call<{ groups: DuplicateGroup[]; total: number }>('GET', `/api/duplicates?kind=${kind}&limit=50&offset=${offset}`),
   status: () => call<Status>('GET', '/api/status'),

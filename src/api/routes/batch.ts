@@ -5,6 +5,7 @@ import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { batchBody, exportBody, imagesQuery, searchQuery } from '../schemas.js';
 import { filterFromQuery } from './filter.js';
+import { setChangeHeader } from './history.js';
 import { exportZip } from '../../export/zip.js';
 
 /** Every image a selection names: its ids, or all that its query selects (not only loaded pages). */
@@ -36,7 +37,10 @@ export function batchRoutes(api: ApiContext): Router {
   router.post('/api/batch', async (ctx) => {
     const body = batchBody.parse(ctx.request.body ?? {});
     const ids = await resolveSelection(api, body);
-    const updated = api.vault.store.patchImages(ids, { tags: body.tags, favorite: body.favorite, rating: body.rating, categories: body.categories });
+    const { store } = api.vault;
+    const patch = { tags: body.tags, favorite: body.favorite, rating: body.rating, categories: body.categories };
+    const { value: updated, change } = store.recordChange({ origin: 'batch' }, () => store.patchImages(ids, patch));
+    setChangeHeader(ctx, change);
     ctx.body = { updated, selected: ids.length };
   });
 

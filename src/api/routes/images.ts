@@ -6,6 +6,7 @@ import { ApiError } from '../errors.js';
 import { idParam, imagePatch, imagesQuery } from '../schemas.js';
 import { presentDetail, presentSummary } from '../present.js';
 import { filterFromQuery } from './filter.js';
+import { setChangeHeader } from './history.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   png: 'image/png',
@@ -35,7 +36,9 @@ export function imageRoutes(api: ApiContext): Router {
   router.patch('/api/image/:id', (ctx) => {
     const id = idParam.parse(ctx.params.id);
     const patch = imagePatch.parse(ctx.request.body ?? {});
-    ctx.body = presentDetail(store.patchImage(id, patch));
+    const { value, change } = store.recordChange({ origin: 'api' }, () => store.patchImage(id, patch));
+    setChangeHeader(ctx, change);
+    ctx.body = presentDetail(value);
   });
 
   router.get('/api/image/:id/file', (ctx) => {

@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { categoryCreate, categoryDelete, categoryRename, tagsQuery } from '../schemas.js';
+import { setChangeHeader } from './history.js';
 
 export function tagRoutes(api: ApiContext): Router {
   const router = new Router();
@@ -16,21 +17,24 @@ export function tagRoutes(api: ApiContext): Router {
   router.post('/api/categories', (ctx) => {
     const { name } = categoryCreate.parse(ctx.request.body ?? {});
     if (api.vault.store.listCategories().some((c) => c.name === name)) throw new ApiError(409, 'conflict', `category ${name} exists`);
-    api.vault.store.createCategory(name);
+    const { change } = api.vault.store.recordChange({ origin: 'api' }, () => api.vault.store.createCategory(name));
     ctx.status = 201;
+    setChangeHeader(ctx, change);
     ctx.body = { categories: api.vault.store.listCategories() };
   });
   // Rename, or move (nest) by renaming "a" to "b/a": nested categories follow.
   router.post('/api/categories/rename', (ctx) => {
     const { from, to } = categoryRename.parse(ctx.request.body ?? {});
     if (to === from || to.startsWith(`${from}/`)) throw new ApiError(400, 'invalid_input', 'a category cannot move into itself');
-    api.vault.store.renameCategory(from, to);
+    const { change } = api.vault.store.recordChange({ origin: 'api' }, () => api.vault.store.renameCategory(from, to));
+    setChangeHeader(ctx, change);
     ctx.body = { categories: api.vault.store.listCategories() };
   });
   // Deletes the category and those nested in it; the images stay (only the associations go).
   router.delete('/api/categories', (ctx) => {
     const { name } = categoryDelete.parse(ctx.query);
-    api.vault.store.deleteCategory(name, true);
+    const { change } = api.vault.store.recordChange({ origin: 'api' }, () => api.vault.store.deleteCategory(name, true));
+    setChangeHeader(ctx, change);
     ctx.body = { categories: api.vault.store.listCategories() };
   });
   return router;

@@ -222,6 +222,119 @@ export const MIGRATIONS: Migration[] = [
     `,
   },
   {
+    version: 8,
+    name: 'journal of organizing changes (vv history, vv undo)',
+    // Triggers record every row an organizing edit writes, while the store holds a change open
+    // (a row in journal_open, only ever present inside the editing transaction): adapters cannot
+    // bypass the journal, and cascades (a category's memberships) are recorded too.
+    sql: `
+      CREATE TABLE changes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,                    -- ISO 8601, UTC
+        origin TEXT NOT NULL,                -- api | batch | fuse | cli | xmp | undo
+        description TEXT NOT NULL,
+        images INTEGER NOT NULL DEFAULT 0,   -- distinct images the change touched
+        undone_by INTEGER,                   -- the undo change that reversed it
+        reverts TEXT                         -- JSON array of the change ids an undo change reversed
+      );
+      CREATE INDEX changes_by_time ON changes(at);
+      CREATE TABLE change_rows (
+        seq INTEGER PRIMARY KEY,             -- order of the writes; reversed newest first
+        change_id INTEGER NOT NULL REFERENCES changes(id) ON DELETE CASCADE,
+        entity TEXT NOT NULL,                -- image_tag | suppression | category | image_category | tag_folder | image
+        op TEXT NOT NULL,                    -- insert | delete | update
+        image_id INTEGER,
+        old TEXT,                            -- JSON: the row (or columns) before
+        new TEXT                             -- JSON: the row (or columns) after
+      );
+      CREATE INDEX change_rows_by_change ON change_rows(change_id, seq);
+      CREATE TABLE journal_open (change_id INTEGER NOT NULL);
+
+      CREATE TRIGGER journal_image_tags_insert AFTER INSERT ON image_tags WHEN EXISTS (SELECT 1 FROM journal_open)
+      BEGIN
+        INSERT INTO change_rows(change_id, entity, op, image_id, new) SELECT change_id, 'image_tag', 'insert', NEW.image_id,
+          json_object('tag_id', NEW.tag_id, 'tag', (SELECT name FROM tags WHERE id = NEW.tag_id), 'source', NEW.source, 'confidence', NEW.confidence) FROM journal_open;
+      END;
+      CREATE TRIGGER journal_image_tags_delete AFTER DELETE ON image_tags WHEN EXISTS (SELECT 1 FROM journal_open)
+      BEGIN
+        INSERT INTO change_rows(change_id, entity, op, image_id, old) SELECT change_id, 'image_tag', 'delete', OLD.image_id,
+          json_object('tag_id', OLD.tag_id, 'tag', (SELECT name FROM tags WHERE id = OLD.tag_id), 'source', OLD.source, 'confidence', OLD.confidence) FROM journal_open;
+      END;
+      CREATE TRIGGER journal_suppressions_insert AFTER INSERT ON tag_suppressions WHEN EXISTS (SELECT 1 FROM journal_open)
+      BEGIN
+        INSERT INTO change_rows(change_id, entity, op, image_id, new) SELECT change_id, 'suppression', 'insert', NEW.image_id,
+          json_object('tag_id', NEW.tag_id, 'tag', (SELECT name FROM tags WHERE id = NEW.tag_id)) FROM journal_open;
+      END;
+      CREATE TRIGGER journal_suppressions_delete AFTER DELETE ON tag_suppressions WHEN EXISTS (SELECT 1 FROM journal_open)
+      BEGIN
+        INSERT INTO change_rows(change_id, entity, op, image_id, old) SELECT change_id, 'suppression', 'delete', OLD.image_id,
+          json_object('tag_id', OLD.tag_id, 'tag', (SELECT name FROM tags WHERE id = OLD.tag_id)) FROM journal_open;
+      END;
+      CREATE TRIGGER journal_categories_insert AFTER INSERT ON categories WHEN EXISTS (SELECT 1 FROM journal_open)
+      BEGIN
+        INSERT INTO change_rows(change_id, entity, op, new) SELECT change_id, 'category', 'insert',
+          json_object('id', NEW.id, 'name', NEW.name, 'created_at', NEW.created_at) FROM journal_open;
+      END;
+      CREATE TRIGGER journal_categories_delete AFTER DELETE ON categories WHEN EXISTS (SELECT 1 FROM journal_open)
+      BEGIN
+        INSERT INTO change_rows(change_id, entity, op, old) SELECT change_id, 'category', 'delete',
+          json_object('id', OLD.id, 'name', OLD.name, 'created_at', OLD.created_at) FROM journal_open;
+      END;
+      CREATE TRIGGER journal_categories_rename AFTER UPDATE OF name ON categories WHEN OLD.name IS NOT NEW.name AND EXISTS (SELECT 1 FROM journal_open)
+      BEGIN
+        INSERT INTO change_rows(change_id, entity, op, old, new) SELECT change_id, 'category', 'update',
+          json_object('id', OLD.id, 'name', OLD.name), json_object('id', NEW.id, 'name', NEW.name) FROM journal_open;
+      END;
+      CREATE TRIGGER journal_image_categories_insert AFTER INSERT ON image_categories WHEN EXISTS (SELECT 1 FROM journal_open)
+      BEGIN
+        INSERT INTO change_rows(change_id, entity, op, image_id, new) SELECT change_id, 'image_category', 'insert', NEW.image_id,
+          json_object('category_id', NEW.category_id, 'added_at', NEW.added_at) FROM journal_open;
+      END;
+      CREATE TRIGGER journal_image_categories_delete AFTER DELETE ON image_categories WHEN EXISTS (SELECT 1 FROM journal_open)
+      BEGIN
+        INSERT INTO change_rows(change_id, entity, op, image_id, old) SELECT change_id, 'image_category', 'delete', OLD.image_id,
+          json_object('category_id', OLD.category_id, 'added_at', OLD.added_at) FROM journal_open;
+      END;
+      CREATE TRIGGER journal_tag_folders_insert AFTER INSERT ON tag_folders WHEN EXISTS (SELECT 1 FROM journal_open)
+      BEGIN
+        INSERT INTO change_rows(change_id, entity, op, new) SELECT change_id, 'tag_folder', 'insert',
+          json_object('tag_id', NEW.tag_id, 'tag', (SELECT name FROM tags WHERE id = NEW.tag_id), 'created_at', NEW.created_at) FROM journal_open;
+      END;
+      CREATE TRIGGER journal_tag_folders_delete AFTER DELETE ON tag_folders WHEN EXISTS (SELECT 1 FROM journal_open)
+      BEGIN
+        INSERT INTO change_rows(change_id, entity, op, old) SELECT change_id, 'tag_folder', 'delete',
+          json_object('tag_id', OLD.tag_id, 'tag', (SELECT name FROM tags WHERE id = OLD.tag_id), 'created_at', OLD.created_at) FROM journal_open;
+      END;
+      CREATE TRIGGER journal_image_favorite AFTER UPDATE OF favorite ON images WHEN OLD.favorite IS NOT NEW.favorite AND EXISTS (SELECT 1 FROM journal_open)
+      BEGIN
+        INSERT INTO change_rows(change_id, entity, op, image_id, old, new) SELECT change_id, 'image', 'update', NEW.id,
+          json_object('favorite', OLD.favorite), json_object('favorite', NEW.favorite) FROM journal_open;
+      END;
+      CREATE TRIGGER journal_image_rating AFTER UPDATE OF rating ON images WHEN OLD.rating IS NOT NEW.rating AND EXISTS (SELECT 1 FROM journal_open)
+      BEGIN
+        INSERT INTO change_rows(change_id, entity, op, image_id, old, new) SELECT change_id, 'image', 'update', NEW.id,
+          json_object('rating', OLD.rating), json_object('rating', NEW.rating) FROM journal_open;
+      END;
+      CREATE TRIGGER journal_image_notes AFTER UPDATE OF notes ON images WHEN OLD.notes IS NOT NEW.notes AND EXISTS (SELECT 1 FROM journal_open)
+      BEGIN
+        INSERT INTO change_rows(change_id, entity, op, image_id, old, new) SELECT change_id, 'image', 'update', NEW.id,
+          json_object('notes', OLD.notes), json_object('notes', NEW.notes) FROM journal_open;
+      END;
+      CREATE TRIGGER journal_image_user_prompt AFTER UPDATE OF user_prompt ON images WHEN OLD.user_prompt IS NOT NEW.user_prompt AND EXISTS (SELECT 1 FROM journal_open)
+      BEGIN
+        INSERT INTO change_rows(change_id, entity, op, image_id, old, new) SELECT change_id, 'image', 'update', NEW.id,
+          json_object('user_prompt', OLD.user_prompt), json_object('user_prompt', NEW.user_prompt) FROM journal_open;
+      END;
+
+      -- A deleted category's id is never given to a new one: the journal names categories by id.
+      CREATE TRIGGER categories_id_floor AFTER DELETE ON categories
+      BEGIN
+        INSERT INTO settings(key, value) VALUES ('category_id_floor', OLD.id)
+        ON CONFLICT(key) DO UPDATE SET value = MAX(CAST(value AS INTEGER), OLD.id);
+      END;
+    `,
+  },
+  {
     version: 9,
     name: 'tag identity by key (NFC + Unicode case fold), not by SQLite NOCASE',
     // NOCASE folds ASCII only, the store's cache folded with JS: `Éclair`/`éclair` merged or not

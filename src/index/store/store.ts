@@ -15,6 +15,7 @@ import { Views } from './views.js';
 import { EmbeddingStore } from './embeddings.js';
 import { DuplicateQueries } from './duplicates.js';
 import { DEFAULT_BUSY_TIMEOUT_MS, WritePath } from './writes.js';
+import { describeEdit, INSERT_CATEGORY_SQL, Journal, JournalConflictError, type ChangeContext, type ChangeSummary, type UndoResult } from './journal.js';
 import type {
   CategoryCount,
   DerivedTag,
@@ -128,12 +129,16 @@ export class Store {
   readonly duplicates: DuplicateQueries;
   /** Every write of the store's modules goes through it (write lock up front, busy retries, one change version). */
   private readonly writes: WritePath;
+  readonly journal: Journal;
+  /** The change being recorded (edits made while it is open join it). */
+  private openChange: { id: number; descriptions: string[] } | null = null;
 
   private constructor(db: Database.Database) {
     this.db = db;
     this.writes = new WritePath(db);
     // A rolled-back transaction may have created tags this cache remembers.
     this.writes.onRollback(() => this.tagIds.clear());
+    this.journal = new Journal(db);
     this.views = new Views(db);
     this.embeddings = new EmbeddingStore(db, this.writes);
     this.duplicates = new DuplicateQueries(db, this.writes);
@@ -166,7 +171,11 @@ export class Store {
       setMissing: db.prepare('UPDATE images SET missing = ?, updated_at = ? WHERE id = ?'),
       insertTagName: db.prepare('INSERT INTO tags(name, key) VALUES (?, ?) ON CONFLICT DO NOTHING'),
       tagIdByKey: db.prepare<[string], { id: number }>('SELECT id FROM tags WHERE key = ?'),
+      tagKeyById: db.prepare<[number], { key: string | null }>('SELECT key FROM tags WHERE id = ?'),
       deleteDerivedTags: db.prepare(`DELETE FROM image_tags WHERE image_id = ? AND source IN (${DERIVED_SOURCES.map((s) => `'${s}'`).join(',')})`),
+      deleteComputedTags: db.prepare("DELETE FROM image_tags WHERE image_id = ? AND source IN ('prompt', 'model')"),
+      importXmpRating: db.prepare('UPDATE images SET rating = ? WHERE id = ? AND rating = 0'),
+      insertTagFolder: db.prepare('INSERT INTO tag_folders(tag_id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING'),
       deleteTagsOfSource: db.prepare('DELETE FROM image_tags WHERE image_id = ? AND source = ?'),
       insertImageTag: db.prepare(
         'INSERT INTO image_tags(image_id, tag_id, source, confidence) SELECT @image, @tag, @source, @confidence WHERE NOT EXISTS (SELECT 1 FROM tag_suppressions WHERE image_id = @image AND tag_id = @tag) ON CONFLICT DO NOTHING',
@@ -200,7 +209,7 @@ export class Store {
       categoriesOf: db.prepare<[number], { name: string }>(
         'SELECT c.name FROM image_categories ic JOIN categories c ON c.id = ic.category_id WHERE ic.image_id = ? ORDER BY c.name',
       ),
-      insertCategory: db.prepare('INSERT INTO categories(name, created_at) VALUES (?, ?) ON CONFLICT(name) DO NOTHING'),
+      insertCategory: db.prepare(INSERT_CATEGORY_SQL),
       categoryId: db.prepare<[string], { id: number }>('SELECT id FROM categories WHERE name = ?'),
       addImageCategory: db.prepare('INSERT INTO image_categories(image_id, category_id, added_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
       removeImageCategory: db.prepare('DELETE FROM image_categories WHERE image_id = ? AND category_id = ?'),
@@ -367,14 +376,28 @@ export class Store {
   private writeDerived(id: number, file: ScannedFile, isNew: boolean): void {
     const { raw, ...record } = file.record;
     this.stmts.upsertMeta.run(id, file.recordJson ?? JSON.stringify(record), file.rawPacked ?? packRaw(raw), file.rawText);
+    const sidecar = file.tags.some((t) => t.source === 'xmp') || Boolean(file.xmpRating);
+    const computed = sidecar ? file.tags.filter((t) => t.source !== 'xmp') : file.tags;
     if (isNew) {
-      for (const tag of file.tags) this.stmts.insertNewImageTag.run(id, this.tagId(tag.name), tag.source, tag.confidence ?? null);
+      for (const tag of computed) this.stmts.insertNewImageTag.run(id, this.tagId(tag.name), tag.source, tag.confidence ?? null);
     } else {
       // An existing row may carry suppressions: derived tags the user removed stay removed.
-      this.stmts.deleteDerivedTags.run(id);
-      for (const tag of file.tags) this.stmts.insertImageTag.run({ image: id, tag: this.tagId(tag.name), source: tag.source, confidence: tag.confidence ?? null });
+      (sidecar ? this.stmts.deleteComputedTags : this.stmts.deleteDerivedTags).run(id);
+      for (const tag of computed) this.stmts.insertImageTag.run({ image: id, tag: this.tagId(tag.name), source: tag.source, confidence: tag.confidence ?? null });
     }
+    if (sidecar) this.importSidecar(id, file);
     this.refreshFts(id, isNew);
+  }
+
+  /** Tags and rating of an XMP sidecar, recorded in the journal (origin xmp) so the import can be undone. */
+  private importSidecar(id: number, file: ScannedFile): void {
+    this.recordChange({ origin: 'xmp', description: `import XMP sidecar of ${file.path}` }, () => {
+      this.stmts.deleteTagsOfSource.run(id, 'xmp');
+      for (const tag of file.tags) {
+        if (tag.source === 'xmp') this.stmts.insertImageTag.run({ image: id, tag: this.tagId(tag.name), source: 'xmp', confidence: tag.confidence ?? null });
+      }
+      if (file.xmpRating) this.stmts.importXmpRating.run(file.xmpRating, id);
+    }, true);
   }
 
   /** A number that changes whenever any connection changes the data (for caches of derived views). */
@@ -400,6 +423,107 @@ export class Store {
     return this.writes.atomic(fn);
   }
 
+  // ---------------------------------------------------------------- journal (vv history, vv undo)
+
+  /**
+   * Runs fn as one recorded change: every organizing write it makes (through any store method) is
+   * journaled in the same transaction, under one change id. Inside an open change, fn joins it.
+   * `change` is null when nothing was changed.
+   */
+  recordChange<T>(context: ChangeContext, fn: () => T, compact = false): { value: T; change: number | null } {
+    if (this.openChange) {
+      if (context.description) this.openChange.descriptions.push(context.description);
+      return { value: fn(), change: this.openChange.id };
+    }
+    let change: number | null = null;
+    const value = this.atomic(() => {
+      const open = { id: this.journal.open(context, now()), descriptions: [] as string[] };
+      this.openChange = open;
+      let result: T;
+      try {
+        result = fn();
+      } catch (err) {
+        this.journal.abandon(open.id);
+        throw err;
+      } finally {
+        this.openChange = null;
+      }
+      change = this.journal.close(open.id, context.description ?? (open.descriptions.join('; ') || context.origin), compact);
+      return result;
+    });
+    return { value, change };
+  }
+
+  /** An edit method's body: joins the open change, or records its own (origin from the caller, api by default). */
+  private journaled<T>(description: string, context: ChangeContext | undefined, fn: () => T): T {
+    if (this.openChange) {
+      this.openChange.descriptions.push(description);
+      return fn();
+    }
+    return this.recordChange({ origin: context?.origin ?? 'api', description: context?.description ?? description }, fn).value;
+  }
+
+  /** Recorded changes, newest first (ids below `before`, when given). */
+  history(limit = 50, before?: number): ChangeSummary[] {
+    return this.journal.list(limit, before);
+  }
+
+  /**
+   * Reverses recorded changes, newest first: one change by id, every change since a time (back to
+   * the state at that time), or by default the latest change not yet undone that is not an undo.
+   * The reversal is itself a change (origin undo): undoing it redoes.
+   */
+  undo(target: { change?: number; since?: string } = {}, context: ChangeContext = { origin: 'undo' }): UndoResult {
+    let since: string | undefined;
+    if (target.since !== undefined) {
+      const t = Date.parse(target.since);
+      if (!/^\d{4}-\d{2}-\d{2}/.test(target.since) || Number.isNaN(t)) throw new InvalidInputError(`not an ISO 8601 time: ${target.since}`);
+      since = new Date(t).toISOString();
+    }
+    const touched = new Set<number>();
+    let targets: ChangeSummary[] = [];
+    const { change } = this.recordChange({ origin: context.origin, description: context.description }, () => {
+      // Chosen inside the transaction (which holds the write lock from its first write on): a
+      // change another process records meanwhile is either reversed too or not yet there.
+      const undoId = this.openChange!.id;
+      let description: string;
+      if (target.change !== undefined) {
+        const c = this.journal.get(target.change);
+        if (!c) throw new NotFoundError(`no change ${target.change}`);
+        if (c.undone_by !== null) throw new ConflictError(`change ${c.id} was already undone by change ${c.undone_by} (undo that one to redo it)`);
+        targets = [c];
+        description = `undo ${c.id}: ${c.description}`;
+      } else if (since !== undefined) {
+        targets = this.journal.since(since).filter((c) => c.id !== undoId);
+        description = `undo since ${since}: ${targets.length} change${targets.length === 1 ? '' : 's'}`;
+      } else {
+        const latest = this.journal.latestUndoable();
+        targets = latest && latest.id !== undoId ? [latest] : [];
+        description = latest ? `undo ${latest.id}: ${latest.description}` : 'undo';
+      }
+      this.openChange!.descriptions.push(description);
+      const at = now();
+      for (const c of targets) {
+        try {
+          for (const image of this.journal.reverse(c.id, { tagId: (id, name) => this.tagForJournal(id, name) }, at)) touched.add(image);
+        } catch (err) {
+          throw err instanceof JournalConflictError ? new ConflictError(`change ${c.id}: ${err.message}`) : err;
+        }
+        this.journal.markUndone(c, undoId);
+      }
+      this.journal.setReverts(undoId, targets.map((c) => c.id));
+      for (const image of touched) this.refreshFts(image);
+    });
+    this.edited([...touched]);
+    return { change, reversed: targets.map((c) => this.journal.get(c.id)!) };
+  }
+
+  /** A journal row's tag: the recorded id while that tag still stands for the name, else the tag of that name (made again). */
+  private tagForJournal(recordedId: number, name: string): number {
+    const row = this.stmts.tagKeyById.get(recordedId);
+    return row && row.key === tagKey(name) ? recordedId : this.tagId(name);
+  }
+
   /** Inserts a newly seen file, or re-indexes an existing row (same path, changed content); user data stays. */
   saveScanned(file: ScannedFile, existingId: number | null): number {
     return this.atomic(() => {
@@ -412,7 +536,6 @@ export class Store {
         id = Number(this.stmts.insertImage.run({ ...params, rand: Math.floor(Math.random() * 2 ** 31) }).lastInsertRowid);
       }
       this.writeDerived(id, file, existingId === null);
-      if (file.xmpRating) this.db.prepare('UPDATE images SET rating = ? WHERE id = ? AND rating = 0').run(file.xmpRating, id);
       return id;
     });
   }
@@ -641,8 +764,8 @@ export class Store {
   }
 
   /** Applies a user edit atomically. Removing a derived tag is remembered so rescans do not bring it back. */
-  patchImage(id: number, patch: ImagePatch): ImageDetail {
-    this.atomic(() => {
+  patchImage(id: number, patch: ImagePatch, context?: ChangeContext): ImageDetail {
+    this.journaled(describeEdit(`image ${id}`, patch), context, () => {
       if (!this.stmts.exists.get(id)) throw new NotFoundError(`image ${id} does not exist`);
       const t = now();
       if (patch.tags) this.patchImageTags(id, patch.tags.add ?? [], patch.tags.remove ?? []);
@@ -665,8 +788,8 @@ export class Store {
    * One edit on many images in one transaction (the gallery's batch actions): tags, favorite,
    * rating, categories. Returns how many of the ids exist.
    */
-  patchImages(ids: number[], patch: Pick<ImagePatch, 'tags' | 'favorite' | 'rating' | 'categories'>): number {
-    const done = this.atomic(() => {
+  patchImages(ids: number[], patch: Pick<ImagePatch, 'tags' | 'favorite' | 'rating' | 'categories'>, context?: ChangeContext): number {
+    const done = this.journaled(describeEdit(`${ids.length} image${ids.length === 1 ? '' : 's'}`, patch), context ?? { origin: 'batch' }, () => {
       const t = now();
       const add = (patch.categories?.add ?? []).map((name) => this.categoryId(name, true)!);
       const remove = (patch.categories?.remove ?? []).map((name) => this.categoryId(name, false)).filter((c): c is number => c !== null);
@@ -688,8 +811,8 @@ export class Store {
 
   // ---------------------------------------------------------------- organizing (virtual folders)
 
-  createCategory(name: string): void {
-    this.atomic(() => this.stmts.insertCategory.run(name, now()));
+  createCategory(name: string, context?: ChangeContext): void {
+    this.journaled(`create category ${name}`, context, () => this.stmts.insertCategory.run(name, now()));
   }
 
   /**
@@ -697,7 +820,11 @@ export class Store {
    * false otherwise: rmdir semantics). With it, the category, its nested ones and their image
    * associations go (the images stay).
    */
-  deleteCategory(name: string, withContents = false): boolean {
+  deleteCategory(name: string, withContents = false, context?: ChangeContext): boolean {
+    return this.journaled(`delete category ${name}${withContents ? ' with its contents' : ''}`, context, () => this.deleteCategoryRecorded(name, withContents));
+  }
+
+  private deleteCategoryRecorded(name: string, withContents: boolean): boolean {
     const id = this.categoryId(name, false);
     if (id === null) throw new NotFoundError(`no category ${name}`);
     const below = `${name.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`;
@@ -721,8 +848,8 @@ export class Store {
   }
 
   /** Renames a category and every category nested below it. */
-  renameCategory(from: string, to: string): void {
-    const affected = this.atomic(() => {
+  renameCategory(from: string, to: string, context?: ChangeContext): void {
+    const affected = this.journaled(`rename category ${from} → ${to}`, context, () => {
       if (this.categoryId(from, false) === null) throw new NotFoundError(`no category ${from}`);
       if (this.categoryId(to, false) !== null) throw new ConflictError(`category ${to} exists`);
       const rows = this.db.prepare("SELECT id, name FROM categories WHERE name = ? OR name LIKE ? ESCAPE '\\'").all(from, `${from.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`) as { id: number; name: string }[];
@@ -733,13 +860,13 @@ export class Store {
   }
 
   /** A tag that exists without images (mkdir /tags/x). */
-  createTagFolder(name: string): void {
-    this.atomic(() => this.db.prepare('INSERT INTO tag_folders(tag_id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING').run(this.userTagId(name), now()));
+  createTagFolder(name: string, context?: ChangeContext): void {
+    this.journaled(`create tag ${name}`, context, () => this.stmts.insertTagFolder.run(this.userTagId(name), now()));
   }
 
   /** Removes an empty tag folder; false when images still carry the tag. */
-  deleteTagFolder(name: string): boolean {
-    return this.atomic(() => {
+  deleteTagFolder(name: string, context?: ChangeContext): boolean {
+    return this.journaled(`delete tag ${name}`, context, () => {
       if (this.tagCount(name) > 0) return false;
       const id = this.existingTagId(name);
       if (id === undefined) throw new NotFoundError(`no tag ${name}`);
@@ -749,15 +876,15 @@ export class Store {
   }
 
   /** Renames a tag on every image (merging into the target tag when it exists). */
-  renameTag(from: string, to: string): void {
-    const affected = this.atomic(() => {
+  renameTag(from: string, to: string, context?: ChangeContext): void {
+    const affected = this.journaled(`rename tag ${from} → ${to}`, context, () => {
       const fromId = this.existingTagId(from);
       if (fromId === undefined) throw new NotFoundError(`no tag ${from}`);
       const ids = (this.db.prepare('SELECT DISTINCT image_id FROM image_tags WHERE tag_id = ?').all(fromId) as { image_id: number }[]).map((r) => r.image_id);
       for (const id of ids) this.patchImageTags(id, [to], [from]);
       if (this.db.prepare('SELECT 1 FROM tag_folders WHERE tag_id = ?').get(fromId)) {
         this.db.prepare('DELETE FROM tag_folders WHERE tag_id = ?').run(fromId);
-        this.createTagFolder(to);
+        this.stmts.insertTagFolder.run(this.userTagId(to), now());
       }
       return ids;
     });

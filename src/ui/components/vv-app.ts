@@ -66,7 +66,8 @@ export class VvApp extends LitElement {
   declare loading: boolean;
   declare nextCursor: string | null;
   declare error: string | null;
-  declare notice: string | null;
+  /** The confirmation toast; `change` is the journaled edit its Undo button reverses. */
+  declare notice: { message: string; change: number | null } | null;
   declare selection: Selection;
   declare status: Status | null;
   declare rowHeight: number;
@@ -197,6 +198,12 @@ export class VvApp extends LitElement {
         padding: 8px 16px;
         border-radius: 8px;
         z-index: 30;
+        display: flex;
+        gap: 12px;
+        align-items: center;
+      }
+      .toast .undo {
+        padding: 2px 10px;
       }
       .similar-bar {
         padding: 6px 12px;
@@ -270,10 +277,26 @@ export class VvApp extends LitElement {
     }
   }
 
-  private say(message: string): void {
-    this.notice = message;
+  private say(message: string, change: number | null = null): void {
+    this.notice = { message, change };
     clearTimeout(this.noticeTimer);
-    this.noticeTimer = window.setTimeout(() => (this.notice = null), 3500);
+    // Long enough to reach the Undo button.
+    this.noticeTimer = window.setTimeout(() => (this.notice = null), change === null ? 3500 : 10_000);
+  }
+
+  /** The toast's Undo: POST /api/undo for that change, then show what is stored now. */
+  private async undo(change: number): Promise<void> {
+    clearTimeout(this.noticeTimer);
+    this.notice = null;
+    try {
+      const r = await api.undo(change);
+      this.say(r.reversed.length ? `Undone: ${r.reversed[0].description}` : 'Nothing to undo');
+      this.refreshKey++;
+      (this.renderRoot.querySelector('vv-detail') as { reload(): void } | null)?.reload();
+      await this.reloadInPlace();
+    } catch (err) {
+      this.error = `Undo failed: ${(err as Error).message}`;
+    }
   }
 
   private async fetchPage(cursor: string | null): Promise<Page> {
@@ -389,7 +412,7 @@ export class VvApp extends LitElement {
     this.busy = true;
     try {
       const r = await api.batch({ ...payload, ...body });
-      this.say(`${label}: ${r.updated.toLocaleString()} image${r.updated === 1 ? '' : 's'}`);
+      this.say(`${label}: ${r.updated.toLocaleString()} image${r.updated === 1 ? '' : 's'}`, r.change ?? null);
       this.refreshKey++;
       await this.reloadInPlace();
     } catch (err) {
@@ -443,7 +466,7 @@ export class VvApp extends LitElement {
     try {
       const d = await api.patch(item.id, { favorite: !item.favorite });
       this.items = this.items.map((i) => (i.id === d.id ? { ...i, favorite: d.favorite } : i));
-      this.say(d.favorite ? 'Added to favorites' : 'Removed from favorites');
+      this.say(d.favorite ? 'Added to favorites' : 'Removed from favorites', d.change ?? null);
     } catch (err) {
       this.error = (err as Error).message;
     }
@@ -636,7 +659,7 @@ export class VvApp extends LitElement {
           .refreshKey=${this.refreshKey}
           @filters=${(e: CustomEvent) => this.setState({ filters: e.detail.filters })}
           @drop-images=${(e: CustomEvent) => this.runBatch({ categories: { add: [e.detail.category] } }, `Added to “${e.detail.category}”`, e.detail.payload)}
-          @notice=${(e: CustomEvent) => this.say(e.detail.message)}
+          @notice=${(e: CustomEvent) => this.say(e.detail.message, e.detail.change ?? null)}
           @error=${(e: CustomEvent) => (this.error = e.detail.message)}
           @changed=${() => this.reloadInPlace()}
         ></vv-sidebar>
@@ -656,10 +679,16 @@ export class VvApp extends LitElement {
               const d = e.detail.image;
               this.items = this.items.map((i) => (i.id === d.id ? { ...i, favorite: d.favorite, rating: d.rating, prompt: d.prompt, tags: d.tags.map((t: { name: string }) => t.name) } : i));
               this.refreshKey++;
+              if (e.detail.change !== null) this.say(`Saved: ${e.detail.done}`, e.detail.change);
             }}
           ></vv-detail>`
         : nothing}
-      ${this.notice ? html`<div class="toast" role="status">${this.notice}</div>` : nothing}
+      ${this.notice
+        ? html`<div class="toast" role="status">
+            ${this.notice.message}
+            ${this.notice.change !== null ? html`<button class="undo" @click=${() => this.undo(this.notice!.change!)}>Undo</button>` : nothing}
+          </div>`
+        : nothing}
     `;
   }
 }

@@ -248,6 +248,11 @@ export class VvDetail extends LitElement {
     }
   }
 
+  /** Reads the image again (after an undo changed it). */
+  reload(): void {
+    void this.load();
+  }
+
   private async load(): Promise<void> {
     const id = this.imageId;
     try {
@@ -288,10 +293,11 @@ export class VvDetail extends LitElement {
     if (!this.detail) return;
     this.saving = null;
     try {
-      this.detail = await api.patch(this.detail.id, patch);
+      const { change, ...detail } = await api.patch(this.detail.id, patch);
+      this.detail = detail;
       this.saving = `✓ ${done}`;
       this.error = null;
-      this.emit('edited', { image: this.detail });
+      this.emit('edited', { image: this.detail, change: change ?? null, done });
     } catch (err) {
       this.error = `Not saved: ${(err as Error).message}`;
     }

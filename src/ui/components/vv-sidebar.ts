@@ -242,10 +242,11 @@ export class VvSidebar extends LitElement {
     /></label>`;
   }
 
-  private async categoryAction(action: () => Promise<{ categories: TagCount[] }>, done: string): Promise<void> {
+  private async categoryAction(action: () => Promise<{ categories: TagCount[]; change?: number | null }>, done: string): Promise<void> {
     try {
-      this.categories = (await action()).categories;
-      this.emit('notice', { message: done });
+      const result = await action();
+      this.categories = result.categories;
+      this.emit('notice', { message: done, change: result.change ?? null });
       this.emit('changed', {});
     } catch (err) {
       this.emit('error', { message: (err as Error).message });
