@@ -15,6 +15,7 @@ import { mountVault, type MountedFs } from './fs/mount.js';
 import { guardProcess } from './process-guard.js';
 import { exportLinks } from './fs/export-links.js';
 import type { ScanStats, ScanStatus } from './index/scanner.js';
+import { LibraryOfflineError } from './index/presence.js';
 import type { MetadataRecord } from './index/metadata/types.js';
 import type { EmbeddingProgress } from './ai/embedding-job.js';
 import { DEFAULT_MODELS_DIR, listModels } from './ai/models.js';
@@ -123,7 +124,7 @@ function embedSummary(p: EmbeddingProgress): string {
 
 function openVault(cfg: Config, library: string, rebind: boolean, onScanProgress?: (s: ScanStatus) => void, batchSize?: number): Vault {
   try {
-    return Vault.open({ dataDir: cfg.data, library, workers: cfg.workers, rebind, onScanProgress, batchSize, ...aiOptions(cfg), onEmbedProgress: embedReporter() });
+    return Vault.open({ dataDir: cfg.data, library, workers: cfg.workers, rebind, onScanProgress, batchSize, ...aiOptions(cfg), onEmbedProgress: embedReporter(), followSymlinks: cfg.followSymlinks });
   } catch (err) {
     if (err instanceof LibraryMismatchError) fail(err.message);
     throw err;
@@ -140,13 +141,22 @@ program
   .option('--model <name>', 'CLIP model (folder under the models dir; "none": no AI); env VV_MODEL')
   .addOption(new Option('--no-embed', 'skip CLIP embeddings (and zero-shot tags) after the scan; env VV_EMBED=false'))
   .addOption(new Option('--no-thumbnails', 'make no thumbnails while decoding pixels (the server makes them on demand); env VV_THUMBNAILS=false'))
+  .option('--follow-symlinks', 'follow symlinks that lead outside the library (default: only links that stay inside); env VV_FOLLOW_SYMLINKS')
   .option('--json', 'print the summary as JSON')
-  .action(async (library: string, opts: { data?: string; workers?: string; rebind?: boolean; json?: boolean; model?: string; embed?: boolean; thumbnails?: boolean }) => {
-    const cfg = config({ data: opts.data, workers: opts.workers, library, model: opts.model, embed: opts.embed === false ? false : undefined, thumbnails: opts.thumbnails === false ? false : undefined });
+  .action(async (library: string, opts: { data?: string; workers?: string; rebind?: boolean; json?: boolean; model?: string; embed?: boolean; thumbnails?: boolean; followSymlinks?: boolean }) => {
+    const cfg = config({ data: opts.data, workers: opts.workers, library, model: opts.model, embed: opts.embed === false ? false : undefined, thumbnails: opts.thumbnails === false ? false : undefined, followSymlinks: opts.followSymlinks });
     const progress = progressReporter('indexing');
     const vault = openVault(cfg, cfg.library!, Boolean(opts.rebind), (s) => progress.update(s));
     vault.backgroundThumbnails = cfg.thumbnails;
-    const stats = await vault.scanner.scan();
+    let stats: ScanStats;
+    try {
+      stats = await vault.scanner.scan();
+    } catch (err) {
+      progress.stop();
+      await vault.close();
+      if (err instanceof LibraryOfflineError) fail(`${err.message} — nothing was scanned or marked missing`);
+      throw err;
+    }
     progress.stop();
     const failures = vault.scanner.status.failures;
     const embedded = cfg.embed ? await vault.ai.embedPending() : null;
@@ -178,7 +188,8 @@ program
   .option('--xmp-dir <dir>', 'write the sidecars into this mirror tree instead of beside the originals; env VV_XMP_DIR')
   .option('--model <name>', 'CLIP model (folder under the models dir; "none": no AI); env VV_MODEL')
   .addOption(new Option('--no-embed', 'do not compute CLIP embeddings in the background; env VV_EMBED=false'))
-  .action(async (library: string | undefined, opts: { data?: string; host?: string; port?: string; token?: string; workers?: string; watch?: boolean; thumbnails?: boolean; rebind?: boolean; mount?: string; xmp?: string; xmpDir?: string; model?: string; embed?: boolean }) => {
+  .option('--follow-symlinks', 'follow symlinks that lead outside the library (default: only links that stay inside); env VV_FOLLOW_SYMLINKS')
+  .action(async (library: string | undefined, opts: { data?: string; host?: string; port?: string; token?: string; workers?: string; watch?: boolean; thumbnails?: boolean; rebind?: boolean; mount?: string; xmp?: string; xmpDir?: string; model?: string; embed?: boolean; followSymlinks?: boolean }) => {
     const cfg = config({
       data: opts.data,
       host: opts.host,
@@ -191,6 +202,7 @@ program
       xmpDir: opts.xmpDir,
       model: opts.model,
       embed: opts.embed === false ? false : undefined,
+      followSymlinks: opts.followSymlinks,
       library,
     });
     if (!isLoopback(cfg.host) && !cfg.token) fail(`serving on ${cfg.host} exposes your library to the network: set a token (--token or VV_TOKEN)`);
@@ -241,6 +253,7 @@ program
       (err: Error) => console.error(`scan failed: ${err.message}`),
     );
     if (cfg.watch) vault.startWatching();
+    vault.startMonitoring();
     const tick = setInterval(() => {
       const s = vault.scanner.status;
       if (s.running && s.phase === 'indexing' && performance.now() - last > 3000) {

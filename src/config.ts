@@ -3,6 +3,7 @@
  * working directory, or the file named by VV_ENV_FILE), then defaults. Validated once, here.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import dotenv from 'dotenv';
@@ -32,6 +33,8 @@ export interface Config {
   embed: boolean;
   /** How long (ms) a write waits for another process's write lock on the data dir, per attempt. */
   busyTimeout: number;
+  /** Follow symlinks whose target is outside the library (default: only those that stay inside). */
+  followSymlinks: boolean;
 }
 
 /** Config key → environment variable. */
@@ -52,6 +55,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   vocabulary: 'VV_VOCABULARY',
   embed: 'VV_EMBED',
   busyTimeout: 'VV_BUSY_TIMEOUT',
+  followSymlinks: 'VV_FOLLOW_SYMLINKS',
 };
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']).transform((v) => ['true', '1', 'yes', 'on'].includes(v))]);
@@ -73,6 +77,7 @@ const schema = z.object({
   vocabulary: z.string().min(1).nullable(),
   embed: bool,
   busyTimeout: z.coerce.number().int().min(0).max(600_000),
+  followSymlinks: bool,
 });
 
 export const DEFAULTS: Config = {
@@ -92,6 +97,7 @@ export const DEFAULTS: Config = {
   vocabulary: null,
   embed: true,
   busyTimeout: 10_000,
+  followSymlinks: false,
 };
 
 export class ConfigError extends Error {}
@@ -126,6 +132,14 @@ export function resolveConfig(flags: Partial<Record<keyof Config, unknown>> = {}
   return config;
 }
 
+const LOOPBACK = new net.BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** localhost, 127.0.0.0/8 and ::1 (also bracketed, as in a Host header, and IPv4-mapped). The one test for listening and for Host names. */
 export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  const name = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (name === 'localhost') return true;
+  const family = net.isIP(name);
+  return family !== 0 && LOOPBACK.check(name, family === 4 ? 'ipv4' : 'ipv6');
 }

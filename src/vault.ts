@@ -9,6 +9,8 @@ import { IngestPool } from './index/ingest-pool.js';
 import { Scanner, type ScanStatus } from './index/scanner.js';
 import { Thumbnails } from './index/thumbnails.js';
 import { LibraryWatcher } from './index/watcher.js';
+import { LibraryBoundary, type Resolved } from './index/boundary.js';
+import { LibraryOfflineError } from './index/presence.js';
 import { XmpWriter } from './index/xmp-writer.js';
 import type { ImageFilter, ImageSummary } from './index/store/types.js';
 import { AiService } from './ai/service.js';
@@ -53,6 +55,29 @@ export interface VaultOptions {
   embedBatchSize?: number;
   /** How long a write waits for another process's write lock (ms, default 10 s). */
   busyTimeoutMs?: number;
+  /** Follow symlinks whose target is outside the library (default: only links that stay inside). */
+  followSymlinks?: boolean;
+  /** Where the vault reports the library going offline and coming back (default: stderr). */
+  log?: (message: string) => void;
+}
+
+/** Whether the library folder is there. While it is not, the index is served as it was. */
+export interface LibraryState {
+  path: string;
+  online: boolean;
+  reason: string | null;
+  since: string;
+}
+
+/** The library a data dir indexes, if it holds an index. */
+function boundRoot(dataDir: string): string | null {
+  if (!fs.existsSync(path.join(dataDir, 'vault.db'))) return null;
+  const store = Store.open(dataDir);
+  try {
+    return store.getSetting('library_root');
+  } finally {
+    store.close();
+  }
 }
 
 function pickModel(modelsDir: string, configured: string | null): { model: ModelInfo | null; reason?: string } {
@@ -67,6 +92,10 @@ function pickModel(modelsDir: string, configured: string | null): { model: Model
 
 export class Vault {
   private watcher: LibraryWatcher | null = null;
+  /** Set by startWatching: the watcher is re-armed with it when the library comes back. */
+  private watchDebounceMs: number | null = null;
+  private presenceTimer: NodeJS.Timeout | null = null;
+  library: LibraryState;
 
   private constructor(
     readonly root: string,
@@ -76,7 +105,11 @@ export class Vault {
     readonly scanner: Scanner,
     readonly thumbnails: Thumbnails,
     readonly ai: AiService,
-  ) {}
+    readonly boundary: LibraryBoundary,
+    private readonly log: (message: string) => void,
+  ) {
+    this.library = { path: root, online: true, reason: null, since: new Date().toISOString() };
+  }
 
   /** Opens the library a data dir already indexes (mount, export-links). */
   static openExisting(options: Omit<VaultOptions, 'library'>): Vault {
@@ -163,8 +196,12 @@ export class Vault {
 
   static open(options: VaultOptions): Vault {
     const root = path.resolve(options.library);
-    if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new LibraryMismatchError(`library folder ${root} does not exist`);
     const dataDir = path.resolve(options.dataDir);
+    const present = fs.existsSync(root) && fs.statSync(root).isDirectory();
+    // A library this data dir already indexes may be offline (unplugged drive): its index is still served.
+    if (!present && boundRoot(dataDir) !== root) {
+      throw new LibraryMismatchError(`library folder ${root} does not exist`);
+    }
     const store = Store.open(dataDir, { busyTimeoutMs: options.busyTimeoutMs });
     const bound = store.getSetting('library_root');
     if (bound && bound !== root && !options.rebind) {
@@ -180,7 +217,14 @@ export class Vault {
     // Set once the vault exists: whether thumbnails are made in the background is decided later.
     let vault: Vault | null = null;
     const thumbnailTarget = (hash: string) => (vault?.backgroundThumbnails && !thumbnails.has(hash) ? thumbnails.fileFor(hash) : null);
-    const scanner = new Scanner(store, root, pool, { exclude, onProgress: options.onScanProgress, batchSize: options.batchSize, thumbnailTarget });
+    const scanner = new Scanner(store, root, pool, {
+      exclude,
+      onProgress: options.onScanProgress,
+      batchSize: options.batchSize,
+      thumbnailTarget,
+      followSymlinks: options.followSymlinks,
+      onOffline: (reason) => vault?.wentOffline(reason),
+    });
     const modelsDir = options.modelsDir ?? DEFAULT_MODELS_DIR;
     const picked = pickModel(modelsDir, options.model ?? null);
     const ai = new AiService({
@@ -195,7 +239,8 @@ export class Vault {
       onProgress: options.onEmbedProgress,
       batchSize: options.embedBatchSize,
     });
-    vault = new Vault(root, dataDir, store, pool, scanner, thumbnails, ai);
+    vault = new Vault(root, dataDir, store, pool, scanner, thumbnails, ai, new LibraryBoundary(root, options.followSymlinks ?? false), options.log ?? ((m) => console.error(m)));
+    if (!present) vault.wentOffline(`${root} is gone (unplugged drive, unmounted share or renamed folder?)`);
     return vault;
   }
 
@@ -224,23 +269,68 @@ export class Vault {
     this.scanAndThumbnail().catch((err: Error) => console.error(`scan failed: ${err.message}`));
   }
 
-  /** Full scan, then thumbnails and embeddings in the background. */
+  /** Full scan, then thumbnails and embeddings in the background. An offline library is not scanned (its state says why). */
   async scanAndThumbnail(): Promise<void> {
-    await this.scanner.scan();
+    try {
+      await this.scanner.scan();
+    } catch (err) {
+      if (err instanceof LibraryOfflineError) return;
+      throw err;
+    }
     this.afterScan();
   }
 
   startWatching(debounceMs = 400): void {
-    if (this.watcher) return;
+    this.watchDebounceMs = debounceMs;
+    if (this.watcher || !this.library.online) return;
     this.watcher = new LibraryWatcher(this.root, debounceMs, async (paths, removedDirs) => {
       await this.scanner.processChanges(paths, removedDirs);
       this.afterScan();
     });
   }
 
-  /** Watching and past the watcher's initial crawl. */
+  /** Watching and past the watcher's initial crawl (never while the library is offline). */
   get watching(): boolean {
-    return this.watcher?.isReady ?? false;
+    return this.library.online && (this.watcher?.isReady ?? false);
+  }
+
+  /** The library root is gone or emptied (the scanner saw it, or a presence check): keep the index, stop watching. */
+  wentOffline(reason: string): void {
+    if (!this.library.online) {
+      this.library.reason = reason;
+      return;
+    }
+    this.library = { path: this.root, online: false, reason, since: new Date().toISOString() };
+    this.log(`library offline: ${reason}; serving the index as it was, nothing marked missing`);
+    const watcher = this.watcher;
+    this.watcher = null;
+    void watcher?.close().catch(() => undefined);
+  }
+
+  /**
+   * Looks whether the library is there. Back after being offline: re-arms the watcher and rescans,
+   * which picks up what changed meanwhile. Returns whether it is online.
+   */
+  async checkLibrary(): Promise<boolean> {
+    if (this.scanner.offline()) return false;
+    if (this.library.online) return true;
+    this.library = { path: this.root, online: true, reason: null, since: new Date().toISOString() };
+    this.log('library back online: rescanning');
+    if (this.watchDebounceMs !== null) this.startWatching(this.watchDebounceMs);
+    void this.scanAndThumbnail().catch((err) => this.log(`rescan failed: ${(err as Error).message}`));
+    return true;
+  }
+
+  /** Checks every few seconds whether the library went away or came back (a watcher cannot see its own root return). */
+  startMonitoring(intervalMs = 2000): void {
+    if (this.presenceTimer) return;
+    this.presenceTimer = setInterval(() => void this.checkLibrary(), intervalMs);
+    this.presenceTimer.unref();
+  }
+
+  /** The real path to open for an image row's file, checked now against the library boundary. */
+  resolveOriginal(relative: string): Resolved {
+    return this.boundary.resolve(relative);
   }
 
   /** Absolute path of an image row's file, refusing anything that resolves outside the library. */
@@ -251,6 +341,7 @@ export class Vault {
   }
 
   async close(): Promise<void> {
+    if (this.presenceTimer) clearInterval(this.presenceTimer);
     this.xmp?.flush();
     this.scanner.stop();
     this.thumbnails.stop();

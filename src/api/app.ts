@@ -5,6 +5,7 @@ import { bodyParser } from '@koa/bodyparser';
 import type { Vault } from '../vault.js';
 import { isLoopback } from '../config.js';
 import { ApiError, errorMiddleware } from './errors.js';
+import { refuseCrossOriginWrites, refuseNulInQuery, refuseUnknownMethods } from './guards.js';
 import type { ApiContext } from './context.js';
 import { imageRoutes } from './routes/images.js';
 import { searchRoutes } from './routes/search.js';
@@ -21,8 +22,9 @@ export interface AppOptions {
 }
 
 function tokenOf(ctx: Koa.Context): string | null {
-  const auth = ctx.get('authorization');
-  if (auth.startsWith('Bearer ')) return auth.slice(7).trim();
+  // The scheme is case-insensitive (RFC 7235).
+  const bearer = /^bearer\s+(\S.*)$/i.exec(ctx.get('authorization'));
+  if (bearer) return bearer[1].trim();
   const header = ctx.get('x-vv-token');
   if (header) return header;
   return typeof ctx.query.token === 'string' ? ctx.query.token : null;
@@ -36,8 +38,6 @@ function sameSecret(a: string, b: string): boolean {
 
 /** A client that goes away mid-response (a thumbnail scrolled out of view) is not a server error. */
 const CLIENT_GONE = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
-
-const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 export function createApp(vault: Vault, options: AppOptions): Koa {
   const app = new Koa();
@@ -53,7 +53,7 @@ export function createApp(vault: Vault, options: AppOptions): Koa {
     // On loopback, refuse foreign Host headers: a web page cannot reach the API by DNS rebinding.
     if (loopback) {
       const hostname = ctx.hostname.toLowerCase();
-      if (hostname && !LOOPBACK_NAMES.has(hostname)) throw new ApiError(403, 'forbidden_host', `requests for host ${hostname} are not served`);
+      if (hostname && !isLoopback(hostname)) throw new ApiError(403, 'forbidden_host', `requests for host ${hostname} are not served`);
     }
     if (options.token) {
       const given = tokenOf(ctx);
@@ -64,10 +64,14 @@ export function createApp(vault: Vault, options: AppOptions): Koa {
     ctx.set('X-Content-Type-Options', 'nosniff');
     await next();
   });
+  app.use(refuseUnknownMethods);
+  app.use(refuseCrossOriginWrites);
+  app.use(refuseNulInQuery);
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '8mb', encoding: 'utf-8' }));
   for (const router of [imageRoutes(api), searchRoutes(api), tagRoutes(api), batchRoutes(api), historyRoutes(api), thumbnailRoutes(api), systemRoutes(api), homeRoutes(api)]) {
     app.use(router.routes());
-    app.use(router.allowedMethods({ throw: true, methodNotAllowed: () => new ApiError(405, 'method_not_allowed', 'method not allowed') }));
+    // Not thrown: the router sets `Allow`, and errorMiddleware gives the 405 its error body.
+    app.use(router.allowedMethods());
   }
   return app;
 }

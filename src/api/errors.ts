@@ -7,6 +7,7 @@ import { ModelUnavailableError } from '../ai/models.js';
 import { ModelFailedError } from '../ai/encoder.js';
 import { ModelUnsupportedError } from '../ai/interface.js';
 import { isBusyError } from '../index/store/writes.js';
+import { LibraryOfflineError } from '../index/presence.js';
 
 export class ApiError extends Error {
   constructor(
@@ -34,6 +35,7 @@ function toApiError(err: unknown): ApiError {
   if (err instanceof ModelUnavailableError) return new ApiError(503, 'model_unavailable', err.message);
   if (err instanceof ModelFailedError || err instanceof ModelUnsupportedError) return new ApiError(503, err.code, err.message);
   if (isBusyError(err)) return new ApiError(503, 'busy', 'the database stayed locked by another process (scan, mount); try again');
+  if (err instanceof LibraryOfflineError) return new ApiError(503, 'library_offline', err.message);
   if (err instanceof ThumbnailError) return new ApiError(err.code === 'not_found' ? 404 : 422, err.code, err.message);
   const e = err as { status?: number; expose?: boolean; message?: string; type?: string };
   // Errors raised by Koa and its body parser (bad JSON, body too large) carry a status.
@@ -48,6 +50,7 @@ export async function errorMiddleware(ctx: Context, next: Next): Promise<void> {
   try {
     await next();
     if (ctx.status === 404 && ctx.body === undefined) throw new ApiError(404, 'not_found', `no route for ${ctx.method} ${ctx.path}`);
+    if (ctx.status === 405 && !ctx.body) throw new ApiError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path} (allowed: ${ctx.response.get('Allow')})`);
   } catch (err) {
     const apiError = toApiError(err);
     if (apiError.status >= 500) console.error(err);

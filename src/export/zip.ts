@@ -47,8 +47,8 @@ export interface ExportResult {
   skipped: string[];
 }
 
-/** Builds the zip for the given images; `resolve` maps a library-relative path to the absolute one. */
-export function exportZip(store: Store, ids: number[], metadata: ExportMetadata, resolve: (rel: string) => string): ExportResult {
+/** Builds the zip for the given images; `resolve` maps a library-relative path to the real path to read (null: not in the library now). */
+export function exportZip(store: Store, ids: number[], metadata: ExportMetadata, resolve: (rel: string) => string | null): ExportResult {
   const zip = new yazl.ZipFile();
   const details: ImageDetail[] = [];
   const skipped: string[] = [];
@@ -59,11 +59,11 @@ export function exportZip(store: Store, ids: number[], metadata: ExportMetadata,
     const abs = resolve(d.path);
     let stat: fs.Stats | null = null;
     try {
-      stat = fs.statSync(abs);
+      stat = abs ? fs.statSync(abs) : null;
     } catch {
       stat = null;
     }
-    if (!stat?.isFile()) {
+    if (!abs || !stat?.isFile()) {
       skipped.push(d.path);
       continue;
     }
@@ -78,7 +78,7 @@ export function exportZip(store: Store, ids: number[], metadata: ExportMetadata,
   if (metadata === 'csv' || metadata === 'both') {
     zip.addBuffer(Buffer.from(stringify(details.map(metadataRow), { header: true, columns: [...CSV_COLUMNS] })), 'metadata.csv');
   }
-  if (skipped.length) zip.addBuffer(Buffer.from(`Not exported (no longer on disk):\n${skipped.join('\n')}\n`), 'missing.txt');
+  if (skipped.length) zip.addBuffer(Buffer.from(`Not exported (no longer in the library):\n${skipped.join('\n')}\n`), 'missing.txt');
   zip.end();
   return { stream: zip.outputStream as unknown as Readable, files, skipped };
 }

@@ -13,6 +13,7 @@ import type { ScannedFile } from './store/types.js';
 import { deriveTags } from './tags.js';
 import { readSidecar } from './xmp-sidecar.js';
 import { effectiveMtime } from './walk.js';
+import { linkStaysInside, type LinkLimit } from './boundary.js';
 
 /** Extensions the scanner indexes; the bytes decide the real format. */
 export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.jpe', '.jfif', '.webp', '.avif', '.gif']);
@@ -130,8 +131,15 @@ export function packForStore(file: ScannedFile): ScannedFile {
   return { ...file, record: slim, recordJson: JSON.stringify(record), rawPacked: packRaw(raw) };
 }
 
-function readXmpSidecar(file: string | undefined, warnings: string[]): { tags: string[]; rating: number | null } {
-  if (!file) return { tags: [], rating: null };
+/** A sidecar that is a link leaving the library is not read (its text would be indexed and searchable). */
+function sidecarLeaves(file: string, within: LinkLimit | undefined, warnings: string[]): boolean {
+  if (within === undefined || linkStaysInside(file, within)) return false;
+  warnings.push(`sidecar ${file} links outside the library: not read`);
+  return true;
+}
+
+function readXmpSidecar(file: string | undefined, warnings: string[], within?: LinkLimit): { tags: string[]; rating: number | null } {
+  if (!file || sidecarLeaves(file, within, warnings)) return { tags: [], rating: null };
   try {
     if (fs.statSync(file).size > MAX_TEXT_BYTES) throw new Error('too large');
     return readSidecar(fs.readFileSync(file, 'utf8'));
@@ -142,8 +150,8 @@ function readXmpSidecar(file: string | undefined, warnings: string[]): { tags: s
 }
 
 /** A sidecar's text as a metadata entry (read as the image's `parameters`), or null. */
-export function sidecarEntry(sidecar: string | undefined, warnings: string[]): MetadataEntry | null {
-  if (!sidecar) return null;
+export function sidecarEntry(sidecar: string | undefined, warnings: string[], within?: LinkLimit): MetadataEntry | null {
+  if (!sidecar || sidecarLeaves(sidecar, within, warnings)) return null;
   try {
     const stat = fs.statSync(sidecar);
     if (stat.size === 0) return null;
@@ -170,6 +178,8 @@ export interface IngestExtras {
   sidecar?: string;
   /** XMP sidecar of a photo manager: its tags are imported with source `xmp`. */
   xmp?: string;
+  /** Real library root that sidecar links must stay inside (null: follow every link; absent: no check, e.g. `vv meta`). */
+  within?: LinkLimit;
 }
 
 export function ingestFile(absPath: string, relPath: string, extras: IngestExtras = {}): Promise<ScannedFile> {
@@ -179,7 +189,7 @@ export function ingestFile(absPath: string, relPath: string, extras: IngestExtra
 }
 
 async function ingestFileNow(absPath: string, relPath: string, extras: IngestExtras): Promise<ScannedFile> {
-  const { sidecar, xmp } = extras;
+  const { sidecar, xmp, within } = extras;
   let size = 0;
   let mtimeMs = 0;
   try {
@@ -193,10 +203,10 @@ async function ingestFileNow(absPath: string, relPath: string, extras: IngestExt
     const bytes = readWhole(absPath, size);
     const hash = await contentHash(bytes);
     const sidecarWarnings: string[] = [];
-    const extra = sidecarEntry(sidecar, sidecarWarnings);
+    const extra = sidecarEntry(sidecar, sidecarWarnings, within);
     const record = await extractMetadata(relPath, bytes, extra ? [extra] : []);
     record.warnings.push(...sidecarWarnings);
-    const xmpData = readXmpSidecar(xmp, record.warnings);
+    const xmpData = readXmpSidecar(xmp, record.warnings, within);
     if (record.pixel_width && record.pixel_height && record.pixel_width * record.pixel_height > MAX_DECODE_PIXELS) {
       record.warnings.push(`image is ${record.pixel_width}×${record.pixel_height}: too large to decode, no thumbnail`);
     }

@@ -11,6 +11,8 @@ import type { ScanIndexEntry, ScannedFile } from './store/types.js';
 import type { IngestPool } from './ingest-pool.js';
 import { effectiveMtime, findSidecar, findXmpSidecar, isIndexable, SIDECAR_EXTENSIONS, walkLibrary, type WalkedFile } from './walk.js';
 import { IMAGE_EXTENSIONS } from './ingest.js';
+import { linkStaysInside, realPathWithin, type LinkLimit } from './boundary.js';
+import { libraryOfflineReason, LibraryOfflineError } from './presence.js';
 
 export interface ScanStats {
   seen: number;
@@ -62,6 +64,10 @@ export interface ScannerOptions {
    * anyway (null: none, e.g. thumbnails are only made on demand, or it exists already).
    */
   thumbnailTarget?: (contentHash: string) => string | null;
+  /** Follow symlinks that leave the library (default: only those whose real path stays inside). */
+  followSymlinks?: boolean;
+  /** The library root went away (or is empty while the index holds images): nothing was marked missing. */
+  onOffline?: (reason: string) => void;
 }
 
 const MAX_REPORTED_FAILURES = 200;
@@ -152,13 +158,32 @@ export class Scanner {
     }
   }
 
+  /**
+   * Null while the library is reachable, else why not (and `onOffline` is told). Called before
+   * any row is marked missing: a vanished root must not read as every image deleted.
+   */
+  offline(): string | null {
+    const reason = libraryOfflineReason(this.root, () => this.store.counts().images);
+    if (reason) this.options.onOffline?.(reason);
+    return reason;
+  }
+
+  /** The real root that links must stay inside (null: follow every link). */
+  private linkLimit(): LinkLimit {
+    return this.options.followSymlinks ? null : (realPathWithin(this.root, null) ?? this.root);
+  }
+
   private async fullScanInner(): Promise<ScanStats> {
     const started = performance.now();
+    const offlineReason = this.offline();
+    if (offlineReason) throw new LibraryOfflineError(offlineReason);
     const stats = this.begin('full');
     const scanId = this.store.startScan('full');
-    const walked = await walkLibrary(this.root, { exclude: this.options.exclude, shouldStop: () => this.stopRequested });
+    const limit = this.linkLimit();
+    const walked = await walkLibrary(this.root, { exclude: this.options.exclude, shouldStop: () => this.stopRequested, limit });
     stats.skipped = walked.skipped;
     for (const u of walked.unreadable) this.noteFailure(u.path, `folder unreadable: ${u.error}`);
+    for (const o of walked.outside) this.noteFailure(o, 'symlink to a file outside the library: not followed (--follow-symlinks follows it)');
     const index = this.store.scanIndex();
     const seen = new Set<number>();
     const todo: { file: WalkedFile; existing: ScanIndexEntry | undefined }[] = [];
@@ -181,9 +206,9 @@ export class Scanner {
     this.status.phase = 'indexing';
     this.status.total = todo.length;
     this.emit();
-    await this.ingestAll(todo, stats, seen);
+    await this.ingestAll(todo, stats, seen, limit);
 
-    if (!this.stopRequested) {
+    if (!this.stopRequested && !this.offline()) {
       this.status.phase = 'finishing';
       const vanished = [...index.values()].filter((e) => !seen.has(e.id) && !e.missing).map((e) => e.id);
       this.store.setMissing(vanished, true);
@@ -198,7 +223,7 @@ export class Scanner {
     if (this.status.failures.length < MAX_REPORTED_FAILURES) this.status.failures.push({ path: p, error });
   }
 
-  private async ingestAll(todo: { file: WalkedFile; existing: ScanIndexEntry | undefined }[], stats: ScanStats, seen: Set<number>): Promise<void> {
+  private async ingestAll(todo: { file: WalkedFile; existing: ScanIndexEntry | undefined }[], stats: ScanStats, seen: Set<number>, within: LinkLimit): Promise<void> {
     const batchSize = this.options.batchSize ?? 250;
     const inFlightLimit = 512;
     let next = 0;
@@ -234,7 +259,7 @@ export class Scanner {
         const { file, existing } = todo[next++];
         active++;
         this.pool
-          .ingest(file.abs, file.rel, { sidecar: file.sidecar, xmp: file.xmp })
+          .ingest(file.abs, file.rel, { sidecar: file.sidecar, xmp: file.xmp, within })
           .then((result) => {
             buffer.push({ result, existing });
             if (buffer.length >= batchSize) flush();
@@ -343,11 +368,13 @@ export class Scanner {
       const seen = new Set<number>();
       const todo: { file: WalkedFile; existing: ScanIndexEntry | undefined }[] = [];
       const gone = new Set<string>();
+      const limit = this.linkLimit();
       for (const rel of new Set(withSidecarOwners(this.root, paths))) {
         const abs = path.join(this.root, rel);
         let stat: fs.Stats | null = null;
         try {
-          stat = fs.statSync(abs);
+          // A file replaced by a link that leaves the library is gone from it.
+          stat = linkStaysInside(abs, limit) ? fs.statSync(abs) : null;
         } catch {
           stat = null;
         }
@@ -373,12 +400,14 @@ export class Scanner {
       }
       this.status.phase = 'indexing';
       this.status.total = todo.length;
-      await this.ingestAll(todo, stats, seen);
-      // Rows re-linked in this batch (in `seen`) moved; the others lost their file.
+      await this.ingestAll(todo, stats, seen, limit);
+      // Rows re-linked in this batch (in `seen`) moved; the others lost their file (unless the whole library went away).
       const vanished: number[] = [];
-      for (const rel of gone) {
-        const e = index.get(rel);
-        if (e && !e.missing && !seen.has(e.id)) vanished.push(e.id);
+      if (gone.size === 0 || !this.offline()) {
+        for (const rel of gone) {
+          const e = index.get(rel);
+          if (e && !e.missing && !seen.has(e.id)) vanished.push(e.id);
+        }
       }
       this.store.setMissing(vanished, true);
       stats.missing = vanished.length;

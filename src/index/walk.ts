@@ -1,5 +1,6 @@
 /**
- * Recursive library walk. Hidden folders and symlinked folders (cycles) are skipped; files are
+ * Recursive library walk. Hidden folders and symlinked folders (cycles) are skipped, and so are
+ * file links that leave the library (see boundary.ts); files are
  * stat'ed synchronously a directory at a time (much faster than one promise per file), yielding to
  * the event loop between directories so a server stays responsive during a scan.
  */
@@ -7,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { IMAGE_EXTENSIONS } from './ingest.js';
+import { realPathWithin, type LinkLimit } from './boundary.js';
 
 export interface WalkedFile {
   rel: string;
@@ -26,6 +28,8 @@ export interface WalkResult {
   skipped: number;
   /** Folders that could not be read, with the reason. */
   unreadable: { path: string; error: string }[];
+  /** Image links whose target is outside the library: not followed. */
+  outside: string[];
 }
 
 export function toRelative(root: string, abs: string): string {
@@ -79,8 +83,16 @@ export function isIndexable(name: string): boolean {
   return IMAGE_EXTENSIONS.has(path.extname(name).toLowerCase()) && !name.startsWith('.');
 }
 
-export async function walkLibrary(root: string, options: { exclude?: string[]; shouldStop?: () => boolean } = {}): Promise<WalkResult> {
-  const result: WalkResult = { files: [], skipped: 0, unreadable: [] };
+export interface WalkOptions {
+  exclude?: string[];
+  shouldStop?: () => boolean;
+  /** Real root that file links must stay inside (null: follow every link; default: the root's real path). */
+  limit?: LinkLimit;
+}
+
+export async function walkLibrary(root: string, options: WalkOptions = {}): Promise<WalkResult> {
+  const result: WalkResult = { files: [], skipped: 0, unreadable: [], outside: [] };
+  const limit = options.limit !== undefined ? options.limit : (realPathWithin(root, null) ?? path.resolve(root));
   const exclude = new Set((options.exclude ?? []).map((p) => path.resolve(p)));
   const stack = [path.resolve(root)];
   while (stack.length) {
@@ -105,6 +117,11 @@ export async function walkLibrary(root: string, options: { exclude?: string[]; s
       if (!entry.isFile() && !entry.isSymbolicLink()) continue;
       if (!isIndexable(entry.name)) {
         result.skipped++;
+        continue;
+      }
+      if (entry.isSymbolicLink() && limit !== null && !realPathWithin(abs, limit)) {
+        if (fs.existsSync(abs)) result.outside.push(toRelative(root, abs));
+        else result.skipped++; // dangling
         continue;
       }
       try {

@@ -7,6 +7,7 @@ import { batchBody, exportBody, imagesQuery, searchQuery } from '../schemas.js';
 import { filterFromQuery } from './filter.js';
 import { setChangeHeader } from './history.js';
 import { exportZip } from '../../export/zip.js';
+import { refuseNulBytes } from '../guards.js';
 
 /** Every image a selection names: its ids, or all that its query selects (not only loaded pages). */
 async function resolveSelection(api: ApiContext, body: { ids?: number[]; query?: string; exclude?: number[] }): Promise<number[]> {
@@ -14,6 +15,7 @@ async function resolveSelection(api: ApiContext, body: { ids?: number[]; query?:
   if (body.ids) ids = body.ids;
   else {
     const params = Object.fromEntries(new URLSearchParams(body.query ?? ''));
+    refuseNulBytes(params);
     delete params.cursor;
     delete params.limit;
     if (params.q) {
@@ -62,7 +64,12 @@ export function batchRoutes(api: ApiContext): Router {
     const m = /^([0-9a-f]{32})\.zip$/.exec(ctx.params.file);
     const job = m ? exports.get(m[1]) : undefined;
     if (!job || job.expires < Date.now()) throw new ApiError(404, 'not_found', 'no such export (they expire after 10 minutes)');
-    const { stream } = exportZip(api.vault.store, job.ids, job.metadata, (rel) => api.vault.absolutePath(rel));
+    // Each file's real path is checked now, at download time (not only at scan time).
+    const limit = api.vault.boundary.limit();
+    const { stream } = exportZip(api.vault.store, job.ids, job.metadata, (rel) => {
+      const found = api.vault.boundary.resolve(rel, limit);
+      return 'real' in found ? found.real : null;
+    });
     const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
     ctx.type = 'application/zip';
     ctx.set('Content-Disposition', `attachment; filename="visionary-vault-${stamp}.zip"`);

@@ -45,19 +45,31 @@ export function imageRoutes(api: ApiContext): Router {
     const image = store.getImage(idParam.parse(ctx.params.id));
     if (!image) throw new ApiError(404, 'not_found', `image ${ctx.params.id} does not exist`);
     if (image.missing) throw new ApiError(404, 'missing', `${image.path} is no longer in the library`);
-    const abs = api.vault.absolutePath(image.path);
-    let stat: fs.Stats;
+    // Checked now, not only at scan time: the file may have been replaced by a link that leaves the library.
+    const found = api.vault.resolveOriginal(image.path);
+    if ('refused' in found) {
+      if (found.refused === 'outside') throw new ApiError(403, 'outside_library', `${image.path} now leads outside the library: not served`);
+      if (found.refused === 'offline') throw new ApiError(503, 'library_offline', `the library is offline: ${api.vault.library.reason ?? 'its folder cannot be reached'}`);
+      throw new ApiError(404, 'missing', `${image.path} is no longer in the library`);
+    }
+    let fd: number;
     try {
-      stat = fs.statSync(abs);
+      // The real path has no link left in its last part; O_NOFOLLOW refuses one swapped in since.
+      fd = fs.openSync(found.real, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
     } catch {
       throw new ApiError(404, 'missing', `${image.path} is no longer in the library`);
+    }
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) {
+      fs.closeSync(fd);
+      throw new ApiError(404, 'missing', `${image.path} is not a file`);
     }
     ctx.type = CONTENT_TYPES[image.format ?? ''] ?? 'application/octet-stream';
     ctx.length = stat.size;
     ctx.lastModified = stat.mtime;
     ctx.set('Cache-Control', 'private, max-age=3600');
     ctx.set('Content-Disposition', `inline; filename*=UTF-8''${encodeURIComponent(image.filename)}`);
-    ctx.body = fs.createReadStream(abs);
+    ctx.body = fs.createReadStream(found.real, { fd });
   });
 
   return router;

@@ -1,6 +1,7 @@
 /** /api/status, /api/scan, /api/openapi.json */
 import Router from '@koa/router';
 import type { ApiContext } from '../context.js';
+import { ApiError } from '../errors.js';
 import { openApiDocument } from '../openapi.js';
 
 export function systemRoutes(api: ApiContext): Router {
@@ -9,7 +10,7 @@ export function systemRoutes(api: ApiContext): Router {
     const { vault } = api;
     const scan = vault.scanner.status;
     ctx.body = {
-      library: vault.root,
+      library: vault.library,
       started_at: api.startedAt,
       watching: vault.watching,
       counts: vault.store.counts(),
@@ -19,6 +20,8 @@ export function systemRoutes(api: ApiContext): Router {
     };
   });
   router.post('/api/scan', (ctx) => {
+    // Scanning a library that is not there would read as every image deleted: refused, nothing changes.
+    if (!api.vault.checkLibrary()) throw new ApiError(503, 'library_offline', `the library is offline, nothing was scanned: ${api.vault.library.reason}`);
     if (!api.vault.scanner.status.running) api.vault.scanInBackground();
     ctx.status = 202;
     ctx.body = { scan: api.vault.scanner.status };
