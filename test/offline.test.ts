@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from './support/fixtures.js';
 import { writeGenerated } from './support/library.js';
 import { getJson, serve, waitFor, type ServerHandle } from './support/cli.js';
+import { chromiumAvailable, launchBrowser } from './support/browser.js';
 
 let root: string;
 let away: string;
@@ -62,6 +63,19 @@ describe('the library going away and coming back', () => {
     expect(during.items.every((i: any) => i.missing === false)).toBe(true);
     const file = await getJson(`${server.url}/api/image/${during.items[0].id}/file`);
     expect(file).toMatchObject({ status: 503, body: { error: { code: 'library_offline' } } });
+    if (chromiumAvailable()) {
+      // The gallery says so in its header.
+      const browser = await launchBrowser();
+      try {
+        const page = await browser.newPage();
+        await page.goto(`${server.url}/`);
+        await page.locator('.library-offline').waitFor({ timeout: 15_000 });
+        expect(await page.locator('.library-offline').textContent()).toMatch(/Library offline/);
+        expect(await page.locator('.library-offline').getAttribute('title')).toMatch(/gone/);
+      } finally {
+        await browser.close();
+      }
+    }
 
     // Changed while unplugged: one file added, one removed.
     const extra = tempDir();
@@ -86,7 +100,7 @@ describe('the library going away and coming back', () => {
     fs.mkdirSync(path.join(root, path.dirname(later)), { recursive: true });
     fs.copyFileSync(path.join(extra, later), path.join(root, later));
     await waitFor(async () => (await images('exclude')).items.some((i: any) => i.path === later), DEADLINE_MS);
-  });
+  }, 90_000);
 
   it('treats an emptied root (an unmounted share leaves an empty mount point) as offline, not as every image deleted', async () => {
     const total = (await status()).counts.images;

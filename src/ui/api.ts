@@ -50,6 +50,8 @@ export interface TagCount {
 }
 
 export interface Status {
+  /** Offline: the library folder is gone or emptied (unplugged drive, renamed folder); the index is still served. */
+  library: { path: string; online: boolean; reason: string | null; since: string };
   counts: { images: number; missing: number; errors: number };
   scan: { running: boolean; phase: string; done: number; total: number };
   thumbnails: { running: boolean; done: number; total: number };

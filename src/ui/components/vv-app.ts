@@ -155,6 +155,14 @@ export class VvApp extends LitElement {
         color: var(--muted);
         white-space: nowrap;
       }
+      .library-offline {
+        font-size: 12px;
+        padding: 2px 8px;
+        border-radius: 4px;
+        background: #8a5a00;
+        color: #fff;
+        white-space: nowrap;
+      }
       .tabs button.on {
         border-color: var(--accent);
         color: var(--accent);
@@ -503,6 +511,13 @@ export class VvApp extends LitElement {
 
   // ------------------------------------------------------------------ rendering
 
+  /** The library folder is gone: the grid shows the index, originals cannot be opened. */
+  private libraryOffline() {
+    const library = this.status?.library;
+    if (!library || library.online) return nothing;
+    return html`<span class="library-offline" role="status" title=${library.reason ?? ''}>Library offline — showing the index; originals unavailable until it is back</span>`;
+  }
+
   private progress() {
     const s = this.status;
     if (!s) return html`<span class="progress" data-status="offline">server unreachable</span>`;
@@ -638,7 +653,7 @@ export class VvApp extends LitElement {
         >
           ${this.theme === 'dark' ? '☀' : '☾'}
         </button>
-        ${this.progress()}
+        ${this.libraryOffline()}${this.progress()}
       </header>
       ${this.chips()}
       ${count > 0
