@@ -55,7 +55,7 @@ export function openApiDocument(): Record<string, unknown> {
       title: 'Visionary Vault API',
       version: '0.1.0',
       description:
-        'Local API of a Visionary Vault library. Errors are `{ "error": { "code", "message" } }`. When the server listens beyond loopback, every request needs the token (`Authorization: Bearer <token>` or `?token=`).',
+        'Local API of a Visionary Vault library. Errors are `{ "error": { "code", "message" } }`. When the server listens beyond loopback, every request needs the token (`Authorization: Bearer <token>` or `?token=`). POST/PATCH/PUT/DELETE with a foreign `Origin` or `Sec-Fetch-Site: cross-site` are refused (403 `forbidden_origin`).',
     },
     components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } },
     paths: {
@@ -174,10 +174,10 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       '/api/status': {
-        get: { summary: 'Library, counts, scan / thumbnail / embedding progress', responses: { '200': { description: 'status' } } },
+        get: { summary: 'Library (path, online or offline and why), watching, counts, scan / thumbnail / embedding progress', responses: { '200': { description: 'status' } } },
       },
       '/api/scan': {
-        post: { summary: 'Start a rescan of the library', responses: { '202': { description: 'scan started' } } },
+        post: { summary: 'Start a rescan of the library', responses: { '202': { description: 'scan started' }, '503': { description: 'library_offline: the library folder is gone or emptied; nothing is scanned or marked missing' } } },
       },
       '/api/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
     },
