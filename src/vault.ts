@@ -213,7 +213,8 @@ export class Vault {
     store.setSetting('library_root', root);
     const pool = new IngestPool({ workers: options.workers ?? undefined });
     const exclude = dataDir.startsWith(root + path.sep) ? [dataDir] : [];
-    const thumbnails = new Thumbnails(dataDir, store, root);
+    const boundary = new LibraryBoundary(root, options.followSymlinks ?? false);
+    const thumbnails = new Thumbnails(dataDir, store, root, boundary);
     // Set once the vault exists: whether thumbnails are made in the background is decided later.
     let vault: Vault | null = null;
     const thumbnailTarget = (hash: string) => (vault?.backgroundThumbnails && !thumbnails.has(hash) ? thumbnails.fileFor(hash) : null);
@@ -239,7 +240,7 @@ export class Vault {
       onProgress: options.onEmbedProgress,
       batchSize: options.embedBatchSize,
     });
-    vault = new Vault(root, dataDir, store, pool, scanner, thumbnails, ai, new LibraryBoundary(root, options.followSymlinks ?? false), options.log ?? ((m) => console.error(m)));
+    vault = new Vault(root, dataDir, store, pool, scanner, thumbnails, ai, boundary, options.log ?? ((m) => console.error(m)));
     if (!present) vault.wentOffline(`${root} is gone (unplugged drive, unmounted share or renamed folder?)`);
     return vault;
   }

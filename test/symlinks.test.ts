@@ -1,6 +1,6 @@
 /**
  * The library boundary: symlinks are followed only while their real path stays inside the
- * library's real path (the walk, .txt / .xmp sidecars, file serving and export), and serving
+ * library's real path (the walk, .txt / .xmp sidecars, file serving, thumbnails and export), and serving
  * re-checks at request time, so a file swapped for an outside symlink after the scan is refused.
  * `--follow-symlinks` follows every link.
  */
@@ -82,7 +82,8 @@ beforeAll(async () => {
   fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(real, 'plain.txt'));
   fs.symlinkSync(path.join(outside, 'secret.xmp'), path.join(real, 'plain.png.xmp'));
 
-  server = await started([link, '--data', tempDir('vv-symlink-data-'), '--workers', '1', '--no-watch']);
+  // Thumbnails on demand only, so the swap test below asks for one after the swap.
+  server = await started([link, '--data', tempDir('vv-symlink-data-'), '--workers', '1', '--no-watch', '--no-thumbnails']);
 }, 90_000);
 
 afterAll(async () => {
@@ -122,6 +123,9 @@ describe('symlinks in the library (default: stay inside the library)', () => {
     expect([403, 404]).toContain(refused.status);
     expect(JSON.parse(text).error.code).toEqual(expect.any(String));
     expect(text).not.toContain(SECRET_WORD);
+    // Nor is a thumbnail made from it.
+    expect((await fetch(`${server.url}${swap.thumbnail_url}`)).status).toBe(404);
+    expect((await fetch(`${server.url}${plain.thumbnail_url}`)).status).toBe(200);
 
     // A directory swapped for an outside link is refused too.
     fs.renameSync(path.join(real, 'sub'), path.join(outside, 'sub-moved'));

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Store } from './store/store.js';
 import { reducedImage, THUMBNAIL_SIZE, thumbnailPath, writeThumbnail } from './thumbnail-file.js';
+import { LibraryBoundary } from './boundary.js';
 
 export { THUMBNAIL_SIZE };
 const HASH_NAME = /^[0-9a-f]{16}$/;
@@ -38,6 +39,8 @@ export class Thumbnails {
     dataDir: string,
     private readonly store: Store,
     private readonly libraryRoot: string,
+    /** Checks the original's real path when it is read (default: the boundary of a library that follows no outside link). */
+    private readonly boundary = new LibraryBoundary(libraryRoot, false),
   ) {
     this.dir = path.join(dataDir, 'thumbnails');
     fs.mkdirSync(this.dir, { recursive: true });
@@ -73,7 +76,10 @@ export class Thumbnails {
   private async generate(hash: string, target: string): Promise<string> {
     const rel = this.store.presentPathForHash(hash);
     if (!rel) throw new ThumbnailError('not_found', `no image with content hash ${hash}`);
-    const source = path.join(this.libraryRoot, rel);
+    // Checked at read time: the file may have been replaced by a link that leaves the library.
+    const found = this.boundary.resolve(rel);
+    if ('refused' in found) throw new ThumbnailError('not_found', `${rel} is ${found.refused === 'outside' ? 'outside the library now' : found.refused === 'offline' ? 'unavailable: the library is offline' : 'no longer in the library'}`);
+    const source = found.real;
     try {
       await writeThumbnail(reducedImage(source), target);
       return target;
