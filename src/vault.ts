@@ -312,7 +312,7 @@ export class Vault {
    * Looks whether the library is there. Back after being offline: re-arms the watcher and rescans,
    * which picks up what changed meanwhile. Returns whether it is online.
    */
-  async checkLibrary(): Promise<boolean> {
+  checkLibrary(): boolean {
     if (this.scanner.offline()) return false;
     if (this.library.online) return true;
     this.library = { path: this.root, online: true, reason: null, since: new Date().toISOString() };
@@ -325,7 +325,7 @@ export class Vault {
   /** Checks every few seconds whether the library went away or came back (a watcher cannot see its own root return). */
   startMonitoring(intervalMs = 2000): void {
     if (this.presenceTimer) return;
-    this.presenceTimer = setInterval(() => void this.checkLibrary(), intervalMs);
+    this.presenceTimer = setInterval(() => this.checkLibrary(), intervalMs);
     this.presenceTimer.unref();
   }
 
