@@ -448,6 +448,97 @@ export function breakVisionTower(modelDir: string, how: 'nhwc' | 'uint8' | 'dim'
   return modelDir;
 }
 
+export const TEST_CAPTIONER_NAME = 'vv-test-captioner';
+/** The test captioner's words: `<|endoftext|>` (start and end, as GPT-2's), then these. */
+const CAPTION_VOCAB = ['<|endoftext|>', 'a', 'picture', 'red', 'green', 'blue'];
+
+/**
+ * `vv-test-captioner`: a VisionEncoderDecoder export of the transformers.js layout
+ * (Xenova/vit-gpt2-image-captioning: onnx/encoder_model.onnx → `last_hidden_state`;
+ * onnx/decoder_model_merged.onnx taking `input_ids`, `encoder_hidden_states`, `use_cache_branch`
+ * and `past_key_values.0.key/value`, giving `logits` and `present.0.key/value`), whose greedy
+ * decode a test can predict: the encoder's state is the image's mean colour; the decoder's logits
+ * are a next-word table (start → "a" → colour → "picture" → end) plus the colour's score for each
+ * colour word, so a mostly red image reads "a red picture".
+ */
+export function writeTestCaptioner(dir: string): string {
+  const out = path.join(dir, TEST_CAPTIONER_NAME);
+  const { FLOAT, INT64, BOOL } = onnx.TensorProto.DataType;
+  const V = CAPTION_VOCAB.length;
+  const id = (w: string) => CAPTION_VOCAB.indexOf(w);
+  const encoder = onnx.GraphProto.create({
+    name: 'encoder',
+    node: [
+      onnx.NodeProto.create({ opType: 'ReduceMean', input: ['pixel_values'], output: ['mean_rgb'], attribute: [intsAttr('axes', [2, 3]), intAttr('keepdims', 0)] }),
+      onnx.NodeProto.create({ opType: 'Unsqueeze', input: ['mean_rgb', 'axis1'], output: ['last_hidden_state'] }),
+    ],
+    initializer: [int64('axis1', [1])],
+    input: [valueInfo('pixel_values', FLOAT, ['batch_size', 3, IMAGE_SIZE, IMAGE_SIZE])],
+    output: [valueInfo('last_hidden_state', FLOAT, ['batch_size', 1, 3])],
+  });
+  writeFile(path.join(out, 'onnx/encoder_model.onnx'), model(encoder));
+  const next = Array.from({ length: V }, () => new Array<number>(V).fill(0));
+  next[id('<|endoftext|>')][id('a')] = 10;
+  for (const c of ['red', 'green', 'blue']) {
+    next[id('a')][id(c)] = 5;
+    next[id(c)][id('picture')] = 10;
+  }
+  next[id('picture')][id('<|endoftext|>')] = 10;
+  // Colour score per colour word from the mean normalised RGB: that channel minus half the others.
+  const colour = [0, 1, 2].map((ch) => CAPTION_VOCAB.map((w) => (['red', 'green', 'blue'].indexOf(w) === ch ? 1 : ['red', 'green', 'blue'].includes(w) ? -0.5 : 0)));
+  const decoder = onnx.GraphProto.create({
+    name: 'decoder',
+    node: [
+      onnx.NodeProto.create({ opType: 'Gather', input: ['next', 'input_ids'], output: ['by_word'], attribute: [intAttr('axis', 0)] }),
+      onnx.NodeProto.create({ opType: 'ReduceMean', input: ['encoder_hidden_states'], output: ['image'], attribute: [intsAttr('axes', [1]), intAttr('keepdims', 1)] }),
+      onnx.NodeProto.create({ opType: 'MatMul', input: ['image', 'colour'], output: ['by_colour'] }),
+      onnx.NodeProto.create({ opType: 'Add', input: ['by_word', 'by_colour'], output: ['logits'] }),
+      // The cache branch is never taken here; the past passes through as the present, as shapes go.
+      onnx.NodeProto.create({ opType: 'Identity', input: ['past_key_values.0.key'], output: ['present.0.key'] }),
+      onnx.NodeProto.create({ opType: 'Identity', input: ['past_key_values.0.value'], output: ['present.0.value'] }),
+      onnx.NodeProto.create({ opType: 'Identity', input: ['use_cache_branch'], output: ['cache_branch_used'] }),
+    ],
+    initializer: [tensor('next', [V, V], next.flat()), tensor('colour', [3, V], colour.flat())],
+    input: [
+      valueInfo('input_ids', INT64, ['batch_size', 'decoder_sequence_length']),
+      valueInfo('encoder_hidden_states', FLOAT, ['batch_size', 'encoder_sequence_length', 3]),
+      valueInfo('use_cache_branch', BOOL, [1]),
+      valueInfo('past_key_values.0.key', FLOAT, ['batch_size', 2, 'past_decoder_sequence_length', 4]),
+      valueInfo('past_key_values.0.value', FLOAT, ['batch_size', 2, 'past_decoder_sequence_length', 4]),
+    ],
+    output: [
+      valueInfo('logits', FLOAT, ['batch_size', 'decoder_sequence_length', V]),
+      valueInfo('present.0.key', FLOAT, ['batch_size', 2, 'past_decoder_sequence_length', 4]),
+      valueInfo('present.0.value', FLOAT, ['batch_size', 2, 'past_decoder_sequence_length', 4]),
+      valueInfo('cache_branch_used', BOOL, [1]),
+    ],
+  });
+  writeFile(path.join(out, 'onnx/decoder_model_merged.onnx'), model(decoder));
+  writeFile(
+    path.join(out, 'tokenizer.json'),
+    JSON.stringify({
+      version: '1.0',
+      truncation: null,
+      padding: null,
+      added_tokens: [{ id: 0, content: '<|endoftext|>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
+      normalizer: null,
+      pre_tokenizer: { type: 'Whitespace' },
+      post_processor: null,
+      decoder: { type: 'WordPiece', prefix: '##', cleanup: true },
+      model: { type: 'WordLevel', vocab: Object.fromEntries(CAPTION_VOCAB.map((w, i) => [w, i])), unk_token: '<|endoftext|>' },
+    }),
+  );
+  writeFile(path.join(out, 'tokenizer_config.json'), JSON.stringify({ tokenizer_class: 'GPT2Tokenizer', bos_token: '<|endoftext|>', eos_token: '<|endoftext|>', unk_token: '<|endoftext|>' }));
+  writeFile(path.join(out, 'config.json'), JSON.stringify({ model_type: 'vision-encoder-decoder', decoder_start_token_id: 0, eos_token_id: 0, pad_token_id: 0 }));
+  writeFile(path.join(out, 'generation_config.json'), JSON.stringify({ decoder_start_token_id: 0, eos_token_id: 0, max_length: 8 }));
+  writeFile(path.join(out, 'preprocessor_config.json'), JSON.stringify({ do_normalize: true, do_resize: true, image_mean: [0.5, 0.5, 0.5], image_std: [0.5, 0.5, 0.5], size: { height: IMAGE_SIZE, width: IMAGE_SIZE } }));
+  writeFile(
+    path.join(out, 'model.json'),
+    JSON.stringify({ name: TEST_CAPTIONER_NAME, task: 'image-to-text', description: 'Generated test captioner: "a <dominant colour> picture". For tests only.', encoder: 'onnx/encoder_model.onnx', decoder: 'onnx/decoder_model_merged.onnx' }, null, 2),
+  );
+  return out;
+}
+
 if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) {
   const dir = process.argv[2] ?? path.resolve(import.meta.dirname, '../../models');
   console.log(`wrote ${writeTestModel(dir)}`);

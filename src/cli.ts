@@ -22,6 +22,8 @@ import { DEFAULT_MODELS_DIR, listModels } from './ai/models.js';
 import { CATALOG, DEFAULT_MODEL } from './ai/catalog.js';
 import { downloadModel, DownloadError } from './ai/download.js';
 import { formatVerifyReport, verifyInstalledModel } from './ai/verify.js';
+import { chooseCaptioner, type CaptionerInfo } from './ai/captioner.js';
+import { captionImages } from './ai/caption-job.js';
 
 const program = new Command();
 program.name('vv').description('Visionary Vault: index, search and organize AI-generated images without touching them').version('0.1.0');
@@ -343,6 +345,35 @@ program
     console.log(opts.json ? JSON.stringify(result) : embedSummary(result));
     await vault.close();
     if (result.error) process.exit(1);
+  });
+
+program
+  .command('caption')
+  .description('caption the images without a prompt (downloads, edits, exports) with an image-to-text model; --all redoes the model-made captions')
+  .option('--data <dir>', 'data dir of the indexed library; env VV_DATA')
+  .option('--captioner <name>', 'captioning model (folder under the models dir; default: the one installed); env VV_CAPTIONER')
+  .option('--all', "caption again every image whose caption a model wrote (a user's caption is kept)")
+  .option('--json', 'print the summary as JSON')
+  .action(async (opts: { data?: string; captioner?: string; all?: boolean; json?: boolean }) => {
+    const cfg = config({ data: opts.data });
+    const modelsDir = cfg.modelsDir ?? DEFAULT_MODELS_DIR;
+    let info: CaptionerInfo | null;
+    try {
+      info = chooseCaptioner(modelsDir, opts.captioner ?? process.env.VV_CAPTIONER ?? null);
+    } catch (err) {
+      fail((err as Error).message);
+    }
+    if (!info) fail(`no captioning model installed in ${modelsDir}: npm run models:download -- vit-gpt2-captions (see models/README.md)`);
+    let vault: Vault;
+    try {
+      vault = Vault.openExisting({ dataDir: cfg.data, workers: 0, modelsDir, model: 'none', captioner: 'none', busyTimeoutMs: cfg.busyTimeout });
+    } catch (err) {
+      fail((err as Error).message);
+    }
+    const run = await captionImages(vault.store, vault.root, info, { all: opts.all, onProgress: (n) => process.stderr.isTTY && process.stderr.write(`\rcaptioned ${n}`) });
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    console.log(opts.json ? JSON.stringify(run) : `captioned ${run.captioned} image${run.captioned === 1 ? '' : 's'} with ${info.manifest.name}${run.failed.length ? `; ${run.failed.length} could not be decoded` : ''}`);
+    await vault.close();
   });
 
 const models = program.command('models').description('CLIP models: list, download (needs internet), verify');

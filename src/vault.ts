@@ -18,6 +18,7 @@ import { chooseModel, DEFAULT_MODELS_DIR, ModelUnavailableError, type ModelInfo 
 import { reciprocalRankFusion } from './ai/hybrid.js';
 import { dot } from './ai/zero-shot.js';
 import type { VectorHit } from './ai/vector-index.js';
+import { chooseCaptioner, type CaptionerInfo } from './ai/captioner.js';
 import { batchGroups, nearDuplicateGroups, type DuplicateGroup } from './index/duplicates.js';
 import type { EmbeddingProgress } from './ai/embedding-job.js';
 
@@ -47,6 +48,8 @@ export interface VaultOptions {
   /** Where models live (default models/ of the install), and which to use (null: the installed one; 'none': no AI). */
   modelsDir?: string;
   model?: string | null;
+  /** Captioner folder for images without a prompt (null: the one installed, if any; 'none': off). Env VV_CAPTIONER. */
+  captioner?: string | null;
   vocabulary?: string | null;
   /** Zero-shot tags from the vocabulary (default on). */
   autoTags?: boolean;
@@ -77,6 +80,18 @@ function boundRoot(dataDir: string): string | null {
     return store.getSetting('library_root');
   } finally {
     store.close();
+  }
+}
+
+function pickCaptioner(modelsDir: string, configured: string | null): CaptionerInfo | null {
+  try {
+    return chooseCaptioner(modelsDir, configured);
+  } catch (err) {
+    if (err instanceof ModelUnavailableError) {
+      console.error(`[vv ai] no captions: ${err.message}`);
+      return null;
+    }
+    throw err;
   }
 }
 
@@ -239,6 +254,7 @@ export class Vault {
       autoTags: options.autoTags,
       onProgress: options.onEmbedProgress,
       batchSize: options.embedBatchSize,
+      captioner: pickCaptioner(modelsDir, options.captioner ?? process.env.VV_CAPTIONER ?? null),
     });
     vault = new Vault(root, dataDir, store, pool, scanner, thumbnails, ai, boundary, options.log ?? ((m) => console.error(m)));
     if (!present) vault.wentOffline(`${root} is gone (unplugged drive, unmounted share or renamed folder?)`);

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeColorLibrary, type ColorImage } from './support/colors.js';
 import { tempDir } from './support/fixtures.js';
-import { getJson, serve, waitFor, type ServerHandle } from './support/cli.js';
-import { writeTestModel, TEST_MODEL_NAMES, TEST_MODEL_SHAPES } from '../scripts/make-test-model.js';
+import { getJson, serve, vv, waitFor, type ServerHandle } from './support/cli.js';
+import { writeTestCaptioner, writeTestModel, TEST_CAPTIONER_NAME, TEST_MODEL_NAMES, TEST_MODEL_SHAPES } from '../scripts/make-test-model.js';
 import { Vault } from '../src/vault.js';
 
 describe.each(TEST_MODEL_SHAPES)('with the %s test model', (shape) => {
@@ -371,4 +371,41 @@ describe('a model that fails', () => {
       await server.stop();
     }
   }, 120_000);
+});
+
+describe('captions', () => {
+  it('captions images without a prompt in the embedding pass (source ai), searchable, editable, redone by vv caption --all', async () => {
+    const root = tempDir('vv-cap-lib-');
+    const models = tempDir('vv-cap-models-');
+    const dataDir = tempDir('vv-cap-data-');
+    await writeColorLibrary(root);
+    writeTestModel(models, 'clip');
+    writeTestCaptioner(models);
+    const vault = Vault.open({ dataDir, library: root, workers: 0, modelsDir: models, model: TEST_MODEL_NAMES.clip, captioner: TEST_CAPTIONER_NAME });
+    try {
+      await vault.scanner.scan();
+      expect((await vault.ai.embedPending())!.error).toBeNull();
+      const copies = ['copies/red-0.jpg', 'copies/red-0-small.png', 'copies/red-0-cropped.png'].map((p) => vault.store.idForPath(p)!);
+      for (const id of copies) expect(vault.store.getImage(id)!.caption).toEqual({ text: 'a red picture', source: 'ai' });
+      // Images with a prompt get none.
+      expect(vault.store.getImage(vault.store.idForPath('colors/blue-0.png')!)!.caption).toBeNull();
+      expect(vault.store.searchText('picture', {}, 50).map((s) => s.id).sort()).toEqual([...copies].sort());
+      const edited = vault.store.patchImage(copies[0], { caption: 'my scarlet square' });
+      expect(edited.caption).toEqual({ text: 'my scarlet square', source: 'user' });
+      expect(vault.store.searchText('scarlet', {}, 50).map((s) => s.id)).toEqual([copies[0]]);
+    } finally {
+      await vault.close();
+    }
+    const env = { VV_MODELS_DIR: models };
+    const none = vv(['caption', '--data', dataDir, '--captioner', TEST_CAPTIONER_NAME, '--json'], { env });
+    expect(none.status, none.stderr).toBe(0);
+    expect(JSON.parse(none.stdout)).toEqual({ captioned: 0, failed: [] });
+    const all = vv(['caption', '--data', dataDir, '--captioner', TEST_CAPTIONER_NAME, '--all', '--json'], { env });
+    expect(JSON.parse(all.stdout)).toEqual({ captioned: 2, failed: [] });
+    const { Store } = await import('../src/index/store/store.js');
+    const store = Store.open(dataDir);
+    expect(store.getImage(store.idForPath('copies/red-0.jpg')!)!.caption).toEqual({ text: 'my scarlet square', source: 'user' });
+    expect(store.getImage(store.idForPath('copies/red-0-small.png')!)!.caption).toEqual({ text: 'a red picture', source: 'ai' });
+    store.close();
+  }, 60_000);
 });

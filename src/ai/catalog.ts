@@ -5,6 +5,7 @@
  * for that commit (size, LFS sha256 or git blob sha1) — a later re-export on `main` cannot change it.
  */
 import type { ModelManifest } from './models.js';
+import type { CaptionerManifest } from './captioner.js';
 
 export interface PinnedFile {
   path: string;
@@ -18,17 +19,21 @@ export interface PinnedFile {
 export interface CatalogEntry {
   name: string;
   repo: string;
-  /** The commit every file is fetched from. */
-  revision: string;
+  /**
+   * The commit every file is fetched from; null where no public reference gives one (then `main`
+   * is resolved to its commit at download time and recorded, and the content pins still apply).
+   */
+  revision: string | null;
   /** Files to fetch, relative to the repository (kept at the same relative path). */
   files: PinnedFile[];
-  manifest: Omit<ModelManifest, 'name' | 'source'>;
+  manifest: Omit<ModelManifest, 'name' | 'source'> | Omit<CaptionerManifest, 'name' | 'source'>;
   size_mb: number;
   /** What the entry trades (quantized variants). */
   tradeoff?: string;
 }
 
 export const DEFAULT_MODEL = 'clip-vit-b32-laion2b';
+export const DEFAULT_CAPTIONER = 'vit-gpt2-captions';
 
 const IMMICH_LAION = '19a057a0fb927cf239541300e74237cd56c7ffe2';
 const XENOVA_CLIP = 'd15189d7028b43f1d3e65039190477f6af591c2a';
@@ -124,6 +129,27 @@ export const CATALOG: CatalogEntry[] = [
       resize_mode: 'squash',
     },
     size_mb: 800,
+  },
+  {
+    name: 'vit-gpt2-captions',
+    repo: 'Xenova/vit-gpt2-image-captioning',
+    revision: null,
+    files: [
+      { path: 'onnx/encoder_model_quantized.onnx', sha256: '6f6e2e27c11303cf533682184543333e7ecb930a734197a0272a1e408aba2766' },
+      { path: 'onnx/decoder_model_merged_quantized.onnx', sha256: '1f3ec53b5fc3614c0b54ee786755a7ec3007841f57543f8e241499edfadfa98f' },
+      { path: 'tokenizer.json' },
+      { path: 'tokenizer_config.json' },
+      { path: 'config.json' },
+      { path: 'generation_config.json' },
+      { path: 'preprocessor_config.json' },
+    ],
+    manifest: {
+      task: 'image-to-text',
+      description: 'ViT-GPT2 image captioning (nlpconnect/vit-gpt2-image-captioning, int8 transformers.js export): short English captions for images without a prompt.',
+      encoder: 'onnx/encoder_model_quantized.onnx',
+      decoder: 'onnx/decoder_model_merged_quantized.onnx',
+    },
+    size_mb: 250,
   },
 ];
 

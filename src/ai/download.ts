@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { catalogEntry, CATALOG, type CatalogEntry, type PinnedFile } from './catalog.js';
 import type { ModelManifest } from './models.js';
+import type { CaptionerManifest } from './captioner.js';
 
 export class DownloadError extends Error {}
 
@@ -129,7 +130,14 @@ export async function downloadModel(name: string, options: DownloadOptions): Pro
   const fetchImpl = options.fetchImpl ?? fetch;
   const endpoint = (options.endpoint ?? process.env.HF_ENDPOINT ?? 'https://huggingface.co').replace(/\/$/, '');
   const log = options.log ?? (() => undefined);
-  const commit = options.revision ?? entry.revision;
+  let commit = options.revision ?? entry.revision;
+  if (!commit) {
+    // No public pin of a commit: resolve `main` now, record it; the content pins still refuse a re-export.
+    const { body } = await getJson(fetchImpl, `${endpoint}/api/models/${entry.repo}/revision/main`);
+    commit = (body as { sha?: string }).sha ?? null;
+    if (!commit) throw new DownloadError(`${entry.repo}: the hub gave no commit for main`);
+    log(`${entry.name}: no pinned commit; main is ${commit}`);
+  }
   const listed = await listTree(fetchImpl, endpoint, entry.repo, commit);
   const dir = path.join(options.modelsDir, entry.name);
   // Every pin is checked against the listing before a byte is fetched.
@@ -150,7 +158,7 @@ export async function downloadModel(name: string, options: DownloadOptions): Pro
     checksums[pin.path] = await fileSha256(target);
   }
   const sha = commit;
-  const manifest: ModelManifest = { name: entry.name, ...entry.manifest, source: { repo: entry.repo, revision: sha } };
+  const manifest: ModelManifest | CaptionerManifest = { name: entry.name, ...entry.manifest, source: { repo: entry.repo, revision: sha } };
   fs.writeFileSync(path.join(dir, 'checksums.json'), JSON.stringify({ algorithm: 'sha256', files: checksums }, null, 2));
   fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(manifest, null, 2));
   return dir;

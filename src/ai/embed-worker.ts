@@ -7,23 +7,42 @@ import { parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
 import { Encoder, preprocess } from './encoder.js';
 import { loadModelInfo } from './models.js';
+import { Captioner, loadCaptionerInfo } from './captioner.js';
 
 export interface EmbedWorkerData {
   modelsDir: string;
   model: string;
   threads: number;
+  /** Captioner model folder (captions for images without a prompt), or null. */
+  captioner: string | null;
 }
 
-export type EmbedRequest = { type: 'embed'; id: number; files: string[] };
+/** `caption[i]`: also caption file i (it has no prompt and no caption yet). */
+export type EmbedRequest = { type: 'embed'; id: number; files: string[]; caption: boolean[] };
 export type EmbedReply =
   | { type: 'ready' }
   | { type: 'fatal'; message: string }
-  | { type: 'embedded'; id: number; results: ({ vector: Float32Array } | { error: string })[]; inferMs: number };
+  | { type: 'embedded'; id: number; results: ({ vector: Float32Array; caption?: string } | { error: string })[]; inferMs: number; captionError?: string };
 
 const data = workerData as EmbedWorkerData;
 sharp.concurrency(1);
 const info = loadModelInfo(data.modelsDir, data.model);
 const encoder = new Encoder(info, data.threads);
+const captionerInfo = data.captioner ? loadCaptionerInfo(data.modelsDir, data.captioner) : null;
+const captioner = captionerInfo ? new Captioner(captionerInfo, data.threads) : null;
+
+/** Captions for the files asked for, in one batched decode; a failing captioner costs the captions, not the vectors. */
+async function captions(req: EmbedRequest, decoded: boolean[]): Promise<{ byIndex: Map<number, string>; error?: string }> {
+  const want = req.files.flatMap((f, i) => (req.caption[i] && decoded[i] ? [i] : []));
+  if (!captioner || want.length === 0) return { byIndex: new Map() };
+  try {
+    const pixels = await Promise.all(want.map((i) => preprocess(req.files[i], captionerInfo!.pixels)));
+    const texts = await captioner.caption(pixels);
+    return { byIndex: new Map(want.map((i, k) => [i, texts[k]])) };
+  } catch (err) {
+    return { byIndex: new Map(), error: (err as Error).message };
+  }
+}
 
 async function embed(req: EmbedRequest): Promise<EmbedReply> {
   const pixels = await Promise.allSettled(req.files.map((f) => preprocess(f, info)));
@@ -31,9 +50,13 @@ async function embed(req: EmbedRequest): Promise<EmbedReply> {
   const started = performance.now();
   const vectors = ok.length ? await encoder.embedPixels(ok) : [];
   const inferMs = performance.now() - started;
+  const captioned = await captions(
+    req,
+    pixels.map((p) => p.status === 'fulfilled'),
+  );
   let next = 0;
-  const results = pixels.map((p) => (p.status === 'fulfilled' ? { vector: vectors[next++] } : { error: `cannot decode: ${(p.reason as Error).message}` }));
-  return { type: 'embedded', id: req.id, results, inferMs };
+  const results = pixels.map((p, i) => (p.status === 'fulfilled' ? { vector: vectors[next++], ...(captioned.byIndex.has(i) ? { caption: captioned.byIndex.get(i) } : {}) } : { error: `cannot decode: ${(p.reason as Error).message}` }));
+  return { type: 'embedded', id: req.id, results, inferMs, ...(captioned.error ? { captionError: captioned.error } : {}) };
 }
 
 parentPort!.on('message', (req: EmbedRequest) => {

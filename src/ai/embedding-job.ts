@@ -40,6 +40,10 @@ export interface EmbeddingJobOptions {
   index: VectorIndex;
   /** Tagger for new vectors (null: no zero-shot tags). */
   tagger: () => Promise<ZeroShotTagger | null>;
+  /** Captioner folder: images without a prompt get a caption in the same pass (null: none). */
+  captioner?: string | null;
+  /** A captioner failure (the vectors are kept; the captions come on a later pass). */
+  onCaptionError?: (message: string) => void;
   batchSize?: number;
   threads?: number;
   /** Save the vector index at most this often while running (it is always saved at the end). */
@@ -99,6 +103,7 @@ export class EmbeddingJob {
       modelsDir: this.o.modelsDir,
       model: this.o.model,
       threads: this.o.threads ?? Math.max(1, os.availableParallelism() - 1),
+      captioner: this.o.captioner ?? null,
     };
     const worker = spawnWorker(import.meta.url, 'embed-worker', data);
     this.worker = worker;
@@ -133,11 +138,11 @@ export class EmbeddingJob {
     else p.resolve(reply!);
   }
 
-  private request(files: string[]): Promise<Extract<EmbedReply, { type: 'embedded' }>> {
+  private request(files: string[], caption: boolean[]): Promise<Extract<EmbedReply, { type: 'embedded' }>> {
     if (!this.worker) return Promise.reject(new Error('embedding worker is not running'));
     return new Promise((resolve, reject) => {
       this.pending = { resolve: resolve as (r: EmbedReply) => void, reject };
-      this.worker!.postMessage({ type: 'embed', id: this.nextRequest++, files });
+      this.worker!.postMessage({ type: 'embed', id: this.nextRequest++, files, caption });
     });
   }
 
@@ -205,8 +210,18 @@ export class EmbeddingJob {
       }
     }
     if (infer.length) {
-      const reply = await this.request(infer.map((t) => path.join(this.o.root, t.path)));
+      const uncaptioned = this.o.captioner ? this.o.store.needsCaption(infer.map((t) => t.id)) : new Set<number>();
+      const reply = await this.request(
+        infer.map((t) => path.join(this.o.root, t.path)),
+        infer.map((t) => uncaptioned.has(t.id)),
+      );
       this.progress.infer_ms += Math.round(reply.inferMs);
+      if (reply.captionError) this.o.onCaptionError?.(reply.captionError);
+      const captions = infer.flatMap((t, n) => {
+        const r = reply.results[n];
+        return 'caption' in r && r.caption ? [{ id: t.id, caption: r.caption }] : [];
+      });
+      if (captions.length) this.o.store.setAiCaptions(captions);
       infer.forEach((t, n) => {
         const r = reply.results[n];
         results.set(t.id, 'vector' in r ? { id: t.id, hash: t.hash, vector: r.vector } : { id: t.id, hash: t.hash, vector: null, error: r.error });

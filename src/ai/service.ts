@@ -9,6 +9,7 @@ import type { Store } from '../index/store/store.js';
 import type { ImageFilter } from '../index/store/types.js';
 import { Encoder } from './encoder.js';
 import { EmbeddingJob, type EmbeddingProgress } from './embedding-job.js';
+import type { CaptionerInfo } from './captioner.js';
 import { ModelUnavailableError, type ModelInfo } from './models.js';
 import { topK, VectorIndex, type VectorHit } from './vector-index.js';
 import { loadVocabulary, type Vocabulary } from './vocabulary.js';
@@ -28,6 +29,8 @@ export interface AiOptions {
   autoTags?: boolean;
   batchSize?: number;
   onProgress?: (p: EmbeddingProgress) => void;
+  /** Captions for images without a prompt, made in the embedding pass (null: none). */
+  captioner?: CaptionerInfo | null;
 }
 
 /** A filter selecting at most this many images is searched exactly over its own vectors (read from SQLite: ~10 MB at 512-d). */
@@ -60,6 +63,8 @@ export class AiService {
       model: name,
       index: this.index,
       tagger: () => this.taggerForJob(),
+      captioner: o.captioner?.manifest.name ?? null,
+      onCaptionError: (message) => this.recordFailure('captions', new Error(message)),
       batchSize: o.batchSize,
       onProgress: o.onProgress,
     });
@@ -107,6 +112,7 @@ export class AiService {
     return {
       available: true,
       ...progress,
+      captioner: this.o.captioner?.manifest.name ?? null,
       error: progress.error ?? this.failure?.message ?? null,
       error_at: this.failure?.at ?? null,
       index: { size: this.index.size, exact: this.index.exact, rebuilt_because: this.index.rebuiltBecause },

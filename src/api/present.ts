@@ -34,6 +34,7 @@ export function presentDetail(d: ImageDetail): Record<string, unknown> {
     tags: d.tag_details,
     categories: d.categories,
     notes: d.notes,
+    caption: d.caption,
     extracted_prompt: d.extracted_prompt,
     user_prompt: d.user_prompt,
     error: d.error,

@@ -115,6 +115,7 @@ export const imagePatch = z
     rating: z.number().int().min(0).max(5).optional(),
     categories: z.object({ add: z.array(categoryName).max(100).optional(), remove: z.array(categoryName).max(100).optional() }).strict().optional(),
     notes: z.string().max(65_536).nullable().optional(),
+    caption: z.string().max(4096).nullable().optional().describe("the user's caption (replaces the model's; null clears it)"),
   })
   .strict()
   .refine((p) => Object.keys(p).length > 0, 'nothing to change');
@@ -162,6 +163,7 @@ export const imageDetail = imageSummary.extend({
   tags: z.array(z.object({ name: z.string(), source: z.enum(['prompt', 'model', 'user', 'ai', 'xmp']), confidence: z.number().nullable() })),
   categories: z.array(z.string()),
   notes: z.string().nullable(),
+  caption: z.object({ text: z.string(), source: z.enum(['ai', 'user']) }).nullable().describe('what a captioning model (ai) or the user says the image shows'),
   extracted_prompt: z.string().nullable(),
   user_prompt: z.string().nullable(),
   error: z.string().nullable(),

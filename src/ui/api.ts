@@ -32,6 +32,8 @@ export interface Detail extends Omit<Summary, 'tags'> {
   tags: TagDetail[];
   categories: string[];
   notes: string | null;
+  /** What a captioning model (ai) or the user says an image without a prompt shows. */
+  caption: { text: string; source: 'ai' | 'user' } | null;
   extracted_prompt: string | null;
   user_prompt: string | null;
   error: string | null;

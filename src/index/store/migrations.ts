@@ -344,6 +344,15 @@ export const MIGRATIONS: Migration[] = [
     `,
     after: (db) => fillTagKeys(db),
   },
+  {
+    version: 10,
+    name: 'captions (image-to-text; source ai or user)',
+    sql: `
+      -- For images without a prompt: what a captioning model (source 'ai') or the user ('user') says they show.
+      ALTER TABLE images ADD COLUMN caption TEXT;
+      ALTER TABLE images ADD COLUMN caption_source TEXT;
+    `,
+  },
 ];
 
 /**

@@ -192,16 +192,16 @@ export class Store {
       tagNamesOfMany: db.prepare<[string], { image_id: number; name: string }>(
         'SELECT DISTINCT it.image_id, t.name FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id IN (SELECT value FROM json_each(?)) ORDER BY it.image_id, t.name',
       ),
-      ftsSource: db.prepare<[number], { prompt: string | null; negative_prompt: string | null; user_prompt: string | null; path: string; tags: string | null; search_text: string | null }>(
-        `SELECT i.prompt, i.negative_prompt, i.user_prompt, i.path,
+      ftsSource: db.prepare<[number], { prompt: string | null; negative_prompt: string | null; user_prompt: string | null; caption: string | null; path: string; tags: string | null; search_text: string | null }>(
+        `SELECT i.prompt, i.negative_prompt, i.user_prompt, i.caption, i.path,
            (SELECT group_concat(DISTINCT t.name) FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id) AS tags,
            m.search_text
          FROM images i LEFT JOIN image_meta m ON m.image_id = i.id WHERE i.id = ?`,
       ),
       ftsDelete: db.prepare('DELETE FROM images_fts WHERE rowid = ?'),
       ftsInsert: db.prepare('INSERT INTO images_fts(rowid, prompt, negative_prompt, tags, path, raw) VALUES (?, ?, ?, ?, ?, ?)'),
-      detail: db.prepare<[number], SummaryRow & { negative_prompt: string | null; notes: string | null; mtime_ms: number; record: string | null; raw: string | Uint8Array | null }>(
-        `SELECT ${SUMMARY_COLUMNS}, i.negative_prompt, i.notes, i.mtime_ms, m.record, m.raw FROM images i LEFT JOIN image_meta m ON m.image_id = i.id WHERE i.id = ?`,
+      detail: db.prepare<[number], SummaryRow & { negative_prompt: string | null; notes: string | null; caption: string | null; caption_source: 'ai' | 'user' | null; mtime_ms: number; record: string | null; raw: string | Uint8Array | null }>(
+        `SELECT ${SUMMARY_COLUMNS}, i.negative_prompt, i.notes, i.caption, i.caption_source, i.mtime_ms, m.record, m.raw FROM images i LEFT JOIN image_meta m ON m.image_id = i.id WHERE i.id = ?`,
       ),
       exists: db.prepare<[number], { id: number }>('SELECT id FROM images WHERE id = ?'),
       tagCount: db.prepare<[string], { n: number }>('SELECT c.n FROM tag_counts c JOIN tags t ON t.id = c.tag_id WHERE t.key = ?'),
@@ -217,6 +217,15 @@ export class Store {
       setFavorite: db.prepare('UPDATE images SET favorite = ?, updated_at = ? WHERE id = ?'),
       setRating: db.prepare('UPDATE images SET rating = ?, updated_at = ? WHERE id = ?'),
       setNotes: db.prepare('UPDATE images SET notes = ?, updated_at = ? WHERE id = ?'),
+      setCaption: db.prepare('UPDATE images SET caption = ?, caption_source = ?, updated_at = ? WHERE id = ?'),
+      // Present images with no prompt of any kind: those without a caption, or (all) also those with a model's.
+      needsCaption: db.prepare<[string], { id: number }>(
+        `SELECT id FROM images WHERE id IN (SELECT value FROM json_each(?)) AND COALESCE(prompt, '') = '' AND COALESCE(user_prompt, '') = '' AND caption IS NULL`,
+      ),
+      captionTargets: db.prepare<[number, number, number], { id: number; path: string }>(
+        `SELECT id, path FROM images WHERE id > ? AND missing = 0 AND COALESCE(prompt, '') = '' AND COALESCE(user_prompt, '') = ''
+           AND (caption IS NULL OR (? = 1 AND caption_source = 'ai')) ORDER BY id LIMIT ?`,
+      ),
       presentPathForHash: db.prepare<[string], { path: string }>('SELECT path FROM images WHERE hash = ? AND missing = 0 ORDER BY id LIMIT 1'),
       distinctHashes: db.prepare<[], { hash: string; path: string }>(
         'SELECT hash, MIN(path) AS path FROM images WHERE hash IS NOT NULL AND missing = 0 AND error IS NULL GROUP BY hash',
@@ -561,7 +570,7 @@ export class Store {
     const row = this.stmts.ftsSource.get(id);
     if (!isNew) this.stmts.ftsDelete.run(id);
     if (!row) return;
-    const prompt = [row.prompt, row.user_prompt].filter(Boolean).join('\n');
+    const prompt = [row.prompt, row.user_prompt, row.caption].filter(Boolean).join('\n');
     this.stmts.ftsInsert.run(id, prompt, row.negative_prompt ?? '', (row.tags ?? '').replace(/,/g, ' , '), row.path, row.search_text ?? '');
   }
 
@@ -739,6 +748,28 @@ export class Store {
     });
   }
 
+  /** Images a captioning pass should caption, after id `after` (see captionTargets). */
+  captionTargets(after: number, limit: number, all = false): { id: number; path: string }[] {
+    return this.stmts.captionTargets.all(after, all ? 1 : 0, limit);
+  }
+
+  /** Which of these images have no prompt and no caption yet (the embedding pass captions them). */
+  needsCaption(ids: number[]): Set<number> {
+    return new Set(this.stmts.needsCaption.all(JSON.stringify(ids)).map((r) => r.id));
+  }
+
+  /** Stores a model's captions (source ai); a caption the user wrote meanwhile is kept. */
+  setAiCaptions(entries: { id: number; caption: string }[]): void {
+    const t = now();
+    this.atomic(() => {
+      for (const e of entries) {
+        if (this.stmts.detail.get(e.id)?.caption_source === 'user') continue;
+        this.stmts.setCaption.run(e.caption, 'ai', t, e.id);
+        this.refreshFts(e.id);
+      }
+    });
+  }
+
   getImage(id: number): ImageDetail | null {
     const row = this.stmts.detail.get(id);
     if (!row) return null;
@@ -751,6 +782,7 @@ export class Store {
       tag_details: tagDetails,
       categories: this.stmts.categoriesOf.all(id).map((c) => c.name),
       notes: row.notes,
+      caption: row.caption === null ? null : { text: row.caption, source: row.caption_source ?? 'ai' },
       user_prompt: row.user_prompt,
       extracted_prompt: row.prompt,
       error: row.error,
@@ -773,12 +805,14 @@ export class Store {
       if (patch.favorite !== undefined) this.stmts.setFavorite.run(patch.favorite ? 1 : 0, t, id);
       if (patch.rating !== undefined) this.stmts.setRating.run(patch.rating, t, id);
       if (patch.notes !== undefined) this.stmts.setNotes.run(patch.notes, t, id);
+      // A user's caption replaces the model's and is never regenerated; null clears it (a later pass captions again).
+      if (patch.caption !== undefined) this.stmts.setCaption.run(patch.caption, patch.caption === null ? null : 'user', t, id);
       for (const name of patch.categories?.add ?? []) this.stmts.addImageCategory.run(id, this.categoryId(name, true), t);
       for (const name of patch.categories?.remove ?? []) {
         const categoryId = this.categoryId(name, false);
         if (categoryId !== null) this.stmts.removeImageCategory.run(id, categoryId);
       }
-      if (patch.prompt !== undefined) this.refreshFts(id);
+      if (patch.prompt !== undefined || patch.caption !== undefined) this.refreshFts(id);
     });
     if (patch.tags || patch.categories || patch.rating !== undefined || patch.favorite !== undefined) this.edited([id]);
     return this.getImage(id)!;

@@ -95,6 +95,8 @@ export interface ImageDetail extends ImageSummary {
   tag_details: TagDetail[];
   categories: string[];
   notes: string | null;
+  /** What a captioning model (`ai`) or the user says the image shows (images without a prompt). */
+  caption: { text: string; source: 'ai' | 'user' } | null;
   user_prompt: string | null;
   extracted_prompt: string | null;
   mtime_ms: number;
@@ -113,6 +115,7 @@ export interface ImagePatch {
   rating?: number;
   categories?: { add?: string[]; remove?: string[] };
   notes?: string | null;
+  caption?: string | null;
 }
 
 export interface TagCount {

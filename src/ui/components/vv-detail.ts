@@ -414,6 +414,12 @@ export class VvDetail extends LitElement {
           <button type="submit">Add</button>
         </form>
 
+        ${d.caption || !(d.user_prompt ?? d.extracted_prompt)
+          ? html`<h3>Caption ${d.caption ? html`<span class="muted" data-caption-source=${d.caption.source}>(${d.caption.source === 'ai' ? 'by the captioning model' : 'yours'})</span>` : ''}</h3>
+              <textarea name="caption" .value=${d.caption?.text ?? ''} aria-label="caption"></textarea>
+              <button @click=${(e: Event) => this.save({ caption: ((e.target as HTMLElement).previousElementSibling as HTMLTextAreaElement).value.trim() || null }, 'Caption saved')}>Save caption</button>`
+          : ''}
+
         <h3>Notes</h3>
         <textarea name="notes" .value=${d.notes ?? ''} aria-label="notes"></textarea>
         <button @click=${(e: Event) => this.save({ notes: ((e.target as HTMLElement).previousElementSibling as HTMLTextAreaElement).value || null }, 'Notes saved')}>Save notes</button>
