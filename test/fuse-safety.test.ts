@@ -78,10 +78,11 @@ beforeAll(async () => {
     const file = writeFile(root, `pics/${name}`, await solidImage('png', [20 + k * 30, 200 - k * 20, 90]));
     fs.chmodSync(file, 0o644);
   }
+  writeFile(root, 'pics/swapped.png', await solidImage('png', [9, 9, 9]));
   server = await serve([root, '--data', data, '--mount', mnt, '--no-watch', '--workers', '1']);
   await waitFor(async () => {
     const s = await api('/api/status');
-    return s.scan.stats && !s.scan.running && s.counts.images === FILES.length;
+    return s.scan.stats && !s.scan.running && s.counts.images === FILES.length + 1;
   }, 60_000);
 }, 120_000);
 
@@ -133,6 +134,18 @@ describe.skipIf(!fuseAvailable)('the mount never exposes a writable original', (
     expect(r.stdout).toMatch(/^regular file 444\n/);
     expect(r.stdout).toMatch(/Read-only file system/);
     expect(fingerprint('pics/plain.png')).toEqual(before);
+  });
+});
+
+describe.skipIf(!fuseAvailable)('the mount stays inside the library', () => {
+  it('a file replaced after the scan by a link leading out of the library is not read through the mount', async () => {
+    const outside = writeFile(tempDir('vv-fuse-outside-'), 'secret.png', Buffer.from('outside secret'));
+    const swapped = path.join(root, 'pics/swapped.png');
+    fs.rmSync(swapped);
+    fs.symlinkSync(outside, swapped);
+    const r = await sh('cat "$1"', path.join(mnt, 'all/pics/swapped.png'));
+    expect(r.stdout).not.toContain('outside secret');
+    expect(r.stderr).toMatch(/Permission denied/);
   });
 });
 

@@ -246,9 +246,12 @@ export function createOps(options: VfsOptions) {
         return cb(Fuse.ENOENT);
       }
       if ((flags & 3) !== fs.constants.O_RDONLY || flags & fs.constants.O_TRUNC) return cb(Fuse.EROFS);
+      // Checked at open, not only at scan time: the file may since have become a link leading out of the library.
+      const found = vault.resolveOriginal(r.entry.path);
+      if ('refused' in found) return cb(found.refused === 'outside' ? Fuse.EACCES : Fuse.ENOENT);
       let real: number;
       try {
-        real = fs.openSync(vault.absolutePath(r.entry.path), 'r');
+        real = fs.openSync(found.real, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
       } catch {
         return cb(Fuse.ENOENT);
       }

@@ -20,6 +20,7 @@ declare module 'fuse-native' {
     static unmount(mountpoint: string, cb: (err: Error | null) => void): void;
     static isConfigured(cb: (err: Error | null, configured: boolean) => void): void;
     static EPERM: number;
+    static EACCES: number;
     static ENOENT: number;
     static EIO: number;
     static EAGAIN: number;
