@@ -10,7 +10,6 @@ import { ConflictError, InvalidInputError, NotFoundError, Store } from './index/
 import type { ChangeSummary, UndoResult } from './index/store/journal.js';
 import { startServer } from './api/server.js';
 import { writeDemoLibrary } from './demo/library.js';
-import { readMetadataFile } from './index/metadata/file.js';
 import { mountVault, type MountedFs } from './fs/mount.js';
 import { guardProcess } from './process-guard.js';
 import { exportLinks } from './fs/export-links.js';
@@ -519,9 +518,18 @@ program
   .argument('<files...>', 'image files, or A1111 .txt infotext sidecars')
   .option('--json', 'one JSON object per line')
   .action(async (files: string[], opts: { json?: boolean }) => {
-    for (const file of files) {
-      const record = await readMetadataFile(file);
-      process.stdout.write(opts.json ? `${JSON.stringify(record)}\n` : `${humanRecord(record)}\n`);
+    // Files are read in a worker that is replaced after 30 s (or over its heap limit), as in a scan:
+    // a hostile file gets a record with `error`, and the files after it are still read.
+    const { IngestPool } = await import('./index/ingest-pool.js');
+    const pool = new IngestPool({ workers: 1, worker: 'meta-worker' });
+    try {
+      const pending = files.map((file) => pool.metadataJson(file));
+      for (const json of pending) {
+        const text = await json;
+        process.stdout.write(opts.json ? `${text}\n` : `${humanRecord(JSON.parse(text) as MetadataRecord)}\n`);
+      }
+    } finally {
+      await pool.close();
     }
   });
 

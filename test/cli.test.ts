@@ -5,6 +5,7 @@ import { resolveConfig, DEFAULTS, ConfigError } from '../src/config.js';
 import { tempDir, writeFile } from './support/fixtures.js';
 import { writeBadFiles, writeGenerated } from './support/library.js';
 import { vv } from './support/cli.js';
+import { deepJsonPng, zTxtBombPng } from '../src/demo/hostile.js';
 
 describe('configuration', () => {
   it('takes flags over VV_* environment over .env over defaults', () => {
@@ -49,6 +50,26 @@ describe('vv meta', () => {
     for (const rec of records) {
       for (const key of ['file', 'generator', 'prompt', 'negative_prompt', 'seed', 'steps', 'sampler', 'scheduler', 'cfg', 'model', 'model_hash', 'width', 'height', 'loras', 'raw']) expect(rec).toHaveProperty(key);
     }
+  });
+
+  it('a file that used to crash it (a prompt nested 100k deep) gets its record; the files after it are read', async () => {
+    const root = tempDir();
+    const [first, last] = await writeGenerated(root, 2);
+    const deep = writeFile(root, 'deep.png', await deepJsonPng(100_000));
+    const files = [path.join(root, first), deep, path.join(root, last)];
+    const r = vv(['meta', '--json', ...files]);
+    expect(r.status).toBe(0);
+    const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(records.map((x) => x.file)).toEqual(files);
+    expect(records[1].warnings).toContain('prompt: JSON nested deeper than 256 levels, kept as text and not parsed');
+    expect(records[2].prompt).toEqual(expect.any(String));
+  });
+
+  it('caps the text inflated per file at VV_MAX_TEXT_BYTES and says so', async () => {
+    const bomb = writeFile(tempDir(), 'bomb.png', await zTxtBombPng(3, 1024 * 1024));
+    const record = JSON.parse(vv(['meta', '--json', bomb], { env: { VV_MAX_TEXT_BYTES: String(1.5 * 1024 * 1024) } }).stdout);
+    expect(Object.keys(record.raw)).toEqual(['bomb0']);
+    expect(record.warnings.join('\n')).toMatch(/2 PNG zTXt chunks that inflate past the 1\.5 MiB per-file text limit/);
   });
 
   it('reads an A1111 .txt infotext directly and prints a readable summary without --json', () => {

@@ -3,16 +3,16 @@
  * keeps serving the API and writing SQLite. Each worker holds a few jobs at once so it never waits
  * for the main thread between files. A file that takes longer than the timeout (a hostile input the
  * bounds missed) gets its worker terminated and is recorded as failed; the worker's other jobs are
- * handed to a fresh worker.
+ * handed to a fresh worker. A worker's heap is capped too, so a file the bounds missed costs its
+ * worker (replaced, the file recorded as failed) instead of aborting the process.
  */
 import os from 'node:os';
-import type { Worker } from 'node:worker_threads';
+import type { ResourceLimits, Worker } from 'node:worker_threads';
 import { spawnWorker } from '../spawn-worker.js';
 import type { ScannedFile } from './store/types.js';
 import { creationDate, ingestFile, type IngestExtras } from './ingest.js';
 import { emptyRecord } from './metadata/extract.js';
-import { readMetadataFile } from './metadata/file.js';
-import { pixelPass } from './phash.js';
+import { readMetadataJson } from './metadata/file.js';
 
 export interface IngestPoolOptions {
   /** Worker threads; 0 runs in-process (tests, one-shot commands). */
@@ -20,7 +20,17 @@ export interface IngestPoolOptions {
   timeoutMs?: number;
   /** Jobs sent to one worker before its first result comes back. */
   depth?: number;
+  /**
+   * The worker module: `ingest-worker` (every job kind) or `meta-worker` (metadata only: loads no
+   * image decoder or hasher, so `vv meta` starts fast).
+   */
+  worker?: 'ingest-worker' | 'meta-worker';
+  /** Heap limits per worker; over them the worker is replaced and its file fails. */
+  resourceLimits?: ResourceLimits;
 }
+
+/** Far above what a bounded file needs (bench:hostile peaks under 300 MB); below what takes a machine down. */
+const DEFAULT_WORKER_HEAP_MB = 1024;
 
 type JobKind = 'ingest' | 'meta' | 'phash';
 
@@ -60,7 +70,7 @@ function failedResult(relPath: string, reason: string): ScannedFile {
 function failureOf(job: Pending, reason: string): unknown {
   if (job.kind === 'ingest') return failedResult(job.relPath, reason);
   if (job.kind === 'phash') return { error: reason } satisfies PhashResult;
-  return JSON.stringify({ file: job.absPath, error: reason });
+  return JSON.stringify({ ...emptyRecord(job.absPath), error: reason });
 }
 
 export class IngestPool {
@@ -70,17 +80,21 @@ export class IngestPool {
   private closed = false;
   private readonly timeoutMs: number;
   private readonly depth: number;
+  private readonly workerModule: string;
+  private readonly resourceLimits: ResourceLimits;
   readonly size: number;
 
   constructor(options: IngestPoolOptions = {}) {
     this.size = options.workers ?? defaultWorkerCount();
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.depth = options.depth ?? 128;
+    this.workerModule = options.worker ?? 'ingest-worker';
+    this.resourceLimits = options.resourceLimits ?? { maxOldGenerationSizeMb: DEFAULT_WORKER_HEAP_MB };
     for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
   }
 
   private spawn(): Slot {
-    const worker = spawnWorker(import.meta.url, 'ingest-worker');
+    const worker = spawnWorker(import.meta.url, this.workerModule, undefined, this.resourceLimits);
     const slot: Slot = { worker, jobs: [], timer: null };
     worker.on('message', (msg: { id: number; result: unknown }) => this.finish(slot, msg.id, msg.result));
     worker.on('error', (err) => this.replace(slot, `extraction worker failed: ${err.message}`));
@@ -155,7 +169,7 @@ export class IngestPool {
 
   /** Metadata only (sparse read, no content hash), in a worker: what `vv meta` prints, as JSON text. */
   metadataJson(absPath: string): Promise<string> {
-    if (this.size === 0 && !this.closed) return readMetadataFile(absPath).then((r) => JSON.stringify(r));
+    if (this.size === 0 && !this.closed) return readMetadataJson(absPath);
     return this.submit('meta', absPath, absPath, {});
   }
 
@@ -165,7 +179,8 @@ export class IngestPool {
    */
   pixels(absPath: string, thumbnailTarget: string | null = null): Promise<PhashResult> {
     if (this.size === 0 && !this.closed) {
-      return pixelPass(absPath, thumbnailTarget).catch((err: Error) => ({ error: err.message }));
+      // Imported on use: the decoder (sharp) is not loaded by processes that never decode.
+      return import('./phash.js').then(({ pixelPass }) => pixelPass(absPath, thumbnailTarget)).catch((err: Error) => ({ error: err.message }));
     }
     return this.submit('phash', absPath, absPath, {}, thumbnailTarget);
   }

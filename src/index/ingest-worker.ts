@@ -1,7 +1,7 @@
 /** Worker thread: ingests the files the pool sends, one at a time. */
 import { parentPort } from 'node:worker_threads';
 import { ingestFile, packForStore, type IngestExtras } from './ingest.js';
-import { readMetadataFile } from './metadata/file.js';
+import { readMetadataJson } from './metadata/file.js';
 import { pixelPass } from './phash.js';
 import sharp from 'sharp';
 
@@ -45,8 +45,7 @@ async function limitedPixelPass(job: Job) {
 
 parentPort!.on('message', async (job: Job) => {
   if (job.kind === 'meta') {
-    // As JSON text: one string crosses the thread boundary instead of a deep object graph.
-    parentPort!.postMessage({ id: job.id, result: JSON.stringify(await readMetadataFile(job.absPath)) });
+    parentPort!.postMessage({ id: job.id, result: await readMetadataJson(job.absPath) });
     return;
   }
   if (job.kind === 'phash') {

@@ -10,9 +10,10 @@ import type { ParseContext } from './parsers/types.js';
 import { parseJsonLoose, stripControlsDeep } from './text.js';
 import { readC2pa } from './parsers/c2pa.js';
 import { repairEntries } from './mojibake.js';
+import { jsonDeeperThan, MAX_JSON_DEPTH, MAX_RAW_CHARS, MAX_RAW_ENTRY_CHARS } from './limits.js';
 
-/** Largest raw entry kept verbatim; longer ones are truncated (the original file keeps everything). */
-const MAX_RAW_CHARS = 2 * 1024 * 1024;
+/** Top-level text fields (prompt, model…) beyond this are cut; real prompts are a few KiB. */
+const MAX_FIELD_CHARS = 1024 * 1024;
 
 export function emptyRecord(file: string): MetadataRecord {
   return {
@@ -47,19 +48,59 @@ export function emptyRecord(file: string): MetadataRecord {
   };
 }
 
-export function rawFromEntries(entries: MetadataEntry[], parsed?: EntryMap): Record<string, unknown> {
+/**
+ * Every entry under its own key (repeats get ` (carrier)`, then ` #n`), JSON parsed, within the
+ * per-file raw limit. What is cut is named in `warnings` when given.
+ */
+export function rawFromEntries(entries: MetadataEntry[], parsed?: EntryMap, warnings?: string[]): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
+  // Next free `#n` per key: probing from 2 each time made 20k repeats of one key quadratic.
+  const nextNumber = new Map<string, number>();
+  let left = MAX_RAW_CHARS;
+  let shortened = 0;
+  let dropped = 0;
+  let droppedChars = 0;
   for (const e of entries) {
     let key = e.key;
-    if (key in raw) key = `${e.key} (${e.carrier})`;
-    for (let n = 2; key in raw; n++) key = `${e.key} (${e.carrier}) #${n}`;
-    if (e.text.length > MAX_RAW_CHARS) {
-      raw[key] = e.text.slice(0, MAX_RAW_CHARS);
+    if (key in raw) {
+      const base = `${e.key} (${e.carrier})`;
+      key = base;
+      for (let n = nextNumber.get(base) ?? 2; key in raw; n++) {
+        key = `${base} #${n}`;
+        nextNumber.set(base, n + 1);
+      }
+    }
+    const room = Math.min(MAX_RAW_ENTRY_CHARS, left - key.length);
+    if (room <= 0) {
+      dropped++;
+      droppedChars += e.text.length;
       continue;
     }
-    raw[key] = (parsed ? parsed.jsonOf(e) : parseJsonLoose(e.text)) ?? e.text;
+    if (e.text.length > room) {
+      raw[key] = e.text.slice(0, room);
+      left -= key.length + room;
+      shortened++;
+      continue;
+    }
+    left -= key.length + e.text.length;
+    const json = parsed ? parsed.jsonOf(e) : parseJsonLoose(e.text);
+    if (json === undefined && warnings && /^\s*[[{]/.test(e.text) && jsonDeeperThan(e.text)) {
+      warnings.push(`${e.key}: JSON nested deeper than ${MAX_JSON_DEPTH} levels, kept as text and not parsed`);
+    }
+    raw[key] = json ?? e.text;
   }
+  if (warnings && shortened) warnings.push(`raw: ${shortened} ${shortened === 1 ? 'entry' : 'entries'} cut to the ${MAX_RAW_ENTRY_CHARS / 1024 / 1024} MiB per-entry / ${MAX_RAW_CHARS / 1024 / 1024} MiB per-file limit`);
+  if (warnings && dropped) warnings.push(`raw: ${dropped} more ${dropped === 1 ? 'entry' : 'entries'} (${droppedChars} characters) not kept, over the ${MAX_RAW_CHARS / 1024 / 1024} MiB per-file limit`);
   return raw;
+}
+
+/** Cuts top-level text fields a parser copied from a huge chunk (the raw entry keeps its own bounded copy). */
+function capFields(record: MetadataRecord): void {
+  for (const [key, value] of Object.entries(record)) {
+    if (key === 'file' || typeof value !== 'string' || value.length <= MAX_FIELD_CHARS) continue;
+    (record as unknown as Record<string, unknown>)[key] = value.slice(0, MAX_FIELD_CHARS);
+    record.warnings.push(`${key}: cut from ${value.length} to ${MAX_FIELD_CHARS} characters`);
+  }
 }
 
 /** Runs the parser registry over a container's entries. */
@@ -140,7 +181,7 @@ export function recordFromContainer(file: string, container: ContainerInfo, extr
   record.warnings = [...container.warnings];
   const original = [...container.entries, ...extraEntries];
   const entries = new EntryMap(normalizeEntries(original));
-  record.raw = rawFromEntries(original, entries);
+  record.raw = rawFromEntries(original, entries, record.warnings);
   const { fields, errors } = parseWithRepair(record, original, entries, container);
   if (fields) applyFields(record, fields);
   for (const e of errors) record.warnings.push(`parser ${e}`);
@@ -151,6 +192,7 @@ export function recordFromContainer(file: string, container: ContainerInfo, extr
     if (container.width !== null) record.provenance.width = record.provenance.height = 'pixels';
   }
   record.size = record.width !== null && record.height !== null ? `${record.width}x${record.height}` : null;
+  capFields(record);
   return withoutControls(record);
 }
 

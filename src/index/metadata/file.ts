@@ -43,3 +43,15 @@ export async function readMetadataFile(file: string): Promise<MetadataRecord> {
     return record;
   }
 }
+
+/**
+ * A file's record as JSON text, as `vv meta --json` prints it and its worker sends it. Never
+ * throws: whatever escapes the reader becomes the record's `error`.
+ */
+export async function readMetadataJson(file: string): Promise<string> {
+  try {
+    return JSON.stringify(await readMetadataFile(file));
+  } catch (err) {
+    return JSON.stringify({ ...emptyRecord(file), error: `metadata could not be read: ${(err as Error).message}` });
+  }
+}

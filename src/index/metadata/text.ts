@@ -1,4 +1,5 @@
 /** Byte → text decoding rules shared by the container readers. */
+import { jsonDeeperThan } from './limits.js';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const lenientUtf8 = new TextDecoder('utf-8');
@@ -144,10 +145,12 @@ const BIG_INTEGER_VALUE = /([:[,]\s*)(-?\d{16,})(?=\s*[,\]}])/g;
 /**
  * Parses JSON without throwing; tolerates NaN/Infinity that Python's json.dumps emits. Integers too
  * large for a double (64-bit seeds) become decimal strings instead of silently losing digits.
+ * JSON nested deeper than MAX_JSON_DEPTH is not parsed (undefined): everything downstream may recurse.
  */
 export function parseJsonLoose(text: string): unknown {
   const t = trimNul(text).trim();
   if (!(t.startsWith('{') || t.startsWith('['))) return undefined;
+  if (jsonDeeperThan(t)) return undefined;
   try {
     if (/\d{16,}/.test(t)) {
       const quoted = t.replace(BIG_INTEGER_VALUE, (all, lead: string, digits: string) =>

@@ -4,7 +4,7 @@
  * manifest) gives the IPTC digital source type, from which `ai_generated` follows.
  * Signatures are not verified here: this reports what the file claims.
  */
-import { decode } from 'cborg';
+import { decode, Tokenizer, Type } from 'cborg';
 import type { C2paBlob, GenerationFields } from '../types.js';
 import { parseJumbf, type JumbfBox } from '../readers/jumbf.js';
 import { isRecord } from '../values.js';
@@ -21,10 +21,39 @@ const CBOR_OPTIONS = {
   tags: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [i, (d: () => unknown) => d()])),
 };
 
+/** C2PA claims nest a few levels; cborg's decoder recurses once per level. */
+const MAX_CBOR_DEPTH = 64;
+
+/** True when a CBOR item nests deeper than the limit, found by walking its tokens (no recursion). */
+function cborTooDeep(bytes: Uint8Array): boolean {
+  const tokens = new Tokenizer(bytes, CBOR_OPTIONS as ConstructorParameters<typeof Tokenizer>[1]);
+  const open: number[] = []; // items still expected by each open array / map / tag
+  const settle = () => {
+    while (open.length && open[open.length - 1] === 0) open.pop();
+  };
+  while (!tokens.done()) {
+    const token = tokens.next();
+    if (token.type === Type.break) {
+      open.pop();
+      settle();
+      continue;
+    }
+    if (open.length) open[open.length - 1]--;
+    const items = token.type === Type.array ? token.value : token.type === Type.map ? token.value * 2 : token.type === Type.tag ? 1 : 0;
+    if (items > 0) {
+      open.push(items);
+      if (open.length > MAX_CBOR_DEPTH) return true;
+    } else settle();
+    if (open.length === 0) return false;
+  }
+  return false;
+}
+
 function cborOf(box: JumbfBox): Record<string, unknown> | null {
   const content = box.content.find((c) => c.type === 'cbor');
   if (!content) return null;
   try {
+    if (cborTooDeep(content.bytes)) return null;
     const value = decode(content.bytes, CBOR_OPTIONS as Parameters<typeof decode>[1]);
     return isRecord(value) ? value : null;
   } catch {

@@ -2,6 +2,7 @@
 import type { ContainerInfo } from '../types.js';
 import { decodeLatin1, decodeUtf8, decodeUtf8OrLatin1, MAX_TEXT_BYTES } from '../text.js';
 import { xmpEntries } from './xmp.js';
+import { ReadBudget } from '../limits.js';
 
 export function isGif(buf: Uint8Array): boolean {
   const sig = decodeLatin1(buf.subarray(0, 6));
@@ -25,7 +26,7 @@ function readSubBlocks(buf: Uint8Array, pos: number, keep: boolean): { data: Uin
   return null;
 }
 
-export async function readGif(buf: Uint8Array): Promise<ContainerInfo> {
+export async function readGif(buf: Uint8Array, budget = new ReadBudget()): Promise<ContainerInfo> {
   const info: ContainerInfo = {
     format: 'gif',
     width: null,
@@ -55,10 +56,13 @@ export async function readGif(buf: Uint8Array): Promise<ContainerInfo> {
       if (label === 0xff && buf[pos + 2] === 11 && decodeLatin1(buf.subarray(pos + 3, pos + 14)) === 'XMP DataXMP') {
         // The XMP packet is stored raw, followed by a 258-byte "magic trailer" that starts 0x01 0xFF 0xFE.
         const start = pos + 14;
-        let end = start;
-        while (end + 2 < buf.length && !(buf[end] === 0x01 && buf[end + 1] === 0xff && buf[end + 2] === 0xfe)) end++;
-        info.entries.push(...xmpEntries(decodeUtf8(buf.subarray(start, end)), 'gif:xmp'));
         const rest = readSubBlocks(buf, start, false);
+        // The trailer is looked for inside this extension only: a search to the end of the file per
+        // extension would make many extensions without one quadratic.
+        const limit = rest ? rest.end : buf.length;
+        let end = start;
+        while (end + 2 < limit && !(buf[end] === 0x01 && buf[end + 1] === 0xff && buf[end + 2] === 0xfe)) end++;
+        if (budget.block('GIF XMP', end - start)) budget.push(info.entries, xmpEntries(decodeUtf8(buf.subarray(start, end)), 'gif:xmp'));
         if (!rest) break;
         pos = rest.end;
         continue;
@@ -68,7 +72,7 @@ export async function readGif(buf: Uint8Array): Promise<ContainerInfo> {
       if (!blocks) break;
       if (label === 0xfe) {
         const text = decodeUtf8OrLatin1(blocks.data).trim();
-        if (text) info.entries.push({ key: 'Comment', text, carrier: 'gif:comment' });
+        if (text && budget.text('GIF comment', text.length)) budget.push(info.entries, [{ key: 'Comment', text, carrier: 'gif:comment' }]);
       }
       pos = blocks.end;
     } else if (block === 0x2c) {

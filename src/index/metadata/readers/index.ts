@@ -5,6 +5,7 @@ import { isobmffFormat, readIsobmff } from './isobmff.js';
 import { isJpeg, readJpeg } from './jpeg.js';
 import { isPng, readPng } from './png.js';
 import { isWebp, readWebp } from './webp.js';
+import { ReadBudget } from '../limits.js';
 
 export class UnsupportedFormatError extends Error {
   readonly code = 'unsupported_format';
@@ -18,21 +19,27 @@ export function sniffFormat(buf: Uint8Array): ImageFormat | null {
   return isobmffFormat(buf);
 }
 
-export async function readContainer(buf: Uint8Array): Promise<ContainerInfo> {
-  const format = sniffFormat(buf);
+function readFormat(buf: Uint8Array, format: ImageFormat | null, budget: ReadBudget): Promise<ContainerInfo> {
   switch (format) {
     case 'png':
-      return readPng(buf);
+      return readPng(buf, { budget });
     case 'jpeg':
-      return readJpeg(buf);
+      return readJpeg(buf, budget);
     case 'webp':
-      return readWebp(buf);
+      return readWebp(buf, budget);
     case 'gif':
-      return readGif(buf);
+      return readGif(buf, budget);
     case 'avif':
     case 'heic':
-      return readIsobmff(buf, format);
+      return readIsobmff(buf, format, budget);
     default:
       throw new UnsupportedFormatError(buf.length === 0 ? 'empty file' : 'not a PNG, JPEG, WebP, AVIF or GIF image');
   }
+}
+
+/** The file's container, read within one per-file budget; what the budget cut is one warning. */
+export async function readContainer(buf: Uint8Array, budget = new ReadBudget()): Promise<ContainerInfo> {
+  const info = await readFormat(buf, sniffFormat(buf), budget);
+  info.warnings.push(...budget.warnings());
+  return info;
 }

@@ -6,6 +6,7 @@ import type { ContainerInfo, ImageFormat } from '../types.js';
 import { decodeLatin1, decodeUtf8, MAX_TEXT_BYTES } from '../text.js';
 import { readExif } from './exif.js';
 import { xmpEntries } from './xmp.js';
+import { ReadBudget } from '../limits.js';
 
 const C2PA_UUID = 'd8fec3d61b0e483c92975828877ec481';
 const AVIF_BRANDS = new Set(['avif', 'avis']);
@@ -134,7 +135,7 @@ function parseIinf(buf: Uint8Array, view: DataView, box: Box): Map<number, ItemI
   return out;
 }
 
-export async function readIsobmff(buf: Uint8Array, format: ImageFormat): Promise<ContainerInfo> {
+export async function readIsobmff(buf: Uint8Array, format: ImageFormat, budget = new ReadBudget()): Promise<ContainerInfo> {
   const info: ContainerInfo = {
     format,
     width: null,
@@ -208,16 +209,16 @@ export async function readIsobmff(buf: Uint8Array, format: ImageFormat): Promise
       parts.push(buf.subarray(start, end));
       total += end - start;
     }
-    if (parts.length === 0) continue;
+    if (parts.length === 0 || !budget.block(`${format.toUpperCase()} ${item.type}`, total)) continue;
     const data = Buffer.concat(parts);
     if (isExif && data.length > 4) {
       // Exif items start with a 4-byte offset to the TIFF header.
       const skip = 4 + data.readUInt32BE(0);
       const exif = await readExif(data.subarray(Math.min(skip, data.length)), `${format}:Exif`);
-      info.entries.push(...exif.entries);
+      budget.push(info.entries, exif.entries);
       info.dateTimeOriginal ??= exif.dateTimeOriginal;
     } else if (isXmp) {
-      info.entries.push(...xmpEntries(decodeUtf8(data), `${format}:xmp`));
+      budget.push(info.entries, xmpEntries(decodeUtf8(data), `${format}:xmp`));
     }
   }
   if (info.width === null) info.warnings.push(`${format.toUpperCase()} has no image size property`);

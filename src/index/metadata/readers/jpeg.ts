@@ -6,6 +6,7 @@ import type { ContainerInfo, MetadataEntry } from '../types.js';
 import { decodeLatin1, decodeUtf8, decodeUtf8OrLatin1, looksLikeText, MAX_TEXT_BYTES, trimNul } from '../text.js';
 import { readExif } from './exif.js';
 import { xmpEntries } from './xmp.js';
+import { ReadBudget } from '../limits.js';
 
 const EXIF_HEADER = 'Exif\0\0';
 const XMP_HEADER = 'http://ns.adobe.com/xap/1.0/\0';
@@ -43,7 +44,7 @@ function joinJumbf(packets: JumbfPacket[]): Uint8Array {
   return Buffer.concat(parts);
 }
 
-export async function readJpeg(buf: Uint8Array): Promise<ContainerInfo> {
+export async function readJpeg(buf: Uint8Array, budget = new ReadBudget()): Promise<ContainerInfo> {
   const info: ContainerInfo = {
     format: 'jpeg',
     width: null,
@@ -88,11 +89,13 @@ export async function readJpeg(buf: Uint8Array): Promise<ContainerInfo> {
       info.width = view.getUint16(dataStart + 3);
     } else if (marker === 0xe1) {
       if (startsWith(data, EXIF_HEADER)) {
-        const exif = await readExif(data.subarray(EXIF_HEADER.length), 'jpeg:exif');
-        info.entries.push(...exif.entries);
-        info.dateTimeOriginal ??= exif.dateTimeOriginal;
+        if (budget.block('JPEG EXIF', data.length)) {
+          const exif = await readExif(data.subarray(EXIF_HEADER.length), 'jpeg:exif');
+          budget.push(info.entries, exif.entries);
+          info.dateTimeOriginal ??= exif.dateTimeOriginal;
+        }
       } else if (startsWith(data, XMP_HEADER)) {
-        info.entries.push(...xmpEntries(decodeUtf8(data.subarray(XMP_HEADER.length)), 'jpeg:xmp'));
+        if (budget.block('JPEG XMP', data.length)) budget.push(info.entries, xmpEntries(decodeUtf8(data.subarray(XMP_HEADER.length)), 'jpeg:xmp'));
       } else if (startsWith(data, XMP_EXT_HEADER) && data.length > XMP_EXT_HEADER.length + 40) {
         const body = data.subarray(XMP_EXT_HEADER.length);
         const guid = decodeLatin1(body.subarray(0, 32));
@@ -111,7 +114,7 @@ export async function readJpeg(buf: Uint8Array): Promise<ContainerInfo> {
       jumbf.set(instance, list);
     } else if (marker === 0xfe) {
       const text = trimNul(decodeUtf8OrLatin1(data)).trim();
-      if (text) info.entries.push({ key: 'Comment', text, carrier: 'jpeg:COM' } satisfies MetadataEntry);
+      if (text && budget.text('JPEG COM segment', text.length)) budget.push(info.entries, [{ key: 'Comment', text, carrier: 'jpeg:COM' } satisfies MetadataEntry]);
     } else if (marker === 0xda) {
       reachedScan = true;
       break;
@@ -119,19 +122,21 @@ export async function readJpeg(buf: Uint8Array): Promise<ContainerInfo> {
     pos = dataEnd;
   }
   for (const [guid, ext] of extendedXmp) {
-    if (ext.total > MAX_TEXT_BYTES) continue;
+    if (ext.total > MAX_TEXT_BYTES || !budget.block('JPEG extended XMP', ext.total)) continue;
     const parts = [...ext.chunks.entries()].sort((a, b) => a[0] - b[0]).map(([, bytes]) => bytes);
-    info.entries.push(...xmpEntries(decodeUtf8(Buffer.concat(parts)), `jpeg:xmp-extended:${guid}`));
+    budget.push(info.entries, xmpEntries(decodeUtf8(Buffer.concat(parts)), `jpeg:xmp-extended:${guid}`));
   }
-  for (const packets of jumbf.values()) info.c2pa.push({ carrier: 'jpeg:APP11', bytes: joinJumbf(packets) });
+  for (const packets of jumbf.values()) {
+    if (budget.block('JPEG APP11 (C2PA)', packets.length)) info.c2pa.push({ carrier: 'jpeg:APP11', bytes: joinJumbf(packets) });
+  }
   if (info.width === null) info.warnings.push('JPEG has no frame header (truncated or not a JPEG)');
   if (reachedScan) {
     // Text appended after the end-of-image marker (some tools write the infotext there).
     const eoi = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).lastIndexOf(Buffer.from([0xff, 0xd9]));
     if (eoi > pos && eoi + 2 < buf.length) {
       const tail = buf.subarray(eoi + 2, Math.min(buf.length, eoi + 2 + MAX_TEXT_BYTES));
-      if (looksLikeText(tail) && decodeUtf8(tail).trim()) {
-        info.entries.push({ key: 'trailing', text: decodeUtf8(tail).trim(), carrier: 'jpeg:after-EOI' });
+      if (looksLikeText(tail) && decodeUtf8(tail).trim() && budget.text('text after EOI', tail.length)) {
+        budget.push(info.entries, [{ key: 'trailing', text: decodeUtf8(tail).trim(), carrier: 'jpeg:after-EOI' }]);
       }
     } else if (eoi < 0) {
       info.warnings.push('JPEG has no end-of-image marker (truncated file)');

@@ -8,6 +8,7 @@ import { decodeLatin1, decodeUtf8, decodeUtf8OrLatin1, looksLikeText, MAX_TEXT_B
 import { readExif } from './exif.js';
 import { xmpEntries } from './xmp.js';
 import { readStealthPng, type PngLayout } from './stealth.js';
+import { ReadBudget } from '../limits.js';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const TEXT_CHUNKS = new Set(['tEXt', 'zTXt', 'iTXt']);
@@ -17,9 +18,19 @@ export function isPng(buf: Uint8Array): boolean {
   return buf.length >= 8 && SIGNATURE.every((b, i) => buf[i] === b);
 }
 
-function inflateBounded(data: Uint8Array): Buffer {
-  // maxOutputLength turns a zip bomb into a RangeError instead of an out-of-memory crash.
-  return zlib.inflateSync(data, { maxOutputLength: MAX_TEXT_BYTES });
+/** Compressed text that would inflate past the file's remaining text budget. */
+class OverBudget extends Error {}
+
+function inflateBounded(data: Uint8Array, budget: ReadBudget): Buffer {
+  const limit = budget.inflateLimit(MAX_TEXT_BYTES);
+  if (limit <= 0) throw new OverBudget();
+  try {
+    // maxOutputLength turns a zip bomb into a RangeError instead of an out-of-memory crash.
+    return zlib.inflateSync(data, { maxOutputLength: limit });
+  } catch (err) {
+    if (err instanceof RangeError && limit < MAX_TEXT_BYTES) throw new OverBudget();
+    throw err;
+  }
 }
 
 function nulIndex(data: Uint8Array, from: number): number {
@@ -32,20 +43,21 @@ interface TextChunk {
   text: string;
 }
 
-function decodeTextChunk(type: string, data: Uint8Array): TextChunk {
+function decodeTextChunk(type: string, data: Uint8Array, budget: ReadBudget): TextChunk {
   const keyEnd = nulIndex(data, 0);
   const key = decodeLatin1(data.subarray(0, keyEnd));
   if (type === 'tEXt') return { key, text: decodeUtf8OrLatin1(data.subarray(keyEnd + 1)) };
-  if (type === 'zTXt') return { key, text: decodeUtf8OrLatin1(inflateBounded(data.subarray(keyEnd + 2))) };
+  if (type === 'zTXt') return { key, text: decodeUtf8OrLatin1(inflateBounded(data.subarray(keyEnd + 2), budget)) };
   // iTXt: keyword\0 compressionFlag compressionMethod languageTag\0 translatedKeyword\0 text
   const compressed = data[keyEnd + 1] === 1;
   const langEnd = nulIndex(data, keyEnd + 3);
   const transEnd = nulIndex(data, langEnd + 1);
   const body = data.subarray(transEnd + 1);
-  return { key, text: compressed ? decodeUtf8(inflateBounded(body)) : decodeUtf8(body) };
+  return { key, text: compressed ? decodeUtf8(inflateBounded(body, budget)) : decodeUtf8(body) };
 }
 
-export async function readPng(buf: Uint8Array, options: { stealth?: boolean } = {}): Promise<ContainerInfo> {
+export async function readPng(buf: Uint8Array, options: { stealth?: boolean; budget?: ReadBudget } = {}): Promise<ContainerInfo> {
+  const budget = options.budget ?? new ReadBudget();
   const info: ContainerInfo = {
     format: 'png',
     width: null,
@@ -100,13 +112,14 @@ export async function readPng(buf: Uint8Array, options: { stealth?: boolean } = 
         info.animated = true;
         break;
       case 'eXIf': {
+        if (!budget.block('PNG eXIf', length)) break;
         const exif = await readExif(data, 'png:eXIf');
-        info.entries.push(...exif.entries);
+        budget.push(info.entries, exif.entries);
         info.dateTimeOriginal ??= exif.dateTimeOriginal;
         break;
       }
       case 'caBX':
-        info.c2pa.push({ carrier: 'png:caBX', bytes: data });
+        if (budget.block('PNG caBX (C2PA)', length)) info.c2pa.push({ carrier: 'png:caBX', bytes: data });
         break;
       case 'IEND':
         sawEnd = true;
@@ -118,11 +131,14 @@ export async function readPng(buf: Uint8Array, options: { stealth?: boolean } = 
             break;
           }
           try {
-            const chunk = decodeTextChunk(type, data);
-            if (chunk.key === XMP_KEYWORD) info.entries.push(...xmpEntries(chunk.text, `png:${type}:xmp`));
-            else info.entries.push({ key: chunk.key, text: chunk.text, carrier: `png:${type}` } satisfies MetadataEntry);
+            const chunk = decodeTextChunk(type, data, budget);
+            if (!budget.text(`PNG ${type} chunk`, chunk.text.length)) break;
+            if (chunk.key === XMP_KEYWORD) {
+              if (budget.block('XMP', length)) budget.push(info.entries, xmpEntries(chunk.text, `png:${type}:xmp`));
+            } else budget.push(info.entries, [{ key: chunk.key, text: chunk.text, carrier: `png:${type}` } satisfies MetadataEntry]);
           } catch (err) {
-            info.warnings.push(`PNG ${type} chunk at offset ${pos} could not be decoded: ${(err as Error).message}`);
+            if (err instanceof OverBudget) budget.overflow(`PNG ${type} chunk`, length);
+            else info.warnings.push(`PNG ${type} chunk at offset ${pos} could not be decoded: ${(err as Error).message}`);
           }
         }
     }
@@ -132,13 +148,15 @@ export async function readPng(buf: Uint8Array, options: { stealth?: boolean } = 
   // A hidden LSB copy is looked for only when the text chunks carry no metadata of substance: with
   // them it is a redundant copy (NovelAI, Forge write both), and skipping it keeps scans fast.
   if (options.stealth !== false && layout.idat.length && !info.entries.some((e) => e.text.length > 200)) {
-    info.entries.push(...readStealthPng(layout, info.warnings));
+    budget.push(info.entries, readStealthPng(layout, info.warnings));
   }
   if (!sawEnd) info.warnings.push('PNG ends without an IEND chunk (truncated file)');
   else if (pos < buf.length) {
     // Some tools append the generation text after IEND, where image viewers ignore it.
     const tail = buf.subarray(pos, Math.min(buf.length, pos + MAX_TEXT_BYTES));
-    if (looksLikeText(tail)) info.entries.push({ key: 'trailing', text: decodeUtf8(tail).trim(), carrier: 'png:after-IEND' });
+    if (looksLikeText(tail) && budget.text('text after IEND', tail.length)) {
+      budget.push(info.entries, [{ key: 'trailing', text: decodeUtf8(tail).trim(), carrier: 'png:after-IEND' }]);
+    }
   }
   return info;
 }

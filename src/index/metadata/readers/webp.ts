@@ -3,12 +3,13 @@ import type { ContainerInfo } from '../types.js';
 import { decodeLatin1, decodeUtf8 } from '../text.js';
 import { readExif } from './exif.js';
 import { xmpEntries } from './xmp.js';
+import { ReadBudget } from '../limits.js';
 
 export function isWebp(buf: Uint8Array): boolean {
   return buf.length >= 12 && decodeLatin1(buf.subarray(0, 4)) === 'RIFF' && decodeLatin1(buf.subarray(8, 12)) === 'WEBP';
 }
 
-export async function readWebp(buf: Uint8Array): Promise<ContainerInfo> {
+export async function readWebp(buf: Uint8Array, budget = new ReadBudget()): Promise<ContainerInfo> {
   const info: ContainerInfo = {
     format: 'webp',
     width: null,
@@ -62,13 +63,14 @@ export async function readWebp(buf: Uint8Array): Promise<ContainerInfo> {
         info.animated = true;
         break;
       case 'EXIF': {
+        if (!budget.block('WebP EXIF', size)) break;
         const exif = await readExif(data, 'webp:EXIF');
-        info.entries.push(...exif.entries);
+        budget.push(info.entries, exif.entries);
         info.dateTimeOriginal ??= exif.dateTimeOriginal;
         break;
       }
       case 'XMP ':
-        info.entries.push(...xmpEntries(decodeUtf8(data), 'webp:XMP'));
+        if (budget.block('WebP XMP', size)) budget.push(info.entries, xmpEntries(decodeUtf8(data), 'webp:XMP'));
         break;
     }
     pos = dataEnd + (size & 1);
