@@ -6,12 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { MAX_DECODE_PIXELS } from './ingest.js';
+import { decoderInput } from './decode-input.js';
 
 export const THUMBNAIL_SIZE = 512;
 
 /** An image decoded (bounded, upright, first frame) and reduced to the thumbnail size, not yet encoded. */
 export function reducedImage(input: string | Buffer): Sharp {
-  return sharp(input, { limitInputPixels: MAX_DECODE_PIXELS, failOn: 'none', animated: false })
+  return sharp(decoderInput(input), { limitInputPixels: MAX_DECODE_PIXELS, failOn: 'none', animated: false })
     .rotate()
     .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true });
 }

@@ -89,6 +89,16 @@ export class ReadBudget {
     return true;
   }
 
+  /**
+   * True (and counted as cut) when no more entries fit: the caller skips decoding the chunk. Files
+   * with 150k comments spend their time decoding text that would be dropped.
+   */
+  entriesFull(what: string, bytes: number): boolean {
+    if (this.entriesLeft > 0) return false;
+    this.cut(`text entries beyond the first ${MAX_FILE_ENTRIES}`, bytes);
+    return true;
+  }
+
   /** Appends entries while the per-file entry count allows. */
   push(into: MetadataEntry[], entries: MetadataEntry[]): void {
     for (const entry of entries) {

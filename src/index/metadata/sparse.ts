@@ -14,16 +14,29 @@ const TAIL = 64 * 1024;
 /** Image data kept: enough for the hidden-payload signature check (first rows of the first column). */
 const KEEP_IMAGE_DATA = 128 * 1024;
 const MAX_CHUNKS = 100_000;
+/** Small reads past the head come from a window this large: one read, not one per chunk header. */
+const WINDOW = 1024 * 1024;
 
 class Source {
+  private window: Buffer = Buffer.alloc(0);
+  private windowStart = 0;
+
   constructor(
     readonly fd: number,
     readonly size: number,
   ) {}
 
-  /** Bytes at an offset, from the already-read head when they lie in it. */
+  /** Bytes at an offset, from the already-read head or the current window when they lie in it. */
   at(head: Buffer, offset: number, length: number): Buffer {
-    return offset + length <= head.length ? head.subarray(offset, offset + length) : this.read(offset, length);
+    if (offset + length <= head.length) return head.subarray(offset, offset + length);
+    if (length > WINDOW / 4) return this.read(offset, length);
+    if (offset < this.windowStart || offset + length > this.windowStart + this.window.length) {
+      // A fresh buffer per window: subarrays of the previous one are still held by the caller.
+      this.window = this.read(offset, WINDOW);
+      this.windowStart = offset;
+    }
+    const from = offset - this.windowStart;
+    return this.window.subarray(from, Math.min(from + length, this.window.length));
   }
 
   read(offset: number, length: number): Buffer {

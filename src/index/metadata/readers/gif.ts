@@ -68,9 +68,10 @@ export async function readGif(buf: Uint8Array, budget = new ReadBudget()): Promi
         continue;
       }
       if (label === 0xf9 && buf[pos + 2] === 4 && buf[pos + 3] & 1) info.hasAlpha = true;
-      const blocks = readSubBlocks(buf, pos + 2, label === 0xfe);
+      const keep = label === 0xfe && !budget.entriesFull('GIF comment', 0);
+      const blocks = readSubBlocks(buf, pos + 2, keep);
       if (!blocks) break;
-      if (label === 0xfe) {
+      if (keep) {
         const text = decodeUtf8OrLatin1(blocks.data).trim();
         if (text && budget.text('GIF comment', text.length)) budget.push(info.entries, [{ key: 'Comment', text, carrier: 'gif:comment' }]);
       }

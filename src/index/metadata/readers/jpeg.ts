@@ -112,7 +112,7 @@ export async function readJpeg(buf: Uint8Array, budget = new ReadBudget()): Prom
       const list = jumbf.get(instance) ?? [];
       list.push({ seq, bytes: data.subarray(8) });
       jumbf.set(instance, list);
-    } else if (marker === 0xfe) {
+    } else if (marker === 0xfe && !budget.entriesFull('JPEG COM segment', data.length)) {
       const text = trimNul(decodeUtf8OrLatin1(data)).trim();
       if (text && budget.text('JPEG COM segment', text.length)) budget.push(info.entries, [{ key: 'Comment', text, carrier: 'jpeg:COM' } satisfies MetadataEntry]);
     } else if (marker === 0xda) {

@@ -130,6 +130,7 @@ export async function readPng(buf: Uint8Array, options: { stealth?: boolean; bud
             info.warnings.push(`PNG ${type} chunk of ${length} bytes skipped (over ${MAX_TEXT_BYTES})`);
             break;
           }
+          if (budget.entriesFull(`PNG ${type} chunk`, length)) break;
           try {
             const chunk = decodeTextChunk(type, data, budget);
             if (!budget.text(`PNG ${type} chunk`, chunk.text.length)) break;
