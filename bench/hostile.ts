@@ -17,6 +17,7 @@ import { addPngChunks, addPngText, pngChunk } from '../src/demo/embed.js';
 import {
   bitFlipped,
   deepComfyPrompt,
+  hugeInfotextPng,
   repeatedChunkWebp,
   repeatedCommentGif,
   repeatedCommentJpeg,
@@ -42,6 +43,7 @@ async function hostileSet(): Promise<[string, Buffer][]> {
     ['bomb-ztxt-200.png', zTxtBombPng(200)],
     ['bomb-itxt-60.png', zTxtBombPng(60, undefined, 'iTXt')],
     ['repeat-png-text-150k.png', repeatedTextPng(150_000)],
+    ['huge-infotext-8mb.png', hugeInfotextPng(8 * 1024 * 1024)],
     ['repeat-png-json-30k.png', repeatedTextPng(30_000, 'prompt', '{"3":{"class_type":"KSampler","inputs":{"seed":1}}}')],
     ['repeat-jpeg-com-20k.jpg', repeatedCommentJpeg(20_000)],
     ['repeat-jpeg-exif-5k.jpg', repeatedExifJpeg(5_000)],

@@ -89,6 +89,14 @@ export async function repeatedCommentGif(count: number, text = 'a comment'): Pro
   return Buffer.concat([gif.subarray(0, gif.length - 1), ...Array.from({ length: count }, () => ext), Buffer.from([0x3b])]);
 }
 
+/** An A1111 `parameters` chunk with a prompt of about `bytes` (weights, nesting, LoRAs, BREAKs). */
+export async function hugeInfotextPng(bytes: number): Promise<Buffer> {
+  const unit = '((masterpiece:1.2)), [a|b], <lora:style_N:0.8>, a cat BREAK ';
+  const prompt = Array.from({ length: Math.ceil(bytes / unit.length) }, (_, i) => unit.replace('N', String(i))).join('');
+  const text = `${prompt}\nNegative prompt: ${'(bad:1.1), '.repeat(1000)}\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, Size: 512x512`;
+  return addPngText(await tinyImage('png'), [{ type: 'tEXt', key: 'parameters', text }]);
+}
+
 /** A ComfyUI `prompt` graph whose sampler input holds a list nested `depth` levels deep. */
 export function deepComfyPrompt(depth: number): string {
   const nested = '['.repeat(depth) + ']'.repeat(depth);

@@ -41,13 +41,13 @@ export function deriveTags(record: MetadataRecord): DerivedTag[] {
   };
   if (record.prompt) {
     for (const phrase of promptPhrases(record.prompt).slice(0, MAX_PROMPT_TAGS)) add(phrase, 'prompt');
-    for (const net of extractNetworks(record.prompt)) {
+    for (const net of extractNetworks(record.prompt).slice(0, MAX_PROMPT_TAGS)) {
       const ns = net.kind === 'lyco' ? 'lora' : net.kind;
       add(resourceTag(ns, net.name), 'prompt');
     }
-    for (const air of airReferences(record.prompt)) add(`${airNamespace(air)}:${air.ref}`, 'prompt');
+    for (const air of airReferences(record.prompt).slice(0, MAX_PROMPT_TAGS)) add(`${airNamespace(air)}:${air.ref}`, 'prompt');
   }
-  for (const lora of record.loras) add(resourceTag('lora', lora.name), 'model');
+  for (const lora of record.loras.slice(0, MAX_PROMPT_TAGS)) add(resourceTag('lora', lora.name), 'model');
   if (record.model) add(resourceTag('model', record.model), 'model');
   if (record.sampler) add(`sampler:${normalizeTag(record.sampler)}`, 'model');
   if (record.generator) add(`generator:${record.generator}`, 'model');

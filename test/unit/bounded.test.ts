@@ -13,6 +13,7 @@ import { addPngChunks, pngChunk } from '../../src/demo/embed.js';
 import {
   deepComfyPrompt,
   deepJsonPng,
+  hugeInfotextPng,
   repeatedChunkWebp,
   repeatedCommentGif,
   repeatedCommentJpeg,
@@ -22,6 +23,7 @@ import {
   zTxtBombPng,
 } from '../../src/demo/hostile.js';
 import type { MetadataEntry } from '../../src/index/metadata/types.js';
+import { deriveTags } from '../../src/index/tags.js';
 
 const MIB = 1024 * 1024;
 /** A record line stays a few MiB: raw is capped at 4 MiB, fields at 1 MiB. */
@@ -62,6 +64,18 @@ describe('per-file memory bounds', () => {
       'raw: 1 entry cut to the 2 MiB per-entry / 4 MiB per-file limit',
       `raw: 2 more entries (${2 * 1.5 * MIB} characters) not kept, over the 4 MiB per-file limit`,
     ]);
+  });
+});
+
+describe('per-record bounds', () => {
+  it('cuts an 8 MiB prompt with 140k LoRAs to 1 MiB and 256 LoRAs, and derives a bounded tag list', { timeout: 30_000 }, async () => {
+    const { record, json } = await readHostile(await hugeInfotextPng(8 * MIB));
+    expect(record.generator).toBe('a1111');
+    expect(record.prompt!.length).toBe(MIB);
+    expect(record.loras).toHaveLength(256);
+    expect(record.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^loras: \d+ found, the first 256 kept$/), expect.stringMatching(/^prompt: cut from \d+ to 1048576 characters$/)]));
+    expect(json.length).toBeLessThan(MAX_RECORD_JSON);
+    expect(deriveTags(record).length).toBeLessThanOrEqual(404);
   });
 });
 

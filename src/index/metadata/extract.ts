@@ -14,6 +14,8 @@ import { jsonDeeperThan, MAX_JSON_DEPTH, MAX_RAW_CHARS, MAX_RAW_ENTRY_CHARS } fr
 
 /** Top-level text fields (prompt, model…) beyond this are cut; real prompts are a few KiB. */
 const MAX_FIELD_CHARS = 1024 * 1024;
+/** LoRAs / sampler stages kept; real files list a handful, a hostile prompt 100k. */
+const MAX_FIELD_ITEMS = 256;
 
 export function emptyRecord(file: string): MetadataRecord {
   return {
@@ -94,8 +96,14 @@ export function rawFromEntries(entries: MetadataEntry[], parsed?: EntryMap, warn
   return raw;
 }
 
-/** Cuts top-level text fields a parser copied from a huge chunk (the raw entry keeps its own bounded copy). */
+/** Cuts top-level text fields and lists a parser copied from a huge chunk (the raw entry keeps its own bounded copy). */
 function capFields(record: MetadataRecord): void {
+  for (const key of ['loras', 'samplers'] as const) {
+    const list = record[key];
+    if (list.length <= MAX_FIELD_ITEMS) continue;
+    record.warnings.push(`${key}: ${list.length} found, the first ${MAX_FIELD_ITEMS} kept`);
+    list.length = MAX_FIELD_ITEMS;
+  }
   for (const [key, value] of Object.entries(record)) {
     if (key === 'file' || typeof value !== 'string' || value.length <= MAX_FIELD_CHARS) continue;
     (record as unknown as Record<string, unknown>)[key] = value.slice(0, MAX_FIELD_CHARS);
