@@ -3,26 +3,39 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import cliProgress from 'cli-progress';
-import { ConfigError, isLoopback, resolveConfig, type Config } from './config.js';
-import { Vault, LibraryMismatchError } from './vault.js';
-import { ConflictError, InvalidInputError, NotFoundError, Store } from './index/store/store.js';
+import type { Store } from './index/store/store.js';
 import type { ChangeSummary, UndoResult } from './index/store/journal.js';
-import { startServer } from './api/server.js';
-import { writeDemoLibrary } from './demo/library.js';
-import { mountVault, type MountedFs } from './fs/mount.js';
 import { guardProcess } from './process-guard.js';
-import { exportLinks } from './fs/export-links.js';
+import type { Config } from './config.js';
+import type { Vault } from './vault.js';
+import type { MountedFs } from './fs/mount.js';
 import type { ScanStats, ScanStatus } from './index/scanner.js';
 import { LibraryOfflineError } from './index/presence.js';
 import type { MetadataRecord } from './index/metadata/types.js';
 import type { EmbeddingProgress } from './ai/embedding-job.js';
+import type { CaptionerInfo } from './ai/captioner.js';
 import { DEFAULT_MODELS_DIR, listModels } from './ai/models.js';
 import { CATALOG, DEFAULT_MODEL } from './ai/catalog.js';
-import { downloadModel, DownloadError } from './ai/download.js';
-import { formatVerifyReport, verifyInstalledModel } from './ai/verify.js';
-import { chooseCaptioner, type CaptionerInfo } from './ai/captioner.js';
-import { captionImages } from './ai/caption-job.js';
+
+/**
+ * Each command loads only the modules it uses, when it runs: `vv meta` must start fast, without the
+ * database, sharp, ONNX Runtime, the HTTP server or FUSE.
+ */
+const load = {
+  config: () => import('./config.js'),
+  vault: () => import('./vault.js'),
+  server: () => import('./api/server.js'),
+  demo: () => import('./demo/library.js'),
+  mount: () => import('./fs/mount.js'),
+  exportLinks: () => import('./fs/export-links.js'),
+  download: () => import('./ai/download.js'),
+  verify: () => import('./ai/verify.js'),
+  ingestPool: () => import('./index/ingest-pool.js'),
+  store: () => import('./index/store/store.js'),
+  captioner: () => import('./ai/captioner.js'),
+  captionJob: () => import('./ai/caption-job.js'),
+  progressBar: () => import('cli-progress'),
+};
 
 const program = new Command();
 program.name('vv').description('Visionary Vault: index, search and organize AI-generated images without touching them').version('0.1.0');
@@ -32,7 +45,8 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-function config(flags: Partial<Record<keyof Config, unknown>>): Config {
+async function config(flags: Partial<Record<keyof Config, unknown>>): Promise<Config> {
+  const { ConfigError, resolveConfig } = await load.config();
   try {
     return resolveConfig(flags);
   } catch (err) {
@@ -41,7 +55,7 @@ function config(flags: Partial<Record<keyof Config, unknown>>): Config {
   }
 }
 
-function progressReporter(label: string) {
+async function progressReporter(label: string) {
   if (!process.stderr.isTTY) {
     let last = 0;
     return {
@@ -54,6 +68,7 @@ function progressReporter(label: string) {
       stop() {},
     };
   }
+  const cliProgress = (await load.progressBar()).default;
   const bar = new cliProgress.SingleBar(
     { format: `{phase} [{bar}] {value}/{total} files | {speed} files/s | eta {eta_formatted}`, hideCursor: true, clearOnComplete: true, stream: process.stderr },
     cliProgress.Presets.shades_classic,
@@ -123,7 +138,8 @@ function embedSummary(p: EmbeddingProgress): string {
   );
 }
 
-function openVault(cfg: Config, library: string, rebind: boolean, onScanProgress?: (s: ScanStatus) => void, batchSize?: number): Vault {
+async function openVault(cfg: Config, library: string, rebind: boolean, onScanProgress?: (s: ScanStatus) => void, batchSize?: number): Promise<Vault> {
+  const { Vault, LibraryMismatchError } = await load.vault();
   try {
     return Vault.open({ dataDir: cfg.data, library, workers: cfg.workers, rebind, onScanProgress, batchSize, ...aiOptions(cfg), onEmbedProgress: embedReporter(), followSymlinks: cfg.followSymlinks });
   } catch (err) {
@@ -145,9 +161,9 @@ program
   .option('--follow-symlinks', 'follow symlinks that lead outside the library (default: only links that stay inside); env VV_FOLLOW_SYMLINKS')
   .option('--json', 'print the summary as JSON')
   .action(async (library: string, opts: { data?: string; workers?: string; rebind?: boolean; json?: boolean; model?: string; embed?: boolean; thumbnails?: boolean; followSymlinks?: boolean }) => {
-    const cfg = config({ data: opts.data, workers: opts.workers, library, model: opts.model, embed: opts.embed === false ? false : undefined, thumbnails: opts.thumbnails === false ? false : undefined, followSymlinks: opts.followSymlinks });
-    const progress = progressReporter('indexing');
-    const vault = openVault(cfg, cfg.library!, Boolean(opts.rebind), (s) => progress.update(s));
+    const cfg = await config({ data: opts.data, workers: opts.workers, library, model: opts.model, embed: opts.embed === false ? false : undefined, thumbnails: opts.thumbnails === false ? false : undefined, followSymlinks: opts.followSymlinks });
+    const progress = await progressReporter('indexing');
+    const vault = await openVault(cfg, cfg.library!, Boolean(opts.rebind), (s) => progress.update(s));
     vault.backgroundThumbnails = cfg.thumbnails;
     let stats: ScanStats;
     try {
@@ -191,7 +207,7 @@ program
   .addOption(new Option('--no-embed', 'do not compute CLIP embeddings in the background; env VV_EMBED=false'))
   .option('--follow-symlinks', 'follow symlinks that lead outside the library (default: only links that stay inside); env VV_FOLLOW_SYMLINKS')
   .action(async (library: string | undefined, opts: { data?: string; host?: string; port?: string; token?: string; workers?: string; watch?: boolean; thumbnails?: boolean; rebind?: boolean; mount?: string; xmp?: string; xmpDir?: string; model?: string; embed?: boolean; followSymlinks?: boolean }) => {
-    const cfg = config({
+    const cfg = await config({
       data: opts.data,
       host: opts.host,
       port: opts.port,
@@ -206,7 +222,7 @@ program
       followSymlinks: opts.followSymlinks,
       library,
     });
-    if (!isLoopback(cfg.host) && !cfg.token) fail(`serving on ${cfg.host} exposes your library to the network: set a token (--token or VV_TOKEN)`);
+    if (!(await load.config()).isLoopback(cfg.host) && !cfg.token) fail(`serving on ${cfg.host} exposes your library to the network: set a token (--token or VV_TOKEN)`);
     let root = cfg.library;
     let dataDir = cfg.data;
     if (!root) {
@@ -214,22 +230,22 @@ program
       root = path.join(dataDir, 'library');
       fs.mkdirSync(root, { recursive: true });
       console.error(`no library given: serving a demo library in ${root}`);
-      const written = await writeDemoLibrary(root, cfg.demoCount, (done, total) => {
+      const written = await (await load.demo()).writeDemoLibrary(root, cfg.demoCount, (done, total) => {
         if (process.stderr.isTTY) process.stderr.write(`\rwriting demo images ${done}/${total}`);
       });
       if (process.stderr.isTTY) process.stderr.write('\n');
       if (written) console.error(`wrote ${written} demo images`);
     }
     // Smaller write batches while serving: a batch holds the event loop for its duration.
-    const vault = openVault({ ...cfg, data: dataDir }, root, Boolean(opts.rebind), undefined, 200);
+    const vault = await openVault({ ...cfg, data: dataDir }, root, Boolean(opts.rebind), undefined, 200);
     vault.backgroundThumbnails = cfg.thumbnails;
     vault.backgroundEmbeddings = cfg.embed;
     if (cfg.xmp === 'sidecar') vault.enableXmp(cfg.xmpDir, (m) => console.error(m));
-    const server = await startServer(vault, { host: cfg.host, port: cfg.port, token: cfg.token });
+    const server = await (await load.server()).startServer(vault, { host: cfg.host, port: cfg.port, token: cfg.token });
     let mounted: MountedFs | null = null;
     if (opts.mount) {
       try {
-        mounted = await mountVault(vault, opts.mount, (q, n) => vault.searchIds(q, n), { log: (m) => console.error(m) });
+        mounted = await (await load.mount()).mountVault(vault, opts.mount, (q, n) => vault.searchIds(q, n), { log: (m) => console.error(m) });
       } catch (err) {
         await server.close();
         await vault.close();
@@ -287,17 +303,17 @@ program
   .option('--xmp <mode>', 'sidecar: write edits to XMP sidecars; off (default); env VV_XMP')
   .option('--xmp-dir <dir>', 'write the sidecars into this mirror tree; env VV_XMP_DIR')
   .action(async (mountpoint: string, opts: { data?: string; workers?: string; xmp?: string; xmpDir?: string }) => {
-    const cfg = config({ data: opts.data, workers: opts.workers, xmp: opts.xmp, xmpDir: opts.xmpDir });
+    const cfg = await config({ data: opts.data, workers: opts.workers, xmp: opts.xmp, xmpDir: opts.xmpDir });
     let vault: Vault;
     try {
-      vault = Vault.openExisting({ dataDir: cfg.data, workers: cfg.workers, ...aiOptions(cfg) });
+      vault = (await load.vault()).Vault.openExisting({ dataDir: cfg.data, workers: cfg.workers, ...aiOptions(cfg) });
     } catch (err) {
       fail((err as Error).message);
     }
     if (cfg.xmp === 'sidecar') vault.enableXmp(cfg.xmpDir, (m) => console.error(m));
     let mounted: MountedFs;
     try {
-      mounted = await mountVault(vault, mountpoint, (q, n) => vault.searchIds(q, n), { log: (m) => console.error(m) });
+      mounted = await (await load.mount()).mountVault(vault, mountpoint, (q, n) => vault.searchIds(q, n), { log: (m) => console.error(m) });
     } catch (err) {
       await vault.close();
       fail((err as Error).message);
@@ -327,10 +343,10 @@ program
   .option('--model <name>', 'CLIP model (folder under the models dir); env VV_MODEL')
   .option('--json', 'print the summary as JSON')
   .action(async (opts: { data?: string; model?: string; json?: boolean }) => {
-    const cfg = config({ data: opts.data, model: opts.model });
+    const cfg = await config({ data: opts.data, model: opts.model });
     let vault: Vault;
     try {
-      vault = Vault.openExisting({ dataDir: cfg.data, workers: 0, ...aiOptions(cfg), onEmbedProgress: embedReporter() });
+      vault = (await load.vault()).Vault.openExisting({ dataDir: cfg.data, workers: 0, ...aiOptions(cfg), onEmbedProgress: embedReporter() });
     } catch (err) {
       fail((err as Error).message);
     }
@@ -354,22 +370,22 @@ program
   .option('--all', "caption again every image whose caption a model wrote (a user's caption is kept)")
   .option('--json', 'print the summary as JSON')
   .action(async (opts: { data?: string; captioner?: string; all?: boolean; json?: boolean }) => {
-    const cfg = config({ data: opts.data });
+    const cfg = await config({ data: opts.data });
     const modelsDir = cfg.modelsDir ?? DEFAULT_MODELS_DIR;
     let info: CaptionerInfo | null;
     try {
-      info = chooseCaptioner(modelsDir, opts.captioner ?? process.env.VV_CAPTIONER ?? null);
+      info = (await load.captioner()).chooseCaptioner(modelsDir, opts.captioner ?? process.env.VV_CAPTIONER ?? null);
     } catch (err) {
       fail((err as Error).message);
     }
     if (!info) fail(`no captioning model installed in ${modelsDir}: npm run models:download -- vit-gpt2-captions (see models/README.md)`);
     let vault: Vault;
     try {
-      vault = Vault.openExisting({ dataDir: cfg.data, workers: 0, modelsDir, model: 'none', captioner: 'none', busyTimeoutMs: cfg.busyTimeout });
+      vault = (await load.vault()).Vault.openExisting({ dataDir: cfg.data, workers: 0, modelsDir, model: 'none', captioner: 'none', busyTimeoutMs: cfg.busyTimeout });
     } catch (err) {
       fail((err as Error).message);
     }
-    const run = await captionImages(vault.store, vault.root, info, { all: opts.all, onProgress: (n) => process.stderr.isTTY && process.stderr.write(`\rcaptioned ${n}`) });
+    const run = await (await load.captionJob()).captionImages(vault.store, vault.root, info, { all: opts.all, onProgress: (n) => process.stderr.isTTY && process.stderr.write(`\rcaptioned ${n}`) });
     if (process.stderr.isTTY) process.stderr.write('\n');
     console.log(opts.json ? JSON.stringify(run) : `captioned ${run.captioned} image${run.captioned === 1 ? '' : 's'} with ${info.manifest.name}${run.failed.length ? `; ${run.failed.length} could not be decoded` : ''}`);
     await vault.close();
@@ -380,8 +396,8 @@ const models = program.command('models').description('CLIP models: list, downloa
 models
   .command('list')
   .description('models you can download, and those installed')
-  .action(() => {
-    const cfg = config({});
+  .action(async () => {
+    const cfg = await config({});
     const dir = cfg.modelsDir ?? DEFAULT_MODELS_DIR;
     const installed = new Set(listModels(dir));
     for (const e of CATALOG) {
@@ -397,13 +413,14 @@ models
   .argument('[name]', `model name (default ${DEFAULT_MODEL}; see vv models list)`)
   .option('--revision <commit>', 'another commit of the model repository than the pinned one (the per-file pins still apply)')
   .action(async (name: string | undefined, opts: { revision?: string }) => {
-    const cfg = config({});
+    const cfg = await config({});
     const dir = cfg.modelsDir ?? DEFAULT_MODELS_DIR;
     try {
+      const { downloadModel } = await load.download();
       const out = await downloadModel(name ?? DEFAULT_MODEL, { modelsDir: dir, revision: opts.revision, log: (m) => console.error(m) });
       console.log(`installed ${name ?? DEFAULT_MODEL} in ${out} (checksums verified)`);
     } catch (err) {
-      if (err instanceof DownloadError) fail(err.message);
+      if (err instanceof (await load.download()).DownloadError) fail(err.message);
       throw err;
     }
   });
@@ -414,7 +431,8 @@ models
   .argument('<name>')
   .option('--json', 'print the report as JSON')
   .action(async (name: string, opts: { json?: boolean }) => {
-    const cfg = config({});
+    const cfg = await config({});
+    const { formatVerifyReport, verifyInstalledModel } = await load.verify();
     const report = await verifyInstalledModel(cfg.modelsDir ?? DEFAULT_MODELS_DIR, name);
     console.log(opts.json ? JSON.stringify(report) : formatVerifyReport(report));
     if (!report.ok) process.exit(1);
@@ -426,15 +444,15 @@ program
   .argument('<dir>', 'an empty folder, or one a previous export-links made')
   .option('--data <dir>', 'data dir of the indexed library; env VV_DATA')
   .action(async (dir: string, opts: { data?: string }) => {
-    const cfg = config({ data: opts.data });
+    const cfg = await config({ data: opts.data });
     let vault: Vault;
     try {
-      vault = Vault.openExisting({ dataDir: cfg.data, workers: 0 });
+      vault = (await load.vault()).Vault.openExisting({ dataDir: cfg.data, workers: 0 });
     } catch (err) {
       fail((err as Error).message);
     }
     try {
-      const stats = exportLinks(vault, dir);
+      const stats = (await load.exportLinks()).exportLinks(vault, dir);
       console.log(`${stats.links} links in ${stats.folders} folders under ${path.resolve(dir)}`);
     } catch (err) {
       fail((err as Error).message);
@@ -444,10 +462,10 @@ program
   });
 
 /** The store of an indexed data dir, opened directly: fine beside a running server or mount (WAL, busy timeout). */
-function openJournal(data: string): Store {
+async function openJournal(data: string): Promise<Store> {
   const dataDir = path.resolve(data);
   if (!fs.existsSync(path.join(dataDir, 'vault.db'))) fail(`${dataDir} holds no index yet: run vv scan <library> --data ${dataDir} first`);
-  return Store.open(dataDir);
+  return (await load.store()).Store.open(dataDir);
 }
 
 function changeLine(c: ChangeSummary): string {
@@ -461,11 +479,11 @@ program
   .option('--data <dir>', 'data dir of the indexed library; env VV_DATA')
   .option('--limit <n>', 'how many changes', '50')
   .option('--json', 'one JSON object per line')
-  .action((opts: { data?: string; limit: string; json?: boolean }) => {
-    const cfg = config({ data: opts.data });
+  .action(async (opts: { data?: string; limit: string; json?: boolean }) => {
+    const cfg = await config({ data: opts.data });
     const limit = Number(opts.limit);
     if (!Number.isInteger(limit) || limit < 1) fail(`--limit must be a positive integer, not ${opts.limit}`);
-    const store = openJournal(cfg.data);
+    const store = await openJournal(cfg.data);
     try {
       for (const c of store.history(limit)) console.log(opts.json ? JSON.stringify(c) : changeLine(c));
     } finally {
@@ -480,11 +498,12 @@ program
   .option('--since <time>', 'every change since this ISO 8601 time, e.g. 2026-11-29T12:00:00Z')
   .option('--data <dir>', 'data dir of the indexed library; env VV_DATA')
   .option('--json', 'print the result as JSON')
-  .action((change: string | undefined, opts: { since?: string; data?: string; json?: boolean }) => {
-    const cfg = config({ data: opts.data });
+  .action(async (change: string | undefined, opts: { since?: string; data?: string; json?: boolean }) => {
+    const cfg = await config({ data: opts.data });
     if (change !== undefined && opts.since !== undefined) fail('give a change id or --since, not both');
     if (change !== undefined && !/^\d{1,15}$/.test(change)) fail(`a change id is a positive integer, not ${change}`);
-    const store = openJournal(cfg.data);
+    const store = await openJournal(cfg.data);
+    const { ConflictError, InvalidInputError, NotFoundError } = await load.store();
     let result: UndoResult;
     try {
       result = store.undo({ change: change === undefined ? undefined : Number(change), since: opts.since });
@@ -520,7 +539,7 @@ program
   .action(async (files: string[], opts: { json?: boolean }) => {
     // Files are read in a worker that is replaced after 30 s (or over its heap limit), as in a scan:
     // a hostile file gets a record with `error`, and the files after it are still read.
-    const { IngestPool } = await import('./index/ingest-pool.js');
+    const { IngestPool } = await load.ingestPool();
     const pool = new IngestPool({ workers: 1, worker: 'meta-worker' });
     try {
       const pending = files.map((file) => pool.metadataJson(file));

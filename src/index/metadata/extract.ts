@@ -8,7 +8,7 @@ import { EntryMap, normalizeEntries } from './entries.js';
 import { PARSERS } from './parsers/registry.js';
 import type { ParseContext } from './parsers/types.js';
 import { parseJsonLoose, stripControlsDeep } from './text.js';
-import { readC2pa } from './parsers/c2pa.js';
+import { loadC2paDecoder, readC2pa } from './parsers/c2pa.js';
 import { repairEntries } from './mojibake.js';
 import { jsonDeeperThan, MAX_JSON_DEPTH, MAX_RAW_CHARS, MAX_RAW_ENTRY_CHARS } from './limits.js';
 
@@ -214,6 +214,7 @@ function withoutControls(record: MetadataRecord): MetadataRecord {
 export async function extractMetadata(file: string, bytes: Uint8Array, extraEntries: MetadataEntry[] = []): Promise<MetadataRecord> {
   try {
     const container = await readContainer(bytes);
+    if (container.c2pa.length) await loadC2paDecoder();
     const record = recordFromContainer(file, container, extraEntries);
     if (container.width === null || container.height === null) {
       record.error = `no image dimensions: ${container.warnings.join('; ') || 'corrupt header'}`;

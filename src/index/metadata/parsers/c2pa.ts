@@ -4,7 +4,7 @@
  * manifest) gives the IPTC digital source type, from which `ai_generated` follows.
  * Signatures are not verified here: this reports what the file claims.
  */
-import { decode, Tokenizer, Type } from 'cborg';
+import type * as Cborg from 'cborg';
 import type { C2paBlob, GenerationFields } from '../types.js';
 import { parseJumbf, type JumbfBox } from '../readers/jumbf.js';
 import { isRecord } from '../values.js';
@@ -25,21 +25,21 @@ const CBOR_OPTIONS = {
 const MAX_CBOR_DEPTH = 64;
 
 /** True when a CBOR item nests deeper than the limit, found by walking its tokens (no recursion). */
-function cborTooDeep(bytes: Uint8Array): boolean {
-  const tokens = new Tokenizer(bytes, CBOR_OPTIONS as ConstructorParameters<typeof Tokenizer>[1]);
+function cborTooDeep(cbor: typeof Cborg, bytes: Uint8Array): boolean {
+  const tokens = new cbor.Tokenizer(bytes, CBOR_OPTIONS as ConstructorParameters<typeof Cborg.Tokenizer>[1]);
   const open: number[] = []; // items still expected by each open array / map / tag
   const settle = () => {
     while (open.length && open[open.length - 1] === 0) open.pop();
   };
   while (!tokens.done()) {
     const token = tokens.next();
-    if (token.type === Type.break) {
+    if (token.type === cbor.Type.break) {
       open.pop();
       settle();
       continue;
     }
     if (open.length) open[open.length - 1]--;
-    const items = token.type === Type.array ? token.value : token.type === Type.map ? token.value * 2 : token.type === Type.tag ? 1 : 0;
+    const items = token.type === cbor.Type.array ? token.value : token.type === cbor.Type.map ? token.value * 2 : token.type === cbor.Type.tag ? 1 : 0;
     if (items > 0) {
       open.push(items);
       if (open.length > MAX_CBOR_DEPTH) return true;
@@ -49,12 +49,21 @@ function cborTooDeep(bytes: Uint8Array): boolean {
   return false;
 }
 
+let cborg: typeof Cborg | null = null;
+
+/** The CBOR decoder is loaded only once a file carries a C2PA manifest (start-up of `vv meta`). */
+export async function loadC2paDecoder(): Promise<void> {
+  cborg ??= await import('cborg');
+}
+
 function cborOf(box: JumbfBox): Record<string, unknown> | null {
   const content = box.content.find((c) => c.type === 'cbor');
   if (!content) return null;
+  const cbor = cborg;
+  if (!cbor) throw new Error('CBOR decoder not loaded (loadC2paDecoder)');
   try {
-    if (cborTooDeep(content.bytes)) return null;
-    const value = decode(content.bytes, CBOR_OPTIONS as Parameters<typeof decode>[1]);
+    if (cborTooDeep(cbor, content.bytes)) return null;
+    const value = cbor.decode(content.bytes, CBOR_OPTIONS as Parameters<typeof cbor.decode>[1]);
     return isRecord(value) ? value : null;
   } catch {
     return null;

@@ -2,7 +2,7 @@
  * EXIF (a TIFF structure, found in JPEG APP1, PNG eXIf, WebP EXIF, AVIF Exif items) → entries.
  * IFD walking is exifr's; this module only decides which tags are metadata and how their bytes decode.
  */
-import exifr from 'exifr';
+import type exifrModule from 'exifr';
 import type { MetadataEntry } from '../types.js';
 import { decodeUserComment, decodeUtf16Guess, decodeUtf8OrLatin1, trimNul } from '../text.js';
 
@@ -70,7 +70,12 @@ export function exifDateToIso(value: unknown): string | null {
   return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}`;
 }
 
+// Loaded on the first EXIF block: a folder of PNGs never pays for it (start-up of `vv meta`).
+let exifrLoading: Promise<typeof exifrModule> | null = null;
+const loadExifr = () => (exifrLoading ??= import('exifr').then((m) => m.default));
+
 export async function readExif(blob: Uint8Array, carrier: string): Promise<ExifResult> {
+  const exifr = await loadExifr();
   const tiff = tiffBytes(blob);
   const result: ExifResult = { entries: [], dateTimeOriginal: null };
   if (tiff.length < 8) return result;

@@ -2,7 +2,8 @@
  * XMP packet (RDF/XML) → flat properties. Simple values, attributes and rdf:Alt/Seq/Bag lists are
  * all flattened to `prefix:name` → string | string[]; structure deeper than that is kept as JSON text.
  */
-import { XMLParser } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type { XMLParser } from 'fast-xml-parser';
 import type { MetadataEntry } from '../types.js';
 
 /** XMP packets larger than this are not parsed (they are still kept raw by the caller). */
@@ -11,7 +12,18 @@ export const MAX_XMP_BYTES = 4 * 1024 * 1024;
 export type XmpValue = string | string[];
 export type XmpProperties = Record<string, XmpValue>;
 
-const parser = new XMLParser({
+const require = createRequire(import.meta.url);
+let parser: XMLParser | null = null;
+
+/** The XML parser is loaded on the first XMP packet, synchronously (its CommonJS build): most files have none. */
+function xmlParser(): XMLParser {
+  if (parser) return parser;
+  const { XMLParser: Parser } = require('fast-xml-parser') as typeof import('fast-xml-parser');
+  parser = new Parser(PARSER_OPTIONS);
+  return parser;
+}
+
+const PARSER_OPTIONS = {
   ignoreAttributes: false,
   attributeNamePrefix: '@',
   removeNSPrefix: false,
@@ -20,8 +32,8 @@ const parser = new XMLParser({
   trimValues: false,
   processEntities: true,
   htmlEntities: true, // numeric character references (`&#xA;` in attribute values) are decoded too
-  isArray: (name) => name === 'rdf:li' || name === 'rdf:Description',
-});
+  isArray: (name: string) => name === 'rdf:li' || name === 'rdf:Description',
+};
 
 type Node = Record<string, unknown>;
 
@@ -89,7 +101,7 @@ export function parseXmp(xml: string): XmpProperties | null {
   if (xml.length > MAX_XMP_BYTES) return null;
   let doc: unknown;
   try {
-    doc = parser.parse(xml);
+    doc = xmlParser().parse(xml);
   } catch {
     return null;
   }
