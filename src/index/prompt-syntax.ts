@@ -109,8 +109,8 @@ export function promptPhrases(prompt: string): string[] {
   // Attention weight / editing step before a closing bracket: `(a:1.2)`, `[a:b:0.5]`, `[a:10]`.
   text = text.replace(/:\s*-?\d*\.?\d+\s*(?=[)\]])/g, '');
   // Remaining separators: editing `[a:b]` (a colon inside square brackets only: `rating:general`
-  // outside them is one tag), alternation `[a|b]`, composable `AND`, `BREAK`.
-  text = splitEditingColons(text).replace(/\|/g, ',').replace(/\b(?:BREAK|AND)\b/g, ',');
+  // outside them is one tag), alternation `[a|b]`, composable `AND`, `BREAK`, Regional Prompter's `ADDCOL`/`ADDROW`/`ADDBASE`/`ADDCOMM`.
+  text = splitEditingColons(text).replace(/\|/g, ',').replace(/\b(?:BREAK|AND|ADDCOL|ADDROW|ADDBASE|ADDCOMM)\b/g, ',');
   text = text.replace(/[()[\]{}]/g, ' ');
   const seen = new Set<string>();
   const out: string[] = [];

@@ -10,6 +10,7 @@ import { addJpegMetadata, addPngText, addWebpMetadata, buildExif, type PngTextCh
 import { deriveTags } from '../../src/index/tags.js';
 import { solidImage } from '../support/fixtures.js';
 import { pyJson } from '../support/python-json.js';
+import { recordOf } from '../support/records.js';
 
 async function pngWith(chunks: Record<string, string>, type: PngTextChunk['type'] = 'tEXt') {
   const png = await solidImage('png', [90, 90, 90], 64, 48);
@@ -205,5 +206,49 @@ describe('mojibake repair', () => {
     const r = await pngWith({ parameters: 'café crème, 一二三, Ã la carte\nSteps: 5, Seed: 3, Size: 64x48' }, 'iTXt');
     expect(r.prompt).toBe('café crème, 一二三, Ã la carte');
     expect(r.warnings.join()).not.toMatch(/mojibake/);
+  });
+});
+
+describe('A1111 extensions into structured extra', () => {
+  // Written as modules/processing.py create_infotext does: `key: value` joined by ", ", values with
+  // commas or colons quoted (json.dumps); each extension adds its own keys.
+  const q = (v: string) => (/[,:"\n]/.test(v) ? JSON.stringify(v) : v);
+  const params: [string, string][] = [
+    ['Steps', '30'], ['Sampler', 'DPM++ 2M'], ['Schedule type', 'Karras'], ['CFG scale', '7'], ['Seed', '1234'], ['Size', '512x768'], ['Model hash', '6ce0161689'], ['Model', 'v1-5-pruned-emaonly'],
+    ['Denoising strength', '0.45'], ['Hires upscale', '2'], ['Hires steps', '15'], ['Hires upscaler', 'R-ESRGAN 4x+'], ['Hires prompt', 'sharp focus, 8k'],
+    ['ADetailer model', 'face_yolov8n.pt'], ['ADetailer prompt', 'smile, detailed eyes'], ['ADetailer confidence', '0.3'], ['ADetailer dilate erode', '4'], ['ADetailer mask blur', '4'], ['ADetailer denoising strength', '0.4'], ['ADetailer inpaint only masked', 'True'], ['ADetailer inpaint padding', '32'],
+    ['ADetailer model 2nd', 'hand_yolov8n.pt'], ['ADetailer confidence 2nd', '0.35'], ['ADetailer version', '24.11.1'],
+    ['ControlNet 0', 'Module: canny, Model: control_v11p_sd15_canny [d14c016b], Weight: 1.0, Resize Mode: Crop and Resize, Processor Res: 512, Threshold A: 100.0, Threshold B: 200.0, Guidance Start: 0.0, Guidance End: 1.0, Pixel Perfect: False, Control Mode: Balanced'],
+    ['ControlNet 1', 'Module: openpose_full, Model: control_v11p_sd15_openpose [cab727d4], Weight: 0.8, Guidance Start: 0.0, Guidance End: 0.6, Pixel Perfect: True, Control Mode: My prompt is more important'],
+    ['RP Active', 'True'], ['RP Divide mode', 'Matrix'], ['RP Matrix submode', 'Horizontal'], ['RP Calc Mode', 'Attention'], ['RP Ratios', '1,1'], ['RP Base Ratios', '0.2'], ['RP Use Base', 'False'],
+    ['Template', '{red|blue} hair, 1girl ADDCOL {cat|dog}'], ['Negative Template', 'lowres'],
+    ['Refiner', 'sd_xl_refiner_1.0 [7440042bbd]'], ['Refiner switch at', '0.8'], ['Version', 'v1.10.1'],
+  ];
+  const infotext = `red hair, 1girl ADDCOL cat\nNegative prompt: lowres\n${params.map(([k, v]) => `${k}: ${q(v)}`).join(', ')}`;
+
+  it('gathers ADetailer units, ControlNet units, Regional Prompter, Dynamic Prompts, hires fix and refiner', () => {
+    const r = recordOf({ parameters: infotext });
+    expect(r).toMatchObject({ generator: 'a1111', prompt: 'red hair, 1girl ADDCOL cat', seed: 1234, width: 512, height: 768 });
+    expect(r.extra.adetailer).toEqual({
+      version: '24.11.1',
+      units: [
+        { unit: 1, model: 'face_yolov8n.pt', prompt: 'smile, detailed eyes', confidence: 0.3, dilate_erode: 4, mask_blur: 4, denoising_strength: 0.4, inpaint_only_masked: true, inpaint_padding: 32 },
+        { unit: 2, model: 'hand_yolov8n.pt', confidence: 0.35 },
+      ],
+    });
+    expect(r.extra.controlnet).toEqual([
+      { unit: 0, module: 'canny', model: 'control_v11p_sd15_canny', model_hash: 'd14c016b', weight: 1, resize_mode: 'Crop and Resize', processor_res: 512, threshold_a: 100, threshold_b: 200, guidance_start: 0, guidance_end: 1, pixel_perfect: false, control_mode: 'Balanced' },
+      { unit: 1, module: 'openpose_full', model: 'control_v11p_sd15_openpose', model_hash: 'cab727d4', weight: 0.8, guidance_start: 0, guidance_end: 0.6, pixel_perfect: true, control_mode: 'My prompt is more important' },
+    ]);
+    expect(r.extra.regional_prompter).toEqual({ active: true, divide_mode: 'Matrix', matrix_submode: 'Horizontal', calc_mode: 'Attention', ratios: '1,1', base_ratios: 0.2, use_base: false });
+    expect(r.extra.dynamic_prompts).toEqual({ template: '{red|blue} hair, 1girl ADDCOL {cat|dog}', negative_template: 'lowres' });
+    expect(r.extra.hires).toEqual({ upscale: 2, steps: 15, upscaler: 'R-ESRGAN 4x+', prompt: 'sharp focus, 8k', denoising_strength: 0.45 });
+    expect(r.extra.refiner).toEqual({ model: 'sd_xl_refiner_1.0', model_hash: '7440042bbd', switch_at: 0.8 });
+    expect(deriveTags(r).map((t) => t.name).filter((t) => !t.includes(':'))).toEqual(['red hair', '1girl', 'cat']);
+  });
+
+  it('reads the early per-field ControlNet layout', () => {
+    const r = recordOf({ parameters: 'a house\nSteps: 20, Seed: 1, Size: 512x512, ControlNet-0 Enabled: True, ControlNet-0 Module: depth, ControlNet-0 Model: control_sd15_depth [fef5e48e], ControlNet-0 Weight: 1' });
+    expect(r.extra.controlnet).toEqual([{ unit: 0, enabled: true, module: 'depth', model: 'control_sd15_depth', model_hash: 'fef5e48e', weight: 1 }]);
   });
 });

@@ -6,6 +6,7 @@
 import type { GeneratorParser, ParseContext } from './types.js';
 import { fail, ok } from './types.js';
 import { infotextFields, looksLikeInfotext, parseInfotext } from './infotext.js';
+import { structureExtensions } from './a1111-extensions.js';
 
 /** Entries that may hold infotext, most specific first. */
 const TEXT_KEYS = ['parameters', 'UserComment', 'Comment', 'trailing', 'infotext', 'Description', 'ImageDescription'];
@@ -53,6 +54,7 @@ export const a1111Parser: GeneratorParser = {
         }
       }
     }
+    if (fields.extra) structureExtensions(fields.extra);
     return ok(fields);
   },
 };
