@@ -22,7 +22,7 @@ export type EmbedRequest = { type: 'embed'; id: number; files: string[]; caption
 export type EmbedReply =
   | { type: 'ready' }
   | { type: 'fatal'; message: string }
-  | { type: 'embedded'; id: number; results: ({ vector: Float32Array; caption?: string } | { error: string })[]; inferMs: number; captionError?: string };
+  | { type: 'embedded'; id: number; results: ({ vector: Float32Array; caption?: string } | { error: string })[]; inferMs: number; decodeMs: number; captionError?: string };
 
 const data = workerData as EmbedWorkerData;
 sharp.concurrency(1);
@@ -44,19 +44,30 @@ async function captions(req: EmbedRequest, decoded: boolean[]): Promise<{ byInde
   }
 }
 
+/** One inference at a time: a batch decoded ahead waits here, not in ONNX Runtime's thread pool. */
+let inference: Promise<unknown> = Promise.resolve();
+
 async function embed(req: EmbedRequest): Promise<EmbedReply> {
+  const decodeStart = performance.now();
   const pixels = await Promise.allSettled(req.files.map((f) => preprocess(f, info)));
+  const decodeMs = performance.now() - decodeStart;
   const ok = pixels.flatMap((p) => (p.status === 'fulfilled' ? [p.value] : []));
-  const started = performance.now();
-  const vectors = ok.length ? await encoder.embedPixels(ok) : [];
-  const inferMs = performance.now() - started;
-  const captioned = await captions(
-    req,
-    pixels.map((p) => p.status === 'fulfilled'),
-  );
+  let inferMs = 0;
+  const turn = inference.then(async () => {
+    const started = performance.now();
+    const vectors = ok.length ? await encoder.embedPixels(ok) : [];
+    inferMs = performance.now() - started;
+    const captioned = await captions(
+      req,
+      pixels.map((p) => p.status === 'fulfilled'),
+    );
+    return { vectors, captioned };
+  });
+  inference = turn.catch(() => undefined);
+  const { vectors, captioned } = await turn;
   let next = 0;
   const results = pixels.map((p, i) => (p.status === 'fulfilled' ? { vector: vectors[next++], ...(captioned.byIndex.has(i) ? { caption: captioned.byIndex.get(i) } : {}) } : { error: `cannot decode: ${(p.reason as Error).message}` }));
-  return { type: 'embedded', id: req.id, results, inferMs, ...(captioned.error ? { captionError: captioned.error } : {}) };
+  return { type: 'embedded', id: req.id, results, inferMs, decodeMs, ...(captioned.error ? { captionError: captioned.error } : {}) };
 }
 
 parentPort!.on('message', (req: EmbedRequest) => {

@@ -28,6 +28,8 @@ export interface EmbeddingProgress {
   reused: number;
   /** Time inside ONNX Runtime vs. the whole run, in ms (the rest is decoding, preprocessing, storing). */
   infer_ms: number;
+  /** Time decoding and preprocessing images in the worker (overlaps inference of the batch before). */
+  decode_ms: number;
   elapsed_ms: number;
   error: string | null;
 }
@@ -54,13 +56,14 @@ export interface EmbeddingJobOptions {
 export class EmbeddingJob {
   progress: EmbeddingProgress;
   private worker: Worker | null = null;
-  private pending: { resolve: (r: EmbedReply) => void; reject: (e: Error) => void } | null = null;
+  /** Requests in flight by id: two at a time, so the worker decodes one batch while it infers the other. */
+  private pending = new Map<number, { resolve: (r: EmbedReply) => void; reject: (e: Error) => void }>();
   private stopRequested = false;
   private run: Promise<EmbeddingProgress> | null = null;
   private nextRequest = 1;
 
   constructor(private readonly o: EmbeddingJobOptions) {
-    this.progress = { running: false, model: o.model, done: 0, total: 0, per_second: 0, failed: 0, embedded: 0, reused: 0, infer_ms: 0, elapsed_ms: 0, error: null };
+    this.progress = { running: false, model: o.model, done: 0, total: 0, per_second: 0, failed: 0, embedded: 0, reused: 0, infer_ms: 0, decode_ms: 0, elapsed_ms: 0, error: null };
   }
 
   private countedAt: string | null = null;
@@ -102,6 +105,8 @@ export class EmbeddingJob {
     const data: EmbedWorkerData = {
       modelsDir: this.o.modelsDir,
       model: this.o.model,
+      // ONNX Runtime gets all cores but one; the other decodes the next batch (overlapped, see pass)
+      // and serves the API, whose p95 must hold while a library is embedded.
       threads: this.o.threads ?? Math.max(1, os.availableParallelism() - 1),
       captioner: this.o.captioner ?? null,
     };
@@ -131,18 +136,24 @@ export class EmbeddingJob {
   }
 
   private settle(reply: EmbedReply | null, err: Error | null): void {
-    const p = this.pending;
-    this.pending = null;
-    if (!p) return;
-    if (err) p.reject(err);
-    else p.resolve(reply!);
+    if (err) {
+      const all = [...this.pending.values()];
+      this.pending.clear();
+      for (const p of all) p.reject(err);
+      return;
+    }
+    if (reply?.type !== 'embedded') return;
+    const p = this.pending.get(reply.id);
+    this.pending.delete(reply.id);
+    p?.resolve(reply);
   }
 
   private request(files: string[], caption: boolean[]): Promise<Extract<EmbedReply, { type: 'embedded' }>> {
     if (!this.worker) return Promise.reject(new Error('embedding worker is not running'));
+    const id = this.nextRequest++;
     return new Promise((resolve, reject) => {
-      this.pending = { resolve: resolve as (r: EmbedReply) => void, reject };
-      this.worker!.postMessage({ type: 'embed', id: this.nextRequest++, files, caption });
+      this.pending.set(id, { resolve: resolve as (r: EmbedReply) => void, reject });
+      this.worker!.postMessage({ type: 'embed', id, files, caption });
     });
   }
 
@@ -152,7 +163,7 @@ export class EmbeddingJob {
     const started = performance.now();
     const doneBefore = store.embeddings.doneCount(model);
     const todo = store.embeddings.pendingCount(model);
-    this.progress = { ...this.progress, running: true, done: doneBefore, total: doneBefore + todo, per_second: 0, embedded: 0, reused: 0, infer_ms: 0, elapsed_ms: 0, error: null };
+    this.progress = { ...this.progress, running: true, done: doneBefore, total: doneBefore + todo, per_second: 0, embedded: 0, reused: 0, infer_ms: 0, decode_ms: 0, elapsed_ms: 0, error: null };
     this.emit();
     const tagger = await this.o.tagger();
     let lastSave = performance.now();
@@ -160,11 +171,19 @@ export class EmbeddingJob {
       if (todo > 0) await this.startWorker();
       let after = 0;
       const batchSize = this.o.batchSize ?? 16;
-      while (!this.stopRequested) {
-        const tasks = store.embeddings.pending(model, after, batchSize);
-        if (tasks.length === 0) break;
+      // The next batch is sent before this one is stored: the worker decodes it meanwhile.
+      const send = () => {
+        const tasks = this.stopRequested ? [] : store.embeddings.pending(model, after, batchSize);
+        if (tasks.length === 0) return null;
         after = tasks[tasks.length - 1].id;
-        const results = await this.embedBatch(tasks);
+        const sent = this.embedBatch(tasks);
+        sent.catch(() => undefined); // awaited below; a failure of a batch never awaited is not unhandled
+        return sent;
+      };
+      let next = send();
+      while (next) {
+        const results = await next;
+        next = send();
         store.embeddings.save(model, results);
         const stored = results.filter((r): r is EmbeddingResult & { vector: Float32Array } => r.vector !== null);
         index.add(stored.map((r) => ({ id: r.id, vector: r.vector })));
@@ -216,6 +235,7 @@ export class EmbeddingJob {
         infer.map((t) => uncaptioned.has(t.id)),
       );
       this.progress.infer_ms += Math.round(reply.inferMs);
+      this.progress.decode_ms += Math.round(reply.decodeMs);
       if (reply.captionError) this.o.onCaptionError?.(reply.captionError);
       const captions = infer.flatMap((t, n) => {
         const r = reply.results[n];
