@@ -10,9 +10,9 @@ import os from 'node:os';
 import type { ResourceLimits, Worker } from 'node:worker_threads';
 import { spawnWorker } from '../spawn-worker.js';
 import type { ScannedFile } from './store/types.js';
-import { creationDate, ingestFile, type IngestExtras } from './ingest.js';
-import { emptyRecord } from './metadata/extract.js';
-import { readMetadataJson } from './metadata/file.js';
+import type { IngestExtras } from './ingest.js';
+import { creationDate } from './dates.js';
+import { emptyRecord } from './metadata/record.js';
 
 export interface IngestPoolOptions {
   /** Worker threads; 0 runs in-process (tests, one-shot commands). */
@@ -163,13 +163,14 @@ export class IngestPool {
   }
 
   ingest(absPath: string, relPath: string, extras: IngestExtras = {}): Promise<ScannedFile> {
-    if (this.size === 0 && !this.closed) return ingestFile(absPath, relPath, extras);
+    // In-process only: the pipeline is loaded on use, so a pool of workers (`vv meta`) starts light.
+    if (this.size === 0 && !this.closed) return import('./ingest.js').then((m) => m.ingestFile(absPath, relPath, extras));
     return this.submit('ingest', absPath, relPath, extras);
   }
 
   /** Metadata only (sparse read, no content hash), in a worker: what `vv meta` prints, as JSON text. */
   metadataJson(absPath: string): Promise<string> {
-    if (this.size === 0 && !this.closed) return readMetadataJson(absPath);
+    if (this.size === 0 && !this.closed) return import('./metadata/file.js').then((m) => m.readMetadataJson(absPath));
     return this.submit('meta', absPath, absPath, {});
   }
 

@@ -10,45 +10,16 @@ import type { ParseContext } from './parsers/types.js';
 import { parseJsonLoose, stripControlsDeep } from './text.js';
 import { loadC2paDecoder, readC2pa } from './parsers/c2pa.js';
 import { repairEntries } from './mojibake.js';
+import { emptyRecord } from './record.js';
 import { jsonDeeperThan, MAX_JSON_DEPTH, MAX_RAW_CHARS, MAX_RAW_ENTRY_CHARS } from './limits.js';
+
+export { emptyRecord } from './record.js';
 
 /** Top-level text fields (prompt, model…) beyond this are cut; real prompts are a few KiB. */
 const MAX_FIELD_CHARS = 1024 * 1024;
 /** LoRAs / sampler stages kept; real files list a handful, a hostile prompt 100k. */
 const MAX_FIELD_ITEMS = 256;
 
-export function emptyRecord(file: string): MetadataRecord {
-  return {
-    file,
-    format: null,
-    generator: null,
-    generator_version: null,
-    prompt: null,
-    negative_prompt: null,
-    seed: null,
-    steps: null,
-    sampler: null,
-    scheduler: null,
-    cfg: null,
-    model: null,
-    model_hash: null,
-    width: null,
-    height: null,
-    size: null,
-    pixel_width: null,
-    pixel_height: null,
-    loras: [],
-    samplers: [],
-    c2pa_claim_generator: null,
-    digital_source_type: null,
-    ai_generated: null,
-    extra: {},
-    provenance: {},
-    raw: {},
-    date_time_original: null,
-    warnings: [],
-  };
-}
 
 /**
  * Every entry under its own key (repeats get ` (carrier)`, then ` #n`), JSON parsed, within the
