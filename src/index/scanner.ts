@@ -1,8 +1,9 @@
 /**
  * Incremental scanner: walk → skip unchanged (size + mtime) → ingest the rest in workers → store.
- * A file at a new path whose content hash matches a vanished row is the same image moved: the row
- * (tags, favorite, rating, categories, notes) follows it. Rows whose file vanished are marked
- * missing, never deleted. One bad file never stops a scan.
+ * User data follows the image, not the path: files whose path changed content, and new paths with
+ * content the index knows, are placed by content once the whole scan is read (identity.ts) — a
+ * moved image takes its row (tags, favorite, rating, categories, notes) along. Rows whose file
+ * vanished are marked missing, never deleted. One bad file never stops a scan.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { effectiveMtime, findSidecar, findXmpSidecar, isIndexable, SIDECAR_EXTEN
 import { IMAGE_EXTENSIONS } from './ingest.js';
 import { linkStaysInside, realPathWithin, type LinkLimit } from './boundary.js';
 import { libraryOfflineReason, LibraryOfflineError } from './presence.js';
+import { placeByContent, type PendingFile } from './identity.js';
 
 export interface ScanStats {
   seen: number;
@@ -206,13 +208,14 @@ export class Scanner {
     this.status.phase = 'indexing';
     this.status.total = todo.length;
     this.emit();
-    await this.ingestAll(todo, stats, seen, limit);
+    const walkedPaths = new Set(walked.files.map((f) => f.rel));
+    await this.ingestAll(todo, stats, seen, limit, (p) => walkedPaths.has(p));
 
     if (!this.stopRequested && !this.offline()) {
       this.status.phase = 'finishing';
       const vanished = [...index.values()].filter((e) => !seen.has(e.id) && !e.missing).map((e) => e.id);
       this.store.setMissing(vanished, true);
-      stats.missing = vanished.length;
+      stats.missing += vanished.length;
     }
     await this.hashPixels(stats);
     this.store.finishScan(scanId, { ...stats, stopped: this.stopRequested });
@@ -223,11 +226,24 @@ export class Scanner {
     if (this.status.failures.length < MAX_REPORTED_FAILURES) this.status.failures.push({ path: p, error });
   }
 
-  private async ingestAll(todo: { file: WalkedFile; existing: ScanIndexEntry | undefined }[], stats: ScanStats, seen: Set<number>, within: LinkLimit): Promise<void> {
+  /**
+   * Reads the files in workers and stores them in batches; files whose identity depends on the rest
+   * of the scan (a path with new content, a known content at a new path) are placed at the end.
+   * `unchangedOnDisk(path)`: whether a path not read in this scan still holds what the index says.
+   */
+  private async ingestAll(
+    todo: { file: WalkedFile; existing: ScanIndexEntry | undefined }[],
+    stats: ScanStats,
+    seen: Set<number>,
+    within: LinkLimit,
+    unchangedOnDisk: (path: string) => boolean,
+  ): Promise<void> {
     const batchSize = this.options.batchSize ?? 250;
     const inFlightLimit = 512;
     let next = 0;
-    let buffer: { result: ScannedFile; existing: ScanIndexEntry | undefined }[] = [];
+    let buffer: ScannedFile[] = [];
+    const pending: PendingFile[] = [];
+    const readNow = new Map<string, string | null>();
     let lastEmit = 0;
     // A batch the store could not write (the database stayed locked) ends this scan with that
     // error; its files are not recorded, so the next scan or watcher batch picks them up.
@@ -236,9 +252,13 @@ export class Scanner {
       if (buffer.length === 0) return;
       const batch = buffer;
       buffer = [];
+      // Decided only once the batch is written (a busy database may run the batch again).
+      const deferred: PendingFile[] = [];
       this.store.batch(() => {
-        for (const { result, existing } of batch) this.apply(result, existing, stats, seen);
+        deferred.length = 0;
+        for (const result of batch) this.apply(result, stats, seen, deferred);
       });
+      pending.push(...deferred);
       this.status.done += batch.length;
       if (performance.now() - lastEmit > 100) {
         lastEmit = performance.now();
@@ -261,7 +281,11 @@ export class Scanner {
         this.pool
           .ingest(file.abs, file.rel, { sidecar: file.sidecar, xmp: file.xmp, within })
           .then((result) => {
-            buffer.push({ result, existing });
+            // A file that failed or timed out is stored with the size and mtime the walk saw, so an
+            // unchanged bad file is not read again on every rescan.
+            if (result.record.error) result = { ...result, size: file.size, mtimeMs: file.mtimeMs };
+            readNow.set(result.path, result.hash);
+            buffer.push(result);
             if (buffer.length >= batchSize) flush();
           })
           .catch((error: unknown) => (failure ??= { error }))
@@ -272,7 +296,25 @@ export class Scanner {
     while (active > 0) await new Promise<void>((resolve) => (wake = resolve));
     if (failure) throw failure.error;
     flush();
+    this.place(pending, stats, seen, (p, hash) => (readNow.has(p) ? readNow.get(p) === hash : unchangedOnDisk(p)));
     this.emit();
+  }
+
+  /** Stores the files whose row is decided by content, once every file of the scan has been read. */
+  private place(pending: PendingFile[], stats: ScanStats, seen: Set<number>, holds: (path: string, hash: string) => boolean): void {
+    if (pending.length === 0) return;
+    const plan = placeByContent(pending, { rowsWithHash: (hash) => this.store.rowsWithHash(hash), holds });
+    this.store.batch(() => {
+      this.store.displace(plan.displaced);
+      this.store.setMissing(plan.orphaned, true);
+      for (const id of plan.orphaned) seen.add(id);
+      stats.missing += plan.orphaned.length;
+      for (const p of plan.placements) {
+        seen.add(this.store.saveScanned(p.result, p.rowId));
+        stats[p.kind]++;
+      }
+    });
+    this.status.done += pending.length;
   }
 
   /**
@@ -327,33 +369,26 @@ export class Scanner {
     this.emit();
   }
 
-  /** Stores one ingested file: re-index in place, re-link a moved row, or insert. */
-  private apply(result: ScannedFile, existing: ScanIndexEntry | undefined, stats: ScanStats, seen: Set<number>): void {
+  /**
+   * Stores one ingested file: re-index its path's row when the content is the same (or unreadable),
+   * insert a content never seen; anything else waits for `place` (its identity is decided by content).
+   */
+  private apply(result: ScannedFile, stats: ScanStats, seen: Set<number>, pending: PendingFile[]): void {
     if (result.record.error) {
       stats.failed++;
       this.noteFailure(result.path, result.record.error);
     } else if (result.record.warnings.length) {
       stats.warnings++;
     }
-    const currentId = existing?.id ?? this.store.idForPath(result.path);
-    if (currentId !== null) {
-      this.store.saveScanned(result, currentId);
-      seen.add(currentId);
-      stats.changed++;
+    const current = this.store.rowAtPath(result.path);
+    const decidedByContent = result.hash !== null && (current ? current.hash !== result.hash : this.store.rowsWithHash(result.hash).length > 0);
+    if (decidedByContent) {
+      pending.push({ result, current });
       return;
     }
-    if (result.hash) {
-      for (const candidate of this.store.rowsWithHash(result.hash)) {
-        if (seen.has(candidate.id)) continue;
-        if (!candidate.missing && fs.existsSync(path.join(this.root, candidate.path))) continue;
-        this.store.saveScanned(result, candidate.id);
-        seen.add(candidate.id);
-        stats.moved++;
-        return;
-      }
-    }
-    seen.add(this.store.saveScanned(result, null));
-    stats.new++;
+    seen.add(this.store.saveScanned(result, current?.id ?? null));
+    if (current) stats.changed++;
+    else stats.new++;
   }
 
   /**
@@ -400,7 +435,20 @@ export class Scanner {
       }
       this.status.phase = 'indexing';
       this.status.total = todo.length;
-      await this.ingestAll(todo, stats, seen, limit);
+      // Paths outside this batch hold what the index says while their size and mtime are the same.
+      const unchangedOnDisk = (rel: string) => {
+        const e = index.get(rel);
+        if (!e || e.missing || gone.has(rel)) return false;
+        try {
+          const abs = path.join(this.root, rel);
+          if (!linkStaysInside(abs, limit)) return false;
+          const stat = fs.statSync(abs);
+          return stat.size === e.size && Math.round(effectiveMtime(stat.mtimeMs, findSidecar(abs), findXmpSidecar(abs))) === e.mtimeMs;
+        } catch {
+          return false;
+        }
+      };
+      await this.ingestAll(todo, stats, seen, limit, unchangedOnDisk);
       // Rows re-linked in this batch (in `seen`) moved; the others lost their file (unless the whole library went away).
       const vanished: number[] = [];
       if (gone.size === 0 || !this.offline()) {
@@ -410,7 +458,7 @@ export class Scanner {
         }
       }
       this.store.setMissing(vanished, true);
-      stats.missing = vanished.length;
+      stats.missing += vanished.length;
       await this.hashPixels(stats);
       return this.end(stats, started);
     });

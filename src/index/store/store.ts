@@ -149,7 +149,10 @@ export class Store {
         'SELECT id, path, size, mtime_ms, missing, hash FROM images',
       ),
       byPath: db.prepare<[string], { id: number }>('SELECT id FROM images WHERE path = ?'),
-      byHash: db.prepare<[string], { id: number; path: string; missing: number }>('SELECT id, path, missing FROM images WHERE hash = ? ORDER BY missing DESC, id'),
+      rowAtPath: db.prepare<[string], { id: number; path: string; hash: string | null; missing: number }>('SELECT id, path, hash, missing FROM images WHERE path = ?'),
+      byHash: db.prepare<[string], { id: number; path: string; hash: string; missing: number }>('SELECT id, path, hash, missing FROM images WHERE hash = ? ORDER BY missing DESC, id'),
+      // A row that lost its path to another image: NUL never occurs in a file name, so the parked path never collides.
+      displace: db.prepare("UPDATE images SET path = CASE WHEN instr(path, char(0)) > 0 THEN path ELSE path || char(0) || id END, updated_at = ? WHERE id = ?"),
       insertImage: db.prepare(`INSERT INTO images (path, filename, dir, size, mtime_ms, hash, format, pixel_width, pixel_height, width, height,
           created_at, generator, prompt, negative_prompt, seed, steps, cfg, sampler, scheduler, model, model_hash, error, warning_count,
           rand, indexed_at, updated_at)
@@ -322,9 +325,26 @@ export class Store {
     return this.stmts.byPath.get(p)?.id ?? null;
   }
 
+  /** The row at a path (present or missing). */
+  rowAtPath(p: string): { id: number; path: string; hash: string | null; missing: boolean } | null {
+    const r = this.stmts.rowAtPath.get(p);
+    return r ? { ...r, missing: r.missing === 1 } : null;
+  }
+
   /** Rows sharing a content hash, missing ones first: candidates for re-linking a moved file. */
-  rowsWithHash(hash: string): { id: number; path: string; missing: boolean }[] {
-    return this.stmts.byHash.all(hash).map((r) => ({ id: r.id, path: r.path, missing: r.missing === 1 }));
+  rowsWithHash(hash: string): { id: number; path: string; hash: string; missing: boolean }[] {
+    return this.stmts.byHash.all(hash).map((r) => ({ ...r, missing: r.missing === 1 }));
+  }
+
+  /**
+   * Moves rows off their paths (to `<path>\0<id>`) before other rows take those paths: a row whose
+   * content moved (it is saved at its new path next) or that lost its path to another image.
+   */
+  displace(ids: number[]): void {
+    const t = now();
+    this.atomic(() => {
+      for (const id of ids) this.stmts.displace.run(t, id);
+    });
   }
 
   /** The tag a name stands for (one per `tagKey`), made on first use with this spelling. */
