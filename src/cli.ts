@@ -182,7 +182,8 @@ program
     else {
       console.log(summaryLine(stats));
       for (const f of failures.slice(0, 20)) console.log(`  failed: ${f.path}: ${f.error}`);
-      if (failures.length > 20) console.log(`  … and ${failures.length - 20} more (GET /api/status lists them)`);
+      if (failures.length > 20) console.log(`  … and ${failures.length - 20} more`);
+      if (stats.problems) console.log(`${stats.problems} problem files in the library: vv problems${opts.data ? ` --data ${opts.data}` : ''} lists them all`);
       if (embedded) console.log(embedSummary(embedded));
     }
     await vault.close();
@@ -436,6 +437,27 @@ models
     const report = await verifyInstalledModel(cfg.modelsDir ?? DEFAULT_MODELS_DIR, name);
     console.log(opts.json ? JSON.stringify(report) : formatVerifyReport(report));
     if (!report.ok) process.exit(1);
+  });
+
+program
+  .command('problems')
+  .description('list every problem file the scans found (unreadable, not an image, damaged pixels, timed out, name not UTF-8), kept current by each scan')
+  .option('--data <dir>', 'data dir of the indexed library; env VV_DATA')
+  .option('--json', 'one JSON object per line')
+  .action((opts: { data?: string; json?: boolean }) => {
+    const cfg = config({ data: opts.data });
+    if (!fs.existsSync(path.join(cfg.data, 'vault.db'))) fail(`${cfg.data} holds no index yet: run vv scan <library> --data ${cfg.data} first`);
+    const store = Store.open(cfg.data);
+    try {
+      let n = 0;
+      for (const p of store.problems.iterate()) {
+        n++;
+        process.stdout.write(opts.json ? `${JSON.stringify(p)}\n` : `${p.kind}\t${p.path}: ${p.message}\n`);
+      }
+      if (!opts.json) console.log(n === 0 ? 'no problem files' : `${n} problem files`);
+    } finally {
+      store.close();
+    }
   });
 
 program

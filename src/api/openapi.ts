@@ -174,7 +174,14 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       '/api/status': {
-        get: { summary: 'Library (path, online or offline and why), watching, counts, scan / thumbnail / embedding progress', responses: { '200': { description: 'status' } } },
+        get: { summary: 'Library (path, online or offline and why), watching, counts (images, missing, errors, problems), scan / thumbnail / embedding progress', responses: { '200': { description: 'status' } } },
+      },
+      '/api/problems': {
+        get: {
+          summary: 'Problem files (unreadable, not an image, undecodable or damaged pixels, timed out, name not UTF-8, unreadable folder) with the reason, in path order; kept current by every scan',
+          parameters: queryParameters(s.problemsQuery),
+          responses: { '200': json(s.problemsPage, 'a page of problems'), ...errors },
+        },
       },
       '/api/scan': {
         post: { summary: 'Start a rescan of the library', responses: { '202': { description: 'scan started' }, '503': { description: 'library_offline: the library folder is gone or emptied; nothing is scanned or marked missing' } } },

@@ -1,6 +1,7 @@
 /** Request and response schemas: validation at the edge, and the source of /api/openapi.json. */
 import { z } from 'zod';
 import { MAX_TAG_NAME_LENGTH, tagNameProblem } from '../index/tag-names.js';
+import { PROBLEM_KINDS } from '../index/store/problems.js';
 
 const list = z
   .union([z.string(), z.array(z.string())])
@@ -239,3 +240,21 @@ export const undoResult = z.object({
   reversed: z.array(changeSummary),
 });
 export const exportResult = z.object({ url: z.string(), count: z.number().int(), expires_at: z.string() });
+
+export const problemsQuery = z
+  .object({
+    ...common,
+    limit: intString(1, 5000).default(500).describe('problems per page'),
+    cursor: z.string().max(20_000).optional().describe('next_cursor of the previous page'),
+  })
+  .strict();
+export const problem = z.object({
+  path: z.string().describe('relative to the library root; in a name that is not valid UTF-8 each such byte is written \\xNN (and a backslash \\\\)'),
+  kind: z.enum(PROBLEM_KINDS),
+  message: z.string().describe('the reason'),
+  size: z.number().int().nullable(),
+  mtime_ms: z.number().int().nullable(),
+  first_seen: z.string().describe('ISO 8601: when a scan first found it'),
+  last_seen: z.string().describe('ISO 8601: when a scan last read the file and found it'),
+});
+export const problemsPage = z.object({ items: z.array(problem), next_cursor: z.string().nullable(), total: z.number().int() });

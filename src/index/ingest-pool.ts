@@ -46,7 +46,7 @@ interface Pending {
 }
 
 /** What a pixel job answers: the hash (and whether a thumbnail was written), or why the image could not be decoded. */
-export type PhashResult = { hash: string; thumbnail: boolean } | { error: string };
+export type PhashResult = { hash: string; thumbnail: boolean; damaged?: string } | { error: string };
 
 interface Slot {
   worker: Worker;
@@ -60,15 +60,15 @@ export function defaultWorkerCount(): number {
   return Math.max(1, Math.min(8, os.availableParallelism()));
 }
 
-function failedResult(relPath: string, reason: string): ScannedFile {
+function failedResult(relPath: string, reason: string, failure?: ScannedFile['failure']): ScannedFile {
   const record = emptyRecord(relPath);
   record.error = reason;
-  return { path: relPath, size: 0, mtimeMs: 0, hash: null, createdAt: creationDate(relPath, null, Date.now()), record, tags: [], rawText: '' };
+  return { path: relPath, size: 0, mtimeMs: 0, hash: null, createdAt: creationDate(relPath, null, Date.now()), record, tags: [], rawText: '', ...(failure ? { failure } : {}) };
 }
 
-/** The answer a job gets when its worker crashed or was stopped. */
-function failureOf(job: Pending, reason: string): unknown {
-  if (job.kind === 'ingest') return failedResult(job.relPath, reason);
+/** The answer a job gets when its worker crashed, timed out or was stopped. */
+function failureOf(job: Pending, reason: string, failure?: ScannedFile['failure']): unknown {
+  if (job.kind === 'ingest') return failedResult(job.relPath, reason, failure);
   if (job.kind === 'phash') return { error: reason } satisfies PhashResult;
   return JSON.stringify({ ...emptyRecord(job.absPath), error: reason });
 }
@@ -110,7 +110,7 @@ export class IngestPool {
     slot.timer = null;
     const head = slot.jobs[0];
     if (head) {
-      slot.timer = setTimeout(() => this.replace(slot, `reading the file took longer than ${this.timeoutMs} ms and was stopped`), this.timeoutMs);
+      slot.timer = setTimeout(() => this.replace(slot, `reading the file took longer than ${this.timeoutMs} ms and was stopped`, 'timeout'), this.timeoutMs);
     }
   }
 
@@ -124,7 +124,7 @@ export class IngestPool {
   }
 
   /** Kills a stuck or crashed worker: its oldest job fails, the rest go back in the queue. */
-  private replace(slot: Slot, reason: string): void {
+  private replace(slot: Slot, reason: string, failure?: ScannedFile['failure']): void {
     const index = this.slots.indexOf(slot);
     if (index < 0 || this.closed) return;
     if (slot.timer) clearTimeout(slot.timer);
@@ -133,7 +133,7 @@ export class IngestPool {
     void slot.worker.terminate();
     this.slots[index] = this.spawn();
     this.queue.unshift(...others);
-    if (stuck) stuck.resolve(failureOf(stuck, reason));
+    if (stuck) stuck.resolve(failureOf(stuck, reason, failure));
     this.pump();
   }
 

@@ -201,6 +201,7 @@ async function ingestFileNow(absPath: string, relPath: string, extras: IngestExt
     };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    return failed(relPath, size, mtimeMs, e.code ? `${e.code}: ${e.message}` : e.message);
+    if (e.code) return { ...failed(relPath, size, mtimeMs, `${e.code}: ${e.message}`), failure: 'unreadable' };
+    return failed(relPath, size, mtimeMs, e.message);
   }
 }

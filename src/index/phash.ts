@@ -17,8 +17,18 @@ export const NEAR_DUPLICATE_BITS = 10;
  * is the same whether or not a thumbnail was made. A thumbnail that cannot be written is left to
  * the thumbnailer.
  */
-export async function pixelPass(input: string | Buffer, thumbnailTarget: string | null = null): Promise<{ hash: string; thumbnail: boolean }> {
-  const { data, info } = await reducedImage(input).raw().toBuffer({ resolveWithObject: true });
+export async function pixelPass(input: string | Buffer, thumbnailTarget: string | null = null): Promise<{ hash: string; thumbnail: boolean; damaged?: string }> {
+  // Strict first, so damaged pixel data (a broken IDAT, a truncated scan) is reported; what can be
+  // decoded of it still gives a hash and a thumbnail.
+  let damaged: string | undefined;
+  const decoded = await reducedImage(input, 'truncated')
+    .raw()
+    .toBuffer({ resolveWithObject: true })
+    .catch((err: Error) => {
+      damaged = err.message;
+      return reducedImage(input).raw().toBuffer({ resolveWithObject: true });
+    });
+  const { data, info } = decoded;
   const reduced = () => sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
   const [hash, thumbnail] = await Promise.all([
     dHash(reduced()),
@@ -29,7 +39,7 @@ export async function pixelPass(input: string | Buffer, thumbnailTarget: string 
         )
       : false,
   ]);
-  return { hash, thumbnail };
+  return damaged ? { hash, thumbnail, damaged } : { hash, thumbnail };
 }
 
 export async function perceptualHash(input: string | Buffer): Promise<string> {

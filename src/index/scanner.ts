@@ -15,6 +15,7 @@ import { IMAGE_EXTENSIONS } from './ingest.js';
 import { linkStaysInside, realPathWithin, type LinkLimit } from './boundary.js';
 import { libraryOfflineReason, LibraryOfflineError } from './presence.js';
 import { placeByContent, type PendingFile } from './identity.js';
+import type { NewProblem } from './store/problems.js';
 
 export interface ScanStats {
   seen: number;
@@ -31,6 +32,10 @@ export interface ScanStats {
   hashed: number;
   /** Images whose pixels could not be decoded (no perceptual hash, no thumbnail). */
   undecodable: number;
+  /** Images whose pixel data is damaged (decoded in part: a hash and thumbnail of what was readable). */
+  damaged: number;
+  /** Problem files known after the scan (all of them: `vv problems`, GET /api/problems). */
+  problems: number;
   /** Part of `seconds` spent in the pixel pass. */
   hashing_seconds: number;
   /** Thumbnails the pixel pass wrote from its decode. */
@@ -75,7 +80,7 @@ export interface ScannerOptions {
 const MAX_REPORTED_FAILURES = 200;
 
 function emptyStats(): ScanStats {
-  return { seen: 0, new: 0, changed: 0, moved: 0, missing: 0, restored: 0, unchanged: 0, failed: 0, warnings: 0, skipped: 0, hashed: 0, undecodable: 0, hashing_seconds: 0, thumbnails: 0, seconds: 0, files_per_second: 0 };
+  return { seen: 0, new: 0, changed: 0, moved: 0, missing: 0, restored: 0, unchanged: 0, failed: 0, warnings: 0, skipped: 0, hashed: 0, undecodable: 0, damaged: 0, problems: 0, hashing_seconds: 0, thumbnails: 0, seconds: 0, files_per_second: 0 };
 }
 
 /** A changed sidecar (`x.txt`, `x.json`, `x.png.txt`) stands for the image(s) it describes. */
@@ -184,7 +189,16 @@ export class Scanner {
     const limit = this.linkLimit();
     const walked = await walkLibrary(this.root, { exclude: this.options.exclude, shouldStop: () => this.stopRequested, limit });
     stats.skipped = walked.skipped;
-    for (const u of walked.unreadable) this.noteFailure(u.path, `folder unreadable: ${u.error}`);
+    const walkedAt = new Date().toISOString();
+    for (const u of walked.unreadable) {
+      this.noteFailure(u.path, `folder unreadable: ${u.error}`);
+      this.store.problems.record({ path: u.path, kind: 'folder_unreadable', message: `folder unreadable: ${u.error}` });
+    }
+    for (const b of walked.badNames) {
+      const message = `the ${b.folder ? 'folder' : 'file'} name is not valid UTF-8: not indexed (rename it to index it)`;
+      this.noteFailure(b.path, message);
+      this.store.problems.record({ path: b.path, kind: 'not_utf8_name', message, size: b.size, mtimeMs: b.mtimeMs });
+    }
     for (const o of walked.outside) this.noteFailure(o, 'symlink to a file outside the library: not followed (--follow-symlinks follows it)');
     const index = this.store.scanIndex();
     const seen = new Set<number>();
@@ -218,6 +232,8 @@ export class Scanner {
       stats.missing += vanished.length;
     }
     await this.hashPixels(stats);
+    this.store.problems.prune(this.stopRequested ? null : walkedAt);
+    stats.problems = this.store.problems.count();
     this.store.finishScan(scanId, { ...stats, stopped: this.stopRequested });
     return this.end(stats, started);
   }
@@ -309,7 +325,8 @@ export class Scanner {
       this.store.setMissing(plan.orphaned, true);
       for (const id of plan.orphaned) seen.add(id);
       stats.missing += plan.orphaned.length;
-      for (const p of plan.placements) {
+      // Moved rows first: a decode problem follows its row before a new image takes the old path.
+      for (const p of [...plan.placements].sort((a, b) => Number(b.kind === 'moved') - Number(a.kind === 'moved'))) {
         seen.add(this.store.saveScanned(p.result, p.rowId));
         stats[p.kind]++;
       }
@@ -347,17 +364,26 @@ export class Scanner {
         return this.options.thumbnailTarget(hash);
       };
       const results = await Promise.all(rows.map((r) => this.pool.pixels(path.join(this.root, r.path), thumbnailFor(r.hash))));
+      const problems: NewProblem[] = [];
       const updates = rows.map((r, n) => {
         const result = results[n];
+        const problem = { path: r.path, kind: 'decode_error' as const, size: r.size, mtimeMs: r.mtime_ms };
         if ('hash' in result) {
           if (result.thumbnail) stats.thumbnails++;
+          if (result.damaged) {
+            stats.damaged++;
+            this.noteFailure(r.path, `image data is damaged (decoded in part): ${result.damaged}`);
+            problems.push({ ...problem, message: `image data is damaged (decoded in part): ${result.damaged}` });
+          }
           return { id: r.id, phash: result.hash };
         }
         stats.undecodable++;
         this.noteFailure(r.path, `pixels cannot be decoded: ${result.error}`);
+        problems.push({ ...problem, message: `pixels cannot be decoded: ${result.error}` });
         return { id: r.id, phash: '' };
       });
       this.store.duplicates.setPhashes(updates);
+      for (const p of problems) this.store.problems.record(p);
       stats.hashed += updates.filter((u) => u.phash).length;
       this.status.done += updates.length;
       if (performance.now() - lastEmit > 100) {
@@ -460,6 +486,8 @@ export class Scanner {
       this.store.setMissing(vanished, true);
       stats.missing += vanished.length;
       await this.hashPixels(stats);
+      this.store.problems.prune(null);
+      stats.problems = this.store.problems.count();
       return this.end(stats, started);
     });
   }

@@ -10,9 +10,12 @@ import { decoderInput } from './decode-input.js';
 
 export const THUMBNAIL_SIZE = 512;
 
-/** An image decoded (bounded, upright, first frame) and reduced to the thumbnail size, not yet encoded. */
-export function reducedImage(input: string | Buffer): Sharp {
-  return sharp(decoderInput(input), { limitInputPixels: MAX_DECODE_PIXELS, failOn: 'none', animated: false })
+/**
+ * An image decoded (bounded, upright, first frame) and reduced to the thumbnail size, not yet
+ * encoded. `failOn: 'none'` decodes what it can of damaged pixel data; 'truncated' refuses it.
+ */
+export function reducedImage(input: string | Buffer, failOn: 'none' | 'truncated' = 'none'): Sharp {
+  return sharp(decoderInput(input), { limitInputPixels: MAX_DECODE_PIXELS, failOn, animated: false })
     .rotate()
     .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true });
 }

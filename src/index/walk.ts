@@ -4,6 +4,7 @@
  * stat'ed synchronously a directory at a time (much faster than one promise per file), yielding to
  * the event loop between directories so a server stays responsive during a scan.
  */
+import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
@@ -30,6 +31,63 @@ export interface WalkResult {
   unreadable: { path: string; error: string }[];
   /** Image links whose target is outside the library: not followed. */
   outside: string[];
+  /**
+   * Image files and folders whose name is not valid UTF-8: not indexed (a path is text everywhere
+   * else: API, FUSE, search), reported instead. `path` is `escapeName`'s lossless form.
+   */
+  badNames: { path: string; folder: boolean; size: number | null; mtimeMs: number | null }[];
+}
+
+/**
+ * A file name's bytes as text, losslessly: valid UTF-8 as is, every other byte as `\xNN`, and a
+ * backslash as `\\` (so the bytes can always be told back).
+ */
+export function escapeName(bytes: Buffer): string {
+  let out = '';
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    const len = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    if (len > 0 && i + len <= bytes.length && isUtf8(bytes.subarray(i, i + len))) {
+      const text = bytes.toString('utf8', i, i + len);
+      out += text === '\\' ? '\\\\' : text;
+      i += len;
+    } else {
+      out += `\\x${b.toString(16).padStart(2, '0')}`;
+      i++;
+    }
+  }
+  return out;
+}
+
+/** Entries of a folder whose names are not valid UTF-8 (Node shows them with U+FFFD, and cannot open them by that name). */
+function nonUtf8Entries(root: string, dir: string): { lossy: string; escaped: string; folder: boolean; size: number | null; mtimeMs: number | null }[] {
+  const out = [];
+  let raws: Buffer[];
+  try {
+    raws = fs.readdirSync(dir, { encoding: 'buffer' });
+  } catch {
+    return [];
+  }
+  for (const raw of raws) {
+    if (isUtf8(raw)) continue;
+    const abs = Buffer.concat([Buffer.from(`${dir}${path.sep}`), raw]);
+    let stat: fs.Stats | null = null;
+    try {
+      stat = fs.lstatSync(abs); // never through a link: only the name is reported
+    } catch {
+      stat = null;
+    }
+    const rel = toRelative(root, dir);
+    out.push({
+      lossy: raw.toString('utf8'),
+      escaped: `${rel ? `${rel}/` : ''}${escapeName(raw)}`,
+      folder: stat?.isDirectory() ?? false,
+      size: stat?.isFile() ? stat.size : null,
+      mtimeMs: stat ? stat.mtimeMs : null,
+    });
+  }
+  return out;
 }
 
 export function toRelative(root: string, abs: string): string {
@@ -91,7 +149,7 @@ export interface WalkOptions {
 }
 
 export async function walkLibrary(root: string, options: WalkOptions = {}): Promise<WalkResult> {
-  const result: WalkResult = { files: [], skipped: 0, unreadable: [], outside: [] };
+  const result: WalkResult = { files: [], skipped: 0, unreadable: [], outside: [], badNames: [] };
   const limit = options.limit !== undefined ? options.limit : (realPathWithin(root, null) ?? path.resolve(root));
   const exclude = new Set((options.exclude ?? []).map((p) => path.resolve(p)));
   const stack = [path.resolve(root)];
@@ -106,9 +164,19 @@ export async function walkLibrary(root: string, options: WalkOptions = {}): Prom
       continue;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    let badNames = new Set<string>();
+    if (entries.some((e) => e.name.includes('\uFFFD'))) {
+      const bad = nonUtf8Entries(root, dir);
+      badNames = new Set(bad.map((b) => b.lossy));
+      for (const b of bad) {
+        if (b.folder || isIndexable(b.escaped)) result.badNames.push({ path: b.escaped, folder: b.folder, size: b.size, mtimeMs: b.mtimeMs });
+        else result.skipped++;
+      }
+    }
     const subdirs: string[] = [];
     const names = new Set(entries.filter((e) => !e.isDirectory()).map((e) => e.name));
     for (const entry of entries) {
+      if (badNames.has(entry.name)) continue;
       const abs = path.join(dir, entry.name);
       if (entry.isDirectory()) {
         if (!entry.name.startsWith('.') && !exclude.has(abs)) subdirs.push(abs);

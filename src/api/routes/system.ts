@@ -1,8 +1,9 @@
-/** /api/status, /api/scan, /api/openapi.json */
+/** /api/status, /api/scan, /api/problems, /api/openapi.json */
 import Router from '@koa/router';
 import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { openApiDocument } from '../openapi.js';
+import { problemsQuery } from '../schemas.js';
 
 export function systemRoutes(api: ApiContext): Router {
   const router = new Router();
@@ -13,7 +14,7 @@ export function systemRoutes(api: ApiContext): Router {
       library: vault.library,
       started_at: api.startedAt,
       watching: vault.watching,
-      counts: vault.store.counts(),
+      counts: { ...vault.store.counts(), problems: vault.store.problems.count() },
       scan: { ...scan, failures: scan.failures.slice(0, 50), last: vault.store.lastScan() },
       thumbnails: vault.thumbnails.progress,
       embeddings: vault.ai.status(),
@@ -25,6 +26,13 @@ export function systemRoutes(api: ApiContext): Router {
     if (!api.vault.scanner.status.running) api.vault.scanInBackground();
     ctx.status = 202;
     ctx.body = { scan: api.vault.scanner.status };
+  });
+  // Every problem file the scans found, kept in the database (the status lists only this scan's first few).
+  router.get('/api/problems', (ctx) => {
+    const q = problemsQuery.parse(ctx.query);
+    const page = api.vault.store.problems.page(q.limit, q.cursor ?? null);
+    if (!page) throw new ApiError(400, 'invalid_input', 'cursor is not one this server issued');
+    ctx.body = page;
   });
   router.get('/api/openapi.json', (ctx) => {
     ctx.body = openApiDocument();

@@ -34,8 +34,8 @@ export class DuplicateQueries {
     private readonly writes: WritePath,
   ) {
     this.s = {
-      pendingPhash: db.prepare<[number, number], { id: number; path: string; hash: string | null }>(
-        'SELECT id, path, hash FROM images WHERE phash IS NULL AND id > ? AND missing = 0 AND error IS NULL ORDER BY id LIMIT ?',
+      pendingPhash: db.prepare<[number, number], { id: number; path: string; hash: string | null; size: number; mtime_ms: number }>(
+        'SELECT id, path, hash, size, mtime_ms FROM images WHERE phash IS NULL AND id > ? AND missing = 0 AND error IS NULL ORDER BY id LIMIT ?',
       ),
       pendingPhashCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM images WHERE phash IS NULL AND missing = 0 AND error IS NULL'),
       setPhash: db.prepare('UPDATE images SET phash = ? WHERE id = ?'),
@@ -58,7 +58,7 @@ export class DuplicateQueries {
     };
   }
 
-  pendingPhash(after: number, limit: number): { id: number; path: string; hash: string | null }[] {
+  pendingPhash(after: number, limit: number): { id: number; path: string; hash: string | null; size: number; mtime_ms: number }[] {
     return this.s.pendingPhash.all(after, limit);
   }
 

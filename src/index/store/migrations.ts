@@ -222,6 +222,23 @@ export const MIGRATIONS: Migration[] = [
     `,
   },
   {
+    version: 7,
+    name: 'problem files kept across scans',
+    sql: `
+      -- Files the scan could not fully read, kept current by every scan (a fixed file's problem goes).
+      CREATE TABLE problems (
+        path TEXT NOT NULL,                  -- relative to the library root; a non-UTF-8 name with its bad bytes as \\xNN
+        kind TEXT NOT NULL,                  -- unreadable | metadata_error | decode_error | timeout | not_utf8_name | folder_unreadable
+        message TEXT NOT NULL,
+        size INTEGER,
+        mtime_ms INTEGER,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        PRIMARY KEY (path, kind)
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
     version: 8,
     name: 'journal of organizing changes (vv history, vv undo)',
     // Triggers record every row an organizing edit writes, while the store holds a change open

@@ -16,6 +16,7 @@ import { EmbeddingStore } from './embeddings.js';
 import { DuplicateQueries } from './duplicates.js';
 import { DEFAULT_BUSY_TIMEOUT_MS, WritePath } from './writes.js';
 import { describeEdit, INSERT_CATEGORY_SQL, Journal, JournalConflictError, type ChangeContext, type ChangeSummary, type UndoResult } from './journal.js';
+import { ProblemStore } from './problems.js';
 import type {
   CategoryCount,
   DerivedTag,
@@ -132,6 +133,7 @@ export class Store {
   readonly journal: Journal;
   /** The change being recorded (edits made while it is open join it). */
   private openChange: { id: number; descriptions: string[] } | null = null;
+  readonly problems: ProblemStore;
 
   private constructor(db: Database.Database) {
     this.db = db;
@@ -142,6 +144,7 @@ export class Store {
     this.views = new Views(db);
     this.embeddings = new EmbeddingStore(db, this.writes);
     this.duplicates = new DuplicateQueries(db, this.writes);
+    this.problems = new ProblemStore(db, this.writes);
     this.stmts = {
       getSetting: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
       setSetting: db.prepare('INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -149,6 +152,7 @@ export class Store {
         'SELECT id, path, size, mtime_ms, missing, hash FROM images',
       ),
       byPath: db.prepare<[string], { id: number }>('SELECT id FROM images WHERE path = ?'),
+      fileOfRow: db.prepare<[number], { path: string; hash: string | null }>('SELECT path, hash FROM images WHERE id = ?'),
       rowAtPath: db.prepare<[string], { id: number; path: string; hash: string | null; missing: number }>('SELECT id, path, hash, missing FROM images WHERE path = ?'),
       byHash: db.prepare<[string], { id: number; path: string; hash: string; missing: number }>('SELECT id, path, hash, missing FROM images WHERE hash = ? ORDER BY missing DESC, id'),
       // A row that lost its path to another image: NUL never occurs in a file name, so the parked path never collides.
@@ -553,17 +557,26 @@ export class Store {
     return row && row.key === tagKey(name) ? recordedId : this.tagId(name);
   }
 
-  /** Inserts a newly seen file, or re-indexes an existing row (same path, changed content); user data stays. */
+  /**
+   * Inserts a newly seen file, or stores it into an existing row (its path's own row, or the row of
+   * the image it is, moved here); the row's user data stays. The file's problems are kept current.
+   */
   saveScanned(file: ScannedFile, existingId: number | null): number {
     return this.atomic(() => {
       const params = this.imageParams(file);
       let id: number;
+      const before = existingId !== null ? this.stmts.fileOfRow.get(existingId) : undefined;
       if (existingId !== null) {
         this.stmts.updateImage.run({ ...params, id: existingId });
         id = existingId;
       } else {
         id = Number(this.stmts.insertImage.run({ ...params, rand: Math.floor(Math.random() * 2 ** 31) }).lastInsertRowid);
       }
+      const sameContent = before !== undefined && before.hash === file.hash;
+      // A displaced row's path is `<path>\0<id>`: its problems are filed under the real path.
+      if (sameContent && before.path.split('\0')[0] !== file.path) this.problems.moveDecodeProblem(before.path.split('\0')[0], file.path);
+      const error = file.record.error;
+      this.problems.fileRead(file.path, error ? { path: file.path, kind: file.failure ?? 'metadata_error', message: error, size: file.size, mtimeMs: file.mtimeMs } : null, !sameContent);
       this.writeDerived(id, file, existingId === null);
       return id;
     });

@@ -19,6 +19,8 @@ export interface ScannedFile {
   tags: DerivedTag[];
   /** Text for full-text search of raw chunks no parser understood (bounded). */
   rawText: string;
+  /** Why reading failed, when `record.error` is set and it was not the content (default: metadata_error). */
+  failure?: 'unreadable' | 'timeout';
   /** Rating found in an XMP sidecar (applied when the image has none yet). */
   xmpRating?: number;
   /** Pre-serialised record (without raw) and raw chunks, made in the worker to spare the main thread. */
