@@ -5,39 +5,19 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../src/index/store/store.js';
 import { IngestPool } from '../src/index/ingest-pool.js';
 import { Scanner } from '../src/index/scanner.js';
 import { escapeName } from '../src/index/walk.js';
-import { addPngText, pngChunk } from '../src/demo/embed.js';
 import { solidImage, tempDir, writeFile } from './support/fixtures.js';
-import { writeBadFiles, writeGenerated } from './support/library.js';
+import { corruptPixelsPng, writeBadFiles, writeGenerated } from './support/library.js';
 import { getJson, serve, vv, waitFor } from './support/cli.js';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
-
-/** A PNG whose chunks and metadata are valid (CRCs included) but whose compressed pixel data is broken. */
-export async function corruptPixelsPng(prompt: string): Promise<Buffer> {
-  const png = addPngText(await solidImage('png', [40, 160, 90], 64, 64), [{ type: 'tEXt', key: 'parameters', text: `${prompt}\nSteps: 20, Seed: 7, Sampler: Euler` }]);
-  const parts: Buffer[] = [png.subarray(0, 8)];
-  for (let off = 8; off < png.length; ) {
-    const len = png.readUInt32BE(off);
-    const type = png.toString('latin1', off + 4, off + 8);
-    let data = png.subarray(off + 8, off + 8 + len);
-    if (type === 'IDAT') {
-      // Pixels that inflate to the wrong size: the stream is valid zlib, the image data is not.
-      data = zlib.deflateSync(zlib.inflateSync(data).subarray(0, 100));
-    }
-    parts.push(pngChunk(type, data));
-    off += 12 + len;
-  }
-  return Buffer.concat(parts);
-}
 
 function nonUtf8Path(root: string, rel: string, badByte = 0xff): Buffer {
   return Buffer.concat([Buffer.from(`${root}/${rel}`), Buffer.from([badByte]), Buffer.from('.png')]);

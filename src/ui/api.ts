@@ -54,7 +54,7 @@ export interface TagCount {
 export interface Status {
   /** Offline: the library folder is gone or emptied (unplugged drive, renamed folder); the index is still served. */
   library: { path: string; online: boolean; reason: string | null; since: string };
-  counts: { images: number; missing: number; errors: number };
+  counts: { images: number; missing: number; errors: number; problems?: number };
   scan: { running: boolean; phase: string; done: number; total: number };
   thumbnails: { running: boolean; done: number; total: number };
   embeddings: { available: boolean; running?: boolean; done: number; total: number; per_second: number; model: string | null; reason?: string; error?: string | null };
@@ -73,6 +73,16 @@ export interface Change {
 /** Edits answer the id of the change they made (header Vv-Change; absent when nothing changed). */
 export interface Changed {
   change?: number | null;
+}
+
+export interface Problem {
+  path: string;
+  kind: string;
+  message: string;
+  size: number | null;
+  mtime_ms: number | null;
+  first_seen: string;
+  last_seen: string;
 }
 
 export interface DuplicateGroup {
@@ -136,5 +146,7 @@ export const api = {
   undo: (change: number) => call<{ change: number | null; reversed: Change[] }>('POST', '/api/undo', { change }),
   exportZip: (body: Record<string, unknown>) => call<{ url: string; count: number }>('POST', '/api/export', body),
   duplicates: (kind: 'near' | 'batch', offset = 0) => call<{ groups: DuplicateGroup[]; total: number }>('GET', `/api/duplicates?kind=${kind}&limit=50&offset=${offset}`),
+  problems: (cursor: string | null) =>
+    call<{ items: Problem[]; next_cursor: string | null; total: number }>('GET', `/api/problems?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
   status: () => call<Status>('GET', '/api/status'),
 };

@@ -11,7 +11,7 @@ export interface ViewState {
   mode: '' | 'hybrid' | 'semantic' | 'text';
   filters: Partial<Record<FilterKey, string>>;
   sort: 'date' | '-date' | 'random';
-  view: 'grid' | 'duplicates' | 'similar';
+  view: 'grid' | 'duplicates' | 'similar' | 'problems';
   similar: number | null;
   image: number | null;
 }
@@ -29,7 +29,7 @@ export function readState(search: string = location.search): ViewState {
     mode: (['hybrid', 'semantic', 'text'].includes(p.get('mode') ?? '') ? p.get('mode') : '') as ViewState['mode'],
     filters,
     sort: (['date', '-date', 'random'].includes(p.get('sort') ?? '') ? p.get('sort') : '-date') as ViewState['sort'],
-    view: view === 'duplicates' || view === 'similar' ? view : 'grid',
+    view: view === 'duplicates' || view === 'similar' || view === 'problems' ? view : 'grid',
     similar: Number(p.get('similar')) || null,
     image: Number(p.get('image')) || null,
   };

@@ -94,3 +94,21 @@ export async function writeBadFiles(root: string): Promise<Record<string, string
   put('bad/invalid-utf8.png', invalidUtf8, 'invalid UTF-8 text chunk');
   return bad;
 }
+
+/** A PNG whose chunks and metadata are valid (CRCs included) but whose compressed pixel data is broken. */
+export async function corruptPixelsPng(prompt: string): Promise<Buffer> {
+  const png = addPngText(await solidImage('png', [40, 160, 90], 64, 64), [{ type: 'tEXt', key: 'parameters', text: `${prompt}\nSteps: 20, Seed: 7, Sampler: Euler` }]);
+  const parts: Buffer[] = [png.subarray(0, 8)];
+  for (let off = 8; off < png.length; ) {
+    const len = png.readUInt32BE(off);
+    const type = png.toString('latin1', off + 4, off + 8);
+    let data = png.subarray(off + 8, off + 8 + len);
+    if (type === 'IDAT') {
+      // Pixels that inflate to the wrong size: the stream is valid zlib, the image data is not.
+      data = zlib.deflateSync(zlib.inflateSync(data).subarray(0, 100));
+    }
+    parts.push(pngChunk(type, data));
+    off += 12 + len;
+  }
+  return Buffer.concat(parts);
+}

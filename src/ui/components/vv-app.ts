@@ -14,6 +14,7 @@ import './vv-sidebar.js';
 import './vv-detail.js';
 import './vv-batch-bar.js';
 import './vv-duplicates.js';
+import './vv-problems.js';
 
 const PAGE = 200;
 
@@ -315,7 +316,7 @@ export class VvApp extends LitElement {
   }
 
   private async loadFirst(): Promise<void> {
-    if (this.state.view === 'duplicates') return;
+    if (this.state.view === 'duplicates' || this.state.view === 'problems') return;
     const generation = ++this.generation;
     this.loading = true;
     this.error = null;
@@ -554,6 +555,7 @@ export class VvApp extends LitElement {
 
   private mainView() {
     if (this.state.view === 'duplicates') return html`<vv-duplicates @open-image=${(e: CustomEvent) => this.openImage(e.detail.id)}></vv-duplicates>`;
+    if (this.state.view === 'problems') return html`<vv-problems></vv-problems>`;
     const emptyText = this.status && this.status.counts.images === 0 && !this.status.scan.running ? 'This library has no images yet. Add images to the folder (the server watches it) or point vv serve at another folder.' : this.state.q ? `Nothing matches “${this.state.q}” with these filters.` : 'No images match these filters.';
     return html`
       ${this.state.view === 'similar'
@@ -620,10 +622,13 @@ export class VvApp extends LitElement {
             : nothing}
         </form>
         ${s.q && this.mode ? html`<span class="badge" data-mode=${this.mode}>${this.mode}</span>` : nothing}
-        <span class="muted" data-total=${this.total}>${s.view === 'duplicates' ? '' : `${this.total.toLocaleString()} ${s.q ? 'results' : 'images'}`}</span>
+        <span class="muted" data-total=${this.total}>${s.view === 'duplicates' || s.view === 'problems' ? '' : `${this.total.toLocaleString()} ${s.q ? 'results' : 'images'}`}</span>
         <span class="tabs">
-          <button class=${s.view !== 'duplicates' ? 'on' : ''} @click=${() => this.setState({ view: 'grid', similar: null })}>Library</button>
+          <button class=${s.view === 'grid' || s.view === 'similar' ? 'on' : ''} @click=${() => this.setState({ view: 'grid', similar: null })}>Library</button>
           <button class=${s.view === 'duplicates' ? 'on' : ''} @click=${() => this.setState({ view: 'duplicates' })}>Duplicates</button>
+          ${this.status?.counts.problems
+            ? html`<button class=${s.view === 'problems' ? 'on' : ''} data-problems=${this.status.counts.problems} @click=${() => this.setState({ view: 'problems' })}>Problems (${this.status.counts.problems.toLocaleString()})</button>`
+            : nothing}
         </span>
         <select aria-label="sort" @change=${(e: Event) => this.setState({ sort: (e.target as HTMLSelectElement).value as ViewState['sort'] })} ?disabled=${Boolean(s.q)}>
           <option value="-date" ?selected=${s.sort === '-date'}>newest first</option>
