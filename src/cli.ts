@@ -109,7 +109,7 @@ function summaryLine(stats: ScanStats): string {
   return (
     `seen ${stats.seen}, new ${stats.new}, changed ${stats.changed}, moved ${stats.moved}, missing ${stats.missing}, ` +
     `restored ${stats.restored}, unchanged ${stats.unchanged}, failed ${stats.failed}, skipped (not images) ${stats.skipped}, ` +
-    `perceptual hashes ${stats.hashed}${stats.undecodable ? ` (${stats.undecodable} undecodable)` : ''}, thumbnails ${stats.thumbnails} — ` +
+    `perceptual hashes ${stats.hashed}${stats.undecodable ? ` (${stats.undecodable} undecodable)` : ''}${stats.damaged ? ` (${stats.damaged} with damaged pixel data)` : ''}, thumbnails ${stats.thumbnails} — ` +
     `${stats.seconds}s, ${stats.files_per_second} files/s${pixelPassNote(stats)}`
   );
 }
