@@ -444,10 +444,9 @@ program
   .description('list every problem file the scans found (unreadable, not an image, damaged pixels, timed out, name not UTF-8), kept current by each scan')
   .option('--data <dir>', 'data dir of the indexed library; env VV_DATA')
   .option('--json', 'one JSON object per line')
-  .action((opts: { data?: string; json?: boolean }) => {
-    const cfg = config({ data: opts.data });
-    if (!fs.existsSync(path.join(cfg.data, 'vault.db'))) fail(`${cfg.data} holds no index yet: run vv scan <library> --data ${cfg.data} first`);
-    const store = Store.open(cfg.data);
+  .action(async (opts: { data?: string; json?: boolean }) => {
+    const cfg = await config({ data: opts.data });
+    const store = await openJournal(cfg.data);
     try {
       let n = 0;
       for (const p of store.problems.iterate()) {
