@@ -28,7 +28,7 @@ import {
   truncated,
   zTxtBombPng,
 } from '../src/demo/hostile.js';
-import { readMetadataFile } from '../src/index/metadata/file.js';
+import { readMetadataFile } from '../src/metadata/file.js';
 import { ingestFile, packForStore } from '../src/index/ingest.js';
 
 const dir = path.resolve(arg('dir', fs.mkdtempSync(path.join(os.tmpdir(), 'vv-hostile-'))));

@@ -1,6 +1,6 @@
 /** Fuzz worker: extracts the metadata of the bytes it is sent and answers the record's JSON size. */
 import { parentPort } from 'node:worker_threads';
-import { extractMetadata } from '../src/index/metadata/extract.js';
+import { extractMetadata } from '../src/metadata/extract.js';
 
 parentPort!.on('message', async (job: { id: number; bytes: Uint8Array }) => {
   const record = await extractMetadata('fuzz', job.bytes);

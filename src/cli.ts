@@ -11,7 +11,7 @@ import type { Vault } from './vault.js';
 import type { MountedFs } from './fs/mount.js';
 import type { ScanStats, ScanStatus } from './index/scanner.js';
 import { LibraryOfflineError } from './index/presence.js';
-import type { MetadataRecord } from './index/metadata/types.js';
+import type { MetadataRecord } from './metadata/types.js';
 import type { EmbeddingProgress } from './ai/embedding-job.js';
 import type { CaptionerInfo } from './ai/captioner.js';
 import { DEFAULT_MODELS_DIR, listModels } from './ai/models.js';

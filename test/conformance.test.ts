@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { CORPUS_SKIP_MESSAGE, checkRecord, corpusAvailable, corpusFiles, type FieldCheck } from './support/corpus.js';
 import { vv } from './support/cli.js';
-import type { MetadataRecord } from '../src/index/metadata/types.js';
+import type { MetadataRecord } from '../src/metadata/types.js';
 import { HAND_CHECKED } from './support/hand-checked.js';
 
 const RATCHET = 1.0;

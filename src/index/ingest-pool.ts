@@ -12,7 +12,7 @@ import { spawnWorker } from '../spawn-worker.js';
 import type { ScannedFile } from './store/types.js';
 import type { IngestExtras } from './ingest.js';
 import { creationDate } from './dates.js';
-import { emptyRecord } from './metadata/record.js';
+import { emptyRecord } from '../metadata/record.js';
 
 export interface IngestPoolOptions {
   /** Worker threads; 0 runs in-process (tests, one-shot commands). */
@@ -170,7 +170,7 @@ export class IngestPool {
 
   /** Metadata only (sparse read, no content hash), in a worker: what `vv meta` prints, as JSON text. */
   metadataJson(absPath: string): Promise<string> {
-    if (this.size === 0 && !this.closed) return import('./metadata/file.js').then((m) => m.readMetadataJson(absPath));
+    if (this.size === 0 && !this.closed) return import('../metadata/file.js').then((m) => m.readMetadataJson(absPath));
     return this.submit('meta', absPath, absPath, {});
   }
 

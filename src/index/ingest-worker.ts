@@ -1,7 +1,7 @@
 /** Worker thread: ingests the files the pool sends, one at a time. */
 import { parentPort } from 'node:worker_threads';
 import { ingestFile, packForStore, type IngestExtras } from './ingest.js';
-import { readMetadataJson } from './metadata/file.js';
+import { readMetadataJson } from '../metadata/file.js';
 import { pixelPass } from './phash.js';
 import sharp from 'sharp';
 

@@ -5,10 +5,10 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import xxhash from 'xxhash-wasm';
-import { extractMetadata, emptyRecord } from './metadata/extract.js';
-import { decodeUtf8OrLatin1, MAX_TEXT_BYTES } from './metadata/text.js';
-import type { MetadataEntry } from './metadata/types.js';
-import type { MetadataRecord } from './metadata/types.js';
+import { extractMetadata, emptyRecord } from '../metadata/extract.js';
+import { decodeUtf8OrLatin1, MAX_TEXT_BYTES } from '../metadata/text.js';
+import type { MetadataEntry } from '../metadata/types.js';
+import type { MetadataRecord } from '../metadata/types.js';
 import type { ScannedFile } from './store/types.js';
 import { deriveTags } from './tags.js';
 import { readSidecar } from './xmp-sidecar.js';

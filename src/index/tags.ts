@@ -2,9 +2,9 @@
  * Tags derived from a metadata record: prompt phrases and extra networks (source `prompt`), and the
  * namespaced `model:`, `sampler:`, `generator:` tags (source `model`).
  */
-import type { MetadataRecord } from './metadata/types.js';
+import type { MetadataRecord } from '../metadata/types.js';
 import type { DerivedTag } from './store/types.js';
-import { airReference, airReferences, extractNetworks, normalizeTag, promptPhrases, type AirReference } from './prompt-syntax.js';
+import { airReference, airReferences, extractNetworks, normalizeTag, promptPhrases, type AirReference } from '../metadata/prompt-syntax.js';
 import { tagKey } from './tag-names.js';
 
 /** Model files are named with folders and extensions; the tag keeps the bare name. */

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
-import { parseXmp } from './metadata/readers/xmp.js';
+import { parseXmp } from '../metadata/readers/xmp.js';
 
 export const NS = {
   x: 'adobe:ns:meta/',

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { MetadataRecord } from '../../src/index/metadata/types.js';
+import type { MetadataRecord } from '../../src/metadata/types.js';
 
 export const CORPUS_DIR = path.resolve(process.env.VV_CORPUS ?? path.join(import.meta.dirname, '../../../shared/corpus'));
 

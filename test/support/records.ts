@@ -1,5 +1,5 @@
-import { recordFromContainer } from '../../src/index/metadata/extract.js';
-import type { ContainerInfo, MetadataEntry, MetadataRecord } from '../../src/index/metadata/types.js';
+import { recordFromContainer } from '../../src/metadata/extract.js';
+import type { ContainerInfo, MetadataEntry, MetadataRecord } from '../../src/metadata/types.js';
 
 /** Runs the parser registry over hand-made entries, as if a PNG carried them. */
 export function recordOf(entries: Record<string, string | object> | MetadataEntry[], container: Partial<ContainerInfo> = {}): MetadataRecord {

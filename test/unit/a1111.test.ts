@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { recordOf } from '../support/records.js';
-import { parseInfotext } from '../../src/index/metadata/parsers/infotext.js';
+import { parseInfotext } from '../../src/metadata/parsers/infotext.js';
 
 const PARAMS = 'Steps: 28, Sampler: DPM++ 2M, Schedule type: Karras, CFG scale: 6.5, Seed: 3141592653, Size: 832x1216, Model hash: 45a21ea00a, Model: waiIllustriousSDXL_v160';
 

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import zlib from 'node:zlib';
-import { extractMetadata, rawFromEntries } from '../../src/index/metadata/extract.js';
-import { readContainer } from '../../src/index/metadata/readers/index.js';
-import { ReadBudget, MAX_FILE_ENTRIES, MAX_RAW_CHARS } from '../../src/index/metadata/limits.js';
-import { parseJsonLoose } from '../../src/index/metadata/text.js';
+import { extractMetadata, rawFromEntries } from '../../src/metadata/extract.js';
+import { readContainer } from '../../src/metadata/readers/index.js';
+import { ReadBudget, MAX_FILE_ENTRIES, MAX_RAW_CHARS } from '../../src/metadata/limits.js';
+import { parseJsonLoose } from '../../src/metadata/text.js';
 import { addPngChunks, pngChunk } from '../../src/demo/embed.js';
 import {
   deepComfyPrompt,
@@ -22,7 +22,7 @@ import {
   tinyImage,
   zTxtBombPng,
 } from '../../src/demo/hostile.js';
-import type { MetadataEntry } from '../../src/index/metadata/types.js';
+import type { MetadataEntry } from '../../src/metadata/types.js';
 import { deriveTags } from '../../src/index/tags.js';
 
 const MIB = 1024 * 1024;

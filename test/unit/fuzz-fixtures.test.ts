@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { extractMetadata } from '../../src/index/metadata/extract.js';
+import { extractMetadata } from '../../src/metadata/extract.js';
 
 const DIR = path.resolve(import.meta.dirname, '../fixtures/fuzz');
 const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => !f.startsWith('.')).sort() : [];

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { encode as cbor } from 'cborg';
 import zlib from 'node:zlib';
 import { recordOf } from '../support/records.js';
-import { extractMetadata } from '../../src/index/metadata/extract.js';
+import { extractMetadata } from '../../src/metadata/extract.js';
 import { addJpegJumbf, addJpegMetadata, addPngChunks, addPngText, addWebpMetadata, buildExif, embedStealth, jumbf, pngChunk } from '../../src/demo/embed.js';
 import { solidImage } from '../support/fixtures.js';
 import { comfyPrompt, makeGeneration } from '../../src/demo/generations.js';

@@ -3,8 +3,8 @@
  * writer writes it (PIL tEXt chunks, Python json.dumps, piexif UserComment…), then read back.
  */
 import { describe, expect, it } from 'vitest';
-import { emptyRecord, extractMetadata } from '../../src/index/metadata/extract.js';
-import type { MetadataRecord } from '../../src/index/metadata/types.js';
+import { emptyRecord, extractMetadata } from '../../src/metadata/extract.js';
+import type { MetadataRecord } from '../../src/metadata/types.js';
 import sharp from 'sharp';
 import { addJpegMetadata, addPngText, addWebpMetadata, buildExif, type PngTextChunk } from '../../src/demo/embed.js';
 import { deriveTags } from '../../src/index/tags.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { extractNetworks, promptPhrases } from '../../src/index/prompt-syntax.js';
+import { extractNetworks, promptPhrases } from '../../src/metadata/prompt-syntax.js';
 import { deriveTags, modelTagName } from '../../src/index/tags.js';
-import { emptyRecord } from '../../src/index/metadata/extract.js';
+import { emptyRecord } from '../../src/metadata/extract.js';
 
 describe('prompt phrases', () => {
   it('splits on commas and newlines and strips attention weights and brackets', () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import zlib from 'node:zlib';
-import { readContainer, sniffFormat } from '../../src/index/metadata/readers/index.js';
+import { readContainer, sniffFormat } from '../../src/metadata/readers/index.js';
 import { addJpegMetadata, addPngChunks, addPngText, addWebpMetadata, buildExif, pngChunk } from '../../src/demo/embed.js';
 import { solidImage } from '../support/fixtures.js';
-import { decodeUserComment } from '../../src/index/metadata/text.js';
+import { decodeUserComment } from '../../src/metadata/text.js';
 
 const INFOTEXT = 'a cat, (masterpiece:1.2)\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 42, Size: 512x768, Model: sdxl';
 const JAPANESE = '初音ミク、テスト, 1girl';

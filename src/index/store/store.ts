@@ -7,7 +7,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import { packRaw } from '../ingest.js';
-import type { MetadataRecord } from '../metadata/types.js';
+import type { MetadataRecord } from '../../metadata/types.js';
 import { MIGRATIONS } from './migrations.js';
 import { tagKey, tagNameProblem } from '../tag-names.js';
 import { filterWhere, whereSql, type SqlWhere, type TagStats } from './filters.js';

@@ -1,4 +1,4 @@
-import type { MetadataRecord } from '../metadata/types.js';
+import type { MetadataRecord } from '../../metadata/types.js';
 
 export type TagSource = 'prompt' | 'model' | 'user' | 'ai' | 'xmp';
 

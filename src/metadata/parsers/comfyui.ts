@@ -12,7 +12,7 @@ import { applyWiringOrder, isWorkflow, workflowToApi } from './comfyui/workflow.
 import { isRecord } from '../values.js';
 import { parseJsonLoose } from '../text.js';
 import { fillFromJson, type FieldPaths } from './json-fields.js';
-import { extractNetworks } from '../../prompt-syntax.js';
+import { extractNetworks } from '../prompt-syntax.js';
 
 const GRAPH_KEYS = ['prompt', 'Prompt', 'UserComment', 'Comment', 'ImageDescription'];
 

@@ -8,7 +8,7 @@
  */
 import type { GenerationFields, LoraRef } from '../types.js';
 import { parseSize, toInt, toNumber, toSeed } from '../values.js';
-import { extractNetworks } from '../../prompt-syntax.js';
+import { extractNetworks } from '../prompt-syntax.js';
 
 export interface Infotext {
   prompt: string;
