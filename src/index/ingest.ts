@@ -15,8 +15,6 @@ import { readSidecar } from './xmp-sidecar.js';
 import { effectiveMtime } from './walk.js';
 import { linkStaysInside, type LinkLimit } from './boundary.js';
 
-/** Extensions the scanner indexes; the bytes decide the real format. */
-export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.jpe', '.jfif', '.webp', '.avif', '.gif']);
 /** Files beyond this are not read into memory; they are recorded with an error. */
 export const MAX_FILE_BYTES = 512 * 1024 * 1024;
 /** Decoders refuse more pixels than this (sharp's default limit). */

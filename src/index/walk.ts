@@ -8,8 +8,10 @@ import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { IMAGE_EXTENSIONS } from './ingest.js';
 import { realPathWithin, type LinkLimit } from './boundary.js';
+
+/** Extensions the scanner indexes; the bytes decide the real format. */
+export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.jpe', '.jfif', '.webp', '.avif', '.gif']);
 
 export interface WalkedFile {
   rel: string;
