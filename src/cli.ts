@@ -114,9 +114,9 @@ function summaryLine(stats: ScanStats): string {
   );
 }
 
-/** Vault options that come from the config (model, vocabulary, busy timeout). */
+/** Vault options that come from the config (model, vocabulary, busy and per-file timeouts). */
 function aiOptions(cfg: Config) {
-  return { modelsDir: cfg.modelsDir ?? undefined, model: cfg.model, vocabulary: cfg.vocabulary, busyTimeoutMs: cfg.busyTimeout };
+  return { modelsDir: cfg.modelsDir ?? undefined, model: cfg.model, vocabulary: cfg.vocabulary, busyTimeoutMs: cfg.busyTimeout, fileTimeoutMs: cfg.fileTimeout };
 }
 
 function embedReporter() {
@@ -558,10 +558,11 @@ program
   .argument('<files...>', 'image files, or A1111 .txt infotext sidecars')
   .option('--json', 'one JSON object per line')
   .action(async (files: string[], opts: { json?: boolean }) => {
-    // Files are read in a worker that is replaced after 30 s (or over its heap limit), as in a scan:
-    // a hostile file gets a record with `error`, and the files after it are still read.
+    // Files are read in a worker that is replaced after VV_FILE_TIMEOUT (or over its heap limit), as
+    // in a scan: a hostile file gets a record with `error`, and the files after it are still read.
+    const cfg = await config({});
     const { IngestPool } = await load.ingestPool();
-    const pool = new IngestPool({ workers: 1, worker: 'meta-worker' });
+    const pool = new IngestPool({ workers: 1, worker: 'meta-worker', timeoutMs: cfg.fileTimeout });
     try {
       const pending = files.map((file) => pool.metadataJson(file));
       for (const json of pending) {

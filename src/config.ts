@@ -35,6 +35,8 @@ export interface Config {
   busyTimeout: number;
   /** Follow symlinks whose target is outside the library (default: only those that stay inside). */
   followSymlinks: boolean;
+  /** How long (ms) reading one file's metadata may take before its worker is replaced (scan and `vv meta`). */
+  fileTimeout: number;
 }
 
 /** Config key → environment variable. */
@@ -56,6 +58,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   embed: 'VV_EMBED',
   busyTimeout: 'VV_BUSY_TIMEOUT',
   followSymlinks: 'VV_FOLLOW_SYMLINKS',
+  fileTimeout: 'VV_FILE_TIMEOUT',
 };
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']).transform((v) => ['true', '1', 'yes', 'on'].includes(v))]);
@@ -78,6 +81,7 @@ const schema = z.object({
   embed: bool,
   busyTimeout: z.coerce.number().int().min(0).max(600_000),
   followSymlinks: bool,
+  fileTimeout: z.coerce.number().int().min(1).max(3_600_000),
 });
 
 export const DEFAULTS: Config = {
@@ -98,6 +102,7 @@ export const DEFAULTS: Config = {
   embed: true,
   busyTimeout: 10_000,
   followSymlinks: false,
+  fileTimeout: 30_000,
 };
 
 export class ConfigError extends Error {}

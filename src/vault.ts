@@ -60,6 +60,8 @@ export interface VaultOptions {
   busyTimeoutMs?: number;
   /** Follow symlinks whose target is outside the library (default: only links that stay inside). */
   followSymlinks?: boolean;
+  /** How long reading one file's metadata may take before its worker is replaced (ms, default 30 s). */
+  fileTimeoutMs?: number;
   /** Where the vault reports the library going offline and coming back (default: stderr). */
   log?: (message: string) => void;
 }
@@ -226,7 +228,7 @@ export class Vault {
       );
     }
     store.setSetting('library_root', root);
-    const pool = new IngestPool({ workers: options.workers ?? undefined });
+    const pool = new IngestPool({ workers: options.workers ?? undefined, timeoutMs: options.fileTimeoutMs });
     const exclude = dataDir.startsWith(root + path.sep) ? [dataDir] : [];
     const boundary = new LibraryBoundary(root, options.followSymlinks ?? false);
     const thumbnails = new Thumbnails(dataDir, store, root, boundary);

@@ -65,6 +65,28 @@ describe('vv meta', () => {
     expect(records[2].prompt).toEqual(expect.any(String));
   });
 
+  it('stops a file that takes longer than VV_FILE_TIMEOUT, as a scan does, and goes on with the next', async () => {
+    const root = tempDir();
+    const files = (await writeGenerated(root, 2)).map((f) => path.join(root, f));
+    const r = vv(['meta', '--json', ...files], { env: { VV_FILE_TIMEOUT: '1' } });
+    expect(r.status).toBe(0);
+    const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(records.map((x) => x.file)).toEqual(files);
+    for (const record of records) expect(record.error).toMatch(/longer than 1 ms/);
+    // The default (30 s) reads them.
+    const normal = vv(['meta', '--json', ...files]).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    for (const record of normal) expect(record.error).toBeUndefined();
+  });
+
+  it('VV_FILE_TIMEOUT bounds a scan the same way: the stopped files are problems of kind timeout', async () => {
+    const root = tempDir();
+    const data = tempDir();
+    const names = await writeGenerated(root, 2);
+    expect(vv(['scan', root, '--data', data, '--json', '--no-thumbnails', '--no-embed'], { env: { VV_FILE_TIMEOUT: '1' } }).status).toBe(0);
+    const problems = vv(['problems', '--data', data, '--json']).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(problems.map((p) => [p.path, p.kind]).sort()).toEqual(names.map((n) => [n, 'timeout']).sort());
+  });
+
   it('caps the text inflated per file at VV_MAX_TEXT_BYTES and says so', async () => {
     const bomb = writeFile(tempDir(), 'bomb.png', await zTxtBombPng(3, 1024 * 1024));
     const record = JSON.parse(vv(['meta', '--json', bomb], { env: { VV_MAX_TEXT_BYTES: String(1.5 * 1024 * 1024) } }).stdout);
