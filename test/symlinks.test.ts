@@ -94,6 +94,10 @@ describe('symlinks in the library (default: stay inside the library)', () => {
   it('indexes files and inside links, never links that leave the library', async () => {
     const paths = (await images(server.url)).map((i) => i.path).sort();
     expect(paths).toEqual(['inside-link.png', 'plain.png', 'sub/real.png', 'swap.png']);
+    // The link that was not followed is a problem the user can see, with the way to follow it.
+    const problems = (await get(`${server.url}/api/problems`)).body.items;
+    expect(problems.filter((p: any) => p.kind === 'outside_library').map((p: any) => p.path).sort()).toEqual(['evil.png', 'stolen.png']);
+    expect(problems.find((p: any) => p.path === 'stolen.png').message).toMatch(/--follow-symlinks/);
   });
 
   it('reads no sidecar that leaves the library (.txt infotext, .xmp keywords)', async () => {

@@ -198,7 +198,11 @@ export class Scanner {
       this.noteFailure(b.path, message);
       this.store.problems.record({ path: b.path, kind: 'not_utf8_name', message, size: b.size, mtimeMs: b.mtimeMs });
     }
-    for (const o of walked.outside) this.noteFailure(o, 'symlink to a file outside the library: not followed (--follow-symlinks follows it)');
+    for (const o of walked.outside) {
+      const message = 'symlink to a file outside the library: not followed (--follow-symlinks follows it)';
+      this.noteFailure(o, message);
+      this.store.problems.record({ path: o, kind: 'outside_library', message });
+    }
     const index = this.store.scanIndex();
     const seen = new Set<number>();
     const todo: { file: WalkedFile; existing: ScanIndexEntry | undefined }[] = [];

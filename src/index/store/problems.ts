@@ -11,15 +11,15 @@ import type { WritePath } from './writes.js';
  * (empty, truncated, not an image format); decode_error: the pixels cannot be decoded, or only with
  * damage (the image stays indexed with its metadata); timeout: reading took too long and was stopped;
  * not_utf8_name: a name that is not valid UTF-8 (not indexed); folder_unreadable: a folder that
- * could not be listed.
+ * could not be listed; outside_library: a symlink whose target leaves the library (not followed).
  */
-export const PROBLEM_KINDS = ['unreadable', 'metadata_error', 'decode_error', 'timeout', 'not_utf8_name', 'folder_unreadable'] as const;
+export const PROBLEM_KINDS = ['unreadable', 'metadata_error', 'decode_error', 'timeout', 'not_utf8_name', 'folder_unreadable', 'outside_library'] as const;
 export type ProblemKind = (typeof PROBLEM_KINDS)[number];
 
 /** Problems found while reading a file's bytes: replaced whenever the file is read again. */
 const READ_KINDS: ProblemKind[] = ['unreadable', 'metadata_error', 'timeout'];
 /** Problems the walk finds (no image row): confirmed by every full scan, dropped when not seen. */
-const WALK_KINDS: ProblemKind[] = ['not_utf8_name', 'folder_unreadable'];
+const WALK_KINDS: ProblemKind[] = ['not_utf8_name', 'folder_unreadable', 'outside_library'];
 
 export interface Problem {
   path: string;

@@ -10,6 +10,7 @@ const KIND_LABELS: Record<string, string> = {
   timeout: 'timed out',
   not_utf8_name: 'name not UTF-8',
   folder_unreadable: 'folder unreadable',
+  outside_library: 'link leaves the library',
 };
 
 export class VvProblems extends LitElement {
