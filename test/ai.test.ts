@@ -409,3 +409,75 @@ describe('captions', () => {
     store.close();
   }, 60_000);
 });
+
+describe('captions of identical files and captioner failures', () => {
+  it('gives an exact copy embedded from a known vector the caption of the file it copies, or captions it', async () => {
+    const root = tempDir('vv-cap-copy-lib-');
+    const models = tempDir('vv-cap-copy-models-');
+    await writeColorLibrary(root);
+    writeTestModel(models, 'clip');
+    writeTestCaptioner(models);
+    const vault = Vault.open({ dataDir: tempDir('vv-cap-copy-data-'), library: root, workers: 0, modelsDir: models, model: TEST_MODEL_NAMES.clip, captioner: TEST_CAPTIONER_NAME });
+    try {
+      await vault.scanner.scan();
+      expect((await vault.ai.embedPending())!.error).toBeNull();
+      const jpg = vault.store.idForPath('copies/red-0.jpg')!;
+      const small = vault.store.idForPath('copies/red-0-small.png')!;
+      // A caption the test model would never write proves it was taken over, not made again.
+      vault.store.setAiCaptions([{ id: jpg, caption: 'a crimson square' }]);
+      vault.store.patchImage(small, { caption: 'my own words' });
+      fs.mkdirSync(path.join(root, 'again'));
+      fs.copyFileSync(path.join(root, 'copies/red-0.jpg'), path.join(root, 'again/red-0.jpg'));
+      fs.copyFileSync(path.join(root, 'copies/red-0-small.png'), path.join(root, 'again/red-0-small.png'));
+      await vault.scanner.scan();
+      const run = (await vault.ai.embedPending())!;
+      expect(run.error).toBeNull();
+      // The first copy reuses the vector and the model's caption; the second's original has only
+      // the user's caption (not the model's), so the copy is run through the models and captioned.
+      expect(vault.store.getImage(vault.store.idForPath('again/red-0.jpg')!)!.caption).toEqual({ text: 'a crimson square', source: 'ai' });
+      expect(vault.store.getImage(vault.store.idForPath('again/red-0-small.png')!)!.caption).toEqual({ text: 'a red picture', source: 'ai' });
+      expect(run).toMatchObject({ reused: 1, embedded: 1, captioned: 2 });
+      expect(vault.store.getImage(small)!.caption).toEqual({ text: 'my own words', source: 'user' });
+      expect(vault.store.embeddings.doneCount(TEST_MODEL_NAMES.clip)).toBe(vault.store.counts().images);
+    } finally {
+      await vault.close();
+    }
+  }, 60_000);
+
+  it('keeps a captioner failure in status (with error_at) until a later pass captions without error', async () => {
+    const root = tempDir('vv-cap-fail-lib-');
+    const models = tempDir('vv-cap-fail-models-');
+    const images = await writeColorLibrary(root);
+    writeTestModel(models, 'clip');
+    const captioner = writeTestCaptioner(models);
+    fs.writeFileSync(path.join(captioner, 'onnx/decoder_model_merged.onnx'), 'not an onnx model');
+    const vault = Vault.open({ dataDir: tempDir('vv-cap-fail-data-'), library: root, workers: 0, modelsDir: models, model: TEST_MODEL_NAMES.clip, captioner: TEST_CAPTIONER_NAME });
+    try {
+      await vault.scanner.scan();
+      const first = (await vault.ai.embedPending())!;
+      // The vectors are kept: only the captions failed.
+      expect(first).toMatchObject({ error: null, done: images.length, total: images.length });
+      const failed = vault.ai.status();
+      expect(failed.error).toMatch(/^captions: .*cannot load onnx\/decoder_model_merged.onnx/);
+      expect(failed.error_at).toEqual(expect.any(String));
+      expect(first).toMatchObject({ captioned: 0, caption_error: expect.stringMatching(/cannot load onnx\/decoder_model_merged.onnx/) });
+      expect(vault.store.getImage(vault.store.idForPath('copies/red-0.jpg')!)!.caption).toBeNull();
+
+      // A pass with nothing to caption does not clear it.
+      expect((await vault.ai.embedPending())!.error).toBeNull();
+      expect(vault.ai.status()).toMatchObject({ error: failed.error, error_at: failed.error_at });
+
+      // Repaired, the next pass that captions clears it.
+      writeTestCaptioner(models);
+      const sharp = (await import('sharp')).default;
+      await sharp({ create: { width: 96, height: 96, channels: 3, background: { r: 220, g: 20, b: 20 } } }).png().toFile(path.join(root, 'download.png'));
+      await vault.scanner.scan();
+      const repaired = (await vault.ai.embedPending())!;
+      expect(repaired).toMatchObject({ error: null, caption_error: null, captioned: 1 });
+      expect(vault.store.getImage(vault.store.idForPath('download.png')!)!.caption).toEqual({ text: 'a red picture', source: 'ai' });
+      expect(vault.ai.status()).toMatchObject({ error: null, error_at: null });
+    } finally {
+      await vault.close();
+    }
+  }, 60_000);
+});

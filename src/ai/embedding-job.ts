@@ -26,6 +26,10 @@ export interface EmbeddingProgress {
   /** Embedded in the current (or last) run; reused vectors of identical files are not counted. */
   embedded: number;
   reused: number;
+  /** Captions made (or taken from an identical file) in the current (or last) run. */
+  captioned: number;
+  /** The captioner's failure in the current (or last) run (the vectors are kept). */
+  caption_error: string | null;
   /** Time inside ONNX Runtime vs. the whole run, in ms (the rest is decoding, preprocessing, storing). */
   infer_ms: number;
   /** Time decoding and preprocessing images in the worker (overlaps inference of the batch before). */
@@ -63,7 +67,7 @@ export class EmbeddingJob {
   private nextRequest = 1;
 
   constructor(private readonly o: EmbeddingJobOptions) {
-    this.progress = { running: false, model: o.model, done: 0, total: 0, per_second: 0, failed: 0, embedded: 0, reused: 0, infer_ms: 0, decode_ms: 0, elapsed_ms: 0, error: null };
+    this.progress = { running: false, model: o.model, done: 0, total: 0, per_second: 0, failed: 0, embedded: 0, reused: 0, captioned: 0, caption_error: null, infer_ms: 0, decode_ms: 0, elapsed_ms: 0, error: null };
   }
 
   private countedAt: string | null = null;
@@ -163,7 +167,7 @@ export class EmbeddingJob {
     const started = performance.now();
     const doneBefore = store.embeddings.doneCount(model);
     const todo = store.embeddings.pendingCount(model);
-    this.progress = { ...this.progress, running: true, done: doneBefore, total: doneBefore + todo, per_second: 0, embedded: 0, reused: 0, infer_ms: 0, decode_ms: 0, elapsed_ms: 0, error: null };
+    this.progress = { ...this.progress, running: true, done: doneBefore, total: doneBefore + todo, per_second: 0, embedded: 0, reused: 0, captioned: 0, caption_error: null, infer_ms: 0, decode_ms: 0, elapsed_ms: 0, error: null };
     this.emit();
     const tagger = await this.o.tagger();
     let lastSave = performance.now();
@@ -218,30 +222,44 @@ export class EmbeddingJob {
   private async embedBatch(tasks: EmbeddingTask[]): Promise<EmbeddingResult[]> {
     const results = new Map<number, EmbeddingResult>();
     const infer: EmbeddingTask[] = [];
+    const uncaptioned = this.o.captioner ? this.o.store.needsCaption(tasks.map((t) => t.id)) : new Set<number>();
+    const copiedCaptions: { id: number; caption: string }[] = [];
     for (const t of tasks) {
       // A copy of a file already embedded (same content hash) takes its vector: no second inference.
       const known = this.o.store.embeddings.vectorForContent(this.o.model, t.hash);
-      if (known) {
+      // It takes the model's caption of that file too; without one it is run to be captioned.
+      const caption = known && uncaptioned.has(t.id) ? this.aiCaptionForContent(t.hash) : null;
+      if (known && (caption || !uncaptioned.has(t.id))) {
         results.set(t.id, { id: t.id, hash: t.hash, vector: known });
+        if (caption) copiedCaptions.push({ id: t.id, caption });
         this.progress.reused++;
       } else {
         infer.push(t);
       }
     }
+    if (copiedCaptions.length) {
+      this.o.store.setAiCaptions(copiedCaptions);
+      this.progress.captioned += copiedCaptions.length;
+    }
     if (infer.length) {
-      const uncaptioned = this.o.captioner ? this.o.store.needsCaption(infer.map((t) => t.id)) : new Set<number>();
       const reply = await this.request(
         infer.map((t) => path.join(this.o.root, t.path)),
         infer.map((t) => uncaptioned.has(t.id)),
       );
       this.progress.infer_ms += Math.round(reply.inferMs);
       this.progress.decode_ms += Math.round(reply.decodeMs);
-      if (reply.captionError) this.o.onCaptionError?.(reply.captionError);
+      if (reply.captionError) {
+        this.progress.caption_error = reply.captionError;
+        this.o.onCaptionError?.(reply.captionError);
+      }
       const captions = infer.flatMap((t, n) => {
         const r = reply.results[n];
         return 'caption' in r && r.caption ? [{ id: t.id, caption: r.caption }] : [];
       });
-      if (captions.length) this.o.store.setAiCaptions(captions);
+      if (captions.length) {
+        this.o.store.setAiCaptions(captions);
+        this.progress.captioned += captions.length;
+      }
       infer.forEach((t, n) => {
         const r = reply.results[n];
         results.set(t.id, 'vector' in r ? { id: t.id, hash: t.hash, vector: r.vector } : { id: t.id, hash: t.hash, vector: null, error: r.error });
@@ -249,6 +267,14 @@ export class EmbeddingJob {
       this.progress.embedded += infer.length;
     }
     return tasks.map((t) => results.get(t.id)!);
+  }
+
+  /** The captioning model's caption of a present file with this content (the first such file), if it has one. */
+  private aiCaptionForContent(hash: string): string | null {
+    const rel = this.o.store.presentPathForHash(hash);
+    const id = rel === null ? null : this.o.store.idForPath(rel);
+    const caption = id === null ? null : this.o.store.getImage(id)?.caption;
+    return caption?.source === 'ai' ? caption.text : null;
   }
 
   private emit(): void {

@@ -33,6 +33,8 @@ export interface AiOptions {
   captioner?: CaptionerInfo | null;
 }
 
+type FailedWork = 'embedding' | 'zero-shot tagging' | 'captions';
+
 /** A filter selecting at most this many images is searched exactly over its own vectors (read from SQLite: ~10 MB at 512-d). */
 const EXACT_FILTER_LIMIT = 5_000;
 const QUERY_CACHE = 256;
@@ -45,8 +47,11 @@ export class AiService {
   private readonly queryCache = new Map<string, Float32Array>();
   private tagger: Promise<ZeroShotTagger | null> | null = null;
   private vocabulary: Vocabulary | null = null;
-  /** The last failure of background model work (cleared by a clean pass): shown in /api/status. */
-  private failure: { message: string; at: string } | null = null;
+  /**
+   * Failures of background model work by what failed, shown in /api/status (the latest): embedding
+   * and tagging ones clear after a clean pass, a captioner's after a pass that captions without error.
+   */
+  private readonly failures = new Map<FailedWork, { message: string; at: string }>();
 
   constructor(private readonly o: AiOptions) {
     this.model = o.model;
@@ -109,20 +114,28 @@ export class AiService {
     }
     this.syncPresence();
     const progress = this.job.refreshCounts();
+    const failure = this.latestFailure();
     return {
       available: true,
       ...progress,
       captioner: this.o.captioner?.manifest.name ?? null,
-      error: progress.error ?? this.failure?.message ?? null,
-      error_at: this.failure?.at ?? null,
+      error: progress.error ?? failure?.message ?? null,
+      error_at: failure?.at ?? null,
       index: { size: this.index.size, exact: this.index.exact, rebuilt_because: this.index.rebuiltBecause },
     };
   }
 
-  private recordFailure(what: string, err: unknown): void {
+  private recordFailure(what: FailedWork, err: unknown): void {
     const message = `${what}: ${(err as Error)?.message ?? String(err)}`;
-    this.failure = { message, at: new Date().toISOString() };
-    console.error(`[vv ai] ${message} (retried on the next pass)`);
+    this.failures.set(what, { message, at: new Date().toISOString() });
+    // Images embedded while the captioner failed keep their vectors: only `vv caption` captions them later.
+    console.error(`[vv ai] ${message} (${what === 'captions' ? 'images embedded meanwhile stay uncaptioned until vv caption' : 'retried on the next pass'})`);
+  }
+
+  private latestFailure(): { message: string; at: string } | null {
+    let latest: { message: string; at: string } | null = null;
+    for (const f of this.failures.values()) if (!latest || f.at >= latest.at) latest = f;
+    return latest;
   }
 
   /**
@@ -146,7 +159,12 @@ export class AiService {
       return this.job.progress;
     }
     if (progress.error) this.recordFailure('embedding', new Error(progress.error));
-    else if (clean && !this.taggerFailed) this.failure = null;
+    else if (clean && !this.taggerFailed) {
+      this.failures.delete('embedding');
+      this.failures.delete('zero-shot tagging');
+    }
+    // A pass with nothing to caption proves nothing about the captioner: its failure stays shown.
+    if (!progress.caption_error && progress.captioned > 0) this.failures.delete('captions');
     return progress;
   }
 
