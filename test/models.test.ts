@@ -13,7 +13,7 @@ import { CATALOG, catalogEntry, type CatalogEntry } from '../src/ai/catalog.js';
 import { listModels, loadModelInfo, chooseModel } from '../src/ai/models.js';
 import { tempDir } from './support/fixtures.js';
 import { vv } from './support/cli.js';
-import { breakVisionTower, writeTestModel, TEST_MODEL_NAME, TEST_OPENCLIP_MODEL_NAME } from '../scripts/make-test-model.js';
+import { breakVisionTower, writeTestModel, TEST_MODEL_NAME, TEST_OPENCLIP_MODEL_NAME, TEST_SIGLIP_MODEL_NAME } from '../scripts/make-test-model.js';
 
 const base = catalogEntry('clip-vit-b32-openai')!;
 const SHA = 'a'.repeat(40);
@@ -169,6 +169,17 @@ describe('vv models verify', () => {
     const bad = vv(['models', 'verify', TEST_MODEL_NAME], { env: { VV_MODELS_DIR: dir } });
     expect(bad.status).toBe(1);
     expect(bad.stdout).toMatch(/FAILED[\s\S]*"a photo of a cat" gave \[0, \d+, \d+, \d+, \d+, \d+, 1\], expected \[49406, 320, 1125, 539, 320, 2368, 49407\]/);
+
+    // A SigLIP-family model without its own ids must tokenize as google/siglip-base-patch16-224's
+    // vocabulary does (ids published in transformers' SigLIP tokenizer tests): this one cannot.
+    const siglipDir = tempDir('vv-models-');
+    const siglipManifestFile = path.join(writeTestModel(siglipDir, 'siglip'), 'model.json');
+    const siglipManifest = JSON.parse(fs.readFileSync(siglipManifestFile, 'utf8'));
+    delete siglipManifest.self_check_ids;
+    fs.writeFileSync(siglipManifestFile, JSON.stringify(siglipManifest));
+    const badSiglip = vv(['models', 'verify', TEST_SIGLIP_MODEL_NAME], { env: { VV_MODELS_DIR: siglipDir } });
+    expect(badSiglip.status).toBe(1);
+    expect(badSiglip.stdout).toMatch(/FAILED[\s\S]*"A long paragraph for summarization\." gave \[[\d, ]+\], expected \[262, 266, 476, 8532, 270, 4460, 3949, 1682, 1\]/);
 
     const nhwc = tempDir('vv-models-');
     breakVisionTower(writeTestModel(nhwc, 'clip'), 'nhwc');

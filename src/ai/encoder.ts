@@ -26,6 +26,16 @@ export class ModelFailedError extends Error {
 export const KNOWN_CLIP_IDS = [49406, 320, 1125, 539, 320, 2368, 49407];
 export const SELF_CHECK_TEXT = 'a photo of a cat';
 
+/**
+ * No published ids exist for "a photo of a cat" under SigLIP's SentencePiece vocabulary; these are
+ * google/siglip-base-patch16-224's for this sentence (1 is </s>), as huggingface/transformers
+ * tests/models/siglip/test_tokenization_siglip.py (test_prepare_batch, test_eos_in_input; commit
+ * 046eae0032b26be7ca49b4ec118bf7fa5a93785d) gives them. The capital and the full stop check the
+ * reference normalisation too (see normaliseSiglipText).
+ */
+export const SIGLIP_CHECK_TEXT = 'A long paragraph for summarization.';
+export const KNOWN_SIGLIP_IDS = [262, 266, 476, 8532, 270, 4460, 3949, 1682, 1];
+
 export function l2normalize(v: Float32Array): Float32Array {
   let n = 0;
   for (const x of v) n += x * x;
@@ -82,6 +92,8 @@ export interface SelfCheckReport {
   problems: string[];
   vision: VisionInterface & { inputs: string; outputs: string };
   text: TextInterface & { inputs: string; outputs: string };
+  /** The sentence tokenized for `ids`. */
+  ids_text: string;
   ids: number[];
   expected_ids: number[] | null;
   dim: number;
@@ -141,7 +153,7 @@ export class Encoder {
       env.localModelPath = `${path.dirname(tokenizerDir)}${path.sep}`;
       const tokenizer = await AutoTokenizer.from_pretrained(path.basename(tokenizerDir));
       this.tokenizer = tokenizer;
-      const problem = this.tokenizerProblem(this.encode(tokenizer, SELF_CHECK_TEXT));
+      const problem = this.tokenizerProblem(this.encode(tokenizer, this.selfCheckTokens.text));
       if (problem) {
         this.tokenizer = null;
         throw new ModelFailedError(`${this.info.manifest.name}: self-check failed: ${problem}`);
@@ -150,17 +162,23 @@ export class Encoder {
     return this.text;
   }
 
-  /** The ids the self-check sentence must get: model.json's, else the known CLIP ones for family clip. */
-  get expectedSelfCheckIds(): number[] | null {
-    return this.info.manifest.self_check_ids ?? (this.info.manifest.family === 'clip' ? KNOWN_CLIP_IDS : null);
+  /**
+   * The sentence the self-check tokenizes and the ids it must get: model.json's ids for "a photo of
+   * a cat", else the published ones of the family's reference vocabulary (none for other families).
+   */
+  get selfCheckTokens(): { text: string; ids: number[] | null } {
+    const { self_check_ids: ids, family } = this.info.manifest;
+    if (ids) return { text: SELF_CHECK_TEXT, ids };
+    if (family === 'siglip') return { text: SIGLIP_CHECK_TEXT, ids: KNOWN_SIGLIP_IDS };
+    return { text: SELF_CHECK_TEXT, ids: family === 'clip' ? KNOWN_CLIP_IDS : null };
   }
 
   private tokenizerProblem(ids: number[]): string | null {
-    const expected = this.expectedSelfCheckIds;
+    const { text, ids: expected } = this.selfCheckTokens;
     if (expected && (ids.length !== expected.length || expected.some((id, i) => ids[i] !== id))) {
-      return `tokenizer: "${SELF_CHECK_TEXT}" gave [${ids.join(', ')}], expected [${expected.join(', ')}]`;
+      return `tokenizer: "${text}" gave [${ids.join(', ')}], expected [${expected.join(', ')}]`;
     }
-    if (!expected && ids[ids.length - 1] !== this.tokenizer!.eos_token_id) return `tokenizer: "${SELF_CHECK_TEXT}" does not end with the end token`;
+    if (!expected && ids[ids.length - 1] !== this.tokenizer!.eos_token_id) return `tokenizer: "${text}" does not end with the end token`;
     return null;
   }
 
@@ -253,8 +271,8 @@ export class Encoder {
   }
 
   /**
-   * Loads both towers and checks them: the tokenizer gives the known ids for "a photo of a cat"
-   * (CLIP's vocabulary, or the ids model.json lists), one text and one image embed to finite
+   * Loads both towers and checks them: the tokenizer gives the known ids (see selfCheckTokens:
+   * CLIP's or SigLIP's published ids, or the ids model.json lists), one text and one image embed to finite
    * vectors of the model's dimension.
    */
   async selfCheck(): Promise<SelfCheckReport> {
@@ -263,9 +281,9 @@ export class Encoder {
     const vision = await this.visionSession();
     const text = await this.textSession();
     const load = performance.now() - t;
-    const { ids, lengths } = await this.tokenizeWithLengths([SELF_CHECK_TEXT]);
+    const check = this.selfCheckTokens;
+    const { ids, lengths } = await this.tokenizeWithLengths([check.text]);
     const unpadded = ids[0].slice(0, lengths[0]);
-    const expected = this.expectedSelfCheckIds;
     t = performance.now();
     const [tv] = await this.embedTexts([SELF_CHECK_TEXT]);
     const textMs = performance.now() - t;
@@ -283,8 +301,9 @@ export class Encoder {
       problems,
       vision: { ...this.visionIo!, inputs: describeAll(vision.inputMetadata), outputs: describeAll(vision.outputMetadata) },
       text: { ...this.textIo!, inputs: describeAll(text.inputMetadata), outputs: describeAll(text.outputMetadata) },
+      ids_text: check.text,
       ids: unpadded,
-      expected_ids: expected,
+      expected_ids: check.ids,
       dim: this.info.manifest.dim,
       ms: { load: Math.round(load), text: Math.round(textMs), image: Math.round(imageMs) },
     };

@@ -53,7 +53,7 @@ export function formatVerifyReport(r: VerifyReport): string {
       const extra = 'tokenType' in io ? `, ${io.tokenType} tokens, length ${io.length ?? 'any'}${io.mask ? `, mask ${io.mask.name}` : ''}` : `, ${io.imageSize ?? 'any'} px`;
       lines.push(`  ${tower} uses: ${io.input} → ${io.output} [${io.batch ?? 'batch'}, ${io.dim}] (${io.batch === null ? 'any batch' : `batch fixed at ${io.batch}: one item per run`}${extra})`);
     }
-    lines.push(`  tokens of "a photo of a cat": [${c.ids.join(', ')}]${c.expected_ids ? ` (expected [${c.expected_ids.join(', ')}])` : ''}`);
+    lines.push(`  tokens of "${c.ids_text}": [${c.ids.join(', ')}]${c.expected_ids ? ` (expected [${c.expected_ids.join(', ')}])` : ''}`);
     lines.push(`  dim ${c.dim}; load ${c.ms.load} ms, one text ${c.ms.text} ms, one image ${c.ms.image} ms`);
     for (const p of c.problems) lines.push(`  problem: ${p}`);
   }
