@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { emptyRecord, extractMetadata, recordFromContainer } from './extract.js';
-import type { ContainerInfo, MetadataRecord } from './types.js';
+import type { MetadataRecord } from './types.js';
+import { emptyContainer } from './readers/container.js';
 import { decodeUtf8OrLatin1, MAX_TEXT_BYTES } from './text.js';
 import { readMetadataBytes } from './sparse.js';
 
@@ -10,17 +11,8 @@ const TEXT_SIDECAR = /\.(txt|json)$/i;
 
 /** A sidecar text file read as if it were the `parameters` chunk of an image. */
 export function recordFromSidecarText(file: string, text: string): MetadataRecord {
-  const container: ContainerInfo = {
-    format: 'png',
-    width: null,
-    height: null,
-    hasAlpha: false,
-    animated: false,
-    entries: text.trim() ? [{ key: 'parameters', text: text.replace(/^\uFEFF/, ''), carrier: `sidecar:${path.extname(file).slice(1).toLowerCase()}` }] : [],
-    c2pa: [],
-    dateTimeOriginal: null,
-    warnings: [],
-  };
+  const container = emptyContainer('png');
+  if (text.trim()) container.entries.push({ key: 'parameters', text: text.replace(/^\uFEFF/, ''), carrier: `sidecar:${path.extname(file).slice(1).toLowerCase()}` });
   const record = recordFromContainer(file, container);
   record.format = null;
   return record;

@@ -3,6 +3,7 @@ import type { ContainerInfo } from '../types.js';
 import { decodeLatin1, decodeUtf8, decodeUtf8OrLatin1, MAX_TEXT_BYTES } from '../text.js';
 import { xmpEntries } from './xmp.js';
 import { ReadBudget } from '../limits.js';
+import { emptyContainer } from './container.js';
 
 export function isGif(buf: Uint8Array): boolean {
   const sig = decodeLatin1(buf.subarray(0, 6));
@@ -27,17 +28,7 @@ function readSubBlocks(buf: Uint8Array, pos: number, keep: boolean): { data: Uin
 }
 
 export async function readGif(buf: Uint8Array, budget = new ReadBudget()): Promise<ContainerInfo> {
-  const info: ContainerInfo = {
-    format: 'gif',
-    width: null,
-    height: null,
-    hasAlpha: false,
-    animated: false,
-    entries: [],
-    c2pa: [],
-    dateTimeOriginal: null,
-    warnings: [],
-  };
+  const info = emptyContainer('gif');
   if (buf.length < 13) {
     info.warnings.push('GIF header is truncated');
     return info;

@@ -4,9 +4,9 @@
  */
 import type { ContainerInfo, ImageFormat } from '../types.js';
 import { decodeLatin1, decodeUtf8, MAX_TEXT_BYTES } from '../text.js';
-import { readExif } from './exif.js';
 import { xmpEntries } from './xmp.js';
 import { ReadBudget } from '../limits.js';
+import { addExif, emptyContainer } from './container.js';
 
 const C2PA_UUID = 'd8fec3d61b0e483c92975828877ec481';
 const AVIF_BRANDS = new Set(['avif', 'avis']);
@@ -136,17 +136,7 @@ function parseIinf(buf: Uint8Array, view: DataView, box: Box): Map<number, ItemI
 }
 
 export async function readIsobmff(buf: Uint8Array, format: ImageFormat, budget = new ReadBudget()): Promise<ContainerInfo> {
-  const info: ContainerInfo = {
-    format,
-    width: null,
-    height: null,
-    hasAlpha: false,
-    animated: false,
-    entries: [],
-    c2pa: [],
-    dateTimeOriginal: null,
-    warnings: [],
-  };
+  const info = emptyContainer(format);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let items = new Map<number, ItemInfo>();
   let locations = new Map<number, ItemLocation>();
@@ -214,9 +204,7 @@ export async function readIsobmff(buf: Uint8Array, format: ImageFormat, budget =
     if (isExif && data.length > 4) {
       // Exif items start with a 4-byte offset to the TIFF header.
       const skip = 4 + data.readUInt32BE(0);
-      const exif = await readExif(data.subarray(Math.min(skip, data.length)), `${format}:Exif`);
-      budget.push(info.entries, exif.entries);
-      info.dateTimeOriginal ??= exif.dateTimeOriginal;
+      await addExif(info, budget, data.subarray(Math.min(skip, data.length)), `${format}:Exif`);
     } else if (isXmp) {
       budget.push(info.entries, xmpEntries(decodeUtf8(data), `${format}:xmp`));
     }

@@ -4,9 +4,9 @@
  */
 import type { ContainerInfo, MetadataEntry } from '../types.js';
 import { decodeLatin1, decodeUtf8, decodeUtf8OrLatin1, looksLikeText, MAX_TEXT_BYTES, trimNul } from '../text.js';
-import { readExif } from './exif.js';
 import { xmpEntries } from './xmp.js';
 import { ReadBudget } from '../limits.js';
+import { addExif, emptyContainer } from './container.js';
 
 const EXIF_HEADER = 'Exif\0\0';
 const XMP_HEADER = 'http://ns.adobe.com/xap/1.0/\0';
@@ -45,17 +45,7 @@ function joinJumbf(packets: JumbfPacket[]): Uint8Array {
 }
 
 export async function readJpeg(buf: Uint8Array, budget = new ReadBudget()): Promise<ContainerInfo> {
-  const info: ContainerInfo = {
-    format: 'jpeg',
-    width: null,
-    height: null,
-    hasAlpha: false,
-    animated: false,
-    entries: [],
-    c2pa: [],
-    dateTimeOriginal: null,
-    warnings: [],
-  };
+  const info = emptyContainer('jpeg');
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const extendedXmp = new Map<string, { total: number; chunks: Map<number, Uint8Array> }>();
   const jumbf = new Map<number, JumbfPacket[]>();
@@ -90,9 +80,7 @@ export async function readJpeg(buf: Uint8Array, budget = new ReadBudget()): Prom
     } else if (marker === 0xe1) {
       if (startsWith(data, EXIF_HEADER)) {
         if (budget.block('JPEG EXIF', data.length)) {
-          const exif = await readExif(data.subarray(EXIF_HEADER.length), 'jpeg:exif');
-          budget.push(info.entries, exif.entries);
-          info.dateTimeOriginal ??= exif.dateTimeOriginal;
+          await addExif(info, budget, data.subarray(EXIF_HEADER.length), 'jpeg:exif');
         }
       } else if (startsWith(data, XMP_HEADER)) {
         if (budget.block('JPEG XMP', data.length)) budget.push(info.entries, xmpEntries(decodeUtf8(data.subarray(XMP_HEADER.length)), 'jpeg:xmp'));

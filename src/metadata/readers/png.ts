@@ -5,10 +5,10 @@
 import zlib from 'node:zlib';
 import type { ContainerInfo, MetadataEntry } from '../types.js';
 import { decodeLatin1, decodeUtf8, decodeUtf8OrLatin1, looksLikeText, MAX_TEXT_BYTES } from '../text.js';
-import { readExif } from './exif.js';
 import { xmpEntries } from './xmp.js';
 import { readStealthPng, type PngLayout } from './stealth.js';
 import { ReadBudget } from '../limits.js';
+import { addExif, emptyContainer } from './container.js';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const TEXT_CHUNKS = new Set(['tEXt', 'zTXt', 'iTXt']);
@@ -58,17 +58,7 @@ function decodeTextChunk(type: string, data: Uint8Array, budget: ReadBudget): Te
 
 export async function readPng(buf: Uint8Array, options: { stealth?: boolean; budget?: ReadBudget } = {}): Promise<ContainerInfo> {
   const budget = options.budget ?? new ReadBudget();
-  const info: ContainerInfo = {
-    format: 'png',
-    width: null,
-    height: null,
-    hasAlpha: false,
-    animated: false,
-    entries: [],
-    c2pa: [],
-    dateTimeOriginal: null,
-    warnings: [],
-  };
+  const info = emptyContainer('png');
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const layout: PngLayout = { width: 0, height: 0, bitDepth: 0, colorType: 0, interlace: 0, idat: [] };
   let pos = 8;
@@ -113,9 +103,7 @@ export async function readPng(buf: Uint8Array, options: { stealth?: boolean; bud
         break;
       case 'eXIf': {
         if (!budget.block('PNG eXIf', length)) break;
-        const exif = await readExif(data, 'png:eXIf');
-        budget.push(info.entries, exif.entries);
-        info.dateTimeOriginal ??= exif.dateTimeOriginal;
+        await addExif(info, budget, data, 'png:eXIf');
         break;
       }
       case 'caBX':

@@ -1,26 +1,16 @@
 /** WebP (RIFF) container reader: size from VP8/VP8L/VP8X, EXIF and XMP chunks as entries. */
 import type { ContainerInfo } from '../types.js';
 import { decodeLatin1, decodeUtf8 } from '../text.js';
-import { readExif } from './exif.js';
 import { xmpEntries } from './xmp.js';
 import { ReadBudget } from '../limits.js';
+import { addExif, emptyContainer } from './container.js';
 
 export function isWebp(buf: Uint8Array): boolean {
   return buf.length >= 12 && decodeLatin1(buf.subarray(0, 4)) === 'RIFF' && decodeLatin1(buf.subarray(8, 12)) === 'WEBP';
 }
 
 export async function readWebp(buf: Uint8Array, budget = new ReadBudget()): Promise<ContainerInfo> {
-  const info: ContainerInfo = {
-    format: 'webp',
-    width: null,
-    height: null,
-    hasAlpha: false,
-    animated: false,
-    entries: [],
-    c2pa: [],
-    dateTimeOriginal: null,
-    warnings: [],
-  };
+  const info = emptyContainer('webp');
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let pos = 12;
   while (pos + 8 <= buf.length) {
@@ -64,9 +54,7 @@ export async function readWebp(buf: Uint8Array, budget = new ReadBudget()): Prom
         break;
       case 'EXIF': {
         if (!budget.block('WebP EXIF', size)) break;
-        const exif = await readExif(data, 'webp:EXIF');
-        budget.push(info.entries, exif.entries);
-        info.dateTimeOriginal ??= exif.dateTimeOriginal;
+        await addExif(info, budget, data, 'webp:EXIF');
         break;
       }
       case 'XMP ':
