@@ -4,24 +4,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFile, execFileSync } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256, solidImage, tempDir, writeFile } from './support/fixtures.js';
 import { getJson, serve, waitFor, type ServerHandle } from './support/cli.js';
+import { fuseAvailable, runTool, unmountQuietly, type ToolResult } from './support/fuse.js';
 
-const run = promisify(execFile);
-const fuseAvailable = fs.existsSync('/dev/fuse') && hasCommand('fusermount');
 if (!fuseAvailable) console.warn('SKIPPED FUSE safety tests: /dev/fuse or fusermount is missing (apt-get install fuse libfuse2)');
-
-function hasCommand(cmd: string): boolean {
-  try {
-    execFileSync('which', [cmd], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const FILES = ['symlink-abs.png', 'symlink-rel.png', 'symlink-mnt.png', 'hardlink.png', 'copy.png', 'plain.png'];
 
@@ -29,15 +17,8 @@ let root: string;
 let mnt: string;
 let server: ServerHandle;
 
-async function sh(script: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('sh', ['-c', script, 'sh', ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+/** A shell script with positional arguments ($1…). */
+const sh = (script: string, ...args: string[]): Promise<ToolResult> => runTool('sh', ['-c', script, 'sh', ...args]);
 
 const api = async (p: string) => (await getJson(`${server.url}${p}`)).body;
 /** The tag folders the mount shows (empty tags made by mkdir included). */
@@ -89,11 +70,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (!fuseAvailable) return;
   await server?.stop();
-  try {
-    execFileSync('fusermount', ['-uz', mnt], { stdio: 'ignore' });
-  } catch {
-    // already unmounted
-  }
+  unmountQuietly(mnt);
 });
 
 describe.skipIf(!fuseAvailable)('the mount never exposes a writable original', () => {

@@ -6,33 +6,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFile, execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeGenerated } from './support/library.js';
 import { tempDir } from './support/fixtures.js';
 import { CLI, getJson, serve, waitFor, type ServerHandle } from './support/cli.js';
 import { organizingState } from './support/organizing.js';
+import { fuseAvailable, runTool as run, unmountQuietly } from './support/fuse.js';
 
-const fuseAvailable = fs.existsSync('/dev/fuse') && spawnable('fusermount');
 if (!fuseAvailable) console.warn('SKIPPED FUSE undo test: /dev/fuse or fusermount is missing (apt-get install fuse libfuse2)');
-
-function spawnable(cmd: string): boolean {
-  try {
-    execFileSync('which', [cmd], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Runs a program without blocking this process; resolves { code, stdout, stderr }. */
-function run(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
 
 let root: string;
 let data: string;
@@ -55,11 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (!fuseAvailable) return;
   await server?.stop();
-  try {
-    execFileSync('fusermount', ['-uz', mnt], { stdio: 'ignore' });
-  } catch {
-    // not mounted any more
-  }
+  unmountQuietly(mnt);
 });
 
 /** Every file and folder under the organizing folders of the mount, as the mount lists them. */

@@ -4,45 +4,23 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFile, execFileSync, spawn } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyCorpus, writeGenerated } from './support/library.js';
 import { corpusAvailable } from './support/corpus.js';
 import { sha256, solidImage, tempDir, writeFile } from './support/fixtures.js';
 import { CLI, getJson, serve, waitFor, type ServerHandle } from './support/cli.js';
+import { fuseAvailable, runTool as sh, unmountQuietly } from './support/fuse.js';
 import { readSidecar } from '../src/index/xmp-sidecar.js';
 import { addPngText } from '../src/demo/embed.js';
 
-const run = promisify(execFile);
-const fuseAvailable = fs.existsSync('/dev/fuse') && spawnable('fusermount');
 if (!fuseAvailable) console.warn('SKIPPED FUSE tests: /dev/fuse or fusermount is missing (apt-get install fuse libfuse2)');
-
-function spawnable(cmd: string): boolean {
-  try {
-    execFileSync('which', [cmd], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 let root: string;
 let data: string;
 let mnt: string;
 let server: ServerHandle;
 let originals: Map<string, string>;
-
-/** Runs a tool; resolves { code, stdout, stderr } without throwing. */
-async function sh(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(cmd, args, { maxBuffer: 64 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
 
 const ls = async (dir: string) => {
   const r = await sh('ls', ['-1', path.join(mnt, dir)]);
@@ -103,16 +81,8 @@ beforeAll(async () => {
 afterAll(async () => {
   if (!fuseAvailable) return;
   await server?.stop();
-  spawnSyncQuiet('fusermount', ['-uz', mnt]);
+  unmountQuietly(mnt);
 });
-
-function spawnSyncQuiet(cmd: string, args: string[]) {
-  try {
-    execFileSync(cmd, args, { stdio: 'ignore' });
-  } catch {
-    // not mounted
-  }
-}
 
 function listFiles(dir: string, base = dir): string[] {
   const out: string[] = [];

@@ -8,24 +8,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeManyPngs } from './support/library.js';
 import { tempDir } from './support/fixtures.js';
 import { CLI, getJson, serve, vv, waitFor, type ServerHandle } from './support/cli.js';
+import { fuseAvailable } from './support/fuse.js';
 
-const fuseAvailable = fs.existsSync('/dev/fuse') && hasCommand('fusermount');
 if (!fuseAvailable) console.warn('SKIPPED multi-process mount test: /dev/fuse or fusermount is missing (apt-get install fuse libfuse2)');
-
-function hasCommand(cmd: string): boolean {
-  try {
-    execFileSync('which', [cmd], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const WORKERS = 4;
 const IMAGES_PER_WORKER = 10;
