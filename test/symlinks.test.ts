@@ -6,11 +6,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addPngText } from '../src/demo/embed.js';
 import { solidImage, tempDir, writeFile } from './support/fixtures.js';
 import { getJson, serve, waitFor, type ServerHandle } from './support/cli.js';
+import { zipEntries } from './support/zip.js';
 
 let real: string;
 let link: string;
@@ -21,27 +21,6 @@ const SECRET_WORD = 'zebracornoutside';
 
 const get = (url: string) => getJson(url);
 const post = (url: string, body: unknown) => getJson(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-
-function zipEntries(buffer: Buffer): Promise<Map<string, Buffer>> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(buffer, { lazyEntries: true }, (err, zip) => {
-      if (err || !zip) return reject(err);
-      const out = new Map<string, Buffer>();
-      zip.on('entry', (entry: yauzl.Entry) =>
-        zip.openReadStream(entry, (e, s) => {
-          if (e || !s) return reject(e);
-          const chunks: Buffer[] = [];
-          s.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
-            out.set(entry.fileName, Buffer.concat(chunks));
-            zip.readEntry();
-          });
-        }),
-      );
-      zip.on('end', () => resolve(out));
-      zip.readEntry();
-    });
-  });
-}
 
 async function png(prompt: string, color: [number, number, number]): Promise<Buffer> {
   return addPngText(await solidImage('png', color), [{ type: 'tEXt', key: 'parameters', text: `${prompt}\nSteps: 20, Seed: 1, Sampler: Euler` }]);
