@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusAvailable } from './support/corpus.js';
 import { copyCorpus, writeBadFiles, writeGenerated } from './support/library.js';
 import { tempDir, treeHashes } from './support/fixtures.js';
-import { getJson, serve, vv, waitFor, type ServerHandle } from './support/cli.js';
+import { getJson, serve, vv, waitForScan, type ServerHandle } from './support/cli.js';
 
 let root: string;
 let data: string;
@@ -43,10 +43,7 @@ beforeAll(async () => {
   expectedCount = corpus + generated.length + Object.keys(bad).length;
   before = treeHashes(root);
   server = await serve([root, '--data', data, '--workers', '1']);
-  await waitFor(async () => {
-    const { body } = await getJson(`${server.url}/api/status`);
-    return body.scan.stats && !body.scan.running && body.counts.images === expectedCount;
-  }, 60_000);
+  await waitForScan(server, expectedCount);
   all = await listAll();
 }, 120_000);
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeManyPngs } from './support/library.js';
 import { tempDir } from './support/fixtures.js';
-import { getJson, serve, waitFor, type ServerHandle } from './support/cli.js';
+import { getJson, serve, waitForScan, type ServerHandle } from './support/cli.js';
 import { zipEntries } from './support/zip.js';
 
 let root: string;
@@ -32,10 +32,7 @@ beforeAll(async () => {
   root = tempDir('vv-batch-lib-');
   await writeManyPngs(root, COUNT);
   server = await serve([root, '--data', tempDir('vv-batch-data-'), '--workers', '1', '--no-watch']);
-  await waitFor(async () => {
-    const { body } = await get('/api/status');
-    return body.scan.stats && !body.scan.running && body.counts.images === COUNT;
-  }, 60_000);
+  await waitForScan(server, COUNT);
 }, 90_000);
 
 afterAll(async () => {

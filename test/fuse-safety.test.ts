@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256, solidImage, tempDir, writeFile } from './support/fixtures.js';
-import { getJson, serve, waitFor, type ServerHandle } from './support/cli.js';
+import { getJson, serve, waitForScan, type ServerHandle } from './support/cli.js';
 import { fuseAvailable, runTool, unmountQuietly, type ToolResult } from './support/fuse.js';
 
 if (!fuseAvailable) console.warn('SKIPPED FUSE safety tests: /dev/fuse or fusermount is missing (apt-get install fuse libfuse2)');
@@ -61,10 +61,7 @@ beforeAll(async () => {
   }
   writeFile(root, 'pics/swapped.png', await solidImage('png', [9, 9, 9]));
   server = await serve([root, '--data', data, '--mount', mnt, '--no-watch', '--workers', '1']);
-  await waitFor(async () => {
-    const s = await api('/api/status');
-    return s.scan.stats && !s.scan.running && s.counts.images === FILES.length + 1;
-  }, 60_000);
+  await waitForScan(server, FILES.length + 1);
 }, 120_000);
 
 afterAll(async () => {

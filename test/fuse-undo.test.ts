@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeGenerated } from './support/library.js';
 import { tempDir } from './support/fixtures.js';
-import { CLI, getJson, serve, waitFor, type ServerHandle } from './support/cli.js';
+import { CLI, getJson, serve, waitFor, waitForScan, type ServerHandle } from './support/cli.js';
 import { organizingState } from './support/organizing.js';
 import { fuseAvailable, runTool as run, unmountQuietly } from './support/fuse.js';
 
@@ -27,10 +27,7 @@ beforeAll(async () => {
   mnt = path.join(tempDir('vv-fuse-undo-mnt-'), 'vault');
   await writeGenerated(root, 12);
   server = await serve([root, '--data', data, '--mount', mnt, '--no-watch', '--workers', '1']);
-  await waitFor(async () => {
-    const s = (await getJson(`${server.url}/api/status`)).body;
-    return s.scan.stats && !s.scan.running && s.counts.images === 12;
-  }, 60_000);
+  await waitForScan(server, 12);
 }, 120_000);
 
 afterAll(async () => {

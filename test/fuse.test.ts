@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyCorpus, writeGenerated } from './support/library.js';
 import { corpusAvailable } from './support/corpus.js';
 import { sha256, solidImage, tempDir, writeFile } from './support/fixtures.js';
-import { CLI, getJson, serve, waitFor, type ServerHandle } from './support/cli.js';
+import { CLI, getJson, serve, waitFor, waitForScan, type ServerHandle } from './support/cli.js';
 import { fuseAvailable, runTool as sh, unmountQuietly } from './support/fuse.js';
 import { readSidecar } from '../src/index/xmp-sidecar.js';
 import { addPngText } from '../src/demo/embed.js';
@@ -72,10 +72,7 @@ beforeAll(async () => {
   writeFile(root, 'dup/b/same.png', addPngText(base, [{ type: 'tEXt', key: 'Comment', text: 'two' }]));
   originals = new Map([...listFiles(root)].map((f) => [f, sha256(path.join(root, f))]));
   server = await serve([root, '--data', data, '--mount', mnt, '--xmp', 'sidecar', '--no-watch', '--workers', '1']);
-  await waitFor(async () => {
-    const s = await api('/api/status');
-    return s.scan.stats && !s.scan.running && s.counts.images === originals.size;
-  }, 60_000);
+  await waitForScan(server, originals.size);
 }, 120_000);
 
 afterAll(async () => {

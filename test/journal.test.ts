@@ -14,7 +14,7 @@ import { tempDir } from './support/fixtures.js';
 import { writeGenerated } from './support/library.js';
 import { organizingState } from './support/organizing.js';
 import { execFile } from 'node:child_process';
-import { CLI, getJson, serve, waitFor, type ServerHandle } from './support/cli.js';
+import { CLI, getJson, serve, waitForScan, type ServerHandle } from './support/cli.js';
 
 /** Runs `vv` without blocking this process (a blocked test process lets the server's keep-alive sockets go stale). */
 function vv(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
@@ -233,10 +233,7 @@ describe('journal and undo (API, CLI beside a running server)', () => {
     data = tempDir('vv-journal-api-data-');
     await writeGenerated(root, 8);
     server = await serve([root, '--data', data, '--workers', '1', '--no-watch']);
-    await waitFor(async () => {
-      const { body } = await getJson(`${server.url}/api/status`);
-      return body.scan.stats && !body.scan.running && body.counts.images === 8;
-    }, 60_000);
+    await waitForScan(server, 8);
     ids = (await getJson(`${server.url}/api/images?limit=100`)).body.items.map((i: { id: number }) => i.id);
   }, 120_000);
 

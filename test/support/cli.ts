@@ -77,3 +77,11 @@ export async function waitFor<T>(check: () => Promise<T | null | undefined | fal
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** Waits until the server's first scan has finished with `images` files indexed; resolves /api/status. */
+export function waitForScan(server: ServerHandle, images: number, timeoutMs = 60_000): Promise<any> {
+  return waitFor(async () => {
+    const { body } = await getJson(`${server.url}/api/status`);
+    return body.scan.stats && !body.scan.running && body.counts.images === images && body;
+  }, timeoutMs);
+}
