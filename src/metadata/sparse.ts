@@ -14,12 +14,18 @@ const TAIL = 64 * 1024;
 /** Image data kept: enough for the hidden-payload signature check (first rows of the first column). */
 const KEEP_IMAGE_DATA = 128 * 1024;
 const MAX_CHUNKS = 100_000;
-/** Small reads past the head come from a window this large: one read, not one per chunk header. */
+/**
+ * Small reads past the head come from a window: one read, not one per chunk header. It starts small
+ * and doubles while the reads run on through adjacent chunks (thousands of small chunks: a few large
+ * reads), and starts small again after a jump over image data, which it must not read.
+ */
+const MIN_WINDOW = 256;
 const WINDOW = 1024 * 1024;
 
 class Source {
   private window: Buffer = Buffer.alloc(0);
   private windowStart = 0;
+  private windowSize = MIN_WINDOW;
 
   constructor(
     readonly fd: number,
@@ -31,8 +37,11 @@ class Source {
     if (offset + length <= head.length) return head.subarray(offset, offset + length);
     if (length > WINDOW / 4) return this.read(offset, length);
     if (offset < this.windowStart || offset + length > this.windowStart + this.window.length) {
+      const end = this.windowStart + this.window.length;
+      const adjacent = this.window.length > 0 && offset >= this.windowStart && offset - end < this.windowSize;
+      this.windowSize = adjacent ? Math.min(WINDOW, this.windowSize * 2) : MIN_WINDOW;
       // A fresh buffer per window: subarrays of the previous one are still held by the caller.
-      this.window = this.read(offset, WINDOW);
+      this.window = this.read(offset, Math.max(this.windowSize, length));
       this.windowStart = offset;
     }
     const from = offset - this.windowStart;
