@@ -72,3 +72,14 @@ export const controls = css`
     margin: 14px 0 6px;
   }
 `;
+
+/** A view that fills the body and scrolls on its own (duplicates, problems). */
+export const scrollPanel = css`
+  :host {
+    display: block;
+    overflow-y: auto;
+    height: 100%;
+    padding: 12px 16px;
+    box-sizing: border-box;
+  }
+`;

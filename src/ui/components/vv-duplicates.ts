@@ -1,7 +1,7 @@
 /** Duplicate groups: near-duplicates (perceptual hash, CLIP-confirmed) and generation batches. */
 import { LitElement, css, html, nothing } from 'lit';
 import { api, type DuplicateGroup } from '../api.js';
-import { controls } from '../styles.js';
+import { controls, scrollPanel } from '../styles.js';
 
 export class VvDuplicates extends LitElement {
   static override properties = {
@@ -29,14 +29,8 @@ export class VvDuplicates extends LitElement {
 
   static override styles = [
     controls,
+    scrollPanel,
     css`
-      :host {
-        display: block;
-        overflow-y: auto;
-        height: 100%;
-        padding: 12px 16px;
-        box-sizing: border-box;
-      }
       .group {
         margin-bottom: 18px;
       }

@@ -1,7 +1,7 @@
 /** Problem files: every file the scans could not fully read, with the reason (GET /api/problems, paged). */
 import { LitElement, css, html, nothing } from 'lit';
 import { api, type Problem } from '../api.js';
-import { controls } from '../styles.js';
+import { controls, scrollPanel } from '../styles.js';
 
 const KIND_LABELS: Record<string, string> = {
   unreadable: 'unreadable',
@@ -39,14 +39,8 @@ export class VvProblems extends LitElement {
 
   static override styles = [
     controls,
+    scrollPanel,
     css`
-      :host {
-        display: block;
-        overflow-y: auto;
-        height: 100%;
-        padding: 12px 16px;
-        box-sizing: border-box;
-      }
       table {
         border-collapse: collapse;
         width: 100%;
