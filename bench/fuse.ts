@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import sharp from 'sharp';
 import { syntheticLibrary } from './synthetic.js';
 import { arg, CLI, round, vvSync } from './util.js';
-import { Store } from '../src/index/store/store.js';
+import { Store } from '../src/db/store.js';
 
 const n = arg('n', 100_000);
 const dir = arg('dir', path.join(os.tmpdir(), `vv-bench-${n}`));

@@ -29,7 +29,7 @@ import {
   zTxtBombPng,
 } from '../src/demo/hostile.js';
 import { readMetadataFile } from '../src/metadata/file.js';
-import { ingestFile, packForStore } from '../src/index/ingest.js';
+import { ingestFile, packForStore } from '../src/ingest/ingest.js';
 
 const dir = path.resolve(arg('dir', fs.mkdtempSync(path.join(os.tmpdir(), 'vv-hostile-'))));
 const lib = path.join(dir, 'library');

@@ -65,7 +65,7 @@ if (process.argv.includes('--cli')) {
 }
 
 const { readMetadataFile } = await import('../src/metadata/file.js');
-const { IngestPool, defaultWorkerCount } = await import('../src/index/ingest-pool.js');
+const { IngestPool, defaultWorkerCount } = await import('../src/ingest/ingest-pool.js');
 const list = Array.from({ length: Math.max(n, files.length) }, (_, i) => files[i % files.length]);
 const bytes = list.reduce((a, f) => a + fs.statSync(f).size, 0);
 

@@ -12,8 +12,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { makeGeneration } from '../src/demo/generations.js';
 import { renderPixels } from '../src/demo/library.js';
-import { IngestPool } from '../src/index/ingest-pool.js';
-import { reducedImage, thumbnailPath, writeThumbnail } from '../src/index/thumbnail-file.js';
+import { IngestPool } from '../src/ingest/ingest-pool.js';
+import { reducedImage, thumbnailPath, writeThumbnail } from '../src/ingest/thumbnail-file.js';
 import { arg, round } from './util.js';
 
 const n = arg('n', 120);

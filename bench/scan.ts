@@ -8,7 +8,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { syntheticLibrary } from './synthetic.js';
 import { arg, percentile, round, rssMb, startServe, timeRequest, vvSync } from './util.js';
-import { Vault } from '../src/vault.js';
+import { Vault } from '../src/library/vault.js';
 
 const n = arg('n', 10_000);
 const requests = arg('requests', 300);

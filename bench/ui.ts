@@ -15,7 +15,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { syntheticLibrary } from './synthetic.js';
 import { arg, round, startServe, vvSync } from './util.js';
-import { Vault } from '../src/vault.js';
+import { Vault } from '../src/library/vault.js';
 
 const n = arg('n', 100_000);
 const chromiumPath = process.env.VV_CHROMIUM ?? '/usr/bin/chromium';

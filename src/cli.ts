@@ -3,14 +3,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import type { Store } from './index/store/store.js';
-import type { ChangeSummary, UndoResult } from './index/store/journal.js';
+import type { Store } from './db/store.js';
+import type { ChangeSummary, UndoResult } from './db/journal.js';
 import { guardProcess } from './process-guard.js';
 import type { Config } from './config.js';
-import type { Vault } from './vault.js';
+import type { Vault } from './library/vault.js';
 import type { MountedFs } from './fs/mount.js';
-import type { ScanStats, ScanStatus } from './index/scanner.js';
-import { LibraryOfflineError } from './index/presence.js';
+import type { ScanStats, ScanStatus } from './ingest/scanner.js';
+import { LibraryOfflineError } from './ingest/presence.js';
 import type { MetadataRecord } from './metadata/types.js';
 import type { EmbeddingProgress } from './ai/embedding-job.js';
 import type { CaptionerInfo } from './ai/captioner.js';
@@ -23,15 +23,15 @@ import { CATALOG, DEFAULT_MODEL } from './ai/catalog.js';
  */
 const load = {
   config: () => import('./config.js'),
-  vault: () => import('./vault.js'),
-  server: () => import('./api/server.js'),
+  vault: () => import('./library/vault.js'),
+  server: () => import('./http/server.js'),
   demo: () => import('./demo/library.js'),
   mount: () => import('./fs/mount.js'),
   exportLinks: () => import('./fs/export-links.js'),
   download: () => import('./ai/download.js'),
   verify: () => import('./ai/verify.js'),
-  ingestPool: () => import('./index/ingest-pool.js'),
-  store: () => import('./index/store/store.js'),
+  ingestPool: () => import('./ingest/ingest-pool.js'),
+  store: () => import('./db/store.js'),
   captioner: () => import('./ai/captioner.js'),
   captionJob: () => import('./ai/caption-job.js'),
   progressBar: () => import('cli-progress'),

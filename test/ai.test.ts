@@ -11,7 +11,7 @@ import { writeColorLibrary, type ColorImage } from './support/colors.js';
 import { tempDir } from './support/fixtures.js';
 import { getJson, serve, vv, waitFor, type ServerHandle } from './support/cli.js';
 import { writeTestCaptioner, writeTestModel, TEST_CAPTIONER_NAME, TEST_MODEL_NAMES, TEST_MODEL_SHAPES } from '../scripts/make-test-model.js';
-import { Vault } from '../src/vault.js';
+import { Vault } from '../src/library/vault.js';
 
 describe.each(TEST_MODEL_SHAPES)('with the %s test model', (shape) => {
   const MODEL = TEST_MODEL_NAMES[shape];
@@ -402,7 +402,7 @@ describe('captions', () => {
     expect(JSON.parse(none.stdout)).toEqual({ captioned: 0, failed: [] });
     const all = vv(['caption', '--data', dataDir, '--captioner', TEST_CAPTIONER_NAME, '--all', '--json'], { env });
     expect(JSON.parse(all.stdout)).toEqual({ captioned: 2, failed: [] });
-    const { Store } = await import('../src/index/store/store.js');
+    const { Store } = await import('../src/db/store.js');
     const store = Store.open(dataDir);
     expect(store.getImage(store.idForPath('copies/red-0.jpg')!)!.caption).toEqual({ text: 'my scarlet square', source: 'user' });
     expect(store.getImage(store.idForPath('copies/red-0-small.png')!)!.caption).toEqual({ text: 'a red picture', source: 'ai' });

@@ -3,8 +3,8 @@
  * (perceptual hashes and embeddings included), and so do other processes' commits.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Store } from '../src/index/store/store.js';
-import { Vault } from '../src/vault.js';
+import { Store } from '../src/db/store.js';
+import { Vault } from '../src/library/vault.js';
 import { writeColorLibrary } from './support/colors.js';
 import { tempDir } from './support/fixtures.js';
 

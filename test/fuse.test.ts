@@ -11,7 +11,7 @@ import { corpusAvailable } from './support/corpus.js';
 import { sha256, solidImage, tempDir, writeFile } from './support/fixtures.js';
 import { CLI, getJson, serve, waitFor, waitForScan, type ServerHandle } from './support/cli.js';
 import { fuseAvailable, runTool as sh, unmountQuietly } from './support/fuse.js';
-import { readSidecar } from '../src/index/xmp-sidecar.js';
+import { readSidecar } from '../src/ingest/xmp-sidecar.js';
 import { addPngText } from '../src/demo/embed.js';
 
 if (!fuseAvailable) console.warn('SKIPPED FUSE tests: /dev/fuse or fusermount is missing (apt-get install fuse libfuse2)');

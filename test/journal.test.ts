@@ -7,9 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError, InvalidInputError, NotFoundError, Store } from '../src/index/store/store.js';
-import { IngestPool } from '../src/index/ingest-pool.js';
-import { Scanner } from '../src/index/scanner.js';
+import { ConflictError, InvalidInputError, NotFoundError, Store } from '../src/db/store.js';
+import { IngestPool } from '../src/ingest/ingest-pool.js';
+import { Scanner } from '../src/ingest/scanner.js';
 import { tempDir } from './support/fixtures.js';
 import { writeGenerated } from './support/library.js';
 import { organizingState } from './support/organizing.js';

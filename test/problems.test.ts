@@ -6,10 +6,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Store } from '../src/index/store/store.js';
-import { IngestPool } from '../src/index/ingest-pool.js';
-import { Scanner } from '../src/index/scanner.js';
-import { escapeName } from '../src/index/walk.js';
+import { Store } from '../src/db/store.js';
+import { IngestPool } from '../src/ingest/ingest-pool.js';
+import { Scanner } from '../src/ingest/scanner.js';
+import { escapeName } from '../src/ingest/walk.js';
 import { solidImage, tempDir, writeFile } from './support/fixtures.js';
 import { corruptPixelsPng, writeBadFiles, writeGenerated } from './support/library.js';
 import { getJson, serve, vv, waitFor } from './support/cli.js';

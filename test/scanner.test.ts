@@ -3,19 +3,19 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Store } from '../src/index/store/store.js';
-import { IngestPool } from '../src/index/ingest-pool.js';
-import { Scanner } from '../src/index/scanner.js';
-import { creationDate, folderDate } from '../src/index/ingest.js';
+import { Store } from '../src/db/store.js';
+import { IngestPool } from '../src/ingest/ingest-pool.js';
+import { Scanner } from '../src/ingest/scanner.js';
+import { creationDate, folderDate } from '../src/ingest/ingest.js';
 import { solidImage, tempDir, treeHashes, writeFile } from './support/fixtures.js';
 import { addPngText } from '../src/demo/embed.js';
-import { XmpWriter } from '../src/index/xmp-writer.js';
-import { readSidecar } from '../src/index/xmp-sidecar.js';
+import { XmpWriter } from '../src/library/xmp-writer.js';
+import { readSidecar } from '../src/ingest/xmp-sidecar.js';
 import { writeBadFiles, writeGenerated, writeManyPngs } from './support/library.js';
 import { CLI, vv } from './support/cli.js';
 import sharp from 'sharp';
-import { perceptualHash } from '../src/index/phash.js';
-import { thumbnailPath, THUMBNAIL_SIZE } from '../src/index/thumbnail-file.js';
+import { perceptualHash } from '../src/ingest/phash.js';
+import { thumbnailPath, THUMBNAIL_SIZE } from '../src/ingest/thumbnail-file.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

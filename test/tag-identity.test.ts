@@ -5,9 +5,9 @@
  */
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Store } from '../src/index/store/store.js';
-import { IngestPool } from '../src/index/ingest-pool.js';
-import { Scanner } from '../src/index/scanner.js';
+import { Store } from '../src/db/store.js';
+import { IngestPool } from '../src/ingest/ingest-pool.js';
+import { Scanner } from '../src/ingest/scanner.js';
 import { tempDir } from './support/fixtures.js';
 import { writeManyPngs } from './support/library.js';
 import { getJson, serve } from './support/cli.js';

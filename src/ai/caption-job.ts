@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import type { Store } from '../index/store/store.js';
+import type { Store } from '../db/store.js';
 import { Captioner, type CaptionerInfo } from './captioner.js';
 import { preprocess } from './encoder.js';
 

@@ -7,8 +7,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import type { Store } from '../index/store/store.js';
-import type { EmbeddingResult, EmbeddingTask } from '../index/store/embeddings.js';
+import type { Store } from '../db/store.js';
+import type { EmbeddingResult, EmbeddingTask } from '../db/embeddings.js';
 import { spawnWorker } from '../spawn-worker.js';
 import type { EmbedReply, EmbedWorkerData } from './embed-worker.js';
 import type { VectorIndex } from './vector-index.js';

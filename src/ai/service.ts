@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Store } from '../index/store/store.js';
-import type { ImageFilter } from '../index/store/types.js';
+import type { Store } from '../db/store.js';
+import type { ImageFilter } from '../core/types.js';
 import { Encoder } from './encoder.js';
 import { EmbeddingJob, type EmbeddingProgress } from './embedding-job.js';
 import type { CaptionerInfo } from './captioner.js';

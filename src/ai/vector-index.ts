@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import type * as USearch from 'usearch';
-import type { PresenceChanges } from '../index/store/embeddings.js';
+import type { PresenceChanges } from '../db/embeddings.js';
 
 // usearch's ESM build cannot locate its native addon (it recurses looking for it); the CJS build can.
 const usearch = createRequire(import.meta.url)('usearch') as typeof USearch;

@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../package-root.js';
-import { tagKey } from '../index/tag-names.js';
+import { tagKey } from '../core/tag-names.js';
 
 export interface VocabularyEntry {
   tag: string;

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Vault } from '../vault.js';
+import type { Vault } from '../library/vault.js';
 import { VirtualTree } from './tree.js';
 
 const MARKER = '.visionary-vault-links';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import Fuse from 'fuse-native';
-import type { Vault } from '../vault.js';
+import type { Vault } from '../library/vault.js';
 import { createOps } from './vfs.js';
 import type { AsyncSearch } from './search-cache.js';
 

@@ -8,9 +8,9 @@
  *
  * Listings are cached until the store's data version changes.
  */
-import type { Store } from '../index/store/store.js';
-import type { FileEntry } from '../index/store/views.js';
-import { tagKey } from '../index/tag-names.js';
+import type { Store } from '../db/store.js';
+import type { FileEntry } from '../db/views.js';
+import { tagKey } from '../core/tag-names.js';
 import { decodeName, encodeName, nameFiles } from './names.js';
 
 export const ROOT_FOLDERS = ['all', 'tags', 'favorites', 'categories', 'dates', 'models', 'search'] as const;

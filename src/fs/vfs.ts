@@ -16,11 +16,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Fuse from 'fuse-native';
-import type { Vault } from '../vault.js';
-import type { FileEntry } from '../index/store/views.js';
-import { contentHash, MAX_FILE_BYTES } from '../index/ingest.js';
-import { ConflictError, InvalidInputError, NotFoundError } from '../index/store/store.js';
-import { isBusyError } from '../index/store/writes.js';
+import type { Vault } from '../library/vault.js';
+import type { FileEntry } from '../db/views.js';
+import { contentHash, MAX_FILE_BYTES } from '../ingest/ingest.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../db/store.js';
+import { isBusyError } from '../db/writes.js';
 import { decodeName, MAX_NAME_BYTES } from './names.js';
 import { SEARCH_LIMIT, VirtualTree, type Association, type Folder, type Resolved } from './tree.js';
 import { SearchCache, type AsyncSearch } from './search-cache.js';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import ts from 'typescript';
 
 export interface ImportEdge {
-  /** Importing file, relative to the tree's parent folder with `/` (e.g. `src/index/walk.ts`). */
+  /** Importing file, relative to the tree's parent folder with `/` (e.g. `src/ingest/walk.ts`). */
   from: string;
   /** Resolved file (same form) for a relative specifier, else the bare specifier (`node:fs`, `better-sqlite3`). */
   to: string;

@@ -23,7 +23,7 @@ import {
   zTxtBombPng,
 } from '../../src/demo/hostile.js';
 import type { MetadataEntry } from '../../src/metadata/types.js';
-import { deriveTags } from '../../src/index/tags.js';
+import { deriveTags } from '../../src/ingest/tags.js';
 
 const MIB = 1024 * 1024;
 /** A record line stays a few MiB: raw is capped at 4 MiB, fields at 1 MiB. */

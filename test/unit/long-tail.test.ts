@@ -7,7 +7,7 @@ import { emptyRecord, extractMetadata } from '../../src/metadata/extract.js';
 import type { MetadataRecord } from '../../src/metadata/types.js';
 import sharp from 'sharp';
 import { addJpegMetadata, addPngText, addWebpMetadata, buildExif, type PngTextChunk } from '../../src/demo/embed.js';
-import { deriveTags } from '../../src/index/tags.js';
+import { deriveTags } from '../../src/ingest/tags.js';
 import { solidImage } from '../support/fixtures.js';
 import { pyJson } from '../support/python-json.js';
 import { recordOf } from '../support/records.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { extractNetworks, promptPhrases } from '../../src/metadata/prompt-syntax.js';
-import { deriveTags, modelTagName } from '../../src/index/tags.js';
+import { deriveTags, modelTagName } from '../../src/ingest/tags.js';
 import { emptyRecord } from '../../src/metadata/extract.js';
 
 describe('prompt phrases', () => {

@@ -1,7 +1,0 @@
-import type { Vault } from '../vault.js';
-
-/** What route handlers need: the vault, and how the server was started. */
-export interface ApiContext {
-  vault: Vault;
-  startedAt: string;
-}

@@ -1,0 +1,131 @@
+import type { MetadataRecord } from '../metadata/types.js';
+
+export type TagSource = 'prompt' | 'model' | 'user' | 'ai' | 'xmp';
+
+export interface DerivedTag {
+  name: string;
+  source: TagSource;
+  confidence?: number | null;
+}
+
+/** What the scanner learned about one file, ready to store. */
+export interface ScannedFile {
+  path: string;
+  size: number;
+  mtimeMs: number;
+  hash: string | null;
+  createdAt: string;
+  record: MetadataRecord;
+  tags: DerivedTag[];
+  /** Text for full-text search of raw chunks no parser understood (bounded). */
+  rawText: string;
+  /** Why reading failed, when `record.error` is set and it was not the content (default: metadata_error). */
+  failure?: 'unreadable' | 'timeout';
+  /** Rating found in an XMP sidecar (applied when the image has none yet). */
+  xmpRating?: number;
+  /** Pre-serialised record (without raw) and raw chunks, made in the worker to spare the main thread. */
+  recordJson?: string;
+  /** Raw chunks as deflated JSON (what the store keeps: workflows compress ~5–10×). */
+  rawPacked?: Uint8Array | string;
+}
+
+export interface ScanIndexEntry {
+  id: number;
+  size: number;
+  mtimeMs: number;
+  missing: boolean;
+  hash: string | null;
+}
+
+export type SortOrder = 'date' | '-date' | 'random';
+
+export interface ImageFilter {
+  tags?: string[];
+  any?: string[];
+  not?: string[];
+  from?: string;
+  to?: string;
+  favorite?: boolean;
+  category?: string;
+  model?: string;
+  sampler?: string;
+  scheduler?: string;
+  generator?: string;
+  seed?: number | string;
+  steps?: number;
+  cfg?: number;
+  min_width?: number;
+  max_width?: number;
+  min_height?: number;
+  max_height?: number;
+  min_rating?: number;
+  dir?: string;
+  ids?: number[];
+  /** 'exclude' (default): present files only; 'only': missing ones; 'include': both. */
+  missing?: 'exclude' | 'only' | 'include';
+}
+
+export interface ImageSummary {
+  id: number;
+  filename: string;
+  path: string;
+  width: number | null;
+  height: number | null;
+  created_at: string;
+  favorite: boolean;
+  rating: number;
+  tags: string[];
+  generator: string | null;
+  prompt: string | null;
+  hash: string | null;
+  missing: boolean;
+  size: number;
+  format: string | null;
+  /** Why the file could not be read, when it could not. */
+  error: string | null;
+}
+
+export interface TagDetail {
+  name: string;
+  source: TagSource;
+  confidence: number | null;
+}
+
+export interface ImageDetail extends ImageSummary {
+  params: MetadataRecord | null;
+  raw: Record<string, unknown>;
+  tag_details: TagDetail[];
+  categories: string[];
+  notes: string | null;
+  /** What a captioning model (`ai`) or the user says the image shows (images without a prompt). */
+  caption: { text: string; source: 'ai' | 'user' } | null;
+  user_prompt: string | null;
+  extracted_prompt: string | null;
+  mtime_ms: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+  total: number;
+}
+
+export interface ImagePatch {
+  tags?: { add?: string[]; remove?: string[] };
+  prompt?: string | null;
+  favorite?: boolean;
+  rating?: number;
+  categories?: { add?: string[]; remove?: string[] };
+  notes?: string | null;
+  caption?: string | null;
+}
+
+export interface TagCount {
+  name: string;
+  count: number;
+}
+
+export interface CategoryCount {
+  name: string;
+  count: number;
+}

@@ -1,0 +1,127 @@
+/** ImageFilter → SQL WHERE fragments over `images` (alias i). Part of the store: the only SQL builder. */
+import type { ImageFilter } from '../core/types.js';
+import { tagKey } from '../core/tag-names.js';
+
+export interface SqlWhere {
+  clauses: string[];
+  params: unknown[];
+}
+
+/** Tags are looked up by their key (tag-names.ts): `Éclair` finds the tag `éclair`. */
+const TAG_ID = 'SELECT id FROM tags WHERE key = ?';
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** The day after a YYYY-MM-DD date, for an inclusive `to`. */
+function nextDay(date: string): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
+/** How many present images carry a tag, and how many images there are: picks the query shape. */
+export interface TagStats {
+  tagCount(name: string): number;
+  total: number;
+}
+
+/**
+ * A tag on a large share of the images is tested per row (EXISTS: a date-ordered page stops after
+ * `limit` hits); others are looked up as a set (IN, with SQLite's bloom filter). Measured at 100k
+ * images: a tag on every image, 0.1 ms vs 16 ms; two 6 % tags, 17 ms vs 76 ms.
+ */
+function isCommon(stats: TagStats | undefined, names: string[]): boolean {
+  if (!stats) return false;
+  const n = names.reduce((a, name) => a + stats.tagCount(name), 0);
+  return n > 1000 && n > stats.total * 0.2;
+}
+
+export function filterWhere(filter: ImageFilter, stats?: TagStats): SqlWhere {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  const missing = filter.missing ?? 'exclude';
+  if (missing === 'exclude') clauses.push('i.missing = 0');
+  else if (missing === 'only') clauses.push('i.missing = 1');
+
+  for (const tag of filter.tags ?? []) {
+    clauses.push(
+      isCommon(stats, [tag])
+        ? `EXISTS (SELECT 1 FROM image_tags it WHERE it.image_id = i.id AND it.tag_id = (${TAG_ID}))`
+        : `i.id IN (SELECT image_id FROM image_tags WHERE tag_id = (${TAG_ID}))`,
+    );
+    params.push(tagKey(tag));
+  }
+  const tagSet = (names: string[]) => `SELECT id FROM tags WHERE key IN (${names.map(() => '?').join(',')})`;
+  if (filter.any?.length) {
+    clauses.push(
+      isCommon(stats, filter.any)
+        ? `EXISTS (SELECT 1 FROM image_tags it WHERE it.image_id = i.id AND it.tag_id IN (${tagSet(filter.any)}))`
+        : `i.id IN (SELECT image_id FROM image_tags WHERE tag_id IN (${tagSet(filter.any)}))`,
+    );
+    params.push(...filter.any.map(tagKey));
+  }
+  if (filter.not?.length) {
+    // Excluding is a per-row probe either way; NOT EXISTS never builds the excluded set.
+    clauses.push(`NOT EXISTS (SELECT 1 FROM image_tags it WHERE it.image_id = i.id AND it.tag_id IN (${tagSet(filter.not)}))`);
+    params.push(...filter.not.map(tagKey));
+  }
+  if (filter.from) {
+    clauses.push('i.created_at >= ?');
+    params.push(filter.from);
+  }
+  if (filter.to) {
+    clauses.push('i.created_at < ?');
+    params.push(nextDay(filter.to));
+  }
+  if (filter.favorite !== undefined) clauses.push(filter.favorite ? 'i.favorite = 1' : 'i.favorite = 0');
+  if (filter.category) {
+    clauses.push(
+      "i.id IN (SELECT ic.image_id FROM image_categories ic JOIN categories c ON c.id = ic.category_id WHERE c.name = ? OR c.name LIKE ? ESCAPE '\\')",
+    );
+    params.push(filter.category, `${escapeLike(filter.category)}/%`);
+  }
+  const equals: [keyof ImageFilter, string][] = [
+    ['model', 'i.model'],
+    ['sampler', 'i.sampler'],
+    ['scheduler', 'i.scheduler'],
+    ['generator', 'i.generator'],
+    ['seed', 'i.seed'],
+    ['steps', 'i.steps'],
+    ['cfg', 'i.cfg'],
+  ];
+  for (const [key, column] of equals) {
+    if (filter[key] !== undefined) {
+      clauses.push(`${column} = ?`);
+      params.push(filter[key]);
+    }
+  }
+  const ranges: [keyof ImageFilter, string][] = [
+    // Pixel size (the generation size can differ: hires fix, upscales); files with no readable pixels fall back to it.
+    ['min_width', 'COALESCE(i.pixel_width, i.width) >= ?'],
+    ['max_width', 'COALESCE(i.pixel_width, i.width) <= ?'],
+    ['min_height', 'COALESCE(i.pixel_height, i.height) >= ?'],
+    ['max_height', 'COALESCE(i.pixel_height, i.height) <= ?'],
+    ['min_rating', 'i.rating >= ?'],
+  ];
+  for (const [key, clause] of ranges) {
+    if (filter[key] !== undefined) {
+      clauses.push(clause);
+      params.push(filter[key]);
+    }
+  }
+  if (filter.dir !== undefined) {
+    clauses.push("(i.dir = ? OR i.dir LIKE ? ESCAPE '\\')");
+    params.push(filter.dir, `${escapeLike(filter.dir)}/%`);
+  }
+  if (filter.ids) {
+    clauses.push('i.id IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(filter.ids));
+  }
+  return { clauses, params };
+}
+
+export function whereSql(where: SqlWhere): string {
+  return where.clauses.length ? `WHERE ${where.clauses.join(' AND ')}` : '';
+}

@@ -1,0 +1,151 @@
+/**
+ * Problem files: what the scan could not fully read, kept in the database and current across scans
+ * (`vv problems`, `GET /api/problems`, the gallery's Problems view). Part of the store: SQL stays
+ * in src/db/.
+ */
+import type Database from 'better-sqlite3';
+import type { WritePath } from './writes.js';
+
+/**
+ * unreadable: the file could not be read (permissions, I/O); metadata_error: not a readable image
+ * (empty, truncated, not an image format); decode_error: the pixels cannot be decoded, or only with
+ * damage (the image stays indexed with its metadata); timeout: reading took too long and was stopped;
+ * not_utf8_name: a name that is not valid UTF-8 (not indexed); folder_unreadable: a folder that
+ * could not be listed; outside_library: a symlink whose target leaves the library (not followed).
+ */
+export const PROBLEM_KINDS = ['unreadable', 'metadata_error', 'decode_error', 'timeout', 'not_utf8_name', 'folder_unreadable', 'outside_library'] as const;
+export type ProblemKind = (typeof PROBLEM_KINDS)[number];
+
+/** Problems found while reading a file's bytes: replaced whenever the file is read again. */
+const READ_KINDS: ProblemKind[] = ['unreadable', 'metadata_error', 'timeout'];
+/** Problems the walk finds (no image row): confirmed by every full scan, dropped when not seen. */
+const WALK_KINDS: ProblemKind[] = ['not_utf8_name', 'folder_unreadable', 'outside_library'];
+
+export interface Problem {
+  path: string;
+  kind: ProblemKind;
+  message: string;
+  size: number | null;
+  mtime_ms: number | null;
+  first_seen: string;
+  last_seen: string;
+}
+
+export interface NewProblem {
+  path: string;
+  kind: ProblemKind;
+  message: string;
+  size?: number | null;
+  mtimeMs?: number | null;
+}
+
+const inList = (kinds: ProblemKind[]) => kinds.map((k) => `'${k}'`).join(',');
+
+function encodeCursor(p: { path: string; kind: string }): string {
+  return Buffer.from(JSON.stringify([p.path, p.kind])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] | null {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return [v[0], v[1]];
+  } catch {
+    // fall through
+  }
+  return null;
+}
+
+export class ProblemStore {
+  private readonly s;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly writes: WritePath,
+  ) {
+    this.s = {
+      upsert: db.prepare(
+        `INSERT INTO problems(path, kind, message, size, mtime_ms, first_seen, last_seen) VALUES (@path, @kind, @message, @size, @mtime, @now, @now)
+         ON CONFLICT(path, kind) DO UPDATE SET message = excluded.message, size = excluded.size, mtime_ms = excluded.mtime_ms, last_seen = excluded.last_seen`,
+      ),
+      clearRead: db.prepare(`DELETE FROM problems WHERE path = ? AND kind IN (${inList(READ_KINDS)})`),
+      clearKind: db.prepare('DELETE FROM problems WHERE path = ? AND kind = ?'),
+      moveKind: db.prepare('UPDATE OR REPLACE problems SET path = ? WHERE path = ? AND kind = ?'),
+      pruneFiles: db.prepare(
+        `DELETE FROM problems WHERE kind NOT IN (${inList(WALK_KINDS)}) AND NOT EXISTS (SELECT 1 FROM images i WHERE i.path = problems.path AND i.missing = 0)`,
+      ),
+      pruneWalk: db.prepare(`DELETE FROM problems WHERE kind IN (${inList(WALK_KINDS)}) AND last_seen < ?`),
+      count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM problems'),
+      countByKind: db.prepare<[], { kind: ProblemKind; n: number }>('SELECT kind, COUNT(*) AS n FROM problems GROUP BY kind ORDER BY kind'),
+      first: db.prepare<[number], Problem>('SELECT path, kind, message, size, mtime_ms, first_seen, last_seen FROM problems ORDER BY path, kind LIMIT ?'),
+      after: db.prepare<[string, string, number], Problem>(
+        'SELECT path, kind, message, size, mtime_ms, first_seen, last_seen FROM problems WHERE (path, kind) > (?, ?) ORDER BY path, kind LIMIT ?',
+      ),
+      all: db.prepare<[], Problem>('SELECT path, kind, message, size, mtime_ms, first_seen, last_seen FROM problems ORDER BY path, kind'),
+    };
+  }
+
+  record(p: NewProblem): void {
+    this.writes.atomic(() => this.s.upsert.run({ path: p.path, kind: p.kind, message: p.message, size: p.size ?? null, mtime: p.mtimeMs === undefined || p.mtimeMs === null ? null : Math.round(p.mtimeMs), now: new Date().toISOString() }));
+  }
+
+  /**
+   * A file was read again: its earlier read problems are replaced by `problem` (or none); a decode
+   * problem goes with the content it was about (`contentChanged`: the pixel pass decodes it anew).
+   */
+  fileRead(path: string, problem: NewProblem | null, contentChanged: boolean): void {
+    this.writes.atomic(() => {
+      this.s.clearRead.run(path);
+      if (contentChanged) this.s.clearKind.run(path, 'decode_error');
+      if (problem) this.record(problem);
+    });
+  }
+
+  /** A decode problem follows its image to a new path (the pixels are not decoded again). */
+  moveDecodeProblem(from: string, to: string): void {
+    this.writes.atomic(() => this.s.moveKind.run(to, from, 'decode_error'));
+  }
+
+  /** Clears a fixed decode problem. */
+  clear(path: string, kind: ProblemKind): void {
+    this.writes.atomic(() => this.s.clearKind.run(path, kind));
+  }
+
+  /**
+   * Drops problems of files that are no longer there (no present image at the path); after a
+   * complete full scan (`walkedSince`: its start), also walk problems it did not see again.
+   */
+  prune(walkedSince: string | null): void {
+    this.writes.atomic(() => {
+      this.s.pruneFiles.run();
+      if (walkedSince) this.s.pruneWalk.run(walkedSince);
+    });
+  }
+
+  count(): number {
+    return this.s.count.get()!.n;
+  }
+
+  countByKind(): Partial<Record<ProblemKind, number>> {
+    return Object.fromEntries(this.s.countByKind.all().map((r) => [r.kind, r.n]));
+  }
+
+  /** One page in path order; `cursor` from the previous page. Null: the cursor is not one this store issued. */
+  page(limit: number, cursor: string | null): { items: Problem[]; next_cursor: string | null; total: number } | null {
+    let rows: Problem[];
+    if (cursor) {
+      const key = decodeCursor(cursor);
+      if (!key) return null;
+      rows = this.s.after.all(key[0], key[1], limit + 1);
+    } else {
+      rows = this.s.first.all(limit + 1);
+    }
+    const more = rows.length > limit;
+    const items = more ? rows.slice(0, limit) : rows;
+    return { items, next_cursor: more ? encodeCursor(items[items.length - 1]) : null, total: this.count() };
+  }
+
+  /** Every problem, streamed (no limit). */
+  iterate(): IterableIterator<Problem> {
+    return this.s.all.iterate();
+  }
+}

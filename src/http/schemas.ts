@@ -1,0 +1,260 @@
+/** Request and response schemas: validation at the edge, and the source of /api/openapi.json. */
+import { z } from 'zod';
+import { MAX_TAG_NAME_LENGTH, tagNameProblem } from '../core/tag-names.js';
+import { PROBLEM_KINDS } from '../db/problems.js';
+
+const list = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean))
+  .pipe(z.array(z.string().max(200)).max(50));
+
+const date = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'not a calendar date');
+
+const boolString = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const intString = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const imageFilterQuery = {
+  tags: list.optional().describe('images carrying all of these tags (comma-separated)'),
+  any: list.optional().describe('images carrying at least one of these tags'),
+  not: list.optional().describe('images carrying none of these tags'),
+  from: date.optional().describe('created on or after (YYYY-MM-DD)'),
+  to: date.optional().describe('created on or before (YYYY-MM-DD)'),
+  favorite: boolString.optional(),
+  category: z.string().min(1).max(500).optional().describe('in this category or one nested below it'),
+  model: z.string().min(1).max(500).optional(),
+  sampler: z.string().min(1).max(200).optional(),
+  scheduler: z.string().min(1).max(200).optional(),
+  generator: z.string().min(1).max(100).optional(),
+  seed: z
+    .string()
+    .regex(/^-?\d{1,20}$/, 'expected an integer')
+    .transform((s) => (Number.isSafeInteger(Number(s)) ? Number(s) : s))
+    .optional(),
+  steps: intString(0, 100_000).optional(),
+  cfg: z.coerce.number().min(0).max(1000).optional(),
+  min_width: intString(0, 1_000_000).optional(),
+  max_width: intString(0, 1_000_000).optional(),
+  min_height: intString(0, 1_000_000).optional(),
+  max_height: intString(0, 1_000_000).optional(),
+  min_rating: intString(0, 5).optional(),
+  dir: z.string().max(4096).optional().describe('only files under this library folder'),
+  missing: z.enum(['exclude', 'only', 'include']).optional().describe('files no longer on disk (default: exclude)'),
+};
+
+const common = { token: z.string().optional().describe('API token, when the server requires one') };
+
+export const imagesQuery = z
+  .object({
+    ...imageFilterQuery,
+    ...common,
+    sort: z.enum(['date', '-date', 'random']).default('-date'),
+    limit: intString(1, 500).default(100),
+    cursor: z.string().max(500).optional().describe('next_cursor of the previous page'),
+  })
+  .strict();
+
+export const searchQuery = z
+  .object({
+    ...imageFilterQuery,
+    ...common,
+    q: z.string().trim().min(1, 'q is required').max(1000),
+    limit: intString(1, 500).default(100),
+    mode: z
+      .enum(['hybrid', 'semantic', 'text'])
+      .optional()
+      .describe('hybrid (default with a model): CLIP and full text fused by rank; semantic: CLIP only; text: full text only (default without a model)'),
+  })
+  .strict();
+
+export const similarQuery = z.object({ ...imageFilterQuery, ...common, limit: intString(1, 500).default(50) }).strict();
+
+export const duplicatesQuery = z
+  .object({
+    ...common,
+    kind: z.enum(['near', 'batch']).optional().describe('near: perceptual-hash near-duplicates; batch: generation batches; both when absent'),
+    limit: intString(1, 500).default(50).describe('groups per page'),
+    offset: intString(0, 10_000_000).default(0),
+  })
+  .strict();
+
+export const tagsQuery = z
+  .object({
+    ...common,
+    prefix: z.string().max(200).default(''),
+    limit: intString(1, 5000).default(200),
+    source: z.enum(['prompt', 'model', 'user', 'ai', 'xmp']).optional().describe('only tags of this source, counted per source'),
+  })
+  .strict();
+
+export const idParam = z.string().regex(/^\d{1,15}$/, 'image id must be a positive integer').transform(Number);
+
+const tagName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(MAX_TAG_NAME_LENGTH)
+  .superRefine((s, ctx) => {
+    const problem = tagNameProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const categoryName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(500)
+  .refine((s) => !s.startsWith('/') && !s.endsWith('/') && s.split('/').every((p) => p.trim() !== '' && p !== '.' && p !== '..'), 'category names are paths like "trips/2024" without empty, "." or ".." parts')
+  .refine((s) => !/[\u0000-\u001f]/.test(s), 'control characters are not allowed');
+
+export const imagePatch = z
+  .object({
+    tags: z.object({ add: z.array(tagName).max(500).optional(), remove: z.array(tagName).max(500).optional() }).strict().optional(),
+    prompt: z.string().max(65_536).nullable().optional().describe("the user's prompt; the extracted one is kept"),
+    favorite: z.boolean().optional(),
+    rating: z.number().int().min(0).max(5).optional(),
+    categories: z.object({ add: z.array(categoryName).max(100).optional(), remove: z.array(categoryName).max(100).optional() }).strict().optional(),
+    notes: z.string().max(65_536).nullable().optional(),
+    caption: z.string().max(4096).nullable().optional().describe("the user's caption (replaces the model's; null clears it)"),
+  })
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, 'nothing to change');
+
+// ---- response shapes (documentation) ----
+
+export const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+export const imageSummary = z.object({
+  id: z.number().int(),
+  filename: z.string(),
+  path: z.string().describe('relative to the library folder'),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  created_at: z.string(),
+  favorite: z.boolean(),
+  rating: z.number().int(),
+  tags: z.array(z.string()),
+  generator: z.string().nullable(),
+  prompt: z.string().nullable(),
+  thumbnail_url: z.string().nullable(),
+  missing: z.boolean(),
+});
+
+export const imagesPage = z.object({ items: z.array(imageSummary), next_cursor: z.string().nullable(), total: z.number().int() });
+export const searchResult = z.object({
+  items: z.array(
+    imageSummary.extend({
+      score: z.number().describe('hybrid: fused rank score; semantic: cosine; text: bm25 (higher is better)'),
+      text_score: z.number().optional(),
+      semantic_score: z.number().optional(),
+    }),
+  ),
+  mode: z.enum(['text', 'semantic', 'hybrid']),
+  reason: z.string().optional().describe('why a hybrid search answered with full text alone (the model failed)'),
+});
+export const similarResult = z.object({ items: z.array(imageSummary.extend({ score: z.number().describe('cosine similarity') })) });
+export const duplicatesResult = z.object({
+  groups: z.array(z.object({ kind: z.enum(['near', 'batch']), reason: z.string(), count: z.number().int(), items: z.array(imageSummary) })),
+  total: z.number().int().describe('groups in all pages'),
+});
+export const imageDetail = imageSummary.extend({
+  params: z.record(z.string(), z.unknown()).nullable().describe('the metadata record as `vv meta --json` prints it, without raw'),
+  raw: z.record(z.string(), z.unknown()),
+  tags: z.array(z.object({ name: z.string(), source: z.enum(['prompt', 'model', 'user', 'ai', 'xmp']), confidence: z.number().nullable() })),
+  categories: z.array(z.string()),
+  notes: z.string().nullable(),
+  caption: z.object({ text: z.string(), source: z.enum(['ai', 'user']) }).nullable().describe('what a captioning model (ai) or the user says the image shows'),
+  extracted_prompt: z.string().nullable(),
+  user_prompt: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export const tagsResult = z.object({ tags: z.array(z.object({ name: z.string(), count: z.number().int() })) });
+export const categoriesResult = z.object({ categories: z.array(z.object({ name: z.string(), count: z.number().int() })) });
+
+/** Which images a batch action or an export applies to: explicit ids, or every image a query selects. */
+const selection = {
+  ids: z.array(z.number().int().positive()).max(1_000_000).optional(),
+  query: z
+    .string()
+    .max(10_000)
+    .optional()
+    .describe('a query string as /api/images takes it (tags=a,b&favorite=true…), or with q= as /api/search takes it: every image it selects, not only loaded pages'),
+  exclude: z.array(z.number().int().positive()).max(1_000_000).optional().describe('ids to leave out of a query selection'),
+};
+
+const tagNames = z.array(tagName).max(100);
+const categoryNames = z.array(categoryName).max(100);
+
+export const batchBody = z
+  .object({
+    ...selection,
+    tags: z.object({ add: tagNames.optional(), remove: tagNames.optional() }).strict().optional(),
+    favorite: z.boolean().optional(),
+    rating: z.number().int().min(0).max(5).optional(),
+    categories: z.object({ add: categoryNames.optional(), remove: categoryNames.optional() }).strict().optional(),
+  })
+  .strict()
+  .refine((b) => (b.ids === undefined) !== (b.query === undefined), 'give either ids or query')
+  .refine((b) => b.tags || b.favorite !== undefined || b.rating !== undefined || b.categories, 'give at least one action: tags, favorite, rating, categories');
+
+export const exportBody = z
+  .object({
+    ...selection,
+    metadata: z.enum(['none', 'json', 'csv', 'both']).default('json').describe('metadata file(s) added to the zip beside the originals'),
+  })
+  .strict()
+  .refine((b) => (b.ids === undefined) !== (b.query === undefined), 'give either ids or query');
+
+export const categoryCreate = z.object({ name: categoryName }).strict();
+export const categoryRename = z.object({ from: categoryName, to: categoryName }).strict();
+export const categoryDelete = z.object({ ...common, name: categoryName }).strict();
+export const batchResult = z.object({ updated: z.number().int(), selected: z.number().int() });
+
+export const historyQuery = z
+  .object({
+    ...common,
+    limit: intString(1, 1000).default(50),
+    before: intString(1, Number.MAX_SAFE_INTEGER).optional().describe('only changes with a smaller id (the next page)'),
+  })
+  .strict();
+export const undoBody = z
+  .object({
+    change: z.number().int().positive().optional().describe('reverse this change'),
+    since: z.iso.datetime({ offset: true }).optional().describe('reverse every change since this time (ISO 8601), newest first'),
+  })
+  .strict()
+  .refine((b) => b.change === undefined || b.since === undefined, 'give change or since, not both');
+export const changeSummary = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  origin: z.enum(['api', 'batch', 'fuse', 'cli', 'xmp', 'undo']),
+  description: z.string(),
+  images: z.number().int().describe('images the change touched'),
+  undone_by: z.number().int().nullable().describe('the undo change that reversed it'),
+  reverts: z.array(z.number().int()).nullable().describe('for an undo change: the changes it reversed'),
+});
+export const historyResult = z.object({ changes: z.array(changeSummary) });
+export const undoResult = z.object({
+  change: z.number().int().nullable().describe('the undo change (undo it to redo); null when nothing was reversed'),
+  reversed: z.array(changeSummary),
+});
+export const exportResult = z.object({ url: z.string(), count: z.number().int(), expires_at: z.string() });
+
+export const problemsQuery = z
+  .object({
+    ...common,
+    limit: intString(1, 5000).default(500).describe('problems per page'),
+    cursor: z.string().max(20_000).optional().describe('next_cursor of the previous page'),
+  })
+  .strict();
+export const problem = z.object({
+  path: z.string().describe('relative to the library root; in a name that is not valid UTF-8 each such byte is written \\xNN (and a backslash \\\\)'),
+  kind: z.enum(PROBLEM_KINDS),
+  message: z.string().describe('the reason'),
+  size: z.number().int().nullable(),
+  mtime_ms: z.number().int().nullable(),
+  first_seen: z.string().describe('ISO 8601: when a scan first found it'),
+  last_seen: z.string().describe('ISO 8601: when a scan last read the file and found it'),
+});
+export const problemsPage = z.object({ items: z.array(problem), next_cursor: z.string().nullable(), total: z.number().int() });

@@ -1,0 +1,497 @@
+/**
+ * Incremental scanner: walk → skip unchanged (size + mtime) → ingest the rest in workers → store.
+ * User data follows the image, not the path: files whose path changed content, and new paths with
+ * content the index knows, are placed by content once the whole scan is read (identity.ts) — a
+ * moved image takes its row (tags, favorite, rating, categories, notes) along. Rows whose file
+ * vanished are marked missing, never deleted. One bad file never stops a scan.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Store } from '../db/store.js';
+import type { ScanIndexEntry, ScannedFile } from '../core/types.js';
+import type { IngestPool } from './ingest-pool.js';
+import { effectiveMtime, findSidecar, findXmpSidecar, IMAGE_EXTENSIONS, isIndexable, SIDECAR_EXTENSIONS, walkLibrary, type WalkedFile } from './walk.js';
+import { linkStaysInside, realPathWithin, type LinkLimit } from './boundary.js';
+import { libraryOfflineReason, LibraryOfflineError } from './presence.js';
+import { placeByContent, type PendingFile } from './identity.js';
+import type { NewProblem } from '../db/problems.js';
+
+export interface ScanStats {
+  seen: number;
+  new: number;
+  changed: number;
+  moved: number;
+  missing: number;
+  restored: number;
+  unchanged: number;
+  failed: number;
+  warnings: number;
+  skipped: number;
+  /** Perceptual hashes computed (the pixel pass after the metadata pass). */
+  hashed: number;
+  /** Images whose pixels could not be decoded (no perceptual hash, no thumbnail). */
+  undecodable: number;
+  /** Images whose pixel data is damaged (decoded in part: a hash and thumbnail of what was readable). */
+  damaged: number;
+  /** Problem files known after the scan (all of them: `vv problems`, GET /api/problems). */
+  problems: number;
+  /** Part of `seconds` spent in the pixel pass. */
+  hashing_seconds: number;
+  /** Thumbnails the pixel pass wrote from its decode. */
+  thumbnails: number;
+  seconds: number;
+  files_per_second: number;
+}
+
+export interface ScanStatus {
+  running: boolean;
+  phase: 'idle' | 'walking' | 'indexing' | 'hashing' | 'finishing';
+  kind: 'full' | 'watch' | null;
+  total: number;
+  done: number;
+  started_at: string | null;
+  finished_at: string | null;
+  stats: ScanStats | null;
+  failures: { path: string; error: string }[];
+  /** Why the last scan stopped short (the database stayed locked by another process, …), else null. */
+  error: string | null;
+}
+
+export interface ScannerOptions {
+  /** Folders inside the library never to index (the data dir, when a user puts it there). */
+  exclude?: string[];
+  onProgress?: (status: ScanStatus) => void;
+  /** Results written per transaction (larger: faster scans; smaller: shorter pauses for a server). */
+  batchSize?: number;
+  /** Decode every new image once for its perceptual hash (default on; off for metadata-only benchmarks). */
+  perceptualHashes?: boolean;
+  /**
+   * Where the pixel pass should write the thumbnail of a content hash from the decode it does
+   * anyway (null: none, e.g. thumbnails are only made on demand, or it exists already).
+   */
+  thumbnailTarget?: (contentHash: string) => string | null;
+  /** Follow symlinks that leave the library (default: only those whose real path stays inside). */
+  followSymlinks?: boolean;
+  /** The library root went away (or is empty while the index holds images): nothing was marked missing. */
+  onOffline?: (reason: string) => void;
+}
+
+const MAX_REPORTED_FAILURES = 200;
+
+function emptyStats(): ScanStats {
+  return { seen: 0, new: 0, changed: 0, moved: 0, missing: 0, restored: 0, unchanged: 0, failed: 0, warnings: 0, skipped: 0, hashed: 0, undecodable: 0, damaged: 0, problems: 0, hashing_seconds: 0, thumbnails: 0, seconds: 0, files_per_second: 0 };
+}
+
+/** A changed sidecar (`x.txt`, `x.json`, `x.png.txt`) stands for the image(s) it describes. */
+function withSidecarOwners(root: string, paths: string[]): string[] {
+  const out: string[] = [];
+  for (const rel of paths) {
+    const ext = path.extname(rel).toLowerCase();
+    if (!SIDECAR_EXTENSIONS.includes(ext)) {
+      out.push(rel);
+      continue;
+    }
+    const base = rel.slice(0, rel.length - ext.length);
+    if (isIndexable(base)) out.push(base);
+    // `name.xmp` (Lightroom) and `name.txt` belong to `name.<image ext>`.
+    for (const imageExt of IMAGE_EXTENSIONS) if (fs.existsSync(path.join(root, base + imageExt))) out.push(base + imageExt);
+  }
+  return out;
+}
+
+export class Scanner {
+  readonly root: string;
+  status: ScanStatus = { running: false, phase: 'idle', kind: null, total: 0, done: 0, started_at: null, finished_at: null, stats: null, failures: [], error: null };
+  private stopRequested = false;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    root: string,
+    private readonly pool: IngestPool,
+    private readonly options: ScannerOptions = {},
+  ) {
+    this.root = path.resolve(root);
+  }
+
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  /** Scans and watcher batches run one at a time, in the order requested; a failed one leaves the scanner idle. */
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const guarded = () =>
+      task().catch((err: unknown) => {
+        this.status = { ...this.status, running: false, phase: 'idle', finished_at: new Date().toISOString(), error: (err as Error).message ?? String(err) };
+        this.emit();
+        throw err;
+      });
+    const run = this.chain.then(guarded, guarded);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private begin(kind: 'full' | 'watch'): ScanStats {
+    this.stopRequested = false;
+    const stats = emptyStats();
+    this.status = { running: true, phase: 'walking', kind, total: 0, done: 0, started_at: new Date().toISOString(), finished_at: null, stats, failures: [], error: null };
+    this.emit();
+    return stats;
+  }
+
+  private end(stats: ScanStats, startedMs: number): ScanStats {
+    stats.seconds = Math.round((performance.now() - startedMs)) / 1000;
+    stats.files_per_second = stats.seconds > 0 ? Math.round(stats.seen / stats.seconds) : stats.seen;
+    this.status = { ...this.status, running: false, phase: 'idle', finished_at: new Date().toISOString(), stats };
+    this.emit();
+    return stats;
+  }
+
+  private emit(): void {
+    this.options.onProgress?.(this.status);
+  }
+
+  scan(): Promise<ScanStats> {
+    return this.exclusive(() => this.fullScan());
+  }
+
+  private async fullScan(): Promise<ScanStats> {
+    this.store.bulk(true);
+    try {
+      return await this.fullScanInner();
+    } finally {
+      this.store.bulk(false);
+    }
+  }
+
+  /**
+   * Null while the library is reachable, else why not (and `onOffline` is told). Called before
+   * any row is marked missing: a vanished root must not read as every image deleted.
+   */
+  offline(): string | null {
+    const reason = libraryOfflineReason(this.root, () => this.store.counts().images);
+    if (reason) this.options.onOffline?.(reason);
+    return reason;
+  }
+
+  /** The real root that links must stay inside (null: follow every link). */
+  private linkLimit(): LinkLimit {
+    return this.options.followSymlinks ? null : (realPathWithin(this.root, null) ?? this.root);
+  }
+
+  private async fullScanInner(): Promise<ScanStats> {
+    const started = performance.now();
+    const offlineReason = this.offline();
+    if (offlineReason) throw new LibraryOfflineError(offlineReason);
+    const stats = this.begin('full');
+    const scanId = this.store.startScan('full');
+    const limit = this.linkLimit();
+    const walked = await walkLibrary(this.root, { exclude: this.options.exclude, shouldStop: () => this.stopRequested, limit });
+    stats.skipped = walked.skipped;
+    const walkedAt = new Date().toISOString();
+    for (const u of walked.unreadable) {
+      this.noteFailure(u.path, `folder unreadable: ${u.error}`);
+      this.store.problems.record({ path: u.path, kind: 'folder_unreadable', message: `folder unreadable: ${u.error}` });
+    }
+    for (const b of walked.badNames) {
+      const message = `the ${b.folder ? 'folder' : 'file'} name is not valid UTF-8: not indexed (rename it to index it)`;
+      this.noteFailure(b.path, message);
+      this.store.problems.record({ path: b.path, kind: 'not_utf8_name', message, size: b.size, mtimeMs: b.mtimeMs });
+    }
+    for (const o of walked.outside) {
+      const message = 'symlink to a file outside the library: not followed (--follow-symlinks follows it)';
+      this.noteFailure(o, message);
+      this.store.problems.record({ path: o, kind: 'outside_library', message });
+    }
+    const index = this.store.scanIndex();
+    const seen = new Set<number>();
+    const todo: { file: WalkedFile; existing: ScanIndexEntry | undefined }[] = [];
+    const restored: number[] = [];
+    for (const file of walked.files) {
+      stats.seen++;
+      const existing = index.get(file.rel);
+      if (existing && existing.size === file.size && existing.mtimeMs === Math.round(file.mtimeMs)) {
+        seen.add(existing.id);
+        if (existing.missing) restored.push(existing.id);
+        else stats.unchanged++;
+      } else {
+        todo.push({ file, existing });
+      }
+    }
+    if (restored.length) {
+      this.store.setMissing(restored, false);
+      stats.restored += restored.length;
+    }
+    this.status.phase = 'indexing';
+    this.status.total = todo.length;
+    this.emit();
+    const walkedPaths = new Set(walked.files.map((f) => f.rel));
+    await this.ingestAll(todo, stats, seen, limit, (p) => walkedPaths.has(p));
+
+    if (!this.stopRequested && !this.offline()) {
+      this.status.phase = 'finishing';
+      const vanished = [...index.values()].filter((e) => !seen.has(e.id) && !e.missing).map((e) => e.id);
+      this.store.setMissing(vanished, true);
+      stats.missing += vanished.length;
+    }
+    await this.hashPixels(stats);
+    this.store.problems.prune(this.stopRequested ? null : walkedAt);
+    stats.problems = this.store.problems.count();
+    this.store.finishScan(scanId, { ...stats, stopped: this.stopRequested });
+    return this.end(stats, started);
+  }
+
+  private noteFailure(p: string, error: string): void {
+    if (this.status.failures.length < MAX_REPORTED_FAILURES) this.status.failures.push({ path: p, error });
+  }
+
+  /**
+   * Reads the files in workers and stores them in batches; files whose identity depends on the rest
+   * of the scan (a path with new content, a known content at a new path) are placed at the end.
+   * `unchangedOnDisk(path)`: whether a path not read in this scan still holds what the index says.
+   */
+  private async ingestAll(
+    todo: { file: WalkedFile; existing: ScanIndexEntry | undefined }[],
+    stats: ScanStats,
+    seen: Set<number>,
+    within: LinkLimit,
+    unchangedOnDisk: (path: string) => boolean,
+  ): Promise<void> {
+    const batchSize = this.options.batchSize ?? 250;
+    const inFlightLimit = 512;
+    let next = 0;
+    let buffer: ScannedFile[] = [];
+    const pending: PendingFile[] = [];
+    const readNow = new Map<string, string | null>();
+    let lastEmit = 0;
+    // A batch the store could not write (the database stayed locked) ends this scan with that
+    // error; its files are not recorded, so the next scan or watcher batch picks them up.
+    let failure = null as { error: unknown } | null;
+    const flush = () => {
+      if (buffer.length === 0) return;
+      const batch = buffer;
+      buffer = [];
+      // Decided only once the batch is written (a busy database may run the batch again).
+      const deferred: PendingFile[] = [];
+      this.store.batch(() => {
+        deferred.length = 0;
+        for (const result of batch) this.apply(result, stats, seen, deferred);
+      });
+      pending.push(...deferred);
+      this.status.done += batch.length;
+      if (performance.now() - lastEmit > 100) {
+        lastEmit = performance.now();
+        this.emit();
+      }
+    };
+    // A counter and one wake-up promise (Promise.race over hundreds of in-flight jobs costs O(n) per file).
+    let active = 0;
+    let wake: (() => void) | null = null;
+    const settled = () => {
+      active--;
+      const w = wake;
+      wake = null;
+      w?.();
+    };
+    while ((next < todo.length || active > 0) && !this.stopRequested && !failure) {
+      while (next < todo.length && active < inFlightLimit) {
+        const { file, existing } = todo[next++];
+        active++;
+        this.pool
+          .ingest(file.abs, file.rel, { sidecar: file.sidecar, xmp: file.xmp, within })
+          .then((result) => {
+            // A file that failed or timed out is stored with the size and mtime the walk saw, so an
+            // unchanged bad file is not read again on every rescan.
+            if (result.record.error) result = { ...result, size: file.size, mtimeMs: file.mtimeMs };
+            readNow.set(result.path, result.hash);
+            buffer.push(result);
+            if (buffer.length >= batchSize) flush();
+          })
+          .catch((error: unknown) => (failure ??= { error }))
+          .finally(settled);
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+    while (active > 0) await new Promise<void>((resolve) => (wake = resolve));
+    if (failure) throw failure.error;
+    flush();
+    this.place(pending, stats, seen, (p, hash) => (readNow.has(p) ? readNow.get(p) === hash : unchangedOnDisk(p)));
+    this.emit();
+  }
+
+  /** Stores the files whose row is decided by content, once every file of the scan has been read. */
+  private place(pending: PendingFile[], stats: ScanStats, seen: Set<number>, holds: (path: string, hash: string) => boolean): void {
+    if (pending.length === 0) return;
+    const plan = placeByContent(pending, { rowsWithHash: (hash) => this.store.rowsWithHash(hash), holds });
+    this.store.batch(() => {
+      this.store.displace(plan.displaced);
+      this.store.setMissing(plan.orphaned, true);
+      for (const id of plan.orphaned) seen.add(id);
+      stats.missing += plan.orphaned.length;
+      // Moved rows first: a decode problem follows its row before a new image takes the old path.
+      for (const p of [...plan.placements].sort((a, b) => Number(b.kind === 'moved') - Number(a.kind === 'moved'))) {
+        seen.add(this.store.saveScanned(p.result, p.rowId));
+        stats[p.kind]++;
+      }
+    });
+    this.status.done += pending.length;
+  }
+
+  /**
+   * The pixel pass: a perceptual hash for every image that lacks one, and its thumbnail from the
+   * same decode when `thumbnailTarget` asks for it. It runs after the metadata pass (so search
+   * works while pixels decode: the decode is ~10× the cost of reading metadata) and resumes where
+   * it stopped, as the queue is "rows without a hash".
+   */
+  private async hashPixels(stats: ScanStats): Promise<void> {
+    if (this.options.perceptualHashes === false || this.stopRequested) return;
+    const total = this.store.duplicates.pendingPhashCount();
+    if (total === 0) return;
+    const started = performance.now();
+    this.status.phase = 'hashing';
+    this.status.total = total;
+    this.status.done = 0;
+    this.emit();
+    let after = 0;
+    let lastEmit = 0;
+    const chunk = Math.max(16, this.pool.size * 32);
+    while (!this.stopRequested) {
+      const rows = this.store.duplicates.pendingPhash(after, chunk);
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1].id;
+      // Two rows with one content (copies) get one thumbnail: the first asks for it.
+      const asked = new Set<string>();
+      const thumbnailFor = (hash: string | null) => {
+        if (!hash || asked.has(hash) || !this.options.thumbnailTarget) return null;
+        asked.add(hash);
+        return this.options.thumbnailTarget(hash);
+      };
+      const results = await Promise.all(rows.map((r) => this.pool.pixels(path.join(this.root, r.path), thumbnailFor(r.hash))));
+      const problems: NewProblem[] = [];
+      const updates = rows.map((r, n) => {
+        const result = results[n];
+        const problem = { path: r.path, kind: 'decode_error' as const, size: r.size, mtimeMs: r.mtime_ms };
+        if ('hash' in result) {
+          if (result.thumbnail) stats.thumbnails++;
+          if (result.damaged) {
+            stats.damaged++;
+            this.noteFailure(r.path, `image data is damaged (decoded in part): ${result.damaged}`);
+            problems.push({ ...problem, message: `image data is damaged (decoded in part): ${result.damaged}` });
+          }
+          return { id: r.id, phash: result.hash };
+        }
+        stats.undecodable++;
+        this.noteFailure(r.path, `pixels cannot be decoded: ${result.error}`);
+        problems.push({ ...problem, message: `pixels cannot be decoded: ${result.error}` });
+        return { id: r.id, phash: '' };
+      });
+      this.store.duplicates.setPhashes(updates);
+      for (const p of problems) this.store.problems.record(p);
+      stats.hashed += updates.filter((u) => u.phash).length;
+      this.status.done += updates.length;
+      if (performance.now() - lastEmit > 100) {
+        lastEmit = performance.now();
+        this.emit();
+      }
+    }
+    stats.hashing_seconds = Math.round(performance.now() - started) / 1000;
+    this.emit();
+  }
+
+  /**
+   * Stores one ingested file: re-index its path's row when the content is the same (or unreadable),
+   * insert a content never seen; anything else waits for `place` (its identity is decided by content).
+   */
+  private apply(result: ScannedFile, stats: ScanStats, seen: Set<number>, pending: PendingFile[]): void {
+    if (result.record.error) {
+      stats.failed++;
+      this.noteFailure(result.path, result.record.error);
+    } else if (result.record.warnings.length) {
+      stats.warnings++;
+    }
+    const current = this.store.rowAtPath(result.path);
+    const decidedByContent = result.hash !== null && (current ? current.hash !== result.hash : this.store.rowsWithHash(result.hash).length > 0);
+    if (decidedByContent) {
+      pending.push({ result, current });
+      return;
+    }
+    seen.add(this.store.saveScanned(result, current?.id ?? null));
+    if (current) stats.changed++;
+    else stats.new++;
+  }
+
+  /**
+   * Watcher batch: paths added/changed/removed (relative), and folders removed. Existing files are
+   * ingested (so a move is re-linked by hash); vanished ones are marked missing unless re-linked.
+   */
+  processChanges(paths: string[], removedDirs: string[] = []): Promise<ScanStats> {
+    return this.exclusive(async () => {
+      const started = performance.now();
+      const stats = this.begin('watch');
+      const index = this.store.scanIndex();
+      const seen = new Set<number>();
+      const todo: { file: WalkedFile; existing: ScanIndexEntry | undefined }[] = [];
+      const gone = new Set<string>();
+      const limit = this.linkLimit();
+      for (const rel of new Set(withSidecarOwners(this.root, paths))) {
+        const abs = path.join(this.root, rel);
+        let stat: fs.Stats | null = null;
+        try {
+          // A file replaced by a link that leaves the library is gone from it.
+          stat = linkStaysInside(abs, limit) ? fs.statSync(abs) : null;
+        } catch {
+          stat = null;
+        }
+        if (!stat || !stat.isFile()) {
+          if (index.has(rel)) gone.add(rel);
+          continue;
+        }
+        if (!isIndexable(rel)) continue;
+        stats.seen++;
+        const existing = index.get(rel);
+        const sidecar = findSidecar(abs);
+        const xmp = findXmpSidecar(abs);
+        const mtimeMs = effectiveMtime(stat.mtimeMs, sidecar, xmp);
+        if (existing && existing.size === stat.size && existing.mtimeMs === Math.round(mtimeMs) && !existing.missing) {
+          stats.unchanged++;
+          continue;
+        }
+        todo.push({ file: { rel, abs, size: stat.size, mtimeMs, sidecar, xmp }, existing });
+      }
+      for (const dir of removedDirs) {
+        const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+        for (const rel of index.keys()) if (rel.startsWith(prefix) && !fs.existsSync(path.join(this.root, rel))) gone.add(rel);
+      }
+      this.status.phase = 'indexing';
+      this.status.total = todo.length;
+      // Paths outside this batch hold what the index says while their size and mtime are the same.
+      const unchangedOnDisk = (rel: string) => {
+        const e = index.get(rel);
+        if (!e || e.missing || gone.has(rel)) return false;
+        try {
+          const abs = path.join(this.root, rel);
+          if (!linkStaysInside(abs, limit)) return false;
+          const stat = fs.statSync(abs);
+          return stat.size === e.size && Math.round(effectiveMtime(stat.mtimeMs, findSidecar(abs), findXmpSidecar(abs))) === e.mtimeMs;
+        } catch {
+          return false;
+        }
+      };
+      await this.ingestAll(todo, stats, seen, limit, unchangedOnDisk);
+      // Rows re-linked in this batch (in `seen`) moved; the others lost their file (unless the whole library went away).
+      const vanished: number[] = [];
+      if (gone.size === 0 || !this.offline()) {
+        for (const rel of gone) {
+          const e = index.get(rel);
+          if (e && !e.missing && !seen.has(e.id)) vanished.push(e.id);
+        }
+      }
+      this.store.setMissing(vanished, true);
+      stats.missing += vanished.length;
+      await this.hashPixels(stats);
+      this.store.problems.prune(null);
+      stats.problems = this.store.problems.count();
+      return this.end(stats, started);
+    });
+  }
+}
