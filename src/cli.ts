@@ -524,13 +524,13 @@ program
     if (change !== undefined && opts.since !== undefined) fail('give a change id or --since, not both');
     if (change !== undefined && !/^\d{1,15}$/.test(change)) fail(`a change id is a positive integer, not ${change}`);
     const store = await openJournal(cfg.data);
-    const { ConflictError, InvalidInputError, NotFoundError } = await load.store();
+    const { VaultError } = await import('./core/errors.js');
     let result: UndoResult;
     try {
       result = store.undo({ change: change === undefined ? undefined : Number(change), since: opts.since });
     } catch (err) {
       store.close();
-      if (err instanceof NotFoundError || err instanceof ConflictError || err instanceof InvalidInputError) fail(err.message);
+      if (err instanceof VaultError) fail(err.message);
       throw err;
     }
     store.close();

@@ -58,9 +58,6 @@ const PENDING = new Set([
   'src/fs/tree.ts imports src/db/views.ts',
   'src/fs/vfs.ts imports src/db/views.ts',
   'src/fs/vfs.ts imports src/db/store.ts',
-  'src/fs/vfs.ts imports src/db/writes.ts',
-  'src/http/errors.ts imports src/db/store.ts',
-  'src/http/errors.ts imports src/db/writes.ts',
   'src/http/schemas.ts imports src/db/problems.ts',
 ]);
 

@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError, InvalidInputError, NotFoundError, Store } from '../src/db/store.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../src/core/errors.js';
+import { Store } from '../src/db/store.js';
 import { IngestPool } from '../src/ingest/ingest-pool.js';
 import { Scanner } from '../src/ingest/scanner.js';
 import { tempDir } from './support/fixtures.js';

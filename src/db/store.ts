@@ -32,15 +32,7 @@ import type {
   TagSource,
 } from '../core/types.js';
 
-export class NotFoundError extends Error {
-  readonly code = 'not_found';
-}
-export class InvalidInputError extends Error {
-  readonly code = 'invalid_input';
-}
-export class ConflictError extends Error {
-  readonly code = 'conflict';
-}
+import { ConflictError, InvalidInputError, NotFoundError } from '../core/errors.js';
 
 export interface StoreOptions {
   /** How long a write waits for another process's write lock before retrying (ms). */

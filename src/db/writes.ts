@@ -9,18 +9,12 @@
  *  - it moves the one change version every cache of derived data watches.
  */
 import type Database from 'better-sqlite3';
+import { isBusyError } from '../core/errors.js';
 
 /** How long a write waits for another connection's write lock, per attempt. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
 
 const RETRIES = 4;
-const BUSY_CODES = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_BUSY_TIMEOUT', 'SQLITE_LOCKED', 'SQLITE_LOCKED_SHAREDCACHE']);
-
-/** SQLite refused for now because another connection holds a lock: worth retrying later. */
-export function isBusyError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && BUSY_CODES.has(code);
-}
 
 /** Blocks the thread: a store call is synchronous, and SQLite's own busy wait blocks the same way. */
 function sleep(ms: number): void {

@@ -1,12 +1,11 @@
 /** Every error leaves the API as `{ "error": { "code", "message" } }` with a matching HTTP status. */
 import type { Context, Next } from 'koa';
 import { ZodError } from 'zod';
-import { ConflictError, InvalidInputError, NotFoundError } from '../db/store.js';
 import { ThumbnailError } from '../ingest/thumbnails.js';
 import { ModelUnavailableError } from '../ai/models.js';
 import { ModelFailedError } from '../ai/encoder.js';
 import { ModelUnsupportedError } from '../ai/interface.js';
-import { isBusyError } from '../db/writes.js';
+import { ConflictError, InvalidInputError, isBusyError, NotFoundError } from '../core/errors.js';
 import { LibraryOfflineError } from '../ingest/presence.js';
 
 export class ApiError extends Error {
