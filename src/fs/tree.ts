@@ -13,6 +13,8 @@ import type { FileEntry } from '../db/views.js';
 import { tagKey } from '../core/tag-names.js';
 import { decodeName, encodeName, nameFiles } from './names.js';
 
+export type { FileEntry };
+
 export const ROOT_FOLDERS = ['all', 'tags', 'favorites', 'categories', 'dates', 'models', 'search'] as const;
 export const SEARCH_LIMIT = 200;
 
@@ -24,6 +26,40 @@ export interface Folder {
   subdirs: string[];
   files: Map<string, FileEntry>;
   association: Association | null;
+}
+
+/**
+ * What a folder path stands for by the path grammar alone, before any lookup: the folder that would
+ * be created, removed or renamed by mkdir/rmdir/mv there.
+ *   /categories/a/b → the category `a/b`;  /tags/x, /tags/ns/x, /models/x → the tags `x`, `ns:x`, `model:x`;
+ *   /tags/a:b → the tag `a:b`, `misplaced`: it is listed as /tags/a/b (a namespace is a folder level);
+ *   /search/<query> → a query folder;  / → the root;  anything else → a read-only `view` (or nothing).
+ */
+export type FolderKind =
+  | { kind: 'root' }
+  | { kind: 'category'; name: string }
+  | { kind: 'tag'; name: string; misplaced: boolean }
+  | { kind: 'search'; query: string }
+  | { kind: 'view' };
+
+export function folderKind(path: string): FolderKind {
+  const parts = path.split('/').filter(Boolean).map(decodeName);
+  const [top, ...rest] = parts;
+  if (parts.length === 0) return { kind: 'root' };
+  // A part may decode to '' (a lone U+200B): no category or tag has an empty name.
+  if (top === 'categories' && rest.join('/')) return { kind: 'category', name: rest.join('/') };
+  if (top === 'tags' && (rest.length === 1 || rest.length === 2) && rest.join(':')) {
+    return { kind: 'tag', name: rest.join(':'), misplaced: rest.length === 1 && rest[0].indexOf(':') > 0 };
+  }
+  if (top === 'models' && rest.length === 1) return { kind: 'tag', name: `model:${rest[0]}`, misplaced: false };
+  if (top === 'search' && rest.length === 1) return { kind: 'search', query: rest[0] };
+  return { kind: 'view' };
+}
+
+/** The query of the /search/<query>/ folder a path names or lies in, or null outside /search. */
+export function searchQueryOf(path: string): string | null {
+  const parts = path.split('/').filter(Boolean);
+  return parts[0] === 'search' && parts.length > 1 ? decodeName(parts[1]) : null;
 }
 
 export type Resolved = { type: 'folder'; folder: Folder } | { type: 'file'; folder: Folder; name: string; entry: FileEntry } | { type: 'none'; parent: Folder | null; name: string };

@@ -1,0 +1,171 @@
+/**
+ * Organizing by ordinary file operations edits the index, never the disk:
+ *   mkdir/rmdir/mv in /categories  → create / delete (empty) / rename categories
+ *   mkdir/rmdir in /tags           → create / delete (empty) tags; mv renames a tag
+ *   cp / ln / ln -s / mv of an entry into /tags/t, /categories/c, /favorites → tag, categorize,
+ *     favorite (cp: uploads.ts recognises the image by its bytes)
+ *   rm in /tags/t, /categories/c, /favorites → removes that association only
+ * Anything else is refused (EPERM). Every edit is one journaled change (origin fuse, described by
+ * the file operation) so that `vv undo` can reverse it.
+ *
+ * This module is the mount's only caller of the vault's data: every edit and lookup of the file
+ * operations goes through it (the tree reads its listings itself).
+ */
+import path from 'node:path';
+import Fuse from 'fuse-native';
+import type { Vault } from '../library/vault.js';
+import { errnoOf, retryWhileBusy, type Callback } from './errno.js';
+import type { Symlinks } from './links.js';
+import { MAX_NAME_BYTES } from './names.js';
+import { folderKind, type Association, type FileEntry, type VirtualTree } from './tree.js';
+
+/** A new entry's name longer than a Linux file name may be (the kernel lets FUSE names reach 1024 bytes). */
+export function nameTooLong(p: string): boolean {
+  return Buffer.byteLength(path.posix.basename(p)) > MAX_NAME_BYTES;
+}
+
+function sameAssociation(a: Association, b: Association): boolean {
+  return a.kind === b.kind && (a.kind === 'favorite' || (a as { name: string }).name === (b as { name: string }).name);
+}
+
+export class OrganizeOps {
+  private readonly store: Vault['store'];
+
+  constructor(
+    vault: Vault,
+    private readonly tree: VirtualTree,
+    private readonly log: (message: string) => void,
+  ) {
+    this.store = vault.store;
+  }
+
+  // Lookups the file operations need beside the tree's listings.
+
+  imageWithHash(hash: string): FileEntry | null {
+    return this.store.views.byHash(hash);
+  }
+
+  imageAtPath(relative: string): FileEntry | null {
+    return this.store.views.byPath(relative);
+  }
+
+  imageCount(): number {
+    return this.store.counts().images;
+  }
+
+  /**
+   * The one write path of the mount: runs `change` as one journaled change (origin fuse), again
+   * later while the database is busy; answers its errno (0 unless it returns one) or the error's;
+   * refreshes the tree.
+   */
+  private edit(cb: Callback, operation: string, change: () => number | void): void {
+    retryWhileBusy(
+      () => this.store.recordChange({ origin: 'fuse', description: operation }, change).value ?? 0,
+      (outcome) => {
+        if (outcome.ok) {
+          this.tree.invalidate();
+          return cb(outcome.value);
+        }
+        this.log(`vfs: ${(outcome.error as Error).message}`);
+        cb(errnoOf(outcome.error));
+      },
+    );
+  }
+
+  private associate(imageId: number, association: Association): void {
+    if (association.kind === 'tag') this.store.patchImage(imageId, { tags: { add: [association.name] } });
+    else if (association.kind === 'category') this.store.patchImage(imageId, { categories: { add: [association.name] } });
+    else this.store.patchImage(imageId, { favorite: true });
+  }
+
+  private dissociate(imageId: number, association: Association): void {
+    if (association.kind === 'tag') this.store.patchImage(imageId, { tags: { remove: [association.name] } });
+    else if (association.kind === 'category') this.store.patchImage(imageId, { categories: { remove: [association.name] } });
+    else this.store.patchImage(imageId, { favorite: false });
+  }
+
+  /** The association of the folder a new entry would land in, or null when it is not one. */
+  private destination(dest: string): Association | null {
+    const parent = this.tree.resolve(path.posix.dirname(dest));
+    return parent.type === 'folder' ? parent.folder.association : null;
+  }
+
+  /** A finished copy (`cp`, uploads.ts) that is `image`: the folder's association is applied to it. */
+  copied(copyPath: string, image: FileEntry, association: Association, cb: Callback): void {
+    this.edit(cb, `cp ${copyPath}`, () => this.associate(image.id, association));
+  }
+
+  unlink(p: string, cb: Callback): void {
+    const r = this.tree.resolve(p);
+    if (r.type !== 'file') return cb(Fuse.ENOENT);
+    const association = r.folder.association;
+    if (!association) return cb(Fuse.EPERM);
+    this.edit(cb, `rm ${p}`, () => this.dissociate(r.entry.id, association));
+  }
+
+  mkdir(p: string, cb: Callback): void {
+    if (nameTooLong(p)) return cb(Fuse.ENAMETOOLONG);
+    if (this.tree.resolve(p).type !== 'none') return cb(Fuse.EEXIST);
+    const kind = folderKind(p);
+    if (kind.kind === 'tag' && kind.misplaced) return cb(Fuse.EINVAL);
+    if (kind.kind === 'category') return this.edit(cb, `mkdir ${p}`, () => this.store.createCategory(kind.name));
+    if (kind.kind === 'tag') return this.edit(cb, `mkdir ${p}`, () => this.store.createTagFolder(kind.name));
+    if (kind.kind === 'search') return cb(0); // every query folder exists already
+    cb(Fuse.EPERM);
+  }
+
+  rmdir(p: string, cb: Callback): void {
+    const r = this.tree.resolve(p);
+    if (r.type !== 'folder') return cb(r.type === 'file' ? Fuse.ENOTDIR : Fuse.ENOENT);
+    const kind = folderKind(p);
+    if (kind.kind === 'category') return this.edit(cb, `rmdir ${p}`, () => (this.store.deleteCategory(kind.name) ? 0 : Fuse.ENOTEMPTY));
+    if (kind.kind !== 'tag') return cb(Fuse.EPERM);
+    if (r.folder.subdirs.length) return cb(Fuse.ENOTEMPTY);
+    this.edit(cb, `rmdir ${p}`, () => (this.store.deleteTagFolder(kind.name) ? 0 : Fuse.ENOTEMPTY));
+  }
+
+  rename(src: string, dest: string, cb: Callback): void {
+    if (nameTooLong(dest)) return cb(Fuse.ENAMETOOLONG);
+    const from = this.tree.resolve(src);
+    if (from.type === 'folder') return this.renameFolder(src, dest, from.folder.subdirs.length > 0, cb);
+    if (from.type !== 'file') return cb(Fuse.ENOENT);
+    const target = this.destination(dest);
+    if (!target) return cb(Fuse.EPERM);
+    const { entry, folder } = from;
+    this.edit(cb, `mv ${src} ${dest}`, () => {
+      this.associate(entry.id, target);
+      // A move out of an association folder takes the image out of it; out of /all it only adds.
+      if (folder.association && !sameAssociation(folder.association, target)) this.dissociate(entry.id, folder.association);
+    });
+  }
+
+  /** mv of a category renames it (nested ones with it); of a tag folder without subfolders renames the tag. */
+  private renameFolder(src: string, dest: string, hasSubfolders: boolean, cb: Callback): void {
+    const from = folderKind(src);
+    const to = folderKind(dest);
+    if (from.kind === 'category' && to.kind === 'category') return this.edit(cb, `mv ${src} ${dest}`, () => this.store.renameCategory(from.name, to.name));
+    if (from.kind === 'tag' && to.kind === 'tag' && to.misplaced) return cb(Fuse.EINVAL);
+    if (from.kind === 'tag' && to.kind === 'tag' && !hasSubfolders) return this.edit(cb, `mv ${src} ${dest}`, () => this.store.renameTag(from.name, to.name));
+    cb(Fuse.EPERM);
+  }
+
+  link(src: string, dest: string, cb: Callback): void {
+    if (nameTooLong(dest)) return cb(Fuse.ENAMETOOLONG);
+    const from = this.tree.resolve(src);
+    if (from.type !== 'file') return cb(from.type === 'folder' ? Fuse.EPERM : Fuse.ENOENT);
+    const target = this.destination(dest);
+    if (!target) return cb(Fuse.EPERM);
+    this.edit(cb, `ln ${src} ${dest}`, () => this.associate(from.entry.id, target));
+  }
+
+  symlink(target: string, linkPath: string, links: Symlinks, cb: Callback): void {
+    if (nameTooLong(linkPath)) return cb(Fuse.ENAMETOOLONG);
+    const destination = this.destination(linkPath);
+    if (!destination) return cb(Fuse.EPERM);
+    const image = links.imageFor(target, linkPath);
+    const inMount = image && links.targetInMount(image, path.posix.dirname(linkPath));
+    if (!image || !inMount) return cb(Fuse.EPERM);
+    links.remember(linkPath, inMount);
+    this.edit(cb, `ln -s ${target} ${linkPath}`, () => this.associate(image.id, destination));
+  }
+}
