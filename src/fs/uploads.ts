@@ -21,10 +21,10 @@ export class Upload {
     readonly association: Association,
   ) {}
 
-  /** Bytes written so far at `pos`, into `buf`; answers how many. */
+  /** Bytes written so far at `pos`, into `buf`; answers how many (0 at or past the end). */
   read(buf: Buffer, len: number, pos: number): number {
     const n = Math.max(0, Math.min(len, this.size - pos));
-    this.data.copy(buf, 0, pos, pos + n);
+    if (n > 0) this.data.copy(buf, 0, pos, pos + n);
     return n;
   }
 
