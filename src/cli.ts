@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import type { Store } from './db/store.js';
-import type { ChangeSummary, UndoResult } from './db/journal.js';
+import type { IndexSession } from './library/open-index.js';
+import type { ChangeSummary, UndoResult } from './library/organize.js';
 import { guardProcess } from './process-guard.js';
 import type { Config } from './config.js';
 import type { Vault } from './library/vault.js';
@@ -31,9 +31,8 @@ const load = {
   download: () => import('./ai/download.js'),
   verify: () => import('./ai/verify.js'),
   ingestPool: () => import('./ingest/ingest-pool.js'),
-  store: () => import('./db/store.js'),
+  openIndex: () => import('./library/open-index.js'),
   captioner: () => import('./ai/captioner.js'),
-  captionJob: () => import('./ai/caption-job.js'),
   progressBar: () => import('cli-progress'),
 };
 
@@ -246,7 +245,7 @@ program
     let mounted: MountedFs | null = null;
     if (opts.mount) {
       try {
-        mounted = await (await load.mount()).mountVault(vault, opts.mount, (q, n) => vault.searchIds(q, n), { log: (m) => console.error(m) });
+        mounted = await (await load.mount()).mountVault(vault, opts.mount, (q, n) => vault.search.ids(q, n), { log: (m) => console.error(m) });
       } catch (err) {
         await server.close();
         await vault.close();
@@ -314,7 +313,7 @@ program
     if (cfg.xmp === 'sidecar') vault.enableXmp(cfg.xmpDir, (m) => console.error(m));
     let mounted: MountedFs;
     try {
-      mounted = await (await load.mount()).mountVault(vault, mountpoint, (q, n) => vault.searchIds(q, n), { log: (m) => console.error(m) });
+      mounted = await (await load.mount()).mountVault(vault, mountpoint, (q, n) => vault.search.ids(q, n), { log: (m) => console.error(m) });
     } catch (err) {
       await vault.close();
       fail((err as Error).message);
@@ -386,7 +385,7 @@ program
     } catch (err) {
       fail((err as Error).message);
     }
-    const run = await (await load.captionJob()).captionImages(vault.store, vault.root, info, { all: opts.all, onProgress: (n) => process.stderr.isTTY && process.stderr.write(`\rcaptioned ${n}`) });
+    const run = await vault.captionImages(info, { all: opts.all, onProgress: (n) => process.stderr.isTTY && process.stderr.write(`\rcaptioned ${n}`) });
     if (process.stderr.isTTY) process.stderr.write('\n');
     console.log(opts.json ? JSON.stringify(run) : `captioned ${run.captioned} image${run.captioned === 1 ? '' : 's'} with ${info.manifest.name}${run.failed.length ? `; ${run.failed.length} could not be decoded` : ''}`);
     await vault.close();
@@ -446,16 +445,16 @@ program
   .option('--json', 'one JSON object per line')
   .action(async (opts: { data?: string; json?: boolean }) => {
     const cfg = await config({ data: opts.data });
-    const store = await openJournal(cfg.data);
+    const index = await openIndex(cfg.data);
     try {
       let n = 0;
-      for (const p of store.problems.iterate()) {
+      for (const p of index.catalog.allProblems()) {
         n++;
         process.stdout.write(opts.json ? `${JSON.stringify(p)}\n` : `${p.kind}\t${p.path}: ${p.message}\n`);
       }
       if (!opts.json) console.log(n === 0 ? 'no problem files' : `${n} problem files`);
     } finally {
-      store.close();
+      index.close();
     }
   });
 
@@ -482,11 +481,14 @@ program
     }
   });
 
-/** The store of an indexed data dir, opened directly: fine beside a running server or mount (WAL, busy timeout). */
-async function openJournal(data: string): Promise<Store> {
-  const dataDir = path.resolve(data);
-  if (!fs.existsSync(path.join(dataDir, 'vault.db'))) fail(`${dataDir} holds no index yet: run vv scan <library> --data ${dataDir} first`);
-  return (await load.store()).Store.open(dataDir);
+/** The index of a data dir, opened directly: fine beside a running server or mount (WAL, busy timeout). */
+async function openIndex(data: string): Promise<IndexSession> {
+  const { openIndex } = await load.openIndex();
+  try {
+    return openIndex(data);
+  } catch (err) {
+    fail((err as Error).message);
+  }
 }
 
 function changeLine(c: ChangeSummary): string {
@@ -504,11 +506,11 @@ program
     const cfg = await config({ data: opts.data });
     const limit = Number(opts.limit);
     if (!Number.isInteger(limit) || limit < 1) fail(`--limit must be a positive integer, not ${opts.limit}`);
-    const store = await openJournal(cfg.data);
+    const index = await openIndex(cfg.data);
     try {
-      for (const c of store.history(limit)) console.log(opts.json ? JSON.stringify(c) : changeLine(c));
+      for (const c of index.organize.history(limit)) console.log(opts.json ? JSON.stringify(c) : changeLine(c));
     } finally {
-      store.close();
+      index.close();
     }
   });
 
@@ -523,17 +525,17 @@ program
     const cfg = await config({ data: opts.data });
     if (change !== undefined && opts.since !== undefined) fail('give a change id or --since, not both');
     if (change !== undefined && !/^\d{1,15}$/.test(change)) fail(`a change id is a positive integer, not ${change}`);
-    const store = await openJournal(cfg.data);
+    const index = await openIndex(cfg.data);
     const { VaultError } = await import('./core/errors.js');
     let result: UndoResult;
     try {
-      result = store.undo({ change: change === undefined ? undefined : Number(change), since: opts.since });
+      result = index.organize.undo({ change: change === undefined ? undefined : Number(change), since: opts.since });
     } catch (err) {
-      store.close();
+      index.close();
       if (err instanceof VaultError) fail(err.message);
       throw err;
     }
-    store.close();
+    index.close();
     if (opts.json) console.log(JSON.stringify(result));
     else if (result.reversed.length === 0) console.log('nothing to undo');
     else {

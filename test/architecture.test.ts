@@ -51,8 +51,6 @@ function describeCycles(edges: ImportEdge[]): string[] {
 
 // Issue 11 in progress: adapter imports of src/db/ still to be moved behind src/library/. Must end empty.
 const PENDING = new Set([
-  'src/cli.ts imports src/db/store.ts',
-  'src/cli.ts imports src/db/journal.ts',
   'src/fs/names.ts imports src/db/views.ts',
   'src/fs/tree.ts imports src/db/store.ts',
   'src/fs/tree.ts imports src/db/views.ts',

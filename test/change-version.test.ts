@@ -26,7 +26,7 @@ describe('the change version', () => {
       model: 'none',
       onScanProgress: (s) => {
         // The gallery asks while the pixel pass has not stored a hash yet: the answer is cached.
-        if (s.phase === 'hashing' && askedWhileHashing === null) askedWhileHashing = vault!.duplicates('near').length;
+        if (s.phase === 'hashing' && askedWhileHashing === null) askedWhileHashing = vault!.duplicates.groups('near').length;
       },
     });
     cleanups.push(() => vault!.close());
@@ -34,7 +34,7 @@ describe('the change version', () => {
     await vault.scanner.scan();
     expect(askedWhileHashing).toBe(0);
     const id = (p: string) => vault!.store.idForPath(p)!;
-    const redGroup = () => vault!.duplicates('near').find((g) => g.ids.includes(id('colors/red-0.png')));
+    const redGroup = () => vault!.duplicates.groups('near').find((g) => g.ids.includes(id('colors/red-0.png')));
     const copies = ['copies/red-0.jpg', 'copies/red-0-small.png', 'copies/red-0-cropped.png'];
     expect(redGroup()?.ids.sort()).toEqual(['colors/red-0.png', ...copies].map(id).sort());
 

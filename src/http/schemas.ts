@@ -1,6 +1,7 @@
 /** Request and response schemas: validation at the edge, and the source of /api/openapi.json. */
 import { z } from 'zod';
 import { MAX_TAG_NAME_LENGTH, tagNameProblem } from '../core/tag-names.js';
+import { categoryNameProblem, MAX_CATEGORY_NAME_LENGTH } from '../core/category-names.js';
 import { PROBLEM_KINDS } from '../db/problems.js';
 
 const list = z
@@ -104,9 +105,11 @@ const categoryName = z
   .string()
   .trim()
   .min(1)
-  .max(500)
-  .refine((s) => !s.startsWith('/') && !s.endsWith('/') && s.split('/').every((p) => p.trim() !== '' && p !== '.' && p !== '..'), 'category names are paths like "trips/2024" without empty, "." or ".." parts')
-  .refine((s) => !/[\u0000-\u001f]/.test(s), 'control characters are not allowed');
+  .max(MAX_CATEGORY_NAME_LENGTH)
+  .superRefine((s, ctx) => {
+    const problem = categoryNameProblem(s);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 export const imagePatch = z
   .object({

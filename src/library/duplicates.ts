@@ -9,6 +9,9 @@
  * band are compared: ~n·4·(bucket size) comparisons instead of n².
  */
 import type { GroupRow, PhashRow } from '../db/duplicates.js';
+import type { Store } from '../db/store.js';
+import type { AiService } from '../ai/service.js';
+import { dot } from '../ai/zero-shot.js';
 import { hashHalves, hammingHalves, NEAR_DUPLICATE_BITS } from '../ingest/phash.js';
 
 export interface DuplicateGroup {
@@ -123,4 +126,38 @@ export function batchGroups(batches: GroupRow[], resizes: GroupRow[]): Duplicate
     groups.push({ kind: 'batch', reason: `same prompt and model${g.model ? ` (${g.model})` : ''} across ${g.variants} seeds: “${clip(g.prompt)}”`, ids: g.ids });
   }
   return groups;
+}
+
+export type DuplicateKind = 'near' | 'batch' | 'all';
+
+/** Near-duplicate and batch groups of the library, cached until the data or the vectors change. */
+export class DuplicateFinder {
+  private cache: { key: string; kind: DuplicateKind; groups: DuplicateGroup[] } | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly ai: Pick<AiService, 'available' | 'modelName' | 'vectorsOf'>,
+  ) {}
+
+  groups(kind: DuplicateKind): DuplicateGroup[] {
+    const key = `${this.store.dataVersion()}:${this.ai.modelName ? this.store.embeddings.generation(this.ai.modelName) : ''}`;
+    if (this.cache?.key === key && this.cache.kind === kind) return this.cache.groups;
+    const groups: DuplicateGroup[] = [];
+    if (kind !== 'batch') {
+      const cosines = this.ai.available
+        ? (pairs: [number, number][]) => {
+            const vectors = this.ai.vectorsOf([...new Set(pairs.flat())]);
+            return pairs.map(([a, b]) => {
+              const va = vectors.get(a);
+              const vb = vectors.get(b);
+              return va && vb ? dot(va, vb) : null;
+            });
+          }
+        : undefined;
+      groups.push(...nearDuplicateGroups(this.store.duplicates.phashes(), { cosines }));
+    }
+    if (kind !== 'near') groups.push(...batchGroups(this.store.duplicates.batches(), this.store.duplicates.resizes()));
+    this.cache = { key, kind, groups };
+    return groups;
+  }
 }

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import yazl from 'yazl';
 import { stringify } from 'csv-stringify/sync';
-import type { Store } from '../db/store.js';
+import type { Catalog } from './catalog.js';
 import type { ImageDetail } from '../core/types.js';
 
 export type ExportMetadata = 'none' | 'json' | 'csv' | 'both';
@@ -48,13 +48,13 @@ export interface ExportResult {
 }
 
 /** Builds the zip for the given images; `resolve` maps a library-relative path to the real path to read (null: not in the library now). */
-export function exportZip(store: Store, ids: number[], metadata: ExportMetadata, resolve: (rel: string) => string | null): ExportResult {
+export function exportZip(catalog: Catalog, ids: number[], metadata: ExportMetadata, resolve: (rel: string) => string | null): ExportResult {
   const zip = new yazl.ZipFile();
   const details: ImageDetail[] = [];
   const skipped: string[] = [];
   let files = 0;
   for (const id of ids) {
-    const d = store.getImage(id);
+    const d = catalog.get(id);
     if (!d) continue;
     const abs = resolve(d.path);
     let stat: fs.Stats | null = null;

@@ -12,27 +12,17 @@ import { LibraryWatcher } from '../ingest/watcher.js';
 import { LibraryBoundary, type Resolved } from '../ingest/boundary.js';
 import { LibraryOfflineError } from '../ingest/presence.js';
 import { XmpWriter } from './xmp-writer.js';
-import type { ImageFilter, ImageSummary } from '../core/types.js';
 import { AiService } from '../ai/service.js';
 import { chooseModel, DEFAULT_MODELS_DIR, ModelUnavailableError, type ModelInfo } from '../ai/models.js';
-import { reciprocalRankFusion } from '../ai/hybrid.js';
-import { dot } from '../ai/zero-shot.js';
-import type { VectorHit } from '../ai/vector-index.js';
 import { chooseCaptioner, type CaptionerInfo } from '../ai/captioner.js';
-import { batchGroups, nearDuplicateGroups, type DuplicateGroup } from './duplicates.js';
+import { captionImages, type CaptionRun } from '../ai/caption-job.js';
+import { DuplicateFinder } from './duplicates.js';
+import { Catalog } from './catalog.js';
+import { Organizer } from './organize.js';
+import { Search } from './search.js';
+import { resolveSelection, type Selection } from './selection.js';
+import { exportZip, type ExportMetadata, type ExportResult } from './export.js';
 import type { EmbeddingProgress } from '../ai/embedding-job.js';
-
-export type SearchMode = 'text' | 'semantic' | 'hybrid';
-
-export interface SearchHit extends ImageSummary {
-  score: number;
-  /** bm25 (higher is better) when the text index matched, cosine when CLIP ranked it. */
-  text_score?: number;
-  semantic_score?: number;
-}
-
-/** Candidates taken from each ranking before fusion. */
-const FUSION_DEPTH = 200;
 
 export class LibraryMismatchError extends Error {}
 
@@ -113,6 +103,14 @@ export class Vault {
   private watchDebounceMs: number | null = null;
   private presenceTimer: NodeJS.Timeout | null = null;
   library: LibraryState;
+  /** Reading the catalog: images, tags, categories, counts, problems. */
+  readonly catalog: Catalog;
+  /** Every user edit and its rules, journaled. */
+  readonly organize: Organizer;
+  /** Full-text, semantic and hybrid search; similar images. */
+  readonly search: Search;
+  /** Near-duplicate and batch groups. */
+  readonly duplicates: DuplicateFinder;
 
   private constructor(
     readonly root: string,
@@ -126,6 +124,29 @@ export class Vault {
     private readonly log: (message: string) => void,
   ) {
     this.library = { path: root, online: true, reason: null, since: new Date().toISOString() };
+    this.catalog = new Catalog(store);
+    this.organize = new Organizer(store);
+    this.search = new Search(store, ai, log);
+    this.duplicates = new DuplicateFinder(store, ai);
+  }
+
+  /** A zip of the originals (and metadata); each file's real path is checked now, at download time. */
+  exportZip(ids: number[], metadata: ExportMetadata): ExportResult {
+    const limit = this.boundary.limit();
+    return exportZip(this.catalog, ids, metadata, (rel) => {
+      const found = this.boundary.resolve(rel, limit);
+      return 'real' in found ? found.real : null;
+    });
+  }
+
+  /** Captions the images that have no prompt (vv caption); `all` captions again those a model captioned. */
+  captionImages(info: CaptionerInfo, options: { all?: boolean; onProgress?: (done: number) => void } = {}): Promise<CaptionRun> {
+    return captionImages(this.store, this.root, info, options);
+  }
+
+  /** The images a selection names (ids, or all a filter or search selects). */
+  resolveSelection(selection: Selection): Promise<number[]> {
+    return resolveSelection(selection, this.catalog, this.search);
   }
 
   /** Opens the library a data dir already indexes (mount, export-links). */
@@ -137,78 +158,6 @@ export class Vault {
     store.close();
     if (!root) throw new LibraryMismatchError(`${dataDir} is not bound to a library: run vv scan <library> first`);
     return Vault.open({ ...options, library: root });
-  }
-
-  /**
-   * /api/search's ranking: `hybrid` (bm25 and CLIP fused by rank) when a model is present, else
-   * `text`. `semantic` is CLIP alone. Every /api/images filter applies to both rankings.
-   */
-  async search(query: string, filter: ImageFilter, limit: number, mode?: SearchMode): Promise<{ mode: SearchMode; items: SearchHit[]; reason?: string }> {
-    const effective: SearchMode = mode ?? (this.ai.available ? 'hybrid' : 'text');
-    const textOnly = () => this.store.searchText(query, filter, limit).map((s) => ({ ...s, text_score: s.score }));
-    if (effective === 'text') return { mode: 'text', items: textOnly() };
-    let semantic: VectorHit[];
-    try {
-      semantic = await this.ai.semantic(query, filter, effective === 'semantic' ? limit : Math.max(limit, FUSION_DEPTH));
-    } catch (err) {
-      // Hybrid search outlives a failing model: full text alone, saying why. `semantic` has no fallback.
-      if (effective === 'semantic' || err instanceof ModelUnavailableError) throw err;
-      console.error(`[vv ai] semantic half of a search failed, answering with full text: ${(err as Error).message}`);
-      return { mode: 'text', items: textOnly(), reason: `semantic search failed: ${(err as Error).message}` };
-    }
-    if (effective === 'semantic') {
-      const cosine = new Map(semantic.map((h) => [h.id, round(h.score)]));
-      const items = this.store.summariesFor(semantic.map((h) => h.id), filter).map((s) => ({ ...s, score: cosine.get(s.id)!, semantic_score: cosine.get(s.id)! }));
-      return { mode: 'semantic', items };
-    }
-    const text = this.store.searchText(query, filter, Math.max(limit, FUSION_DEPTH));
-    const fused = reciprocalRankFusion([text.map((t) => t.id), semantic.map((h) => h.id)]).slice(0, limit);
-    const textById = new Map(text.map((t) => [t.id, t]));
-    const cosine = new Map(semantic.map((h) => [h.id, h.score]));
-    const others = new Map(this.store.summariesFor(fused.filter((f) => !textById.has(f.id)).map((f) => f.id), filter).map((s) => [s.id, s]));
-    const items: SearchHit[] = [];
-    for (const f of fused) {
-      const summary = textById.get(f.id) ?? others.get(f.id);
-      if (!summary) continue;
-      const hit: SearchHit = { ...summary, score: round(f.score) };
-      if (textById.has(f.id)) hit.text_score = textById.get(f.id)!.score;
-      if (cosine.has(f.id)) hit.semantic_score = round(cosine.get(f.id)!);
-      items.push(hit);
-    }
-    return { mode: 'hybrid', items };
-  }
-
-  private duplicateCache: { key: string; kind: string; groups: DuplicateGroup[] } | null = null;
-
-  /** Near-duplicate and/or batch groups, cached until the data (or the vectors) change. */
-  duplicates(kind: 'near' | 'batch' | 'all'): DuplicateGroup[] {
-    const key = `${this.store.dataVersion()}:${this.ai.modelName ? this.store.embeddings.generation(this.ai.modelName) : ''}`;
-    if (this.duplicateCache?.key === key && this.duplicateCache.kind === kind) return this.duplicateCache.groups;
-    const groups: DuplicateGroup[] = [];
-    if (kind !== 'batch') {
-      groups.push(
-        ...nearDuplicateGroups(this.store.duplicates.phashes(), {
-          cosines: this.ai.available
-            ? (pairs) => {
-                const vectors = this.ai.vectorsOf([...new Set(pairs.flat())]);
-                return pairs.map(([a, b]) => {
-                  const va = vectors.get(a);
-                  const vb = vectors.get(b);
-                  return va && vb ? dot(va, vb) : null;
-                });
-              }
-            : undefined,
-        }),
-      );
-    }
-    if (kind !== 'near') groups.push(...batchGroups(this.store.duplicates.batches(), this.store.duplicates.resizes()));
-    this.duplicateCache = { key, kind, groups };
-    return groups;
-  }
-
-  /** Top search results by id, as /api/search ranks them (the virtual filesystem's /search/). */
-  async searchIds(query: string, limit: number): Promise<number[]> {
-    return (await this.search(query, {}, limit)).items.map((i) => i.id);
   }
 
   static open(options: VaultOptions): Vault {
@@ -370,8 +319,4 @@ export class Vault {
     await this.pool.close();
     this.store.close();
   }
-}
-
-function round(n: number): number {
-  return Math.round(n * 1e6) / 1e6;
 }

@@ -6,28 +6,22 @@ import { ApiError } from '../errors.js';
 import { batchBody, exportBody, imagesQuery, searchQuery } from '../schemas.js';
 import { filterFromQuery } from './filter.js';
 import { setChangeHeader } from './history.js';
-import { exportZip } from '../../library/export.js';
+import type { Selection } from '../../library/selection.js';
 import { refuseNulBytes } from '../guards.js';
 
-/** Every image a selection names: its ids, or all that its query selects (not only loaded pages). */
-async function resolveSelection(api: ApiContext, body: { ids?: number[]; query?: string; exclude?: number[] }): Promise<number[]> {
-  let ids: number[];
-  if (body.ids) ids = body.ids;
-  else {
-    const params = Object.fromEntries(new URLSearchParams(body.query ?? ''));
-    refuseNulBytes(params);
-    delete params.cursor;
-    delete params.limit;
-    if (params.q) {
-      const q = searchQuery.parse({ ...params, limit: '500' });
-      // A search selects what it ranks: up to 10,000 results.
-      ids = (await api.vault.search(q.q, filterFromQuery(q), 10_000, q.mode)).items.map((i) => i.id);
-    } else {
-      ids = api.vault.store.idsMatching(filterFromQuery(imagesQuery.parse(params)), 10_000_000);
-    }
+/** A selection as the gallery sends it: ids, or the query string of the view (search or filter) it selected all of. */
+function selectionOf(body: { ids?: number[]; query?: string; exclude?: number[] }): Selection {
+  const exclude = body.exclude;
+  if (body.ids) return { ids: body.ids, exclude };
+  const params = Object.fromEntries(new URLSearchParams(body.query ?? ''));
+  refuseNulBytes(params);
+  delete params.cursor;
+  delete params.limit;
+  if (params.q) {
+    const q = searchQuery.parse({ ...params, limit: '500' });
+    return { search: { query: q.q, mode: q.mode }, filter: filterFromQuery(q), exclude };
   }
-  const exclude = new Set(body.exclude ?? []);
-  return exclude.size ? ids.filter((id) => !exclude.has(id)) : ids;
+  return { filter: filterFromQuery(imagesQuery.parse(params)), exclude };
 }
 
 const EXPORT_TTL_MS = 10 * 60_000;
@@ -38,10 +32,9 @@ export function batchRoutes(api: ApiContext): Router {
 
   router.post('/api/batch', async (ctx) => {
     const body = batchBody.parse(ctx.request.body ?? {});
-    const ids = await resolveSelection(api, body);
-    const { store } = api.vault;
+    const ids = await api.vault.resolveSelection(selectionOf(body));
     const patch = { tags: body.tags, favorite: body.favorite, rating: body.rating, categories: body.categories };
-    const { value: updated, change } = store.recordChange({ origin: 'batch' }, () => store.patchImages(ids, patch));
+    const { value: updated, change } = api.vault.organize.editImages(ids, patch);
     setChangeHeader(ctx, change);
     ctx.body = { updated, selected: ids.length };
   });
@@ -50,7 +43,7 @@ export function batchRoutes(api: ApiContext): Router {
   // instead of holding it in memory as a fetch() blob.
   router.post('/api/export', async (ctx) => {
     const body = exportBody.parse(ctx.request.body ?? {});
-    const ids = await resolveSelection(api, body);
+    const ids = await api.vault.resolveSelection(selectionOf(body));
     if (ids.length === 0) throw new ApiError(400, 'invalid_input', 'the selection is empty');
     const now = Date.now();
     for (const [k, v] of exports) if (v.expires < now) exports.delete(k);
@@ -64,12 +57,7 @@ export function batchRoutes(api: ApiContext): Router {
     const m = /^([0-9a-f]{32})\.zip$/.exec(ctx.params.file);
     const job = m ? exports.get(m[1]) : undefined;
     if (!job || job.expires < Date.now()) throw new ApiError(404, 'not_found', 'no such export (they expire after 10 minutes)');
-    // Each file's real path is checked now, at download time (not only at scan time).
-    const limit = api.vault.boundary.limit();
-    const { stream } = exportZip(api.vault.store, job.ids, job.metadata, (rel) => {
-      const found = api.vault.boundary.resolve(rel, limit);
-      return 'real' in found ? found.real : null;
-    });
+    const { stream } = api.vault.exportZip(job.ids, job.metadata);
     const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
     ctx.type = 'application/zip';
     ctx.set('Content-Disposition', `attachment; filename="visionary-vault-${stamp}.zip"`);

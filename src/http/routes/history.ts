@@ -18,12 +18,12 @@ export function historyRoutes(api: ApiContext): Router {
   const router = new Router();
   router.get('/api/history', (ctx) => {
     const q = historyQuery.parse(ctx.query);
-    ctx.body = { changes: api.vault.store.history(q.limit, q.before) };
+    ctx.body = { changes: api.vault.organize.history(q.limit, q.before) };
   });
   // No change and no time: the latest change not yet undone.
   router.post('/api/undo', (ctx) => {
     const body = undoBody.parse(ctx.request.body ?? {});
-    ctx.body = api.vault.store.undo({ change: body.change, since: body.since });
+    ctx.body = api.vault.organize.undo({ change: body.change, since: body.since });
   });
   return router;
 }

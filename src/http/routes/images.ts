@@ -19,16 +19,16 @@ const CONTENT_TYPES: Record<string, string> = {
 
 export function imageRoutes(api: ApiContext): Router {
   const router = new Router();
-  const { store } = api.vault;
+  const { catalog, organize } = api.vault;
 
   router.get('/api/images', (ctx) => {
     const q = imagesQuery.parse(ctx.query);
-    const page = store.listImages(filterFromQuery(q), q.sort, q.cursor ?? null, q.limit);
+    const page = catalog.list(filterFromQuery(q), q.sort, q.cursor ?? null, q.limit);
     ctx.body = { items: page.items.map(presentSummary), next_cursor: page.next_cursor, total: page.total };
   });
 
   router.get('/api/image/:id', (ctx) => {
-    const image = store.getImage(idParam.parse(ctx.params.id));
+    const image = catalog.get(idParam.parse(ctx.params.id));
     if (!image) throw new ApiError(404, 'not_found', `image ${ctx.params.id} does not exist`);
     ctx.body = presentDetail(image);
   });
@@ -36,13 +36,13 @@ export function imageRoutes(api: ApiContext): Router {
   router.patch('/api/image/:id', (ctx) => {
     const id = idParam.parse(ctx.params.id);
     const patch = imagePatch.parse(ctx.request.body ?? {});
-    const { value, change } = store.recordChange({ origin: 'api' }, () => store.patchImage(id, patch));
+    const { value, change } = organize.editImage(id, patch);
     setChangeHeader(ctx, change);
     ctx.body = presentDetail(value);
   });
 
   router.get('/api/image/:id/file', (ctx) => {
-    const image = store.getImage(idParam.parse(ctx.params.id));
+    const image = catalog.get(idParam.parse(ctx.params.id));
     if (!image) throw new ApiError(404, 'not_found', `image ${ctx.params.id} does not exist`);
     if (image.missing) throw new ApiError(404, 'missing', `${image.path} is no longer in the library`);
     // Checked now, not only at scan time: the file may have been replaced by a link that leaves the library.

@@ -12,7 +12,7 @@ export function searchRoutes(api: ApiContext): Router {
 
   router.get('/api/search', async (ctx) => {
     const q = searchQuery.parse(ctx.query);
-    const result = await vault.search(q.q, filterFromQuery(q), q.limit, q.mode);
+    const result = await vault.search.search(q.q, filterFromQuery(q), q.limit, q.mode);
     ctx.body = {
       items: result.items.map((i) => ({
         ...presentSummary(i),
@@ -28,17 +28,15 @@ export function searchRoutes(api: ApiContext): Router {
   router.get('/api/image/:id/similar', (ctx) => {
     const id = idParam.parse(ctx.params.id);
     const q = similarQuery.parse(ctx.query);
-    if (!vault.store.getImage(id)) throw new ApiError(404, 'not_found', `image ${id} does not exist`);
-    const hits = vault.ai.similar(id, filterFromQuery(q), q.limit);
-    const score = new Map(hits.map((h) => [h.id, Math.round(h.score * 1e6) / 1e6]));
-    ctx.body = { items: vault.store.summariesFor(hits.map((h) => h.id)).map((s) => ({ ...presentSummary(s), score: score.get(s.id)! })) };
+    if (!vault.catalog.get(id)) throw new ApiError(404, 'not_found', `image ${id} does not exist`);
+    ctx.body = { items: vault.search.similar(id, filterFromQuery(q), q.limit).map((s) => ({ ...presentSummary(s), score: s.score })) };
   });
 
   router.get('/api/duplicates', (ctx) => {
     const q = duplicatesQuery.parse(ctx.query);
-    const groups = vault.duplicates(q.kind ?? 'all');
+    const groups = vault.duplicates.groups(q.kind ?? 'all');
     const page = groups.slice(q.offset, q.offset + q.limit);
-    const summaries = new Map(vault.store.summariesFor([...new Set(page.flatMap((g) => g.ids))], { missing: 'include' }).map((s) => [s.id, s]));
+    const summaries = new Map(vault.catalog.summaries([...new Set(page.flatMap((g) => g.ids))], { missing: 'include' }).map((s) => [s.id, s]));
     ctx.body = {
       groups: page.map((g) => ({
         kind: g.kind,

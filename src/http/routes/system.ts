@@ -14,8 +14,8 @@ export function systemRoutes(api: ApiContext): Router {
       library: vault.library,
       started_at: api.startedAt,
       watching: vault.watching,
-      counts: { ...vault.store.counts(), problems: vault.store.problems.count() },
-      scan: { ...scan, failures: scan.failures.slice(0, 50), last: vault.store.lastScan() },
+      counts: vault.catalog.counts(),
+      scan: { ...scan, failures: scan.failures.slice(0, 50), last: vault.catalog.lastScan() },
       thumbnails: vault.thumbnails.progress,
       embeddings: vault.ai.status(),
     };
@@ -30,7 +30,7 @@ export function systemRoutes(api: ApiContext): Router {
   // Every problem file the scans found, kept in the database (the status lists only this scan's first few).
   router.get('/api/problems', (ctx) => {
     const q = problemsQuery.parse(ctx.query);
-    const page = api.vault.store.problems.page(q.limit, q.cursor ?? null);
+    const page = api.vault.catalog.problems(q.limit, q.cursor ?? null);
     if (!page) throw new ApiError(400, 'invalid_input', 'cursor is not one this server issued');
     ctx.body = page;
   });

@@ -1,0 +1,66 @@
+/**
+ * Reading the catalog: pages of images for a filter, one image's detail, tags, categories, counts,
+ * problem files and the scan log. What the API, the mount and the CLI read goes through here, so
+ * no adapter reaches the database layer.
+ */
+import type { CategoryCount, ImageDetail, ImageFilter, ImageSummary, Page, SortOrder, TagCount, TagSource } from '../core/types.js';
+import type { Store } from '../db/store.js';
+import type { Problem } from '../db/problems.js';
+
+export type { Problem };
+
+/** A page of problem files with the opaque cursor of the next one; null for a cursor not issued here. */
+export type ProblemPage = { items: Problem[]; next_cursor: string | null; total: number };
+
+export class Catalog {
+  constructor(private readonly store: Store) {}
+
+  /** Images a filter selects, in sort order, by keyset pages; `total` counts them all. */
+  list(filter: ImageFilter, sort: SortOrder = '-date', cursor: string | null = null, limit = 100): Page<ImageSummary> {
+    return this.store.listImages(filter, sort, cursor, limit);
+  }
+
+  get(id: number): ImageDetail | null {
+    return this.store.getImage(id);
+  }
+
+  /** Summaries of the given images that pass a filter, in the order given. */
+  summaries(ids: number[], filter: ImageFilter = {}): ImageSummary[] {
+    return this.store.summariesFor(ids, filter);
+  }
+
+  /** Ids of the images a filter selects (selections: "all matching"), up to a limit. */
+  ids(filter: ImageFilter, limit: number): number[] {
+    return this.store.idsMatching(filter, limit);
+  }
+
+  count(filter: ImageFilter): number {
+    return this.store.countMatching(filter);
+  }
+
+  /** Tags by use (present images), optionally only those a source gave (`user`, `ai`, …). */
+  tags(prefix = '', limit = 200, source?: TagSource): TagCount[] {
+    return source ? this.store.listTagsBySource(source, prefix, limit) : this.store.listTags(prefix, limit);
+  }
+
+  categories(): CategoryCount[] {
+    return this.store.listCategories();
+  }
+
+  counts(): { images: number; missing: number; errors: number; problems: number } {
+    return { ...this.store.counts(), problems: this.store.problems.count() };
+  }
+
+  lastScan(): { started_at: string; finished_at: string | null; stats: unknown; kind: string } | null {
+    return this.store.lastScan();
+  }
+
+  problems(limit: number, cursor: string | null): ProblemPage | null {
+    return this.store.problems.page(limit, cursor);
+  }
+
+  /** Every problem file, streamed (vv problems). */
+  allProblems(): IterableIterator<Problem> {
+    return this.store.problems.iterate();
+  }
+}
