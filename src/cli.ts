@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import type { IndexSession } from './library/open-index.js';
+import { VaultError } from './core/errors.js';
 import type { ChangeSummary, UndoResult } from './library/organize.js';
 import { guardProcess } from './process-guard.js';
 import type { Config } from './config.js';
@@ -39,9 +40,14 @@ const load = {
 const program = new Command();
 program.name('vv').description('Visionary Vault: index, search and organize AI-generated images without touching them').version('0.1.0');
 
-function fail(message: string): never {
+function fail(message: string, status = 2): never {
   console.error(`vv: ${message}`);
-  process.exit(2);
+  process.exit(status);
+}
+
+/** A domain error as the CLI reports it: its message, exit 2 (refused), or 75 (EX_TEMPFAIL) when the database stayed busy. */
+function failWith(err: VaultError): never {
+  fail(err.message, err.code === 'busy' ? 75 : 2);
 }
 
 async function config(flags: Partial<Record<keyof Config, unknown>>): Promise<Config> {
@@ -526,13 +532,12 @@ program
     if (change !== undefined && opts.since !== undefined) fail('give a change id or --since, not both');
     if (change !== undefined && !/^\d{1,15}$/.test(change)) fail(`a change id is a positive integer, not ${change}`);
     const index = await openIndex(cfg.data);
-    const { VaultError } = await import('./core/errors.js');
     let result: UndoResult;
     try {
       result = index.organize.undo({ change: change === undefined ? undefined : Number(change), since: opts.since });
     } catch (err) {
       index.close();
-      if (err instanceof VaultError) fail(err.message);
+      if (err instanceof VaultError) failWith(err);
       throw err;
     }
     index.close();

@@ -5,7 +5,7 @@ import { ThumbnailError } from '../ingest/thumbnails.js';
 import { ModelUnavailableError } from '../ai/models.js';
 import { ModelFailedError } from '../ai/encoder.js';
 import { ModelUnsupportedError } from '../ai/interface.js';
-import { ConflictError, InvalidInputError, isBusyError, NotFoundError } from '../core/errors.js';
+import { isBusyError, VaultError, type VaultErrorCode } from '../core/errors.js';
 import { LibraryOfflineError } from '../ingest/presence.js';
 
 export class ApiError extends Error {
@@ -25,15 +25,17 @@ export function zodMessage(err: ZodError): string {
     .join('; ');
 }
 
+/** The domain's error codes as HTTP statuses. */
+const STATUS_OF: Record<VaultErrorCode, number> = { invalid_input: 400, not_found: 404, conflict: 409, busy: 503 };
+const BUSY_MESSAGE = 'the database stayed locked by another process (scan, mount); try again';
+
 function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   if (err instanceof ZodError) return new ApiError(400, 'invalid_input', zodMessage(err));
-  if (err instanceof InvalidInputError) return new ApiError(400, 'invalid_input', err.message);
-  if (err instanceof NotFoundError) return new ApiError(404, 'not_found', err.message);
-  if (err instanceof ConflictError) return new ApiError(409, 'conflict', err.message);
+  if (err instanceof VaultError) return new ApiError(STATUS_OF[err.code], err.code, err.code === 'busy' ? BUSY_MESSAGE : err.message);
   if (err instanceof ModelUnavailableError) return new ApiError(503, 'model_unavailable', err.message);
   if (err instanceof ModelFailedError || err instanceof ModelUnsupportedError) return new ApiError(503, err.code, err.message);
-  if (isBusyError(err)) return new ApiError(503, 'busy', 'the database stayed locked by another process (scan, mount); try again');
+  if (isBusyError(err)) return new ApiError(503, 'busy', BUSY_MESSAGE);
   if (err instanceof LibraryOfflineError) return new ApiError(503, 'library_offline', err.message);
   if (err instanceof ThumbnailError) return new ApiError(err.code === 'not_found' ? 404 : 422, err.code, err.message);
   const e = err as { status?: number; expose?: boolean; message?: string; type?: string };
