@@ -174,7 +174,7 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       '/api/status': {
-        get: { summary: 'Library (path, online or offline and why), watching, counts (images, missing, errors, problems), scan / thumbnail / embedding progress', responses: { '200': { description: 'status' } } },
+        get: { summary: 'Library (path, online or offline and why), watching, counts (images, missing, errors, problems), scan / thumbnail / embedding progress', responses: { '200': json(s.statusResult, 'status') } },
       },
       '/api/problems': {
         get: {

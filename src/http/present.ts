@@ -1,11 +1,12 @@
 /** Store objects → API JSON (adds URLs, drops internals). */
 import type { ImageDetail, ImageSummary } from '../core/types.js';
+import type { ImageDetail as WireDetail, ImageSummary as WireSummary } from './wire.js';
 
 export function thumbnailUrl(hash: string | null, error?: string | null): string | null {
   return hash && !error ? `/thumbnails/${hash}.webp` : null;
 }
 
-export function presentSummary(s: ImageSummary): Record<string, unknown> {
+export function presentSummary(s: ImageSummary): WireSummary {
   return {
     id: s.id,
     filename: s.filename,
@@ -23,13 +24,14 @@ export function presentSummary(s: ImageSummary): Record<string, unknown> {
   };
 }
 
-export function presentDetail(d: ImageDetail): Record<string, unknown> {
+export function presentDetail(d: ImageDetail): WireDetail {
   return {
     ...presentSummary(d),
     file_url: `/api/image/${d.id}/file`,
     format: d.format,
     size: d.size,
-    params: d.params,
+    // The metadata record (an interface, no index signature) is a free-form object on the wire.
+    params: d.params as Record<string, unknown> | null,
     raw: d.raw,
     tags: d.tag_details,
     categories: d.categories,

@@ -162,6 +162,9 @@ export const duplicatesResult = z.object({
   total: z.number().int().describe('groups in all pages'),
 });
 export const imageDetail = imageSummary.extend({
+  file_url: z.string().describe('the original file (GET it for the bytes)'),
+  format: z.string().nullable(),
+  size: z.number().int().describe('bytes'),
   params: z.record(z.string(), z.unknown()).nullable().describe('the metadata record as `vv meta --json` prints it, without raw'),
   raw: z.record(z.string(), z.unknown()),
   tags: z.array(z.object({ name: z.string(), source: z.enum(['prompt', 'model', 'user', 'ai', 'xmp']), confidence: z.number().nullable() })),
@@ -261,3 +264,34 @@ export const problem = z.object({
   last_seen: z.string().describe('ISO 8601: when a scan last read the file and found it'),
 });
 export const problemsPage = z.object({ items: z.array(problem), next_cursor: z.string().nullable(), total: z.number().int() });
+
+const progress = { running: z.boolean(), done: z.number().int(), total: z.number().int() };
+/** GET /api/status. Loose objects: the gallery reads the fields named here; the rest is for people and scripts. */
+export const statusResult = z.object({
+  library: z.object({
+    path: z.string(),
+    online: z.boolean().describe('false: the library folder is gone or emptied (unplugged drive, renamed folder); the index is still served'),
+    reason: z.string().nullable(),
+    since: z.string(),
+  }),
+  started_at: z.string(),
+  watching: z.boolean(),
+  counts: z.object({ images: z.number().int(), missing: z.number().int(), errors: z.number().int(), problems: z.number().int() }),
+  scan: z.looseObject({
+    ...progress,
+    phase: z.enum(['idle', 'walking', 'indexing', 'hashing', 'finishing']),
+    failures: z.array(z.object({ path: z.string(), error: z.string() })).describe('the first 50 files this scan could not read'),
+    error: z.string().nullable().describe('why the last scan stopped short'),
+  }),
+  thumbnails: z.looseObject({ ...progress, failed: z.number().int() }),
+  embeddings: z.looseObject({
+    available: z.boolean(),
+    running: z.boolean().optional(),
+    done: z.number().int(),
+    total: z.number().int(),
+    per_second: z.number(),
+    model: z.string().nullable(),
+    reason: z.string().optional().describe('why semantic search is off'),
+    error: z.string().nullable().optional().describe('the latest failure of the model (background work retries on the next pass)'),
+  }),
+});
