@@ -1,95 +1,19 @@
 /** The gallery's only way to the server: the public REST API, with its error shape. */
 
-export interface Summary {
-  id: number;
-  filename: string;
-  path: string;
-  width: number | null;
-  height: number | null;
-  created_at: string;
-  favorite: boolean;
-  rating: number;
-  tags: string[];
-  generator: string | null;
-  prompt: string | null;
-  thumbnail_url: string | null;
-  missing: boolean;
-  score?: number;
-}
+import type { BatchResult, CategoriesResult, ChangeSummary, DuplicatesResult, ExportResult, ImageDetail, ImageSummary, ListPage, ProblemsPage, Status, TagsResult, UndoResult } from '../http/wire.js';
 
-export interface TagDetail {
-  name: string;
-  source: 'prompt' | 'model' | 'user' | 'ai' | 'xmp';
-  confidence: number | null;
-}
-
-export interface Detail extends Omit<Summary, 'tags'> {
-  file_url: string;
-  format: string | null;
-  size: number;
-  params: Record<string, unknown> | null;
-  raw: Record<string, unknown>;
-  tags: TagDetail[];
-  categories: string[];
-  notes: string | null;
-  /** What a captioning model (ai) or the user says an image without a prompt shows. */
-  caption: { text: string; source: 'ai' | 'user' } | null;
-  extracted_prompt: string | null;
-  user_prompt: string | null;
-  error: string | null;
-}
-
-export interface Page {
-  items: Summary[];
-  next_cursor?: string | null;
-  total?: number;
-  mode?: 'text' | 'semantic' | 'hybrid';
-}
-
-export interface TagCount {
-  name: string;
-  count: number;
-}
-
-export interface Status {
-  /** Offline: the library folder is gone or emptied (unplugged drive, renamed folder); the index is still served. */
-  library: { path: string; online: boolean; reason: string | null; since: string };
-  counts: { images: number; missing: number; errors: number; problems?: number };
-  scan: { running: boolean; phase: string; done: number; total: number };
-  thumbnails: { running: boolean; done: number; total: number };
-  embeddings: { available: boolean; running?: boolean; done: number; total: number; per_second: number; model: string | null; reason?: string; error?: string | null };
-}
-
+// The wire types come from the server's response schemas (src/http/wire.ts): type-only imports,
+// erased from the bundle.
+export type { DuplicateGroup, Problem, Status, TagCount, TagDetail } from '../http/wire.js';
+export type Summary = ImageSummary;
+export type Detail = ImageDetail;
+export type Page = ListPage;
 /** A journaled change (GET /api/history, POST /api/undo). */
-export interface Change {
-  id: number;
-  at: string;
-  origin: string;
-  description: string;
-  images: number;
-  undone_by: number | null;
-}
+export type Change = ChangeSummary;
 
 /** Edits answer the id of the change they made (header Vv-Change; absent when nothing changed). */
 export interface Changed {
   change?: number | null;
-}
-
-export interface Problem {
-  path: string;
-  kind: string;
-  message: string;
-  size: number | null;
-  mtime_ms: number | null;
-  first_seen: string;
-  last_seen: string;
-}
-
-export interface DuplicateGroup {
-  kind: 'near' | 'batch';
-  reason: string;
-  count: number;
-  items: Summary[];
 }
 
 export class ApiError extends Error {
@@ -137,16 +61,16 @@ export const api = {
   image: (id: number) => call<Detail>('GET', `/api/image/${id}`),
   patch: (id: number, patch: Record<string, unknown>) => call<Detail & Changed>('PATCH', `/api/image/${id}`, patch),
   tags: (prefix = '', limit = 300, source?: string) =>
-    call<{ tags: TagCount[] }>('GET', `/api/tags?limit=${limit}&prefix=${encodeURIComponent(prefix)}${source ? `&source=${source}` : ''}`),
-  categories: () => call<{ categories: TagCount[] }>('GET', '/api/categories'),
-  createCategory: (name: string) => call<{ categories: TagCount[] } & Changed>('POST', '/api/categories', { name }),
-  renameCategory: (from: string, to: string) => call<{ categories: TagCount[] } & Changed>('POST', '/api/categories/rename', { from, to }),
-  deleteCategory: (name: string) => call<{ categories: TagCount[] } & Changed>('DELETE', `/api/categories?name=${encodeURIComponent(name)}`),
-  batch: (body: Record<string, unknown>) => call<{ updated: number; selected: number } & Changed>('POST', '/api/batch', body),
-  undo: (change: number) => call<{ change: number | null; reversed: Change[] }>('POST', '/api/undo', { change }),
-  exportZip: (body: Record<string, unknown>) => call<{ url: string; count: number }>('POST', '/api/export', body),
-  duplicates: (kind: 'near' | 'batch', offset = 0) => call<{ groups: DuplicateGroup[]; total: number }>('GET', `/api/duplicates?kind=${kind}&limit=50&offset=${offset}`),
+    call<TagsResult>('GET', `/api/tags?limit=${limit}&prefix=${encodeURIComponent(prefix)}${source ? `&source=${source}` : ''}`),
+  categories: () => call<CategoriesResult>('GET', '/api/categories'),
+  createCategory: (name: string) => call<CategoriesResult & Changed>('POST', '/api/categories', { name }),
+  renameCategory: (from: string, to: string) => call<CategoriesResult & Changed>('POST', '/api/categories/rename', { from, to }),
+  deleteCategory: (name: string) => call<CategoriesResult & Changed>('DELETE', `/api/categories?name=${encodeURIComponent(name)}`),
+  batch: (body: Record<string, unknown>) => call<BatchResult & Changed>('POST', '/api/batch', body),
+  undo: (change: number) => call<UndoResult>('POST', '/api/undo', { change }),
+  exportZip: (body: Record<string, unknown>) => call<ExportResult>('POST', '/api/export', body),
+  duplicates: (kind: 'near' | 'batch', offset = 0) => call<DuplicatesResult>('GET', `/api/duplicates?kind=${kind}&limit=50&offset=${offset}`),
   problems: (cursor: string | null) =>
-    call<{ items: Problem[]; next_cursor: string | null; total: number }>('GET', `/api/problems?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
+    call<ProblemsPage>('GET', `/api/problems?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
   status: () => call<Status>('GET', '/api/status'),
 };
