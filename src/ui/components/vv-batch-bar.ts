@@ -1,8 +1,10 @@
 /** The bar shown while images are selected: batch tags, favorite, rating, categories, export. */
-import { LitElement, css, html, nothing } from 'lit';
-import { controls } from '../styles.js';
+import { LitElement, html, nothing } from 'lit';
+import { batchBarStyles } from './vv-batch-bar.styles.js';
 
 export class VvBatchBar extends LitElement {
+  static override styles = batchBarStyles;
+
   static override properties = {
     count: { type: Number },
     allMatching: { type: Boolean },
@@ -22,32 +24,6 @@ export class VvBatchBar extends LitElement {
     this.total = 0;
     this.busy = false;
   }
-
-  static override styles = [
-    controls,
-    css`
-      :host {
-        display: flex;
-        flex-wrap: wrap;
-        align-items: center;
-        gap: 6px;
-        padding: 8px 12px;
-        background: var(--accent-soft);
-        border-bottom: 1px solid var(--accent);
-      }
-      form {
-        display: inline-flex;
-        gap: 4px;
-      }
-      input {
-        width: 130px;
-      }
-      .count {
-        font-weight: 600;
-        margin-right: 6px;
-      }
-    `,
-  ];
 
   private act(body: Record<string, unknown>, label: string): void {
     this.dispatchEvent(new CustomEvent('batch', { detail: { body, label } }));

@@ -1,9 +1,11 @@
 /** Duplicate groups: near-duplicates (perceptual hash, CLIP-confirmed) and generation batches. */
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, html, nothing } from 'lit';
 import { api, type DuplicateGroup } from '../api.js';
-import { controls, scrollPanel } from '../styles.js';
+import { duplicatesStyles } from './vv-duplicates.styles.js';
 
 export class VvDuplicates extends LitElement {
+  static override styles = duplicatesStyles;
+
   static override properties = {
     kind: { state: true },
     groups: { state: true },
@@ -26,39 +28,6 @@ export class VvDuplicates extends LitElement {
     this.error = null;
     this.loading = false;
   }
-
-  static override styles = [
-    controls,
-    scrollPanel,
-    css`
-      .group {
-        margin-bottom: 18px;
-      }
-      .reason {
-        margin-bottom: 6px;
-      }
-      .strip {
-        display: flex;
-        gap: 6px;
-        overflow-x: auto;
-      }
-      .strip img {
-        height: 140px;
-        border-radius: 6px;
-        cursor: pointer;
-        background: var(--card);
-      }
-      .tabs {
-        display: flex;
-        gap: 6px;
-        margin-bottom: 12px;
-      }
-      .tabs button.on {
-        border-color: var(--accent);
-        color: var(--accent);
-      }
-    `,
-  ];
 
   override connectedCallback(): void {
     super.connectedCallback();

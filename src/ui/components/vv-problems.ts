@@ -1,7 +1,7 @@
 /** Problem files: every file the scans could not fully read, with the reason (GET /api/problems, paged). */
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, html, nothing } from 'lit';
 import { api, type Problem } from '../api.js';
-import { controls, scrollPanel } from '../styles.js';
+import { problemsStyles } from './vv-problems.styles.js';
 
 const KIND_LABELS: Record<string, string> = {
   unreadable: 'unreadable',
@@ -14,6 +14,8 @@ const KIND_LABELS: Record<string, string> = {
 };
 
 export class VvProblems extends LitElement {
+  static override styles = problemsStyles;
+
   static override properties = {
     items: { state: true },
     total: { state: true },
@@ -36,32 +38,6 @@ export class VvProblems extends LitElement {
     this.error = null;
     this.loading = false;
   }
-
-  static override styles = [
-    controls,
-    scrollPanel,
-    css`
-      table {
-        border-collapse: collapse;
-        width: 100%;
-        margin-bottom: 12px;
-      }
-      th,
-      td {
-        text-align: left;
-        padding: 4px 8px;
-        border-bottom: 1px solid var(--border, #8884);
-        vertical-align: top;
-      }
-      td.path {
-        font-family: ui-monospace, monospace;
-        word-break: break-all;
-      }
-      .kind {
-        white-space: nowrap;
-      }
-    `,
-  ];
 
   override connectedCallback(): void {
     super.connectedCallback();
