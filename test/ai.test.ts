@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeColorLibrary, type ColorImage } from './support/colors.js';
 import { tempDir } from './support/fixtures.js';
@@ -266,7 +267,9 @@ describe.each(TEST_MODEL_SHAPES)('with the %s test model', (shape) => {
       expect(second.error).toBeNull();
       expect(second.embedded + second.reused).toBe(images.length - stored);
       expect(second.done).toBe(images.length);
-      const rows = vault.store.db.prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT image_id) AS d FROM embeddings WHERE vector IS NOT NULL').get() as { n: number; d: number };
+      const raw = new Database(path.join(vault.dataDir, 'vault.db'), { readonly: true });
+      const rows = raw.prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT image_id) AS d FROM embeddings WHERE vector IS NOT NULL').get() as { n: number; d: number };
+      raw.close();
       expect(rows).toEqual({ n: images.length, d: images.length });
       expect(vault.ai.index!.size).toBe(images.length);
       await vault.close();

@@ -163,12 +163,14 @@ describe('scanner', () => {
   });
 
   it('keeps tag counts equal to a recount through edits, rescans, moves and missing files', async () => {
-    const { root, store, scanner } = setup(0);
+    const { root, data, store, scanner } = setup(0);
     const files = await writeGenerated(root, 20);
     await scanner.scan();
+    const db = new Database(path.join(data, 'vault.db'), { readonly: true });
+    cleanups.push(() => db.close());
     const recount = () =>
       Object.fromEntries(
-        (store.db
+        (db
           .prepare('SELECT t.name, COUNT(DISTINCT it.image_id) AS n FROM image_tags it JOIN tags t ON t.id = it.tag_id JOIN images i ON i.id = it.image_id AND i.missing = 0 GROUP BY t.id')
           .all() as { name: string; n: number }[]).map((r) => [r.name, r.n]),
       );
@@ -318,7 +320,9 @@ describe('scanner', () => {
     cleanups.push(() => after.close());
     expect(after.integrityCheck()).toBe('ok');
     expect(after.counts().images).toBe(6300);
-    const paths = after.db.prepare('SELECT COUNT(DISTINCT path) AS n FROM images').get() as { n: number };
+    const raw = new Database(path.join(data, 'vault.db'), { readonly: true });
+    cleanups.push(() => raw.close());
+    const paths = raw.prepare('SELECT COUNT(DISTINCT path) AS n FROM images').get() as { n: number };
     expect(paths.n).toBe(6300);
     expect(after.getImage(edited)).toMatchObject({ favorite: true, rating: 5 });
     expect(after.getImage(edited)!.tags).toContain('survivor');

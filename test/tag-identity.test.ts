@@ -97,7 +97,7 @@ describe('tag identity', () => {
     expect(store.listTagsBySource('user', 'ΩM').map((t) => [t.name, t.count])).toEqual([['Ωmega', 2]]);
     expect(store.listImages({ any: ['ΩMEGA', 'nothing'] }, 'date', null, 100).items).toHaveLength(2);
     expect(store.listImages({ not: ['ωmega'] }, 'date', null, 100).items).toHaveLength(ids.length - 2);
-    expect(store.views.filesWithTag('ωmega').map((f) => f.id).sort()).toEqual([ids[0], ids[1]].sort());
+    expect(store.views.entries({ tags: ['ωmega'] }).map((f) => f.id).sort()).toEqual([ids[0], ids[1]].sort());
     store.createTagFolder('ÉTÉ');
     store.createTagFolder('été');
     expect(store.views.tagNames().filter((t) => t.toLowerCase() === 'été')).toEqual(['ÉTÉ']);

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Store } from '../db/store.js';
+import type { FilterInput, Store } from '../db/store.js';
 import type { ImageFilter } from '../core/types.js';
 import { Encoder } from './encoder.js';
 import { EmbeddingJob, type EmbeddingProgress } from './embedding-job.js';
@@ -247,15 +247,16 @@ export class AiService {
    * exactly over its own vectors (an HNSW top-k could hold none of them); a broad one takes
    * HNSW candidates and filters them.
    */
-  nearest(vector: Float32Array, filter: ImageFilter, limit: number, exclude?: number): VectorHit[] {
+  nearest(vector: Float32Array, filter: FilterInput, limit: number, exclude?: number): VectorHit[] {
     const model = this.requireModel().manifest.name;
     const index = this.index;
     if (!index) return [];
     this.syncPresence();
     if (index.size === 0) return [];
-    const filtered = Object.entries(filter).some(([k, v]) => v !== undefined && !(k === 'missing' && v === 'exclude'));
-    if (filtered && this.o.store.countMatching(filter) <= EXACT_FILTER_LIMIT) {
-      const ids = this.o.store.idsMatching(filter, EXACT_FILTER_LIMIT).filter((id) => id !== exclude);
+    // Compiled once: the candidate loop below filters several times.
+    const compiled = this.o.store.compileFilter(filter);
+    if (!compiled.empty && this.o.store.countMatching(compiled) <= EXACT_FILTER_LIMIT) {
+      const ids = this.o.store.idsMatching(compiled, EXACT_FILTER_LIMIT).filter((id) => id !== exclude);
       const vectors = this.o.store.embeddings.vectors(model, ids);
       const withVectors = ids.filter((id) => vectors.has(id));
       return topK(withVectors, withVectors.map((id) => dot(vectors.get(id)!, vector)), limit);
@@ -263,14 +264,14 @@ export class AiService {
     let want = Math.min(index.size, Math.max(limit * 4, 64));
     for (;;) {
       const hits = index.search(vector, want).filter((h) => h.id !== exclude);
-      const passing = new Set(this.o.store.summariesFor(hits.map((h) => h.id), filter).map((s) => s.id));
+      const passing = new Set(this.o.store.summariesFor(hits.map((h) => h.id), compiled).map((s) => s.id));
       const kept = hits.filter((h) => passing.has(h.id));
       if (kept.length >= limit || want >= index.size || want >= 8192) return kept.slice(0, limit);
       want = Math.min(index.size, want * 4);
     }
   }
 
-  async semantic(query: string, filter: ImageFilter, limit: number): Promise<VectorHit[]> {
+  async semantic(query: string, filter: FilterInput, limit: number): Promise<VectorHit[]> {
     return this.nearest(await this.textVector(query), filter, limit);
   }
 

@@ -60,6 +60,10 @@ export interface ImageFilter {
   max_height?: number;
   min_rating?: number;
   dir?: string;
+  /** With `dir`: false keeps only the files directly in it (default true: nested folders too). */
+  subfolders?: boolean;
+  /** With `category`: false keeps only the images directly in it (default true: nested categories too). */
+  subcategories?: boolean;
   ids?: number[];
   /** 'exclude' (default): present files only; 'only': missing ones; 'include': both. */
   missing?: 'exclude' | 'only' | 'include';
@@ -84,6 +88,9 @@ export interface ImageSummary {
   /** Why the file could not be read, when it could not. */
   error: string | null;
 }
+
+/** A file as the virtual folders list it: the summary's columns they need, plus the file's mtime. */
+export type FileEntry = Pick<ImageSummary, 'id' | 'filename' | 'path' | 'size' | 'created_at' | 'hash'> & { mtime_ms: number };
 
 export interface TagDetail {
   name: string;

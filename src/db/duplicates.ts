@@ -2,8 +2,7 @@
  * Queries behind near-duplicate and batch detection: the perceptual-hash work queue and the
  * groupings by prompt / model / seed. Part of the store: SQL stays in src/db/.
  */
-import type Database from 'better-sqlite3';
-import type { WritePath } from './writes.js';
+import type { Kernel } from './kernel.js';
 
 export interface PhashRow {
   id: number;
@@ -29,27 +28,24 @@ function toGroups(rows: { prompt: string; model: string | null; seed?: number | 
 export class DuplicateQueries {
   private readonly s;
 
-  constructor(
-    db: Database.Database,
-    private readonly writes: WritePath,
-  ) {
+  constructor(private readonly kernel: Kernel) {
     this.s = {
-      pendingPhash: db.prepare<[number, number], { id: number; path: string; hash: string | null; size: number; mtime_ms: number }>(
+      pendingPhash: kernel.prepare<[number, number], { id: number; path: string; hash: string | null; size: number; mtime_ms: number }>(
         'SELECT id, path, hash, size, mtime_ms FROM images WHERE phash IS NULL AND id > ? AND missing = 0 AND error IS NULL ORDER BY id LIMIT ?',
       ),
-      pendingPhashCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM images WHERE phash IS NULL AND missing = 0 AND error IS NULL'),
-      setPhash: db.prepare('UPDATE images SET phash = ? WHERE id = ?'),
-      phashes: db.prepare<[], PhashRow>("SELECT id, hash, phash FROM images WHERE missing = 0 AND phash IS NOT NULL AND phash <> '' ORDER BY id"),
-      phashOf: db.prepare<[number], { phash: string | null }>('SELECT phash FROM images WHERE id = ?'),
+      pendingPhashCount: kernel.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM images WHERE phash IS NULL AND missing = 0 AND error IS NULL'),
+      setPhash: kernel.prepare('UPDATE images SET phash = ? WHERE id = ?'),
+      phashes: kernel.prepare<[], PhashRow>("SELECT id, hash, phash FROM images WHERE missing = 0 AND phash IS NOT NULL AND phash <> '' ORDER BY id"),
+      phashOf: kernel.prepare<[number], { phash: string | null }>('SELECT phash FROM images WHERE id = ?'),
       // A batch: one prompt and model rendered with several seeds.
-      batches: db.prepare(
+      batches: kernel.prepare(
         `SELECT prompt, model, COUNT(DISTINCT seed) AS variants,
            (SELECT group_concat(id) FROM (SELECT j.id FROM images j WHERE j.missing = 0 AND j.prompt = g.prompt AND j.model IS g.model ORDER BY j.seed, j.id LIMIT ${MAX_IDS_PER_GROUP})) AS ids
          FROM images g WHERE missing = 0 AND prompt IS NOT NULL AND prompt <> '' AND seed IS NOT NULL
          GROUP BY prompt, model HAVING COUNT(DISTINCT seed) > 1 ORDER BY MAX(created_at) DESC`,
       ),
       // Hires-fix / upscale pairs: one prompt and seed at several pixel sizes.
-      resizes: db.prepare(
+      resizes: kernel.prepare(
         `SELECT prompt, model, seed, COUNT(DISTINCT pixel_width || 'x' || pixel_height) AS variants,
            (SELECT group_concat(id) FROM (SELECT j.id FROM images j WHERE j.missing = 0 AND j.prompt = g.prompt AND j.seed = g.seed ORDER BY j.pixel_width * j.pixel_height, j.id LIMIT ${MAX_IDS_PER_GROUP})) AS ids
          FROM images g WHERE missing = 0 AND prompt IS NOT NULL AND prompt <> '' AND seed IS NOT NULL AND pixel_width IS NOT NULL
@@ -68,7 +64,7 @@ export class DuplicateQueries {
 
   /** '' records an image whose pixels could not be decoded (not retried until its content changes). */
   setPhashes(rows: { id: number; phash: string }[]): void {
-    this.writes.atomic(() => {
+    this.kernel.write(() => {
       for (const r of rows) this.s.setPhash.run(r.phash, r.id);
     });
   }

@@ -3,8 +3,7 @@
  * was computed from. The work queue is "present, readable images without a current vector", so a
  * job that dies mid-way resumes where it stopped and never embeds an image twice.
  */
-import type Database from 'better-sqlite3';
-import type { WritePath } from './writes.js';
+import type { Kernel } from './kernel.js';
 
 export interface EmbeddingTask {
   id: number;
@@ -43,46 +42,43 @@ const PENDING = `FROM images i WHERE i.missing = 0 AND i.error IS NULL AND i.has
 export class EmbeddingStore {
   private readonly s;
 
-  constructor(
-    db: Database.Database,
-    private readonly writes: WritePath,
-  ) {
+  constructor(private readonly kernel: Kernel) {
     this.s = {
-      pending: db.prepare<{ model: string; after: number; limit: number }, EmbeddingTask>(
+      pending: kernel.prepare<{ model: string; after: number; limit: number }, EmbeddingTask>(
         `SELECT i.id, i.path, i.hash ${PENDING} AND i.id > @after ORDER BY i.id LIMIT @limit`,
       ),
-      pendingCount: db.prepare<{ model: string }, { n: number }>(`SELECT COUNT(*) AS n ${PENDING}`),
-      doneCount: db.prepare<[string], { n: number }>(
+      pendingCount: kernel.prepare<{ model: string }, { n: number }>(`SELECT COUNT(*) AS n ${PENDING}`),
+      doneCount: kernel.prepare<[string], { n: number }>(
         `SELECT COUNT(*) AS n FROM embeddings e JOIN images i ON i.id = e.image_id
          WHERE e.model = ? AND e.content_hash = i.hash AND i.missing = 0 AND i.error IS NULL`,
       ),
-      byContent: db.prepare<[string, string], { vector: Buffer }>(
+      byContent: kernel.prepare<[string, string], { vector: Buffer }>(
         'SELECT vector FROM embeddings WHERE model = ? AND content_hash = ? AND vector IS NOT NULL LIMIT 1',
       ),
-      upsert: db.prepare(
+      upsert: kernel.prepare(
         `INSERT INTO embeddings(image_id, model, content_hash, vector, error, created_at) VALUES (@id, @model, @hash, @vector, @error, @now)
          ON CONFLICT(model, image_id) DO UPDATE SET content_hash = excluded.content_hash, vector = excluded.vector, error = excluded.error, created_at = excluded.created_at`,
       ),
-      vector: db.prepare<[string, number], { vector: Buffer | null }>('SELECT vector FROM embeddings WHERE model = ? AND image_id = ?'),
-      allPresent: db.prepare<[string], { image_id: number; vector: Buffer }>(
+      vector: kernel.prepare<[string, number], { vector: Buffer | null }>('SELECT vector FROM embeddings WHERE model = ? AND image_id = ?'),
+      allPresent: kernel.prepare<[string], { image_id: number; vector: Buffer }>(
         'SELECT e.image_id, e.vector FROM embeddings e JOIN images i ON i.id = e.image_id WHERE e.model = ? AND e.vector IS NOT NULL AND i.missing = 0 ORDER BY e.image_id',
       ),
-      after: db.prepare<[string, number, number], { image_id: number; vector: Buffer }>(
+      after: kernel.prepare<[string, number, number], { image_id: number; vector: Buffer }>(
         'SELECT image_id, vector FROM embeddings WHERE model = ? AND vector IS NOT NULL AND image_id > ? ORDER BY image_id LIMIT ?',
       ),
-      presentCount: db.prepare<[string], { n: number }>(
+      presentCount: kernel.prepare<[string], { n: number }>(
         'SELECT COUNT(*) AS n FROM embeddings e JOIN images i ON i.id = e.image_id WHERE e.model = ? AND e.vector IS NOT NULL AND i.missing = 0',
       ),
-      presenceSeq: db.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM presence_log'),
-      presenceAfter: db.prepare<[number, number], { seq: number; image_id: number; missing: number }>(
+      presenceSeq: kernel.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM presence_log'),
+      presenceAfter: kernel.prepare<[number, number], { seq: number; image_id: number; missing: number }>(
         'SELECT seq, image_id, missing FROM presence_log WHERE seq > ? ORDER BY seq LIMIT ?',
       ),
-      many: db.prepare<[string, string], { image_id: number; vector: Buffer }>(
+      many: kernel.prepare<[string, string], { image_id: number; vector: Buffer }>(
         'SELECT image_id, vector FROM embeddings WHERE model = ? AND vector IS NOT NULL AND image_id IN (SELECT value FROM json_each(?))',
       ),
-      generation: db.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
-      bump: db.prepare("INSERT INTO settings(key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"),
-      failures: db.prepare<[string], { n: number }>(
+      generation: kernel.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
+      bump: kernel.prepare("INSERT INTO settings(key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"),
+      failures: kernel.prepare<[string], { n: number }>(
         'SELECT COUNT(*) AS n FROM embeddings e JOIN images i ON i.id = e.image_id WHERE e.model = ? AND e.vector IS NULL AND i.missing = 0',
       ),
     };
@@ -115,7 +111,7 @@ export class EmbeddingStore {
   /** Stores results; every save moves the model's generation on (a saved vector index records the one it reflects). */
   save(model: string, results: EmbeddingResult[]): void {
     const now = new Date().toISOString();
-    this.writes.atomic(() => {
+    this.kernel.write(() => {
       for (const r of results) {
         this.s.upsert.run({ id: r.id, model, hash: r.hash, vector: r.vector ? vectorToBlob(r.vector) : null, error: r.error ?? null, now });
       }

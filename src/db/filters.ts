@@ -1,30 +1,49 @@
-/** ImageFilter → SQL WHERE fragments over `images` (alias i). Part of the store: the only SQL builder. */
+/**
+ * The one filter compiler: ImageFilter → a WHERE fragment over `images` (alias i) with its
+ * parameters and a cache key. Every list, count, search, ids, summaries and virtual-folder query
+ * takes a compiled filter, so a request compiles its filter once.
+ */
 import type { ImageFilter } from '../core/types.js';
 import { tagKey } from '../core/tag-names.js';
+import { isEmptyFilter, singleTag } from '../core/filter.js';
 
-export interface SqlWhere {
-  clauses: string[];
-  params: unknown[];
-}
-
-/** Tags are looked up by their key (tag-names.ts): `Éclair` finds the tag `éclair`. */
-const TAG_ID = 'SELECT id FROM tags WHERE key = ?';
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-/** The day after a YYYY-MM-DD date, for an inclusive `to`. */
-function nextDay(date: string): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
+export interface CompiledFilter {
+  readonly filter: ImageFilter;
+  readonly clauses: readonly string[];
+  readonly params: readonly unknown[];
+  /** Identifies the selection (clauses and parameters): for caches of counts. */
+  readonly key: string;
+  /** Selects every present image. */
+  readonly empty: boolean;
+  /** The one tag the filter asks for when that is all it asks, else null. */
+  readonly singleTag: string | null;
 }
 
 /** How many present images carry a tag, and how many images there are: picks the query shape. */
 export interface TagStats {
   tagCount(name: string): number;
-  total: number;
+  total(): number;
+}
+
+/** A filter, or the same filter compiled already (store queries take either). */
+export type FilterInput = ImageFilter | CompiledFilter;
+
+export function isCompiled(f: FilterInput): f is CompiledFilter {
+  return 'clauses' in f && 'key' in f;
+}
+
+/** Tags are looked up by their key (tag-names.ts): `Éclair` finds the tag `éclair`. */
+const TAG_ID = 'SELECT id FROM tags WHERE key = ?';
+
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** The day after a YYYY-MM-DD date, for an inclusive `to`. */
+export function nextDay(date: string): string {
+  const d = new Date(`${date}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
 }
 
 /**
@@ -35,10 +54,29 @@ export interface TagStats {
 function isCommon(stats: TagStats | undefined, names: string[]): boolean {
   if (!stats) return false;
   const n = names.reduce((a, name) => a + stats.tagCount(name), 0);
-  return n > 1000 && n > stats.total * 0.2;
+  return n > 1000 && n > stats.total() * 0.2;
 }
 
-export function filterWhere(filter: ImageFilter, stats?: TagStats): SqlWhere {
+const EQUALS: [keyof ImageFilter, string][] = [
+  ['model', 'i.model'],
+  ['sampler', 'i.sampler'],
+  ['scheduler', 'i.scheduler'],
+  ['generator', 'i.generator'],
+  ['seed', 'i.seed'],
+  ['steps', 'i.steps'],
+  ['cfg', 'i.cfg'],
+];
+
+const RANGES: [keyof ImageFilter, string][] = [
+  // Pixel size (the generation size can differ: hires fix, upscales); files with no readable pixels fall back to it.
+  ['min_width', 'COALESCE(i.pixel_width, i.width) >= ?'],
+  ['max_width', 'COALESCE(i.pixel_width, i.width) <= ?'],
+  ['min_height', 'COALESCE(i.pixel_height, i.height) >= ?'],
+  ['max_height', 'COALESCE(i.pixel_height, i.height) <= ?'],
+  ['min_rating', 'i.rating >= ?'],
+];
+
+export function compileFilter(filter: ImageFilter, stats?: TagStats): CompiledFilter {
   const clauses: string[] = [];
   const params: unknown[] = [];
   const missing = filter.missing ?? 'exclude';
@@ -77,51 +115,53 @@ export function filterWhere(filter: ImageFilter, stats?: TagStats): SqlWhere {
   }
   if (filter.favorite !== undefined) clauses.push(filter.favorite ? 'i.favorite = 1' : 'i.favorite = 0');
   if (filter.category) {
-    clauses.push(
-      "i.id IN (SELECT ic.image_id FROM image_categories ic JOIN categories c ON c.id = ic.category_id WHERE c.name = ? OR c.name LIKE ? ESCAPE '\\')",
-    );
-    params.push(filter.category, `${escapeLike(filter.category)}/%`);
+    if (filter.subcategories === false) {
+      clauses.push('i.id IN (SELECT ic.image_id FROM image_categories ic JOIN categories c ON c.id = ic.category_id WHERE c.name = ?)');
+      params.push(filter.category);
+    } else {
+      clauses.push(
+        "i.id IN (SELECT ic.image_id FROM image_categories ic JOIN categories c ON c.id = ic.category_id WHERE c.name = ? OR c.name LIKE ? ESCAPE '\\')",
+      );
+      params.push(filter.category, `${escapeLike(filter.category)}/%`);
+    }
   }
-  const equals: [keyof ImageFilter, string][] = [
-    ['model', 'i.model'],
-    ['sampler', 'i.sampler'],
-    ['scheduler', 'i.scheduler'],
-    ['generator', 'i.generator'],
-    ['seed', 'i.seed'],
-    ['steps', 'i.steps'],
-    ['cfg', 'i.cfg'],
-  ];
-  for (const [key, column] of equals) {
+  for (const [key, column] of EQUALS) {
     if (filter[key] !== undefined) {
       clauses.push(`${column} = ?`);
       params.push(filter[key]);
     }
   }
-  const ranges: [keyof ImageFilter, string][] = [
-    // Pixel size (the generation size can differ: hires fix, upscales); files with no readable pixels fall back to it.
-    ['min_width', 'COALESCE(i.pixel_width, i.width) >= ?'],
-    ['max_width', 'COALESCE(i.pixel_width, i.width) <= ?'],
-    ['min_height', 'COALESCE(i.pixel_height, i.height) >= ?'],
-    ['max_height', 'COALESCE(i.pixel_height, i.height) <= ?'],
-    ['min_rating', 'i.rating >= ?'],
-  ];
-  for (const [key, clause] of ranges) {
+  for (const [key, clause] of RANGES) {
     if (filter[key] !== undefined) {
       clauses.push(clause);
       params.push(filter[key]);
     }
   }
   if (filter.dir !== undefined) {
-    clauses.push("(i.dir = ? OR i.dir LIKE ? ESCAPE '\\')");
-    params.push(filter.dir, `${escapeLike(filter.dir)}/%`);
+    if (filter.subfolders === false) {
+      clauses.push('i.dir = ?');
+      params.push(filter.dir);
+    } else {
+      clauses.push("(i.dir = ? OR i.dir LIKE ? ESCAPE '\\')");
+      params.push(filter.dir, `${escapeLike(filter.dir)}/%`);
+    }
   }
   if (filter.ids) {
     clauses.push('i.id IN (SELECT value FROM json_each(?))');
     params.push(JSON.stringify(filter.ids));
   }
-  return { clauses, params };
+  return {
+    filter,
+    clauses,
+    params,
+    key: `${clauses.join(' AND ')}\0${JSON.stringify(params)}`,
+    empty: isEmptyFilter(filter),
+    singleTag: singleTag(filter),
+  };
 }
 
-export function whereSql(where: SqlWhere): string {
-  return where.clauses.length ? `WHERE ${where.clauses.join(' AND ')}` : '';
+/** `WHERE …` for a compiled filter and any extra clauses (extra ones first: they usually narrow most). */
+export function whereSql(filter: CompiledFilter, extra: string[] = []): string {
+  const all = [...extra, ...filter.clauses];
+  return all.length ? `WHERE ${all.join(' AND ')}` : '';
 }

@@ -5,8 +5,8 @@
  * — whichever adapter asked for it — is recorded in the same transaction as the edit itself. This
  * module opens and closes changes, lists them, and applies a change's rows in reverse.
  */
-import type Database from 'better-sqlite3';
 import type { ImagePatch } from '../core/types.js';
+import type { Kernel, Statement } from './kernel.js';
 
 export type ChangeOrigin = 'api' | 'batch' | 'fuse' | 'cli' | 'xmp' | 'undo';
 export const CHANGE_ORIGINS: readonly ChangeOrigin[] = ['api', 'batch', 'fuse', 'cli', 'xmp', 'undo'];
@@ -95,7 +95,7 @@ export interface UndoHooks {
 export class Journal {
   private readonly s;
 
-  constructor(db: Database.Database) {
+  constructor(db: Kernel) {
     this.s = {
       insertChange: db.prepare("INSERT INTO changes(at, origin, description) VALUES (?, ?, '')"),
       open: db.prepare('INSERT INTO journal_open(change_id) VALUES (?)'),
@@ -136,7 +136,7 @@ export class Journal {
       folderDelete: db.prepare('DELETE FROM tag_folders WHERE tag_id = ?'),
       setField: Object.fromEntries(
         IMAGE_FIELDS.map((f) => [f, db.prepare(`UPDATE images SET ${f} = ?, updated_at = ? WHERE id = ?`)]),
-      ) as Record<ImageField, Database.Statement>,
+      ) as Record<ImageField, Statement>,
     };
   }
 

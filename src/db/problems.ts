@@ -3,8 +3,7 @@
  * (`vv problems`, `GET /api/problems`, the gallery's Problems view). Part of the store: SQL stays
  * in src/db/.
  */
-import type Database from 'better-sqlite3';
-import type { WritePath } from './writes.js';
+import type { Kernel } from './kernel.js';
 
 /**
  * unreadable: the file could not be read (permissions, I/O); metadata_error: not a readable image
@@ -58,34 +57,31 @@ function decodeCursor(cursor: string): [string, string] | null {
 export class ProblemStore {
   private readonly s;
 
-  constructor(
-    private readonly db: Database.Database,
-    private readonly writes: WritePath,
-  ) {
+  constructor(private readonly kernel: Kernel) {
     this.s = {
-      upsert: db.prepare(
+      upsert: kernel.prepare(
         `INSERT INTO problems(path, kind, message, size, mtime_ms, first_seen, last_seen) VALUES (@path, @kind, @message, @size, @mtime, @now, @now)
          ON CONFLICT(path, kind) DO UPDATE SET message = excluded.message, size = excluded.size, mtime_ms = excluded.mtime_ms, last_seen = excluded.last_seen`,
       ),
-      clearRead: db.prepare(`DELETE FROM problems WHERE path = ? AND kind IN (${inList(READ_KINDS)})`),
-      clearKind: db.prepare('DELETE FROM problems WHERE path = ? AND kind = ?'),
-      moveKind: db.prepare('UPDATE OR REPLACE problems SET path = ? WHERE path = ? AND kind = ?'),
-      pruneFiles: db.prepare(
+      clearRead: kernel.prepare(`DELETE FROM problems WHERE path = ? AND kind IN (${inList(READ_KINDS)})`),
+      clearKind: kernel.prepare('DELETE FROM problems WHERE path = ? AND kind = ?'),
+      moveKind: kernel.prepare('UPDATE OR REPLACE problems SET path = ? WHERE path = ? AND kind = ?'),
+      pruneFiles: kernel.prepare(
         `DELETE FROM problems WHERE kind NOT IN (${inList(WALK_KINDS)}) AND NOT EXISTS (SELECT 1 FROM images i WHERE i.path = problems.path AND i.missing = 0)`,
       ),
-      pruneWalk: db.prepare(`DELETE FROM problems WHERE kind IN (${inList(WALK_KINDS)}) AND last_seen < ?`),
-      count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM problems'),
-      countByKind: db.prepare<[], { kind: ProblemKind; n: number }>('SELECT kind, COUNT(*) AS n FROM problems GROUP BY kind ORDER BY kind'),
-      first: db.prepare<[number], Problem>('SELECT path, kind, message, size, mtime_ms, first_seen, last_seen FROM problems ORDER BY path, kind LIMIT ?'),
-      after: db.prepare<[string, string, number], Problem>(
+      pruneWalk: kernel.prepare(`DELETE FROM problems WHERE kind IN (${inList(WALK_KINDS)}) AND last_seen < ?`),
+      count: kernel.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM problems'),
+      countByKind: kernel.prepare<[], { kind: ProblemKind; n: number }>('SELECT kind, COUNT(*) AS n FROM problems GROUP BY kind ORDER BY kind'),
+      first: kernel.prepare<[number], Problem>('SELECT path, kind, message, size, mtime_ms, first_seen, last_seen FROM problems ORDER BY path, kind LIMIT ?'),
+      after: kernel.prepare<[string, string, number], Problem>(
         'SELECT path, kind, message, size, mtime_ms, first_seen, last_seen FROM problems WHERE (path, kind) > (?, ?) ORDER BY path, kind LIMIT ?',
       ),
-      all: db.prepare<[], Problem>('SELECT path, kind, message, size, mtime_ms, first_seen, last_seen FROM problems ORDER BY path, kind'),
+      all: kernel.prepare<[], Problem>('SELECT path, kind, message, size, mtime_ms, first_seen, last_seen FROM problems ORDER BY path, kind'),
     };
   }
 
   record(p: NewProblem): void {
-    this.writes.atomic(() => this.s.upsert.run({ path: p.path, kind: p.kind, message: p.message, size: p.size ?? null, mtime: p.mtimeMs === undefined || p.mtimeMs === null ? null : Math.round(p.mtimeMs), now: new Date().toISOString() }));
+    this.kernel.write(() => this.s.upsert.run({ path: p.path, kind: p.kind, message: p.message, size: p.size ?? null, mtime: p.mtimeMs === undefined || p.mtimeMs === null ? null : Math.round(p.mtimeMs), now: new Date().toISOString() }));
   }
 
   /**
@@ -93,7 +89,7 @@ export class ProblemStore {
    * problem goes with the content it was about (`contentChanged`: the pixel pass decodes it anew).
    */
   fileRead(path: string, problem: NewProblem | null, contentChanged: boolean): void {
-    this.writes.atomic(() => {
+    this.kernel.write(() => {
       this.s.clearRead.run(path);
       if (contentChanged) this.s.clearKind.run(path, 'decode_error');
       if (problem) this.record(problem);
@@ -102,12 +98,12 @@ export class ProblemStore {
 
   /** A decode problem follows its image to a new path (the pixels are not decoded again). */
   moveDecodeProblem(from: string, to: string): void {
-    this.writes.atomic(() => this.s.moveKind.run(to, from, 'decode_error'));
+    this.kernel.write(() => this.s.moveKind.run(to, from, 'decode_error'));
   }
 
   /** Clears a fixed decode problem. */
   clear(path: string, kind: ProblemKind): void {
-    this.writes.atomic(() => this.s.clearKind.run(path, kind));
+    this.kernel.write(() => this.s.clearKind.run(path, kind));
   }
 
   /**
@@ -115,7 +111,7 @@ export class ProblemStore {
    * complete full scan (`walkedSince`: its start), also walk problems it did not see again.
    */
   prune(walkedSince: string | null): void {
-    this.writes.atomic(() => {
+    this.kernel.write(() => {
       this.s.pruneFiles.run();
       if (walkedSince) this.s.pruneWalk.run(walkedSince);
     });

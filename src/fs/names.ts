@@ -4,7 +4,7 @@
  * stays within the 255-byte limit of Linux file systems.
  */
 import path from 'node:path';
-import type { FileEntry } from '../db/views.js';
+import type { FileEntry } from '../core/types.js';
 
 const SLASH = '/';
 const STANDIN = '\u2215';

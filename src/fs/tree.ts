@@ -6,10 +6,12 @@
  *   /dates/YYYY/MM/DD/              /models/<name>/ (the model: tags)
  *   /search/<any query>/            top results, as /api/search ranks them
  *
- * Listings are cached until the store's data version changes.
+ * Each folder's files are an ImageFilter (`/all/<dir>`: the files directly in it; `/categories/<c>`:
+ * the images directly in it), listed by one store query. Listings are cached until the store's data
+ * version changes.
  */
 import type { Store } from '../db/store.js';
-import type { FileEntry } from '../db/views.js';
+import type { FileEntry, ImageFilter } from '../core/types.js';
 import { tagKey } from '../core/tag-names.js';
 import { decodeName, encodeName, nameFiles } from './names.js';
 
@@ -123,65 +125,66 @@ export class VirtualTree {
     return this.snap;
   }
 
-  private folder(path: string, subdirs: string[], files: FileEntry[], association: Association | null): Folder {
+  /** A folder whose files are those a filter selects (none without a filter). */
+  private folder(path: string, subdirs: string[], filter: ImageFilter | null, association: Association | null): Folder {
+    const files: FileEntry[] = filter ? this.store.views.entries(filter) : [];
     return { path, subdirs: subdirs.map(encodeName), files: nameFiles(files), association };
   }
 
   /** The folder at a path (components already split, undecoded), or null when there is none. */
   private build(parts: string[]): Folder | null {
     const s = this.snapshot();
-    const views = this.store.views;
     const path = `/${parts.join('/')}`;
     const p = parts.map(decodeName);
     const [top, ...rest] = p;
-    if (parts.length === 0) return this.folder('/', [...ROOT_FOLDERS], [], null);
+    if (parts.length === 0) return this.folder('/', [...ROOT_FOLDERS], null, null);
     switch (top) {
       case 'all': {
         const dir = rest.join('/');
         const children = s.dirs.get(dir);
         if (!children) return null;
-        return this.folder(path, uniqueSorted(children), views.filesInDir(dir), null);
+        return this.folder(path, uniqueSorted(children), { dir, subfolders: false }, null);
       }
       case 'tags': {
-        if (rest.length === 0) return this.folder(path, uniqueSorted([...s.tagRoots.values()].map((r) => r.name)), [], null);
+        if (rest.length === 0) return this.folder(path, uniqueSorted([...s.tagRoots.values()].map((r) => r.name)), null, null);
         const root = s.tagRoots.get(tagKey(rest[0]));
         if (rest.length === 1) {
           if (!root) return null;
           const own = s.tags.get(tagKey(root.name));
-          return this.folder(path, uniqueSorted(root.subs.values()), own ? views.filesWithTag(own) : [], { kind: 'tag', name: own ?? root.name });
+          return this.folder(path, uniqueSorted(root.subs.values()), own ? { tags: [own] } : null, { kind: 'tag', name: own ?? root.name });
         }
         const name = s.tags.get(tagKey(`${rest[0]}:${rest.slice(1).join('/')}`));
         if (rest.length > 2 || !name) return null;
-        return this.folder(path, [], views.filesWithTag(name), { kind: 'tag', name });
+        return this.folder(path, [], { tags: [name] }, { kind: 'tag', name });
       }
       case 'models': {
         const models = uniqueSorted([...s.tags].filter(([key]) => key.startsWith('model:')).map(([, t]) => t.slice(6)));
-        if (rest.length === 0) return this.folder(path, models, [], null);
+        if (rest.length === 0) return this.folder(path, models, null, null);
         const name = s.tags.get(tagKey(`model:${rest[0]}`));
         if (rest.length > 1 || !name) return null;
-        return this.folder(path, [], views.filesWithTag(name), { kind: 'tag', name });
+        return this.folder(path, [], { tags: [name] }, { kind: 'tag', name });
       }
       case 'favorites':
-        return rest.length === 0 ? this.folder(path, [], views.favorites(), { kind: 'favorite' }) : null;
+        return rest.length === 0 ? this.folder(path, [], { favorite: true }, { kind: 'favorite' }) : null;
       case 'categories': {
         const name = rest.join('/');
         const prefix = name ? `${name}/` : '';
         const exists = !name || s.categories.some((c) => c === name || c.startsWith(prefix));
         if (!exists) return null;
         const children = uniqueSorted(s.categories.filter((c) => c.startsWith(prefix) && c.length > prefix.length).map((c) => c.slice(prefix.length).split('/')[0]));
-        return this.folder(path, children, name ? views.filesInCategory(name) : [], name ? { kind: 'category', name } : null);
+        return this.folder(path, children, name ? { category: name, subcategories: false } : null, name ? { kind: 'category', name } : null);
       }
       case 'dates': {
         const want = rest.join('-');
         if (rest.length > 3 || (rest.length > 0 && !s.days.some((d) => d.startsWith(want)))) return null;
-        if (rest.length === 3) return this.folder(path, [], views.filesOnDay(want), null);
+        if (rest.length === 3) return this.folder(path, [], { from: want, to: want }, null);
         const children = uniqueSorted(s.days.filter((d) => d.startsWith(want)).map((d) => d.split('-')[rest.length]));
-        return this.folder(path, children, [], null);
+        return this.folder(path, children, null, null);
       }
       case 'search': {
-        if (rest.length === 0) return this.folder(path, [], [], null);
+        if (rest.length === 0) return this.folder(path, [], null, null);
         if (rest.length > 1) return null;
-        return this.folder(path, [], views.byIds(this.search(rest[0], SEARCH_LIMIT)), null);
+        return this.folder(path, [], { ids: this.search(rest[0], SEARCH_LIMIT) }, null);
       }
       default:
         return null;

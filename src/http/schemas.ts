@@ -42,6 +42,8 @@ export const imageFilterQuery = {
   max_height: intString(0, 1_000_000).optional(),
   min_rating: intString(0, 5).optional(),
   dir: z.string().max(4096).optional().describe('only files under this library folder'),
+  subfolders: boolString.optional().describe('with dir: false keeps only the files directly in it, not in its subfolders (default true)'),
+  subcategories: boolString.optional().describe('with category: false keeps only the images directly in it, not in nested categories (default true)'),
   missing: z.enum(['exclude', 'only', 'include']).optional().describe('files no longer on disk (default: exclude)'),
 };
 

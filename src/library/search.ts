@@ -40,8 +40,10 @@ export class Search {
   ) {}
 
   /** `hybrid` when a model is present, else `text`, unless a mode is asked for. */
-  async search(query: string, filter: ImageFilter, limit: number, mode?: SearchMode): Promise<SearchResult> {
+  async search(query: string, requested: ImageFilter, limit: number, mode?: SearchMode): Promise<SearchResult> {
     const effective: SearchMode = mode ?? (this.ai.available ? 'hybrid' : 'text');
+    // Compiled once: the text ranking, the vector candidates and the fused summaries share it.
+    const filter = this.store.compileFilter(requested);
     const textOnly = () => this.store.searchText(query, filter, limit).map((s) => ({ ...s, text_score: s.score }));
     if (effective === 'text') return { mode: 'text', items: textOnly() };
     let semantic: VectorHit[];

@@ -1,0 +1,273 @@
+/**
+ * Reading the catalog: filtered pages (keyset paging), counts, summaries of given images, full-text
+ * search, one image's detail, and the virtual folders' listings. Every query takes a filter compiled
+ * once (filters.ts); counts and other derived figures are cached on the change version.
+ */
+import { unpackRaw } from '../core/raw-chunks.js';
+import { InvalidInputError } from '../core/errors.js';
+import type { FileEntry, ImageDetail, ImageSummary, Page, SortOrder } from '../core/types.js';
+import type { MetadataRecord } from '../metadata/types.js';
+import type { Categories } from './categories.js';
+import { compileFilter, isCompiled, type CompiledFilter, type FilterInput } from './filters.js';
+import { ftsQuery } from './fts.js';
+import type { Kernel } from './kernel.js';
+import type { Tags } from './tags.js';
+
+// Layout, filters and reports use the pixel size; the generation size (A1111 `Size` before hires fix) is in the record.
+const SUMMARY_COLUMNS =
+  'i.id, i.filename, i.path, COALESCE(i.pixel_width, i.width) AS width, COALESCE(i.pixel_height, i.height) AS height, i.created_at, i.favorite, i.rating, i.generator, i.prompt, i.user_prompt, i.hash, i.missing, i.size, i.format, i.error';
+/** The columns of a FileEntry (the virtual folders: no tags, no per-entry lookups). */
+const ENTRY_COLUMNS = 'i.id, i.filename, i.path, i.size, i.mtime_ms, i.created_at, i.hash';
+const FTS_WEIGHTS = 'bm25(images_fts, 10.0, 1.0, 6.0, 3.0, 0.5)';
+const RANK_WINDOW = 10_000;
+
+interface SummaryRow {
+  id: number;
+  filename: string;
+  path: string;
+  width: number | null;
+  height: number | null;
+  created_at: string;
+  favorite: number;
+  rating: number;
+  generator: string | null;
+  prompt: string | null;
+  user_prompt: string | null;
+  hash: string | null;
+  missing: number;
+  size: number;
+  format: string | null;
+  error: string | null;
+}
+
+type DetailRow = SummaryRow & {
+  negative_prompt: string | null;
+  notes: string | null;
+  caption: string | null;
+  caption_source: 'ai' | 'user' | null;
+  mtime_ms: number;
+  record: string | null;
+  raw: string | Uint8Array | null;
+};
+
+function encodeCursor(key: unknown, id: number): string {
+  return Buffer.from(JSON.stringify([key, id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string | number, number] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(value) && value.length === 2 && (typeof value[0] === 'string' || typeof value[0] === 'number') && Number.isInteger(value[1])) {
+      return value as [string | number, number];
+    }
+  } catch {
+    // fall through
+  }
+  throw new InvalidInputError('cursor is not one this server issued');
+}
+
+const where = (clauses: readonly string[]) => (clauses.length ? `WHERE ${clauses.join(' AND ')}` : '');
+
+export class Catalog {
+  private readonly s;
+
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly tags: Tags,
+    private readonly categories: Categories,
+  ) {
+    this.s = {
+      detail: kernel.prepare<[number], DetailRow>(
+        `SELECT ${SUMMARY_COLUMNS}, i.negative_prompt, i.notes, i.caption, i.caption_source, i.mtime_ms, m.record, m.raw FROM images i LEFT JOIN image_meta m ON m.image_id = i.id WHERE i.id = ?`,
+      ),
+      exists: kernel.prepare<[number], { id: number }>('SELECT id FROM images WHERE id = ?'),
+      presentCount: kernel.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM images WHERE missing = 0'),
+      ftsEdge: kernel.prepare<[string, number], { rowid: number }>('SELECT rowid FROM images_fts WHERE images_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?'),
+      ftsCount: kernel.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM images_fts WHERE images_fts MATCH ?'),
+      entryByHash: kernel.prepare<[string], FileEntry>(`SELECT ${ENTRY_COLUMNS} FROM images i WHERE i.hash = ? AND i.missing = 0 ORDER BY i.id LIMIT 1`),
+      entryByPath: kernel.prepare<[string], FileEntry>(`SELECT ${ENTRY_COLUMNS} FROM images i WHERE i.path = ? AND i.missing = 0`),
+      dirs: kernel.prepare<[], { dir: string }>('SELECT DISTINCT dir FROM images WHERE missing = 0'),
+      days: kernel.prepare<[], { day: string }>('SELECT DISTINCT substr(created_at, 1, 10) AS day FROM images WHERE missing = 0'),
+    };
+  }
+
+  /** Compiles a filter (once per request: every query below also takes the compiled form). */
+  compile(filter: FilterInput): CompiledFilter {
+    if (isCompiled(filter)) return filter;
+    return compileFilter(filter, { tagCount: (name) => this.tags.count(name), total: () => this.presentCount() });
+  }
+
+  /** Present images (cached on the change version: every count and filter shape asks). */
+  presentCount(): number {
+    return this.kernel.cached('present-count', () => this.s.presentCount.get()!.n);
+  }
+
+  exists(id: number): boolean {
+    return this.s.exists.get(id) !== undefined;
+  }
+
+  private summaries(rows: SummaryRow[]): ImageSummary[] {
+    if (rows.length === 0) return [];
+    const tags = this.tags.namesOf(rows.map((r) => r.id));
+    return rows.map((r) => ({
+      id: r.id,
+      filename: r.filename,
+      path: r.path,
+      width: r.width,
+      height: r.height,
+      created_at: r.created_at,
+      favorite: r.favorite === 1,
+      rating: r.rating,
+      tags: tags.get(r.id) ?? [],
+      generator: r.generator,
+      prompt: r.user_prompt ?? r.prompt,
+      hash: r.hash,
+      missing: r.missing === 1,
+      size: r.size,
+      format: r.format,
+      error: r.error,
+    }));
+  }
+
+  /** Matching-row count for a filter, cached until the data changes (paging a query counts once). */
+  count(input: FilterInput): number {
+    const f = this.compile(input);
+    if (f.empty) return this.presentCount();
+    if (f.singleTag !== null) return this.tags.count(f.singleTag);
+    return this.kernel.cached(`count\0${f.key}`, () => this.kernel.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM images i ${where(f.clauses)}`).get(...f.params)!.n);
+  }
+
+  list(input: FilterInput, sort: SortOrder = '-date', cursor: string | null = null, limit = 100): Page<ImageSummary> {
+    const f = this.compile(input);
+    const total = this.count(f);
+    const keyColumn = sort === 'random' ? 'i.rand' : 'i.created_at';
+    const descending = sort === '-date';
+    const clauses = [...f.clauses];
+    const params = [...f.params];
+    if (cursor) {
+      const [key, id] = decodeCursor(cursor);
+      clauses.push(`(${keyColumn}, i.id) ${descending ? '<' : '>'} (?, ?)`);
+      params.push(key, id);
+    }
+    const order = descending ? 'DESC' : 'ASC';
+    const rows = this.kernel
+      .prepare<unknown[], SummaryRow & { sort_key: string | number }>(
+        `SELECT ${SUMMARY_COLUMNS}, ${keyColumn} AS sort_key FROM images i ${where(clauses)} ORDER BY ${keyColumn} ${order}, i.id ${order} LIMIT ?`,
+      )
+      .all(...params, limit + 1);
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    const last = page[page.length - 1];
+    return { items: this.summaries(page), next_cursor: more && last ? encodeCursor(last.sort_key, last.id) : null, total };
+  }
+
+  /**
+   * Full-text search (FTS5 bm25) with the same filters; score is higher for better matches.
+   * A term found in more than RANK_WINDOW images (`masterpiece`) is ranked among its RANK_WINDOW
+   * most recently indexed matches: bm25 over every match costs ~70 ms at 100k images, and scores
+   * of a term every image shares differ only by prompt length.
+   */
+  search(query: string, input: FilterInput, limit = 100): (ImageSummary & { score: number })[] {
+    const match = ftsQuery(query);
+    if (!match) return [];
+    const f = this.compile(input);
+    const edge = this.s.ftsEdge.get(match, RANK_WINDOW - 1);
+    let rows: (SummaryRow & { score: number })[] | null = null;
+    if (f.empty) {
+      // Rank inside the full-text index first, then fetch rows: joining every match before sorting
+      // costs 3× more. A few extra candidates cover matches whose file went missing.
+      const inner = limit + 64;
+      rows = this.kernel
+        .prepare<unknown[], SummaryRow & { score: number }>(
+          `SELECT ${SUMMARY_COLUMNS}, -f.rank AS score FROM (SELECT rowid, ${FTS_WEIGHTS} AS rank FROM images_fts WHERE images_fts MATCH ? ${edge ? 'AND rowid >= ?' : ''} ORDER BY rank LIMIT ?) f
+           JOIN images i ON i.id = f.rowid WHERE i.missing = 0 ORDER BY f.rank LIMIT ?`,
+        )
+        .all(match, ...(edge ? [edge.rowid] : []), inner, limit);
+      if (rows.length < limit) {
+        const matches = this.s.ftsCount.get(match)!.n;
+        if (rows.length < Math.min(limit, matches)) rows = null; // missing files crowded the candidates out
+      }
+    }
+    if (!rows) {
+      const clauses = ['images_fts MATCH ?', ...(edge ? ['images_fts.rowid >= ?'] : []), ...f.clauses];
+      const params = [match, ...(edge ? [edge.rowid] : []), ...f.params];
+      rows = this.kernel
+        .prepare<unknown[], SummaryRow & { score: number }>(
+          `SELECT ${SUMMARY_COLUMNS}, -${FTS_WEIGHTS} AS score FROM images_fts JOIN images i ON i.id = images_fts.rowid ${where(clauses)} ORDER BY ${FTS_WEIGHTS} LIMIT ?`,
+        )
+        .all(...params, limit);
+    }
+    const found = rows;
+    return this.summaries(found).map((s, n) => ({ ...s, score: Math.round(found[n].score * 1e6) / 1e6 }));
+  }
+
+  /**
+   * Summaries of the given images that pass a filter, in the order given (ranked candidates from
+   * the vector index; the filter is the same one /api/images applies).
+   */
+  summariesFor(ids: number[], input: FilterInput = {}): ImageSummary[] {
+    if (ids.length === 0) return [];
+    const f = this.compile(input);
+    const rows = this.kernel
+      .prepare<unknown[], SummaryRow>(`SELECT ${SUMMARY_COLUMNS} FROM images i ${where(['i.id IN (SELECT value FROM json_each(?))', ...f.clauses])}`)
+      .all(JSON.stringify(ids), ...f.params);
+    const byId = new Map(this.summaries(rows).map((s) => [s.id, s]));
+    return ids.map((id) => byId.get(id)).filter((s): s is ImageSummary => s !== undefined);
+  }
+
+  /** Ids of the images a filter selects, up to a limit (exact vector search inside a narrow filter). */
+  idsMatching(input: FilterInput, limit: number): number[] {
+    const f = this.compile(input);
+    return this.kernel.prepare<unknown[], { id: number }>(`SELECT i.id FROM images i ${where(f.clauses)} LIMIT ?`).all(...f.params, limit).map((r) => r.id);
+  }
+
+  getImage(id: number): ImageDetail | null {
+    const row = this.s.detail.get(id);
+    if (!row) return null;
+    const [summary] = this.summaries([row]);
+    return {
+      ...summary,
+      params: row.record ? (JSON.parse(row.record) as MetadataRecord) : null,
+      raw: unpackRaw(row.raw),
+      tag_details: this.tags.detailsOf(id),
+      categories: this.categories.of(id),
+      notes: row.notes,
+      caption: row.caption === null ? null : { text: row.caption, source: row.caption_source ?? 'ai' },
+      user_prompt: row.user_prompt,
+      extracted_prompt: row.prompt,
+      error: row.error,
+      mtime_ms: row.mtime_ms,
+    };
+  }
+
+  // ------------------------------------------------------------- virtual folders
+
+  /** The files a filter selects as folder entries, by id (or in the order of `filter.ids`). */
+  entries(input: FilterInput): FileEntry[] {
+    // Compiled without tag statistics: tag folders keep the set lookup (IN), which an id-ordered listing wants.
+    const f = isCompiled(input) ? input : compileFilter(input);
+    const rows = this.kernel.prepare<unknown[], FileEntry>(`SELECT ${ENTRY_COLUMNS} FROM images i ${where(f.clauses)} ORDER BY i.id`).all(...f.params);
+    const ids = f.filter.ids;
+    if (!ids) return rows;
+    const order = new Map(ids.map((id, i) => [id, i]));
+    return rows.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  }
+
+  entryByHash(hash: string): FileEntry | null {
+    return this.s.entryByHash.get(hash) ?? null;
+  }
+
+  entryByPath(path: string): FileEntry | null {
+    return this.s.entryByPath.get(path) ?? null;
+  }
+
+  /** Library folders holding present images. */
+  dirs(): string[] {
+    return this.s.dirs.all().map((r) => r.dir);
+  }
+
+  /** Days (YYYY-MM-DD) with present images. */
+  days(): string[] {
+    return this.s.days.all().map((r) => r.day);
+  }
+}

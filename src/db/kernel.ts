@@ -1,0 +1,157 @@
+/**
+ * The database kernel: the one holder of the better-sqlite3 connection. Repositories get the
+ * kernel, never the connection, so that
+ *  - every statement is prepared once (`prepare` caches by SQL text);
+ *  - every write runs through `write`: SQLite's write lock taken up front (BEGIN IMMEDIATE: a
+ *    transaction that reads and then writes never has to upgrade a stale snapshot, which fails at
+ *    once with SQLITE_BUSY_SNAPSHOT when another process committed meanwhile), busy answers
+ *    retried with backoff, and ONE change version moved per outermost transaction;
+ *  - every cache of derived data keys on `version()` (`cached`), which also moves when another
+ *    process commits (PRAGMA data_version).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { isBusyError } from '../core/errors.js';
+import { MIGRATIONS } from './migrations.js';
+
+/** How long a write waits for another connection's write lock, per attempt. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
+
+export interface KernelOptions {
+  /** How long a write waits for another process's write lock before retrying (ms). */
+  busyTimeoutMs?: number;
+}
+
+/** A prepared statement (the driver's type, re-exported so repositories never import the driver). */
+export type Statement<P extends unknown[] | {} = unknown[], R = unknown> = Database.Statement<P, R>;
+
+const RETRIES = 4;
+/** Statements prepared per SQL text at most (filter shapes are many; each repository's own are few). */
+const MAX_STATEMENTS = 1000;
+/** Entries a derived-data cache keeps at most before it starts over. */
+const MAX_CACHED = 500;
+
+/** Blocks the thread: a store call is synchronous, and SQLite's own busy wait blocks the same way. */
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+export class Kernel {
+  private changes = 0;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly caches = new Map<string, { version: string; value: unknown }>();
+  private readonly rollbackListeners: (() => void)[] = [];
+
+  private constructor(private readonly db: Database.Database) {}
+
+  static open(dataDir: string, options: KernelOptions = {}): Kernel {
+    fs.mkdirSync(dataDir, { recursive: true });
+    return Kernel.openFile(path.join(dataDir, 'vault.db'), options);
+  }
+
+  /** Several processes (serve, mount, scan) may open one file at once: every step waits for the others. */
+  static openFile(file: string, options: KernelOptions = {}): Kernel {
+    const db = new Database(file, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('cache_size = -32000');
+    const kernel = new Kernel(db);
+    kernel.migrate();
+    return kernel;
+  }
+
+  /** Each migration under the write lock, re-checking the version: another process may have run it. */
+  private migrate(): void {
+    const applied = () => this.db.pragma('user_version', { simple: true }) as number;
+    for (const m of MIGRATIONS) {
+      if (m.version <= applied()) continue;
+      this.write(() => {
+        if (m.version <= applied()) return;
+        this.db.exec(m.sql);
+        m.after?.(this.db);
+        this.db.pragma(`user_version = ${m.version}`);
+      });
+    }
+  }
+
+  /** The statement for a SQL text, prepared on first use. */
+  prepare<P extends unknown[] | {} = unknown[], R = unknown>(sql: string): Statement<P, R> {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      if (this.statements.size >= MAX_STATEMENTS) this.statements.clear();
+      stmt = this.db.prepare(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt as Statement<P, R>;
+  }
+
+  /**
+   * Runs fn as one immediate write transaction, or inside the caller's (no per-call savepoint:
+   * they are costly in batches). Retried whole when SQLite answers busy; fn must not keep state
+   * outside the database that a rollback would leave wrong (see onRollback). The outermost call
+   * moves the change version once, when it ends (committed or rolled back).
+   */
+  write<T>(fn: () => T): T {
+    if (this.db.inTransaction) return fn();
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return this.db.transaction(fn).immediate();
+        } catch (err) {
+          for (const l of this.rollbackListeners) l();
+          if (!isBusyError(err) || attempt >= RETRIES) throw err;
+          sleep(25 * 2 ** attempt * (1 + Math.random()));
+        }
+      }
+    } finally {
+      this.changes++;
+    }
+  }
+
+  /** Called after a transaction rolled back (caches of rows it created must be forgotten). */
+  onRollback(listener: () => void): void {
+    this.rollbackListeners.push(listener);
+  }
+
+  /**
+   * Changes whenever any connection changed the data: this one's writes (the change count) or
+   * another process's (PRAGMA data_version moves only for other connections' commits).
+   */
+  version(): string {
+    return `${this.changes}:${this.db.pragma('data_version', { simple: true })}`;
+  }
+
+  /**
+   * A value derived from the data, computed again once the version moved. Inside a write
+   * transaction nothing is kept (the transaction's own writes are not yet a version).
+   */
+  cached<T>(key: string, compute: () => T): T {
+    if (this.db.inTransaction) return compute();
+    const version = this.version();
+    const hit = this.caches.get(key);
+    if (hit && hit.version === version) return hit.value as T;
+    const value = compute();
+    if (this.caches.size >= MAX_CACHED) this.caches.clear();
+    this.caches.set(key, { version, value });
+    return value;
+  }
+
+  /**
+   * Bulk writing (scans): checkpoint the WAL less often while it lasts, then fold it back in.
+   * Checkpoints in the middle of a large scan cost more than the writes themselves.
+   */
+  bulk(on: boolean): void {
+    this.db.pragma(`wal_autocheckpoint = ${on ? 20000 : 1000}`);
+    if (!on) this.db.pragma('wal_checkpoint(PASSIVE)');
+  }
+
+  integrityCheck(): string {
+    return this.db.pragma('integrity_check', { simple: true }) as string;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
