@@ -1,0 +1,297 @@
+/**
+ * The database layer on a temporary database (no server, no scan): the change version moves once
+ * per transaction for every repository's writes, version-keyed caches see other connections'
+ * writes, the filter compiler selects the right rows for each field (compiled once or not), and
+ * the virtual folders list exactly their files.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { Store } from '../../src/db/store.js';
+import { VirtualTree } from '../../src/fs/tree.js';
+import type { ImageFilter, ScannedFile, TagSource } from '../../src/core/types.js';
+import type { MetadataRecord } from '../../src/metadata/types.js';
+import { tempDir } from '../support/fixtures.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+
+function open(dir = tempDir('vv-db-')): Store {
+  const store = Store.open(dir);
+  cleanups.push(() => store.close());
+  return store;
+}
+
+interface Fixture {
+  path: string;
+  created: string;
+  tags?: [string, TagSource][];
+  model?: string;
+  sampler?: string;
+  scheduler?: string;
+  generator?: string;
+  seed?: number | string;
+  steps?: number;
+  cfg?: number;
+  width?: number;
+  height?: number;
+  prompt?: string;
+}
+
+function scanned(f: Fixture): ScannedFile {
+  const record: MetadataRecord = {
+    file: f.path, format: 'png', generator: f.generator ?? null, generator_version: null, prompt: f.prompt ?? null, negative_prompt: null,
+    seed: f.seed ?? null, steps: f.steps ?? null, sampler: f.sampler ?? null, scheduler: f.scheduler ?? null, cfg: f.cfg ?? null,
+    model: f.model ?? null, model_hash: null, width: f.width ?? null, height: f.height ?? null, size: null,
+    pixel_width: f.width ?? null, pixel_height: f.height ?? null, loras: [], samplers: [], c2pa_claim_generator: null,
+    digital_source_type: null, ai_generated: null, extra: {}, provenance: {}, raw: {}, date_time_original: null, warnings: [],
+  };
+  return {
+    path: f.path, size: 100, mtimeMs: 1_700_000_000_000, hash: `h-${f.path}`, createdAt: f.created, record,
+    tags: (f.tags ?? []).map(([name, source]) => ({ name, source })), rawText: '',
+  };
+}
+
+/** Six images in nested folders whose names share prefixes ('a', 'ab', 'a_b'), one of them missing. */
+const FIXTURES: Fixture[] = [
+  { path: 'a/x.png', created: '2024-01-01T10:00:00.000Z', tags: [['cat', 'prompt'], ['dog', 'prompt']], model: 'm1', sampler: 's1', scheduler: 'karras', generator: 'A1111', seed: 1, steps: 20, cfg: 7, width: 512, height: 512, prompt: 'a lighthouse' },
+  { path: 'a/b/y.png', created: '2024-01-02T00:00:00.000Z', tags: [['cat', 'prompt']], model: 'm2', sampler: 's2', generator: 'ComfyUI', seed: '18446744073709551615', steps: 30, cfg: 5.5, width: 1024, height: 768, prompt: 'a harbour' },
+  { path: 'a/b/c/z.png', created: '2024-01-02T23:59:59.000Z', tags: [['dog', 'prompt']], model: 'm1', width: 640, height: 1280 },
+  { path: 'ab/w.png', created: '2024-02-01T12:00:00.000Z', width: 300, height: 200 },
+  { path: 'root.png', created: '2023-12-31T23:00:00.000Z', tags: [['cat', 'prompt']] },
+  { path: 'a_b/q.png', created: '2024-03-01T00:00:00.000Z', tags: [['bird', 'prompt']] },
+];
+
+function library(store = open()) {
+  const ids = new Map<string, number>();
+  store.batch(() => {
+    for (const f of FIXTURES) ids.set(f.path, store.saveScanned(scanned(f), null));
+  });
+  const id = (p: string) => ids.get(p)!;
+  store.setMissing([id('root.png')], true);
+  store.patchImage(id('a/b/y.png'), { favorite: true, rating: 4, categories: { add: ['c/d'] } });
+  store.patchImage(id('a/x.png'), { rating: 2, categories: { add: ['c'] }, tags: { add: ['mine'] } });
+  store.patchImage(id('ab/w.png'), { categories: { add: ['c_d'] } });
+  return { store, id };
+}
+
+/** The write count part of the change version. */
+const writes = (store: Store) => Number(store.dataVersion().split(':')[0]);
+
+describe('the change version', () => {
+  it('moves exactly once per write of every repository, and once for a batch of writes', () => {
+    const { store, id } = library();
+    const x = id('a/x.png');
+    const steps: [string, () => unknown][] = [
+      ['setting', () => store.setSetting('k', 'v')],
+      ['scan start', () => store.startScan('full')],
+      ['saveScanned', () => store.saveScanned(scanned(FIXTURES[0]), x)],
+      ['displace', () => store.displace([])],
+      ['setMissing', () => store.setMissing([x], false)],
+      ['phashes', () => store.duplicates.setPhashes([{ id: x, phash: '0000000000000000' }])],
+      ['embeddings', () => store.embeddings.save('m', [{ id: x, hash: 'h-a/x.png', vector: new Float32Array([1, 0]) }])],
+      ['problems', () => store.problems.record({ path: 'p.png', kind: 'unreadable', message: 'no' })],
+      ['ai tags', () => store.setAiTags([{ id: x, tags: [{ name: 'sky', confidence: 0.5 }] }])],
+      ['ai captions', () => store.setAiCaptions([{ id: x, caption: 'a sky' }])],
+      ['patchImage', () => store.patchImage(x, { favorite: true, tags: { add: ['t1'] }, categories: { add: ['k'] } })],
+      ['patchImages', () => store.patchImages([x, id('a/b/y.png')], { rating: 1 })],
+      ['createCategory', () => store.createCategory('new')],
+      ['renameCategory', () => store.renameCategory('new', 'newer')],
+      ['deleteCategory', () => store.deleteCategory('newer')],
+      ['createTagFolder', () => store.createTagFolder('empty')],
+      ['renameTag', () => store.renameTag('empty', 'emptier')],
+      ['deleteTagFolder', () => store.deleteTagFolder('emptier')],
+      ['undo', () => store.undo()],
+      ['recordChange of several edits', () => store.recordChange({ origin: 'cli' }, () => {
+        store.patchImage(x, { rating: 5 });
+        store.createCategory('z');
+      })],
+      ['batch of several repositories', () => store.batch(() => {
+        store.setSetting('k', 'w');
+        store.duplicates.setPhashes([{ id: x, phash: '' }]);
+        store.embeddings.save('m', []);
+        store.createCategory('y');
+      })],
+    ];
+    for (const [name, step] of steps) {
+      const before = writes(store);
+      step();
+      expect({ name, moved: writes(store) - before }).toEqual({ name, moved: 1 });
+    }
+  });
+
+  it('moves once for a write that failed and rolled back (a cache made inside it must not survive)', () => {
+    const { store } = library();
+    const before = writes(store);
+    expect(() => store.batch(() => {
+      store.createCategory('gone');
+      throw new Error('abort');
+    })).toThrow('abort');
+    expect(writes(store) - before).toBe(1);
+    expect(store.listCategories().map((c) => c.name)).not.toContain('gone');
+  });
+
+  it('reads do not move it', () => {
+    const { store } = library();
+    const before = store.dataVersion();
+    store.listImages({ tags: ['cat'] });
+    store.countMatching({ favorite: true });
+    store.listTagsBySource('prompt');
+    store.views.entries({ dir: 'a', subfolders: false });
+    expect(store.dataVersion()).toBe(before);
+  });
+});
+
+describe('caches keyed on the version', () => {
+  it('recompute counts, tag lists and folder listings after another connection writes', () => {
+    const dir = tempDir('vv-db-');
+    const { store, id } = library(open(dir));
+    const other = open(dir);
+    const tree = new VirtualTree(store, () => []);
+    expect(store.countMatching({ favorite: true })).toBe(1);
+    expect(store.countMatching({})).toBe(5);
+    expect(store.listTagsBySource('user').map((t) => t.name)).toEqual(['mine']);
+    expect([...tree.folderAt(['favorites'])!.files.values()].map((e) => e.id)).toEqual([id('a/b/y.png')]);
+
+    other.patchImage(id('a/x.png'), { favorite: true, tags: { add: ['theirs'] } });
+    other.setMissing([id('ab/w.png')], true);
+
+    expect(store.countMatching({ favorite: true })).toBe(2);
+    expect(store.countMatching({})).toBe(4);
+    expect(store.listTagsBySource('user').map((t) => t.name).sort()).toEqual(['mine', 'theirs']);
+    tree.invalidate(); // the tree trusts its snapshot for 250 ms; the version decides after that
+    expect([...tree.folderAt(['favorites'])!.files.values()].map((e) => e.id).sort()).toEqual([id('a/x.png'), id('a/b/y.png')].sort());
+  });
+});
+
+describe('the filter compiler', () => {
+  const cases: [string, ImageFilter, string[]][] = [
+    ['nothing', {}, ['a/x.png', 'a/b/y.png', 'a/b/c/z.png', 'ab/w.png', 'a_b/q.png']],
+    ['tags (all of)', { tags: ['cat', 'dog'] }, ['a/x.png']],
+    ['tags by key', { tags: ['CAT'] }, ['a/x.png', 'a/b/y.png']],
+    ['any', { any: ['dog', 'bird'] }, ['a/x.png', 'a/b/c/z.png', 'a_b/q.png']],
+    ['not', { not: ['cat'] }, ['a/b/c/z.png', 'ab/w.png', 'a_b/q.png']],
+    ['from', { from: '2024-01-02' }, ['a/b/y.png', 'a/b/c/z.png', 'ab/w.png', 'a_b/q.png']],
+    ['to (inclusive day)', { to: '2024-01-02' }, ['a/x.png', 'a/b/y.png', 'a/b/c/z.png']],
+    ['one day', { from: '2024-01-02', to: '2024-01-02' }, ['a/b/y.png', 'a/b/c/z.png']],
+    ['favorite', { favorite: true }, ['a/b/y.png']],
+    ['not favorite', { favorite: false }, ['a/x.png', 'a/b/c/z.png', 'ab/w.png', 'a_b/q.png']],
+    ['category with nested', { category: 'c' }, ['a/x.png', 'a/b/y.png']],
+    ['category directly', { category: 'c', subcategories: false }, ['a/x.png']],
+    ['category name with _', { category: 'c_d' }, ['ab/w.png']],
+    ['model', { model: 'm1' }, ['a/x.png', 'a/b/c/z.png']],
+    ['sampler', { sampler: 's2' }, ['a/b/y.png']],
+    ['scheduler', { scheduler: 'karras' }, ['a/x.png']],
+    ['generator', { generator: 'ComfyUI' }, ['a/b/y.png']],
+    ['seed', { seed: 1 }, ['a/x.png']],
+    ['seed beyond 2^53', { seed: '18446744073709551615' }, ['a/b/y.png']],
+    ['steps', { steps: 30 }, ['a/b/y.png']],
+    ['cfg', { cfg: 5.5 }, ['a/b/y.png']],
+    ['min_width', { min_width: 640 }, ['a/b/y.png', 'a/b/c/z.png']],
+    ['max_width', { max_width: 512 }, ['a/x.png', 'ab/w.png']],
+    ['min_height', { min_height: 768 }, ['a/b/y.png', 'a/b/c/z.png']],
+    ['max_height', { max_height: 512 }, ['a/x.png', 'ab/w.png']],
+    ['min_rating', { min_rating: 3 }, ['a/b/y.png']],
+    ['dir with subfolders', { dir: 'a' }, ['a/x.png', 'a/b/y.png', 'a/b/c/z.png']],
+    ['dir directly', { dir: 'a/b', subfolders: false }, ['a/b/y.png']],
+    ['dir name with _', { dir: 'a_b' }, ['a_b/q.png']],
+    ['library root directly', { dir: '', subfolders: false, missing: 'include' }, ['root.png']],
+    ['missing only', { missing: 'only' }, ['root.png']],
+    ['missing included', { missing: 'include', tags: ['cat'] }, ['a/x.png', 'a/b/y.png', 'root.png']],
+    ['a modifier alone selects nothing less', { subfolders: false }, ['a/x.png', 'a/b/y.png', 'a/b/c/z.png', 'ab/w.png', 'a_b/q.png']],
+  ];
+
+  for (const [name, filter, expected] of cases) {
+    it(`${name}: list, count, ids, summaries and folder entries agree, compiled once or not`, () => {
+      const { store, id } = library();
+      const want = expected.map(id).sort((a, b) => a - b);
+      const sorted = (ids: number[]) => [...ids].sort((a, b) => a - b);
+      const compiled = store.compileFilter(filter);
+      for (const f of [filter, compiled]) {
+        expect(sorted(store.listImages(f, 'date', null, 100).items.map((s) => s.id))).toEqual(want);
+        expect(store.listImages(f).total).toBe(want.length);
+        expect(store.countMatching(f)).toBe(want.length);
+        expect(sorted(store.idsMatching(f, 100))).toEqual(want);
+        expect(sorted(store.summariesFor([...FIXTURES.map((x) => id(x.path))].reverse(), f).map((s) => s.id))).toEqual(want);
+        expect(store.views.entries(f).map((e) => e.id)).toEqual(want);
+      }
+    });
+  }
+
+  it('pages by keyset over a compiled filter without repeating or skipping rows', () => {
+    const { store, id } = library();
+    const compiled = store.compileFilter({ dir: 'a' });
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = store.listImages(compiled, 'date', cursor, 1);
+      seen.push(...page.items.map((s) => s.id));
+      cursor = page.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual(['a/x.png', 'a/b/y.png', 'a/b/c/z.png'].map(id));
+  });
+
+  it('full-text search takes the compiled filter too', () => {
+    const { store, id } = library();
+    expect(store.searchText('harbour', {}).map((s) => s.id)).toEqual([id('a/b/y.png')]);
+    expect(store.searchText('harbour', store.compileFilter({ favorite: false }))).toEqual([]);
+    expect(store.searchText('lighthouse', store.compileFilter({ dir: 'a', subfolders: false })).map((s) => s.id)).toEqual([id('a/x.png')]);
+  });
+
+  it('knows an empty filter in one place', () => {
+    const { store } = library();
+    expect(store.compileFilter({}).empty).toBe(true);
+    expect(store.compileFilter({ missing: 'exclude', subfolders: false }).empty).toBe(true);
+    expect(store.compileFilter({ missing: 'include' }).empty).toBe(false);
+    expect(store.compileFilter({ tags: ['cat'] }).singleTag).toBe('cat');
+    expect(store.compileFilter({ tags: ['cat'], favorite: true }).singleTag).toBeNull();
+  });
+});
+
+describe('virtual folders are filters', () => {
+  const files = (tree: VirtualTree, parts: string[]) => [...(tree.folderAt(parts)?.files.values() ?? [])].map((e) => e.path).sort();
+
+  it('/all/<dir> holds the files directly in the folder; its subfolders list the rest', () => {
+    const { store } = library();
+    const tree = new VirtualTree(store, () => []);
+    expect(files(tree, ['all'])).toEqual([]); // root.png is missing
+    expect(tree.folderAt(['all'])!.subdirs).toEqual(['a', 'a_b', 'ab']);
+    expect(files(tree, ['all', 'a'])).toEqual(['a/x.png']);
+    expect(tree.folderAt(['all', 'a'])!.subdirs).toEqual(['b']);
+    expect(files(tree, ['all', 'a', 'b'])).toEqual(['a/b/y.png']);
+    expect(files(tree, ['all', 'a', 'b', 'c'])).toEqual(['a/b/c/z.png']);
+    expect(files(tree, ['all', 'ab'])).toEqual(['ab/w.png']);
+  });
+
+  it('/categories/<c> holds the images filed directly in it, not those of nested categories', () => {
+    const { store } = library();
+    const tree = new VirtualTree(store, () => []);
+    expect(tree.folderAt(['categories'])!.subdirs).toEqual(['c', 'c_d']);
+    expect(files(tree, ['categories', 'c'])).toEqual(['a/x.png']);
+    expect(tree.folderAt(['categories', 'c'])!.subdirs).toEqual(['d']);
+    expect(files(tree, ['categories', 'c', 'd'])).toEqual(['a/b/y.png']);
+    expect(files(tree, ['categories', 'c_d'])).toEqual(['ab/w.png']);
+  });
+
+  it('/tags, /favorites, /dates and /search list their filters’ files, search in rank order', () => {
+    const { store, id } = library();
+    const ranked = [id('a/b/c/z.png'), id('a/x.png'), id('root.png')];
+    const tree = new VirtualTree(store, () => ranked);
+    expect(files(tree, ['tags', 'cat'])).toEqual(['a/b/y.png', 'a/x.png']);
+    expect(files(tree, ['tags', 'mine'])).toEqual(['a/x.png']);
+    expect(files(tree, ['favorites'])).toEqual(['a/b/y.png']);
+    expect(files(tree, ['dates', '2024', '01', '02'])).toEqual(['a/b/c/z.png', 'a/b/y.png']);
+    expect(tree.folderAt(['dates', '2023'])).toBeNull(); // only a missing file was made then
+    expect(files(tree, ['search', 'anything'])).toEqual(['a/b/c/z.png', 'a/x.png']);
+    expect(store.views.entries({ ids: ranked }).map((e) => e.id)).toEqual([id('a/b/c/z.png'), id('a/x.png')]);
+  });
+
+  it('lists empty tag folders and the entry columns the mount needs', () => {
+    const { store, id } = library();
+    store.createTagFolder('later');
+    expect(store.views.tagNames().sort()).toEqual(['bird', 'cat', 'dog', 'later', 'mine']);
+    expect(store.views.byPath('a/x.png')).toEqual({ id: id('a/x.png'), filename: 'x.png', path: 'a/x.png', size: 100, mtime_ms: 1_700_000_000_000, created_at: '2024-01-01T10:00:00.000Z', hash: 'h-a/x.png' });
+    expect(store.views.byHash('h-a/b/y.png')?.id).toBe(id('a/b/y.png'));
+    expect(store.views.byPath('root.png')).toBeNull();
+  });
+});
