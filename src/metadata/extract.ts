@@ -151,6 +151,12 @@ function applyC2pa(record: MetadataRecord, container: ContainerInfo): void {
   Object.assign(record.extra, c2pa.extra);
 }
 
+/** The media description: what the reader found, else a still (an animation when only the flag is known). */
+function applyMedia(record: MetadataRecord, container: ContainerInfo): void {
+  const media = container.media ?? { media_type: container.animated ? 'animation' : 'image', duration_s: null, frame_count: container.animated ? null : 1, fps: null, video_codec: null, has_audio: container.animated ? null : false };
+  Object.assign(record, media);
+}
+
 export function recordFromContainer(file: string, container: ContainerInfo, extraEntries: MetadataEntry[] = []): MetadataRecord {
   const record = emptyRecord(file);
   record.format = container.format;
@@ -171,6 +177,7 @@ export function recordFromContainer(file: string, container: ContainerInfo, extr
     if (container.width !== null) record.provenance.width = record.provenance.height = 'pixels';
   }
   record.size = record.width !== null && record.height !== null ? `${record.width}x${record.height}` : null;
+  applyMedia(record, container);
   capFields(record);
   return withoutControls(record);
 }
@@ -188,7 +195,7 @@ export async function extractMetadata(file: string, bytes: Uint8Array, extraEntr
     if (container.c2pa.length) await loadC2paDecoder();
     const record = recordFromContainer(file, container, extraEntries);
     if (container.width === null || container.height === null) {
-      record.error = `no image dimensions: ${container.warnings.join('; ') || 'corrupt header'}`;
+      record.error = `no ${container.media?.media_type === 'video' ? 'video' : 'image'} dimensions: ${container.warnings.join('; ') || 'corrupt header'}`;
     }
     return record;
   } catch (err) {

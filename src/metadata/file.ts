@@ -15,6 +15,8 @@ export function recordFromSidecarText(file: string, text: string): MetadataRecor
   if (text.trim()) container.entries.push({ key: 'parameters', text: text.replace(/^\uFEFF/, ''), carrier: `sidecar:${path.extname(file).slice(1).toLowerCase()}` });
   const record = recordFromContainer(file, container);
   record.format = null;
+  // A text file describes a picture or video elsewhere: it has no media of its own.
+  for (const key of ['media_type', 'duration_s', 'frame_count', 'fps', 'video_codec', 'has_audio'] as const) delete record[key];
   return record;
 }
 

@@ -1,6 +1,6 @@
 /**
- * Metadata-only reading: the parts of a PNG / JPEG / WebP that can hold metadata, without the image
- * data that is most of the file. The result is a smaller file of the same format (image-data chunks
+ * Metadata-only reading: the parts of a PNG / JPEG / WebP / MP4 / Matroska file that can hold
+ * metadata, without the image or media data that is most of the file. The result is a smaller file of the same format (image-data chunks
  * dropped or cut) that the container readers parse as usual. Used where no content hash is needed
  * (`vv meta`, bench:meta); the scanner reads whole files because it hashes them.
  *
@@ -8,6 +8,8 @@
  * image data), the whole file is read so the payload can be decoded.
  */
 import fs from 'node:fs';
+import { isobmffFormat } from './readers/isobmff.js';
+import { movieFormat } from './readers/mp4.js';
 
 const HEAD = 64 * 1024;
 const TAIL = 64 * 1024;
@@ -73,7 +75,12 @@ function sparsePng(src: Source, head: Buffer): Buffer | null {
     const type = header.toString('latin1', 4, 8);
     const total = 12 + length;
     if (type === 'tEXt' || type === 'iTXt' || type === 'zTXt') textBytes = Math.max(textBytes, length);
-    if (type === 'IDAT') {
+    if (type === 'fdAT') {
+      // Animation frame data: the sequence number is kept (the reader counts frames by fcTL).
+      const chunk = Buffer.concat([src.at(head, pos, 12), Buffer.alloc(4)]);
+      chunk.writeUInt32BE(4, 0);
+      parts.push(chunk);
+    } else if (type === 'IDAT') {
       // Without text metadata a hidden payload may be all there is: then the image data is needed.
       if (textBytes <= 200) return null;
       if (keptImage < KEEP_IMAGE_DATA) {
@@ -150,6 +157,74 @@ function sparseWebp(src: Source, head: Buffer): Buffer | null {
   return Buffer.concat([riff, body]);
 }
 
+/** Boxes / elements kept whole beyond this are cut (a real `moov` of hours of video is a few MiB). */
+const MAX_KEPT_BOX = 64 * 1024 * 1024;
+
+/** ISO BMFF movie: every top-level box but the media data (`mdat`, `free`, `skip`), in file order. */
+function sparseMovie(src: Source, head: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let pos = 0;
+  for (let n = 0; n < MAX_CHUNKS && pos + 8 <= src.size; n++) {
+    const header = src.at(head, pos, 16);
+    if (header.length < 8) break;
+    let size = header.readUInt32BE(0);
+    const type = header.toString('latin1', 4, 8);
+    if (size === 1 && header.length >= 16) size = Number(header.readBigUInt64BE(8));
+    else if (size === 0) size = src.size - pos;
+    if (size < 8) break;
+    if (type !== 'mdat' && type !== 'free' && type !== 'skip' && type !== 'wide') parts.push(src.at(head, pos, Math.min(size, MAX_KEPT_BOX)));
+    pos += size;
+  }
+  return Buffer.concat(parts);
+}
+
+const EBML_SEGMENT = 0x18538067;
+/** Top-level Matroska elements that hold media, not metadata. */
+const EBML_SKIPPED = new Set([0x1f43b675 /* Cluster */, 0x1c53bb6b /* Cues */, 0x1941a469 /* Attachments */, 0xec /* Void */]);
+
+function ebmlVint(b: Buffer, pos: number, keepMarker: boolean): { value: number; length: number; unknown: boolean } | null {
+  if (pos >= b.length || b[pos] === 0) return null;
+  const length = Math.clz32(b[pos]) - 23;
+  if (pos + length > b.length) return null;
+  let value = keepMarker ? b[pos] : b[pos] & (0xff >> length);
+  let unknown = value === 0xff >> length;
+  for (let i = 1; i < length; i++) {
+    value = value * 256 + b[pos + i];
+    if (b[pos + i] !== 0xff) unknown = false;
+  }
+  return { value, length, unknown };
+}
+
+/**
+ * Matroska / WebM: the EBML header and the Segment's metadata elements (Info, Tracks, Tags, SeekHead,
+ * Chapters), not its Clusters. The Segment's size is rewritten as unknown (it runs to the end).
+ */
+function sparseMatroska(src: Source, head: Buffer): Buffer | null {
+  const parts: Buffer[] = [];
+  let pos = 0;
+  let segmentEnd = -1;
+  for (let n = 0; n < MAX_CHUNKS && pos < src.size; n++) {
+    const header = src.at(head, pos, 12);
+    const id = ebmlVint(header, 0, true);
+    const size = id && ebmlVint(header, id.length, false);
+    if (!id || !size) break;
+    const payload = pos + id.length + size.length;
+    if (segmentEnd < 0 && id.value === EBML_SEGMENT) {
+      parts.push(Buffer.from([0x18, 0x53, 0x80, 0x67, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]));
+      segmentEnd = size.unknown ? src.size : Math.min(src.size, payload + size.value);
+      pos = payload;
+      continue;
+    }
+    // An unknown-size element inside the Segment (a live Cluster) has no end to skip to.
+    if (size.unknown) break;
+    const end = payload + size.value;
+    if (!EBML_SKIPPED.has(id.value)) parts.push(src.at(head, pos, Math.min(end - pos, MAX_KEPT_BOX)));
+    pos = end;
+    if (segmentEnd >= 0 && pos >= segmentEnd) break;
+  }
+  return parts.length ? Buffer.concat(parts) : null;
+}
+
 /** The metadata-bearing bytes of a file (the whole file for other formats or when in doubt). */
 export function readMetadataBytes(absPath: string): Buffer {
   const fd = fs.openSync(absPath, 'r');
@@ -162,6 +237,9 @@ export function readMetadataBytes(absPath: string): Buffer {
     if (head[0] === 0x89 && head.toString('latin1', 1, 4) === 'PNG') sparse = sparsePng(src, head);
     else if (head[0] === 0xff && head[1] === 0xd8) sparse = sparseJpeg(src, head);
     else if (head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WEBP') sparse = sparseWebp(src, head);
+    else if (head.readUInt32BE(0) === 0x1a45dfa3) sparse = sparseMatroska(src, head);
+    // AVIF / HEIC keep reading whole: their Exif and XMP items may lie in `mdat`.
+    else if (isobmffFormat(head) === null && movieFormat(head) !== null) sparse = sparseMovie(src, head);
     return sparse ?? src.read(0, size);
   } finally {
     fs.closeSync(fd);

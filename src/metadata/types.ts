@@ -4,6 +4,22 @@
  */
 
 export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'avif' | 'heic' | 'gif';
+/** Video containers: ISO BMFF movies (`mp4` also covers m4v; `mov` is QuickTime) and Matroska (`webm`, `mkv`). */
+export type VideoFormat = 'mp4' | 'mov' | 'webm' | 'mkv';
+export type ContainerFormat = ImageFormat | VideoFormat;
+export type MediaType = 'image' | 'animation' | 'video';
+
+/** What the container says about its frames and tracks (never decoded: headers only). */
+export interface MediaInfo {
+  media_type: MediaType;
+  /** Seconds, from the container's duration fields (movie header, Matroska Info, summed frame delays). */
+  duration_s: number | null;
+  frame_count: number | null;
+  fps: number | null;
+  /** Short codec name: `h264`, `hevc`, `av1`, `vp9`, `vp8`, `ffv1`, `prores`, `gif`, `webp`, `apng`… */
+  video_codec: string | null;
+  has_audio: boolean | null;
+}
 
 /** One piece of text metadata found in a container, format-agnostic. */
 export interface MetadataEntry {
@@ -22,7 +38,7 @@ export interface C2paBlob {
 }
 
 export interface ContainerInfo {
-  format: ImageFormat;
+  format: ContainerFormat;
   width: number | null;
   height: number | null;
   hasAlpha: boolean;
@@ -33,6 +49,8 @@ export interface ContainerInfo {
   dateTimeOriginal: string | null;
   /** Non-fatal problems (bad CRC, truncated chunk…): the file is still indexed. */
   warnings: string[];
+  /** Frames and tracks, where the reader knows them (animations, videos); absent: a still image. */
+  media?: MediaInfo;
 }
 
 export interface LoraRef {
@@ -86,7 +104,7 @@ export interface GenerationFields {
 
 export interface MetadataRecord {
   file: string;
-  format: ImageFormat | null;
+  format: ContainerFormat | null;
   generator: string | null;
   generator_version: string | null;
   prompt: string | null;
@@ -114,6 +132,16 @@ export interface MetadataRecord {
   /** Every metadata entry as found: JSON-looking text parsed, other text verbatim. Always kept. */
   raw: Record<string, unknown>;
   date_time_original: string | null;
+  /**
+   * Media description (set on every record read from a file; absent on records that failed before
+   * the container was read, and on sidecar-only records). Pixel size is `pixel_width`/`pixel_height`.
+   */
+  media_type?: MediaType | null;
+  duration_s?: number | null;
+  frame_count?: number | null;
+  fps?: number | null;
+  video_codec?: string | null;
+  has_audio?: boolean | null;
   warnings: string[];
   error?: string;
 }

@@ -1,10 +1,10 @@
 /** What every container reader starts from and how it files an EXIF block, within the file's budget. */
-import type { ContainerInfo, ImageFormat } from '../types.js';
+import type { ContainerFormat, ContainerInfo } from '../types.js';
 import type { ReadBudget } from '../limits.js';
 import { readExif } from './exif.js';
 
 /** A container with nothing read yet (fresh arrays each call: readers push into them). */
-export function emptyContainer(format: ImageFormat): ContainerInfo {
+export function emptyContainer(format: ContainerFormat): ContainerInfo {
   return {
     format,
     width: null,

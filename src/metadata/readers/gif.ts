@@ -39,6 +39,7 @@ export async function readGif(buf: Uint8Array, budget = new ReadBudget()): Promi
   let pos = 13;
   if (buf[10] & 0x80) pos += 3 * (1 << ((buf[10] & 7) + 1));
   let frames = 0;
+  let delayCs = 0;
   while (pos < buf.length) {
     const block = buf[pos];
     if (block === 0x3b) break;
@@ -58,7 +59,10 @@ export async function readGif(buf: Uint8Array, budget = new ReadBudget()): Promi
         pos = rest.end;
         continue;
       }
-      if (label === 0xf9 && buf[pos + 2] === 4 && buf[pos + 3] & 1) info.hasAlpha = true;
+      if (label === 0xf9 && buf[pos + 2] === 4) {
+        if (buf[pos + 3] & 1) info.hasAlpha = true;
+        if (pos + 6 <= buf.length) delayCs += view.getUint16(pos + 4, true);
+      }
       const keep = label === 0xfe && !budget.entriesFull('GIF comment', 0);
       const blocks = readSubBlocks(buf, pos + 2, keep);
       if (!blocks) break;
@@ -82,5 +86,17 @@ export async function readGif(buf: Uint8Array, budget = new ReadBudget()): Promi
     }
   }
   info.animated = frames > 1;
+  if (info.animated) {
+    // Delays are declared in hundredths of a second per frame (0: "as fast as possible").
+    const duration = delayCs > 0 ? delayCs / 100 : null;
+    info.media = {
+      media_type: 'animation',
+      duration_s: duration,
+      frame_count: frames,
+      fps: duration ? Math.round((frames / duration) * 1000) / 1000 : null,
+      video_codec: 'gif',
+      has_audio: false,
+    };
+  }
   return info;
 }

@@ -1,8 +1,10 @@
 /** Picks the container reader by the file's bytes (never by its extension, which often lies). */
-import type { ContainerInfo, ImageFormat } from '../types.js';
+import type { ContainerFormat, ContainerInfo } from '../types.js';
 import { isGif, readGif } from './gif.js';
 import { isobmffFormat, readIsobmff } from './isobmff.js';
 import { isJpeg, readJpeg } from './jpeg.js';
+import { isMatroska, readMatroska } from './matroska.js';
+import { movieFormat, readMp4 } from './mp4.js';
 import { isPng, readPng } from './png.js';
 import { isWebp, readWebp } from './webp.js';
 import { ReadBudget } from '../limits.js';
@@ -11,15 +13,17 @@ export class UnsupportedFormatError extends Error {
   readonly code = 'unsupported_format';
 }
 
-export function sniffFormat(buf: Uint8Array): ImageFormat | null {
+/** The container format; Matroska answers `mkv` here, `webm` only once its DocType is read. */
+export function sniffFormat(buf: Uint8Array): ContainerFormat | null {
   if (isPng(buf)) return 'png';
   if (isJpeg(buf)) return 'jpeg';
   if (isWebp(buf)) return 'webp';
   if (isGif(buf)) return 'gif';
-  return isobmffFormat(buf);
+  if (isMatroska(buf)) return 'mkv';
+  return isobmffFormat(buf) ?? movieFormat(buf);
 }
 
-function readFormat(buf: Uint8Array, format: ImageFormat | null, budget: ReadBudget): Promise<ContainerInfo> {
+function readFormat(buf: Uint8Array, format: ContainerFormat | null, budget: ReadBudget): Promise<ContainerInfo> {
   switch (format) {
     case 'png':
       return readPng(buf, { budget });
@@ -32,8 +36,14 @@ function readFormat(buf: Uint8Array, format: ImageFormat | null, budget: ReadBud
     case 'avif':
     case 'heic':
       return readIsobmff(buf, format, budget);
+    case 'mp4':
+    case 'mov':
+      return readMp4(buf, format, budget);
+    case 'mkv':
+    case 'webm':
+      return readMatroska(buf, budget);
     default:
-      throw new UnsupportedFormatError(buf.length === 0 ? 'empty file' : 'not a PNG, JPEG, WebP, AVIF or GIF image');
+      throw new UnsupportedFormatError(buf.length === 0 ? 'empty file' : 'not a PNG, JPEG, WebP, AVIF or GIF image, nor an MP4/MOV or Matroska/WebM video');
   }
 }
 

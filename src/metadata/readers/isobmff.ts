@@ -12,29 +12,42 @@ const C2PA_UUID = 'd8fec3d61b0e483c92975828877ec481';
 const AVIF_BRANDS = new Set(['avif', 'avis']);
 const HEIF_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mif1', 'msf1']);
 
-interface Box {
+export interface Box {
   type: string;
   start: number; // payload start
   end: number;
 }
 
-function* boxes(buf: Uint8Array, view: DataView, start: number, end: number): Generator<Box> {
+/** Boxes per level: real files have tens; a hostile file repeating an 8-byte box has millions. */
+export const MAX_BOXES_PER_LEVEL = 10_000;
+
+/**
+ * The boxes between start and end. A box that claims to run past `end` ends the walk; with
+ * `truncated` given it is first yielded cut to `end` (a truncated file's last box is still read).
+ */
+export function* boxes(buf: Uint8Array, view: DataView, start: number, end: number, truncated?: (type: string, offset: number, claimed: number) => void): Generator<Box> {
   let pos = start;
   let guard = 0;
-  while (pos + 8 <= end && guard++ < 10000) {
+  while (pos + 8 <= end && guard++ < MAX_BOXES_PER_LEVEL) {
     let size = view.getUint32(pos);
     const type = decodeLatin1(buf.subarray(pos + 4, pos + 8));
     let header = 8;
     if (size === 1) {
       if (pos + 16 > end) return;
       const big = view.getBigUint64(pos + 8);
-      if (big > BigInt(end - pos)) return;
-      size = Number(big);
       header = 16;
+      size = big > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(big);
     } else if (size === 0) {
       size = end - pos;
     }
-    if (size < header || pos + size > end) return;
+    if (size < header) return;
+    if (pos + size > end) {
+      if (truncated) {
+        truncated(type, pos, size);
+        yield { type, start: pos + header, end };
+      }
+      return;
+    }
     yield { type, start: pos + header, end: pos + size };
     pos += size;
   }

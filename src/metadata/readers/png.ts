@@ -63,6 +63,9 @@ export async function readPng(buf: Uint8Array, options: { stealth?: boolean; bud
   const layout: PngLayout = { width: 0, height: 0, bitDepth: 0, colorType: 0, interlace: 0, idat: [] };
   let pos = 8;
   let sawEnd = false;
+  let declaredFrames = 0;
+  let frames = 0;
+  let duration = 0;
   while (pos + 12 <= buf.length) {
     const length = view.getUint32(pos);
     const type = decodeLatin1(buf.subarray(pos + 4, pos + 8));
@@ -100,6 +103,15 @@ export async function readPng(buf: Uint8Array, options: { stealth?: boolean; bud
         break;
       case 'acTL':
         info.animated = true;
+        if (length >= 8) declaredFrames = view.getUint32(dataStart);
+        break;
+      case 'fcTL':
+        // Sequence, width, height, x, y (4 bytes each), then the delay as a fraction (0 denominator: 1/100 s).
+        if (length >= 26) {
+          frames++;
+          const den = view.getUint16(dataStart + 22) || 100;
+          duration += view.getUint16(dataStart + 20) / den;
+        }
         break;
       case 'eXIf': {
         if (!budget.block('PNG eXIf', length)) break;
@@ -138,6 +150,18 @@ export async function readPng(buf: Uint8Array, options: { stealth?: boolean; bud
   // them it is a redundant copy (NovelAI, Forge write both), and skipping it keeps scans fast.
   if (options.stealth !== false && layout.idat.length && !info.entries.some((e) => e.text.length > 200)) {
     budget.push(info.entries, readStealthPng(layout, info.warnings));
+  }
+  if (info.animated && Math.max(frames, declaredFrames) > 1) {
+    const seconds = duration > 0 ? Math.round(duration * 1000) / 1000 : null;
+    const count = frames || declaredFrames;
+    info.media = {
+      media_type: 'animation',
+      duration_s: seconds,
+      frame_count: count,
+      fps: seconds ? Math.round((count / seconds) * 1000) / 1000 : null,
+      video_codec: 'apng',
+      has_audio: false,
+    };
   }
   if (!sawEnd) info.warnings.push('PNG ends without an IEND chunk (truncated file)');
   else if (pos < buf.length) {

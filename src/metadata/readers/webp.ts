@@ -13,6 +13,8 @@ export async function readWebp(buf: Uint8Array, budget = new ReadBudget()): Prom
   const info = emptyContainer('webp');
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let pos = 12;
+  let frames = 0;
+  let durationMs = 0;
   while (pos + 8 <= buf.length) {
     const fourcc = decodeLatin1(buf.subarray(pos, pos + 4));
     const size = view.getUint32(pos + 4, true);
@@ -52,6 +54,11 @@ export async function readWebp(buf: Uint8Array, budget = new ReadBudget()): Prom
       case 'ANIM':
         info.animated = true;
         break;
+      case 'ANMF':
+        // Frame header: x, y, width-1, height-1 (3 bytes each), duration in ms (3 bytes), flags.
+        frames++;
+        if (size >= 16) durationMs += data[12] | (data[13] << 8) | (data[14] << 16);
+        break;
       case 'EXIF': {
         if (!budget.block('WebP EXIF', size)) break;
         await addExif(info, budget, data, 'webp:EXIF');
@@ -64,5 +71,16 @@ export async function readWebp(buf: Uint8Array, budget = new ReadBudget()): Prom
     pos = dataEnd + (size & 1);
   }
   if (info.width === null) info.warnings.push('WebP has no image header (truncated file)');
+  if (info.animated && frames > 1) {
+    const duration = durationMs > 0 ? durationMs / 1000 : null;
+    info.media = {
+      media_type: 'animation',
+      duration_s: duration,
+      frame_count: frames,
+      fps: duration ? Math.round((frames / duration) * 1000) / 1000 : null,
+      video_codec: 'webp',
+      has_audio: false,
+    };
+  }
   return info;
 }
