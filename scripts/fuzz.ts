@@ -1,6 +1,7 @@
 /**
  * `npm run fuzz -- --seconds N [--seed S] [--timeout-ms T] [--heap-mb M]` — mutates our own
- * generator-like images (src/demo: A1111 and ComfyUI PNG / JPEG / WebP, plus small hostile files) and
+ * generator-like images (src/demo: A1111 and ComfyUI PNG / JPEG / WebP, synthetic MP4 / WebM carrying a
+ * VideoHelperSuite comment, plus small hostile files) and
  * runs the metadata extractor on each mutation in a worker with a heap limit. A crash (an exception
  * escaping the extractor, the worker dying), a timeout, a heap overrun or a record over 16 MiB fails
  * the run (exit 1) and saves the input under test/fixtures/fuzz/, which test/unit/fuzz-fixtures
@@ -12,9 +13,10 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../src/spawn-worker.js';
-import { rng } from '../src/demo/generations.js';
+import { comfyPrompt, comfyWorkflow, makeGeneration, rng } from '../src/demo/generations.js';
 import { addPngChunks, pngChunk } from '../src/demo/embed.js';
 import { deepComfyPrompt, repeatedChunkWebp, repeatedCommentGif, repeatedCommentJpeg, repeatedTextPng, seedImages, tinyImage, zTxtBombPng } from '../src/demo/hostile.js';
+import { simpleTag, syntheticMatroska, syntheticMp4 } from '../src/demo/video.js';
 import { arg } from '../bench/util.js';
 
 const seconds = arg('seconds', 60);
@@ -27,6 +29,8 @@ const FIXTURES = path.resolve(import.meta.dirname, '../../test/fixtures/fuzz');
 
 async function seeds(): Promise<Buffer[]> {
   const deepZtxt = addPngChunks(await tinyImage('png'), [pngChunk('zTXt', Buffer.concat([Buffer.from('prompt\0\0', 'latin1'), zlib.deflateSync(deepComfyPrompt(20_000))]))]);
+  const g = makeGeneration(1);
+  const vhsComment = JSON.stringify({ prompt: JSON.stringify(comfyPrompt(g)), workflow: comfyWorkflow(g) });
   return [
     ...(await seedImages(6)).map((s) => s.bytes),
     await zTxtBombPng(2, 1024 * 1024),
@@ -35,6 +39,9 @@ async function seeds(): Promise<Buffer[]> {
     await repeatedChunkWebp(100, 'EXIF'),
     await repeatedCommentGif(200),
     deepZtxt,
+    // Video containers: a ComfyUI graph in an MP4 ©cmt atom and in a Matroska COMMENT tag.
+    syntheticMp4({ comment: vhsComment }),
+    syntheticMatroska({ tags: [simpleTag('COMMENT', vhsComment, simpleTag('NESTED', 'x'))] }),
   ];
 }
 
@@ -150,7 +157,7 @@ class Runner {
   }
 }
 
-const extensionOf = (b: Buffer) => (b[0] === 0x89 ? 'png' : b[0] === 0xff ? 'jpg' : b.subarray(0, 4).toString('latin1') === 'RIFF' ? 'webp' : b.subarray(0, 3).toString('latin1') === 'GIF' ? 'gif' : 'bin');
+const extensionOf = (b: Buffer) => (b[0] === 0x89 ? 'png' : b[0] === 0xff ? 'jpg' : b.subarray(0, 4).toString('latin1') === 'RIFF' ? 'webp' : b.subarray(0, 3).toString('latin1') === 'GIF' ? 'gif' : b.subarray(4, 8).toString('latin1') === 'ftyp' ? 'mp4' : b[0] === 0x1a ? 'mkv' : 'bin');
 
 const r = rng(seed);
 const corpus = await seeds();

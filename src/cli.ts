@@ -556,13 +556,17 @@ function humanRecord(r: MetadataRecord): string {
     if (v !== null && v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)) lines.push(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
   };
   for (const k of ['prompt', 'negative_prompt', 'model', 'model_hash', 'sampler', 'scheduler', 'steps', 'cfg', 'seed', 'size', 'loras'] as const) show(k, r[k]);
+  if (r.media_type === 'video' || r.media_type === 'animation') {
+    const parts = [r.media_type, r.duration_s != null ? `${r.duration_s} s` : null, r.frame_count != null ? `${r.frame_count} frames` : null, r.fps != null ? `${r.fps} fps` : null, r.video_codec, r.pixel_width != null ? `${r.pixel_width}x${r.pixel_height}` : null, r.has_audio ? 'audio' : r.has_audio === false ? 'no audio' : null];
+    show('media', parts.filter(Boolean).join(', '));
+  }
   return lines.join('\n');
 }
 
 program
   .command('meta')
   .description('print the generation metadata of files (never fails on a bad file: its record carries `error`)')
-  .argument('<files...>', 'image files, or A1111 .txt infotext sidecars')
+  .argument('<files...>', 'image, animation or video files (PNG/APNG, JPEG, WebP, AVIF/HEIC, GIF, MP4/MOV, WebM/MKV), or .txt/.json sidecars (A1111 infotext, Deforum settings)')
   .option('--json', 'one JSON object per line')
   .action(async (files: string[], opts: { json?: boolean }) => {
     // Files are read in a worker that is replaced after VV_FILE_TIMEOUT (or over its heap limit), as

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractMetadata } from '../../src/metadata/extract.js';
-import { readMetadataFile } from '../../src/metadata/file.js';
+import { readMetadataFile, recordFromSidecarText } from '../../src/metadata/file.js';
 import { readMetadataBytes } from '../../src/metadata/sparse.js';
 import { addPngText, buildExif } from '../../src/demo/embed.js';
 import { comfyPrompt, comfyWorkflow, makeGeneration, type Generation } from '../../src/demo/generations.js';
@@ -241,5 +241,51 @@ describe.skipIf(!hasFfmpeg)('animations', () => {
   it('a still keeps media_type image with one frame', async () => {
     const record = await extractMetadata('still.png', await tinyImage('png'));
     expect(record).toMatchObject({ media_type: 'image', frame_count: 1, duration_s: null, video_codec: null });
+  });
+});
+
+describe('Deforum settings beside a video', () => {
+  // The shape the Deforum extension writes to `<batch>_settings.txt` (trimmed to what is read).
+  const settings = {
+    W: 512,
+    H: 768,
+    seed: 1234567,
+    sampler: 'DPM++ 2M Karras',
+    steps: 25,
+    scale: 7,
+    seed_behavior: 'iter',
+    prompts: { '60': 'a forest at dusk --neg fog', '0': 'a tiger walking, <lora:stripes:0.7> --neg blurry, lowres' },
+    animation_prompts_positive: 'cinematic',
+    animation_prompts_negative: 'watermark',
+    animation_mode: '3D',
+    max_frames: 120,
+    fps: 15,
+    sd_model_name: 'dreamshaper_8',
+    sd_model_hash: '879db523c3',
+  };
+
+  it('reads prompts by frame, seed, sampler, steps, cfg, size and model from the settings JSON sidecar', () => {
+    const record = recordFromSidecarText('clip_settings.txt', JSON.stringify(settings, null, 2));
+    expect(record).toMatchObject({
+      generator: 'deforum',
+      prompt: 'a tiger walking, <lora:stripes:0.7>, cinematic',
+      negative_prompt: 'blurry, lowres, watermark',
+      seed: 1234567,
+      sampler: 'DPM++ 2M Karras',
+      steps: 25,
+      cfg: 7,
+      width: 512,
+      height: 768,
+      model: 'dreamshaper_8',
+      model_hash: '879db523c3',
+      loras: [{ name: 'stripes', weight: 0.7 }],
+    });
+    expect(record.extra).toMatchObject({ animation_mode: '3D', max_frames: 120, fps: 15, prompts_by_frame: { '0': settings.prompts['0'], '60': settings.prompts['60'] } });
+    expect(record.provenance.prompt).toBe('sidecar:txt parameters › prompts.0');
+    expect(record.media_type).toBeUndefined();
+  });
+
+  it('a JSON sidecar without Deforum keys is not claimed as Deforum', () => {
+    expect(recordFromSidecarText('x.json', JSON.stringify({ prompts: { '0': 'x' } })).generator).not.toBe('deforum');
   });
 });

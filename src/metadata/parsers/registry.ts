@@ -18,8 +18,10 @@ import { easydiffusionParser } from './easydiffusion.js';
 import { hfSpaceParser } from './hf-space.js';
 import { midjourneyParser } from './midjourney.js';
 import { kohyaParser } from './kohya.js';
+import { deforumParser } from './deforum.js';
 
 export const PARSERS: readonly GeneratorParser[] = [
+  deforumParser,
   novelaiParser,
   invokeaiParser,
   swarmuiParser,
