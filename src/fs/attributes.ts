@@ -5,7 +5,8 @@
  * written); a path just linked with `ln -s` shows as a symlink (links.ts).
  */
 import fs from 'node:fs';
-import type { FileEntry } from './tree.js';
+import path from 'node:path';
+import type { FileEntry, Folder } from './tree.js';
 import type { Upload } from './uploads.js';
 
 const DIR_MODE = 0o040755;
@@ -47,6 +48,20 @@ export class Attributes {
 
   link(target: string): Stat {
     return this.stat(this.started, 1, Buffer.byteLength(target), LINK_MODE);
+  }
+
+  /**
+   * A folder's names with their stats, copies being written in it last. Stats with the names give
+   * the kernel each entry's type: `find` and `ls` need no lookups.
+   */
+  listing(folder: Folder, copies: Iterable<Upload>): [string[], Stat[]] {
+    const names = [...folder.subdirs, ...folder.files.keys()];
+    const stats = [...folder.subdirs.map(() => this.folder()), ...[...folder.files.values()].map((e) => this.file(e))];
+    for (const u of copies) {
+      names.push(path.posix.basename(u.path));
+      stats.push(this.upload(u));
+    }
+    return [names, stats];
   }
 }
 

@@ -9,10 +9,9 @@
  * association folder EPERM. Tag names follow tag-names.ts (EINVAL otherwise); a name over 255
  * bytes is ENAMETOOLONG.
  */
-import path from 'node:path';
 import Fuse from 'fuse-native';
 import type { Vault } from '../library/vault.js';
-import { Attributes, statfsOf, type Stat } from './attributes.js';
+import { Attributes, statfsOf } from './attributes.js';
 import { errnoOf, type Callback } from './errno.js';
 import { Handles } from './handles.js';
 import { Symlinks } from './links.js';
@@ -66,14 +65,7 @@ export function createOps(options: VfsOptions) {
     readdir(p: string, cb: Callback) {
       const r = tree.resolve(p);
       if (r.type !== 'folder') return cb(r.type === 'file' ? Fuse.ENOTDIR : Fuse.ENOENT);
-      // Stats with the names give the kernel each entry's type: `find` and `ls` need no lookups.
-      const names = [...r.folder.subdirs, ...r.folder.files.keys()];
-      const stats: Stat[] = [...r.folder.subdirs.map(() => attributes.folder()), ...[...r.folder.files.values()].map((e) => attributes.file(e))];
-      for (const u of uploads.in(p)) {
-        names.push(path.posix.basename(u.path));
-        stats.push(attributes.upload(u));
-      }
-      cb(0, names, stats);
+      cb(0, ...attributes.listing(r.folder, uploads.in(p)));
     },
 
     open(p: string, flags: number, cb: Callback) {
