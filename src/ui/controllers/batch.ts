@@ -28,6 +28,7 @@ export class BatchController implements ReactiveController {
     host.addController(this);
   }
 
+  // Nothing to start: it acts on calls (a ReactiveController names at least one lifecycle hook).
   hostConnected(): void {}
 
   async run(body: Record<string, unknown>, label: string, payload = this.o.selectionPayload()): Promise<void> {

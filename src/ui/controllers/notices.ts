@@ -16,8 +16,6 @@ export class NoticesController implements ReactiveController {
     host.addController(this);
   }
 
-  hostConnected(): void {}
-
   hostDisconnected(): void {
     clearTimeout(this.timer);
   }

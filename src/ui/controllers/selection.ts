@@ -29,6 +29,7 @@ export class SelectionController implements ReactiveController {
     host.addController(this);
   }
 
+  // Nothing to start: it acts on calls (a ReactiveController names at least one lifecycle hook).
   hostConnected(): void {}
 
   count(): number {
