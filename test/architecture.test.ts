@@ -23,6 +23,14 @@ function adaptersReachingDb(edges: ImportEdge[]): string[] {
   return edges.filter((e) => isAdapter(e.from) && e.to.startsWith('src/db/')).map((e) => `${e.from} imports ${e.to}`);
 }
 
+/** Rule (e): the gallery runs in the browser: it imports only itself, and the server's wire types (type-only). */
+function galleryReachingOut(edges: ImportEdge[]): string[] {
+  return edges
+    .filter((e) => e.from.startsWith('src/ui/') && e.local && !e.to.startsWith('src/ui/'))
+    .filter((e) => !(e.to === 'src/http/wire.ts' && e.typeOnly))
+    .map((e) => `${e.from} imports ${e.to}${e.typeOnly ? ' (type)' : ''}`);
+}
+
 /** Rule (d): each lower layer imports only the layers below it (core < db < ingest, ai < library < adapters). */
 const ALLOWED_BELOW: Record<string, string[]> = {
   'src/core/': ['src/core/', 'src/metadata/'],
@@ -49,13 +57,6 @@ function describeCycles(edges: ImportEdge[]): string[] {
   return importCycles(edges).map((files) => files.join(' <-> '));
 }
 
-// Issue 11 in progress: adapter imports of src/db/ still to be moved behind src/library/. Must end empty.
-const PENDING = new Set([
-  'src/fs/tree.ts imports src/db/store.ts',
-  'src/fs/vfs.ts imports src/db/store.ts',
-  'src/http/schemas.ts imports src/db/problems.ts',
-]);
-
 describe('architecture rules on src/', () => {
   const edges = importGraph(ROOT, 'src');
 
@@ -71,7 +72,11 @@ describe('architecture rules on src/', () => {
   });
 
   it('adapters (src/http/, src/fs/, src/cli) never import src/db/', () => {
-    expect(adaptersReachingDb(edges).filter((v) => !PENDING.has(v))).toEqual([]);
+    expect(adaptersReachingDb(edges)).toEqual([]);
+  });
+
+  it('src/ui/ imports only itself and, type-only, src/http/wire.ts', () => {
+    expect(galleryReachingOut(edges)).toEqual([]);
   });
 
   it('src/core/ and src/db/ import only the layers below them', () => {
@@ -99,6 +104,9 @@ describe('the rules catch violations', () => {
   write('src/fs/ops.ts', "import { db } from '../db/store.js';\nimport { lib } from '../library/lib.js';\nexport const o = [db, lib];\n");
   write('src/library/lib.ts', "export const lib = 1;\n");
   write('src/db/images.ts', "import { lib } from '../library/lib.js';\nimport { k } from '../core/keys.js';\nexport const i = [lib, k];\n");
+  write('src/ui/app.ts', "import type { Wire } from '../http/wire.js';\nimport { schema } from '../http/schemas.js';\nimport { rule } from '../http/wire.js';\nexport const a = [schema, rule] as unknown as Wire;\n");
+  write('src/http/wire.ts', "export type Wire = number;\nexport const rule = 1;\n");
+  write('src/http/schemas.ts', "export const schema = 1;\n");
   write('src/core/keys.ts', "import { x } from '../metadata/own.js';\nexport const k = x;\n");
   write('src/metadata/extract.ts', "import { tag } from '../index/tags.js';\nimport { x } from './own.js';\nexport const y = [tag, x];\n");
   write('src/metadata/own.ts', "import fs from 'node:fs';\nexport const x = fs;\n");
@@ -114,6 +122,10 @@ describe('the rules catch violations', () => {
 
   it('reports an adapter importing src/db/, type imports included', () => {
     expect(adaptersReachingDb(edges).sort()).toEqual(['src/fs/ops.ts imports src/db/store.ts', 'src/http/routes.ts imports src/db/store.ts']);
+  });
+
+  it('reports the gallery importing server code, but not a type import of the wire types', () => {
+    expect(galleryReachingOut(edges).sort()).toEqual(['src/ui/app.ts imports src/http/schemas.ts', 'src/ui/app.ts imports src/http/wire.ts']);
   });
 
   it('reports src/db/ importing a layer above it', () => {

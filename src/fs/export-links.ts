@@ -26,7 +26,7 @@ export function exportLinks(vault: Vault, target: string): ExportStats {
   }
   fs.mkdirSync(root, { recursive: true });
   fs.writeFileSync(path.join(root, MARKER), 'made by vv export-links\n');
-  const tree = new VirtualTree(vault.store, () => []);
+  const tree = new VirtualTree(vault.catalog, () => []);
   const stats: ExportStats = { folders: 0, links: 0 };
   const visit = (parts: string[]) => {
     const folder = tree.folderAt(parts);

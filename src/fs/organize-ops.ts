@@ -29,28 +29,30 @@ function sameAssociation(a: Association, b: Association): boolean {
 }
 
 export class OrganizeOps {
-  private readonly store: Vault['store'];
+  private readonly catalog: Vault['catalog'];
+  private readonly organize: Vault['organize'];
 
   constructor(
     vault: Vault,
     private readonly tree: VirtualTree,
     private readonly log: (message: string) => void,
   ) {
-    this.store = vault.store;
+    this.catalog = vault.catalog;
+    this.organize = vault.organize;
   }
 
   // Lookups the file operations need beside the tree's listings.
 
   imageWithHash(hash: string): FileEntry | null {
-    return this.store.views.byHash(hash);
+    return this.catalog.entryWithHash(hash);
   }
 
   imageAtPath(relative: string): FileEntry | null {
-    return this.store.views.byPath(relative);
+    return this.catalog.entryAtPath(relative);
   }
 
   imageCount(): number {
-    return this.store.counts().images;
+    return this.catalog.counts().images;
   }
 
   /**
@@ -60,7 +62,7 @@ export class OrganizeOps {
    */
   private edit(cb: Callback, operation: string, change: () => number | void): void {
     retryWhileBusy(
-      () => this.store.recordChange({ origin: 'fuse', description: operation }, change).value ?? 0,
+      () => this.organize.inOneChange({ origin: 'fuse', description: operation }, change).value ?? 0,
       (outcome) => {
         if (outcome.ok) {
           this.tree.invalidate();
@@ -73,15 +75,11 @@ export class OrganizeOps {
   }
 
   private associate(imageId: number, association: Association): void {
-    if (association.kind === 'tag') this.store.patchImage(imageId, { tags: { add: [association.name] } });
-    else if (association.kind === 'category') this.store.patchImage(imageId, { categories: { add: [association.name] } });
-    else this.store.patchImage(imageId, { favorite: true });
+    this.organize.addTo(imageId, association, 'fuse');
   }
 
   private dissociate(imageId: number, association: Association): void {
-    if (association.kind === 'tag') this.store.patchImage(imageId, { tags: { remove: [association.name] } });
-    else if (association.kind === 'category') this.store.patchImage(imageId, { categories: { remove: [association.name] } });
-    else this.store.patchImage(imageId, { favorite: false });
+    this.organize.removeFrom(imageId, association, 'fuse');
   }
 
   /** The association of the folder a new entry would land in, or null when it is not one. */
@@ -108,8 +106,8 @@ export class OrganizeOps {
     if (this.tree.resolve(p).type !== 'none') return cb(Fuse.EEXIST);
     const kind = folderKind(p);
     if (kind.kind === 'tag' && kind.misplaced) return cb(Fuse.EINVAL);
-    if (kind.kind === 'category') return this.edit(cb, `mkdir ${p}`, () => this.store.createCategory(kind.name));
-    if (kind.kind === 'tag') return this.edit(cb, `mkdir ${p}`, () => this.store.createTagFolder(kind.name));
+    if (kind.kind === 'category') return this.edit(cb, `mkdir ${p}`, () => void this.organize.createCategory(kind.name, 'fuse'));
+    if (kind.kind === 'tag') return this.edit(cb, `mkdir ${p}`, () => void this.organize.createTag(kind.name, 'fuse'));
     if (kind.kind === 'search') return cb(0); // every query folder exists already
     cb(Fuse.EPERM);
   }
@@ -118,10 +116,10 @@ export class OrganizeOps {
     const r = this.tree.resolve(p);
     if (r.type !== 'folder') return cb(r.type === 'file' ? Fuse.ENOTDIR : Fuse.ENOENT);
     const kind = folderKind(p);
-    if (kind.kind === 'category') return this.edit(cb, `rmdir ${p}`, () => (this.store.deleteCategory(kind.name) ? 0 : Fuse.ENOTEMPTY));
+    if (kind.kind === 'category') return this.edit(cb, `rmdir ${p}`, () => (this.organize.deleteCategory(kind.name, false, 'fuse').value ? 0 : Fuse.ENOTEMPTY));
     if (kind.kind !== 'tag') return cb(Fuse.EPERM);
     if (r.folder.subdirs.length) return cb(Fuse.ENOTEMPTY);
-    this.edit(cb, `rmdir ${p}`, () => (this.store.deleteTagFolder(kind.name) ? 0 : Fuse.ENOTEMPTY));
+    this.edit(cb, `rmdir ${p}`, () => (this.organize.deleteTag(kind.name, 'fuse').value ? 0 : Fuse.ENOTEMPTY));
   }
 
   rename(src: string, dest: string, cb: Callback): void {
@@ -143,9 +141,9 @@ export class OrganizeOps {
   private renameFolder(src: string, dest: string, hasSubfolders: boolean, cb: Callback): void {
     const from = folderKind(src);
     const to = folderKind(dest);
-    if (from.kind === 'category' && to.kind === 'category') return this.edit(cb, `mv ${src} ${dest}`, () => this.store.renameCategory(from.name, to.name));
+    if (from.kind === 'category' && to.kind === 'category') return this.edit(cb, `mv ${src} ${dest}`, () => void this.organize.renameCategory(from.name, to.name, 'fuse'));
     if (from.kind === 'tag' && to.kind === 'tag' && to.misplaced) return cb(Fuse.EINVAL);
-    if (from.kind === 'tag' && to.kind === 'tag' && !hasSubfolders) return this.edit(cb, `mv ${src} ${dest}`, () => this.store.renameTag(from.name, to.name));
+    if (from.kind === 'tag' && to.kind === 'tag' && !hasSubfolders) return this.edit(cb, `mv ${src} ${dest}`, () => void this.organize.renameTag(from.name, to.name, 'fuse'));
     cb(Fuse.EPERM);
   }
 

@@ -10,7 +10,7 @@
  * the images directly in it), listed by one store query. Listings are cached until the store's data
  * version changes.
  */
-import type { Store } from '../db/store.js';
+import type { FolderSource } from '../library/catalog.js';
 import type { FileEntry, ImageFilter } from '../core/types.js';
 import { tagKey } from '../core/tag-names.js';
 import { decodeName, encodeName, nameFiles } from './names.js';
@@ -90,7 +90,7 @@ export class VirtualTree {
   private checkedAt = 0;
 
   constructor(
-    private readonly store: Store,
+    private readonly source: FolderSource,
     private readonly search: (query: string, limit: number) => number[],
   ) {}
 
@@ -98,10 +98,10 @@ export class VirtualTree {
     // A `find` calls getattr per entry; checking the version on each call would dominate.
     if (this.snap && performance.now() - this.checkedAt < RECHECK_MS) return this.snap;
     this.checkedAt = performance.now();
-    const version = this.store.dataVersion();
+    const version = this.source.version();
     if (this.snap && this.snap.version === version) return this.snap;
-    const views = this.store.views;
-    const tags = new Map(views.tagNames().map((t) => [tagKey(t), t]));
+    const source = this.source;
+    const tags = new Map(source.tagFolderNames().map((t) => [tagKey(t), t]));
     const tagRoots = new Map<string, { name: string; subs: Map<string, string> }>();
     for (const t of tags.values()) {
       const i = t.indexOf(':');
@@ -111,7 +111,7 @@ export class VirtualTree {
       tagRoots.set(tagKey(root), entry);
     }
     const dirs = new Map<string, Set<string>>([['', new Set()]]);
-    for (const dir of views.dirs()) {
+    for (const dir of source.libraryDirs()) {
       const parts = dir ? dir.split('/') : [];
       for (let k = 0; k < parts.length; k++) {
         const parent = parts.slice(0, k).join('/');
@@ -121,13 +121,13 @@ export class VirtualTree {
         if (!dirs.has(self)) dirs.set(self, new Set());
       }
     }
-    this.snap = { version, tags, tagRoots, categories: views.categoryNames(), days: views.days().sort(), dirs, folders: new Map() };
+    this.snap = { version, tags, tagRoots, categories: source.categoryNames(), days: source.days().sort(), dirs, folders: new Map() };
     return this.snap;
   }
 
   /** A folder whose files are those a filter selects (none without a filter). */
   private folder(path: string, subdirs: string[], filter: ImageFilter | null, association: Association | null): Folder {
-    const files: FileEntry[] = filter ? this.store.views.entries(filter) : [];
+    const files: FileEntry[] = filter ? this.source.entries(filter) : [];
     return { path, subdirs: subdirs.map(encodeName), files: nameFiles(files), association };
   }
 

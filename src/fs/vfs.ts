@@ -33,7 +33,7 @@ export function createOps(options: VfsOptions) {
   const { vault } = options;
   const log = options.log ?? (() => undefined);
   const searches = new SearchCache(options.search);
-  const tree = new VirtualTree(vault.store, (q, n) => searches.get(q, n));
+  const tree = new VirtualTree(vault.catalog, (q, n) => searches.get(q, n));
   const organize = new OrganizeOps(vault, tree, log);
   const attributes = new Attributes();
   const handles = new Handles(vault);

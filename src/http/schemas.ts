@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { MAX_TAG_NAME_LENGTH, tagNameProblem } from '../core/tag-names.js';
 import { categoryNameProblem, MAX_CATEGORY_NAME_LENGTH } from '../core/category-names.js';
-import { PROBLEM_KINDS } from '../db/problems.js';
+import { PROBLEM_KINDS } from '../core/problems.js';
 
 const list = z
   .union([z.string(), z.array(z.string())])

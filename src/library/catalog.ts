@@ -3,17 +3,69 @@
  * problem files and the scan log. What the API, the mount and the CLI read goes through here, so
  * no adapter reaches the database layer.
  */
-import type { CategoryCount, ImageDetail, ImageFilter, ImageSummary, Page, SortOrder, TagCount, TagSource } from '../core/types.js';
+import type { CategoryCount, FileEntry, ImageDetail, ImageFilter, ImageSummary, Page, SortOrder, TagCount, TagSource } from '../core/types.js';
 import type { Store } from '../db/store.js';
-import type { Problem } from '../db/problems.js';
+import type { Problem } from '../core/problems.js';
 
 export type { Problem };
 
 /** A page of problem files with the opaque cursor of the next one; null for a cursor not issued here. */
 export type ProblemPage = { items: Problem[]; next_cursor: string | null; total: number };
 
-export class Catalog {
+/**
+ * What the virtual folders read: each folder's files by its filter, and the names its subfolders
+ * come from; `version` changes whenever the data does (listings are cached on it).
+ */
+export interface FolderSource {
+  version(): string;
+  /** The files a filter selects (by id, or in the order of `filter.ids`). */
+  entries(filter: ImageFilter): FileEntry[];
+  /** Library folders holding present images. */
+  libraryDirs(): string[];
+  /** Tags that hold present images, and tags made empty on purpose (mkdir). */
+  tagFolderNames(): string[];
+  /** Days (YYYY-MM-DD) with present images. */
+  days(): string[];
+  categoryNames(): string[];
+}
+
+export class Catalog implements FolderSource {
   constructor(private readonly store: Store) {}
+
+  /** Changes whenever the data changes, in this process or another (caches key on it). */
+  version(): string {
+    return this.store.dataVersion();
+  }
+
+  entries(filter: ImageFilter): FileEntry[] {
+    return this.store.views.entries(filter);
+  }
+
+  /** The present image at a library-relative path. */
+  entryAtPath(relative: string): FileEntry | null {
+    return this.store.views.byPath(relative);
+  }
+
+  /** A present image with this content hash (a copy dropped into the mount is recognised by it). */
+  entryWithHash(hash: string): FileEntry | null {
+    return this.store.views.byHash(hash);
+  }
+
+  libraryDirs(): string[] {
+    return this.store.views.dirs();
+  }
+
+  tagFolderNames(): string[] {
+    return this.store.views.tagNames();
+  }
+
+  days(): string[] {
+    return this.store.views.days();
+  }
+
+  categoryNames(): string[] {
+    return this.store.views.categoryNames();
+  }
 
   /** Images a filter selects, in sort order, by keyset pages; `total` counts them all. */
   list(filter: ImageFilter, sort: SortOrder = '-date', cursor: string | null = null, limit = 100): Page<ImageSummary> {
