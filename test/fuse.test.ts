@@ -93,7 +93,7 @@ function listFiles(dir: string, base = dir): string[] {
 
 describe.skipIf(!fuseAvailable)('virtual filesystem (FUSE)', () => {
   it('shows the views, and /all mirrors the library from the index', async () => {
-    expect(await ls('')).toEqual(['all', 'categories', 'dates', 'favorites', 'models', 'search', 'tags']);
+    expect(await ls('')).toEqual(['albums', 'all', 'categories', 'dates', 'favorites', 'models', 'search', 'sfw', 'tags']);
     const found = await sh('find', [path.join(mnt, 'all'), '-type', 'f']);
     const files = found.stdout.split('\n').filter(Boolean).map((f) => path.relative(path.join(mnt, 'all'), f)).sort();
     expect(files).toEqual([...originals.keys()].sort());

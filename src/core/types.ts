@@ -65,8 +65,17 @@ export interface ImageFilter {
   /** With `category`: false keeps only the images directly in it (default true: nested categories too). */
   subcategories?: boolean;
   ids?: number[];
+  /** true: only images not marked NSFW (core/nsfw.ts); false: only those marked. */
+  sfw?: boolean;
   /** 'exclude' (default): present files only; 'only': missing ones; 'include': both. */
   missing?: 'exclude' | 'only' | 'include';
+}
+
+/** What an album (a saved search) selects: a filter, and a search ranked within it when `q` is set. */
+export interface AlbumQuery {
+  filter: ImageFilter;
+  q: string | null;
+  mode: 'hybrid' | 'semantic' | 'text' | null;
 }
 
 export interface ImageSummary {
@@ -87,6 +96,8 @@ export interface ImageSummary {
   format: string | null;
   /** Why the file could not be read, when it could not. */
   error: string | null;
+  /** Marked not safe for work (core/nsfw.ts): SFW mode blurs it. */
+  nsfw: boolean;
 }
 
 /** A file as the virtual folders list it: the summary's columns they need, plus the file's mtime. */

@@ -8,9 +8,9 @@ import { InvalidInputError } from '../core/errors.js';
 import type { FileEntry, ImageDetail, ImageSummary, Page, SortOrder } from '../core/types.js';
 import type { MetadataRecord } from '../metadata/types.js';
 import type { Categories } from './categories.js';
-import { compileFilter, isCompiled, type CompiledFilter, type FilterInput } from './filters.js';
+import { compileFilter, isCompiled, NSFW_PARAMS, NSFW_SQL, type CompiledFilter, type FilterInput } from './filters.js';
 import { ftsQuery } from './fts.js';
-import type { Kernel } from './kernel.js';
+import type { Kernel, Statement } from './kernel.js';
 import type { Tags } from './tags.js';
 
 // Layout, filters and reports use the pixel size; the generation size (A1111 `Size` before hires fix) is in the record.
@@ -66,6 +66,10 @@ function decodeCursor(cursor: string): [string | number, number] {
   throw new InvalidInputError('cursor is not one this server issued');
 }
 
+/** Generation fields whose values the filters suggest (type-ahead). */
+export const VALUE_FIELDS = ['model', 'sampler', 'scheduler', 'generator'] as const;
+export type ValueField = (typeof VALUE_FIELDS)[number];
+
 const where = (clauses: readonly string[]) => (clauses.length ? `WHERE ${clauses.join(' AND ')}` : '');
 
 export class Catalog {
@@ -87,6 +91,16 @@ export class Catalog {
       entryByHash: kernel.prepare<[string], FileEntry>(`SELECT ${ENTRY_COLUMNS} FROM images i WHERE i.hash = ? AND i.missing = 0 ORDER BY i.id LIMIT 1`),
       entryByPath: kernel.prepare<[string], FileEntry>(`SELECT ${ENTRY_COLUMNS} FROM images i WHERE i.path = ? AND i.missing = 0`),
       dirs: kernel.prepare<[], { dir: string }>('SELECT DISTINCT dir FROM images WHERE missing = 0'),
+      nsfwAmong: kernel.prepare<unknown[], { id: number }>(`SELECT i.id FROM images i WHERE i.id IN (SELECT value FROM json_each(?)) AND ${NSFW_SQL}`),
+      dirCounts: kernel.prepare<[], { dir: string; count: number }>('SELECT dir, COUNT(*) AS count FROM images WHERE missing = 0 GROUP BY dir ORDER BY dir'),
+      values: Object.fromEntries(
+        VALUE_FIELDS.map((field) => [
+          field,
+          kernel.prepare<[], { value: string; count: number }>(
+            `SELECT ${field} AS value, COUNT(*) AS count FROM images WHERE missing = 0 AND ${field} IS NOT NULL AND ${field} <> '' GROUP BY ${field} ORDER BY count DESC, value`,
+          ),
+        ]),
+      ) as Record<ValueField, Statement<[], { value: string; count: number }>>,
       days: kernel.prepare<[], { day: string }>('SELECT DISTINCT substr(created_at, 1, 10) AS day FROM images WHERE missing = 0'),
     };
   }
@@ -108,7 +122,9 @@ export class Catalog {
 
   private summaries(rows: SummaryRow[]): ImageSummary[] {
     if (rows.length === 0) return [];
+    const ids = JSON.stringify(rows.map((r) => r.id));
     const tags = this.tags.namesOf(rows.map((r) => r.id));
+    const nsfw = new Set(this.s.nsfwAmong.all(ids, ...NSFW_PARAMS).map((r) => r.id));
     return rows.map((r) => ({
       id: r.id,
       filename: r.filename,
@@ -126,6 +142,7 @@ export class Catalog {
       size: r.size,
       format: r.format,
       error: r.error,
+      nsfw: nsfw.has(r.id),
     }));
   }
 
@@ -264,6 +281,16 @@ export class Catalog {
   /** Library folders holding present images. */
   dirs(): string[] {
     return this.s.dirs.all().map((r) => r.dir);
+  }
+
+  /** Present images per library folder (directly in it), by folder path; cached on the change version. */
+  dirCounts(): { dir: string; count: number }[] {
+    return this.kernel.cached('dir-counts', () => this.s.dirCounts.all());
+  }
+
+  /** The distinct values of a generation field with their image counts, most used first; cached on the change version. */
+  values(field: ValueField): { value: string; count: number }[] {
+    return this.kernel.cached(`values\0${field}`, () => this.s.values[field].all());
   }
 
   /** Days (YYYY-MM-DD) with present images. */

@@ -6,6 +6,7 @@
 import type { ImageFilter } from '../core/types.js';
 import { tagKey } from '../core/tag-names.js';
 import { isEmptyFilter, singleTag } from '../core/filter.js';
+import { NSFW_MIN_AI_CONFIDENCE, NSFW_TAGS } from '../core/nsfw.js';
 
 export interface CompiledFilter {
   readonly filter: ImageFilter;
@@ -56,6 +57,10 @@ function isCommon(stats: TagStats | undefined, names: string[]): boolean {
   const n = names.reduce((a, name) => a + stats.tagCount(name), 0);
   return n > 1000 && n > stats.total() * 0.2;
 }
+
+/** An image marked not safe for work (core/nsfw.ts): one of the tags, a model's only when it is sure enough. */
+export const NSFW_SQL = `EXISTS (SELECT 1 FROM image_tags it WHERE it.image_id = i.id AND it.tag_id IN (SELECT id FROM tags WHERE key IN (${NSFW_TAGS.map(() => '?').join(',')})) AND (it.source <> 'ai' OR it.confidence >= ?))`;
+export const NSFW_PARAMS: readonly unknown[] = [...NSFW_TAGS.map(tagKey), NSFW_MIN_AI_CONFIDENCE];
 
 const EQUALS: [keyof ImageFilter, string][] = [
   ['model', 'i.model'],
@@ -145,6 +150,10 @@ export function compileFilter(filter: ImageFilter, stats?: TagStats): CompiledFi
       clauses.push("(i.dir = ? OR i.dir LIKE ? ESCAPE '\\')");
       params.push(filter.dir, `${escapeLike(filter.dir)}/%`);
     }
+  }
+  if (filter.sfw !== undefined) {
+    clauses.push(filter.sfw ? `NOT ${NSFW_SQL}` : NSFW_SQL);
+    params.push(...NSFW_PARAMS);
   }
   if (filter.ids) {
     clauses.push('i.id IN (SELECT value FROM json_each(?))');

@@ -370,6 +370,21 @@ export const MIGRATIONS: Migration[] = [
       ALTER TABLE images ADD COLUMN caption_source TEXT;
     `,
   },
+  {
+    version: 13,
+    name: 'albums (saved searches: a name and the query they select)',
+    // `key` is the name's identity (tag-names.ts tagKey: NFC + case fold): `Cats` and `cats` are one album.
+    // `query` is JSON: { filter: ImageFilter, q: string | null, mode: SearchMode | null }.
+    sql: `
+      CREATE TABLE albums (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        key TEXT NOT NULL UNIQUE,
+        query TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 /**

@@ -18,8 +18,9 @@ import type {
   TagCount,
   TagSource,
 } from '../core/types.js';
+import { Albums } from './albums.js';
 import { Captions } from './captions.js';
-import { Catalog } from './catalog.js';
+import { Catalog, type ValueField } from './catalog.js';
 import { Categories } from './categories.js';
 import { Changes, type EditListener } from './changes.js';
 import { DuplicateQueries } from './duplicates.js';
@@ -35,6 +36,8 @@ import { Settings, type ScanRecord } from './settings.js';
 import { Tags } from './tags.js';
 
 export { ftsQuery } from './fts.js';
+export { VALUE_FIELDS, type ValueField } from './catalog.js';
+export type { AlbumRow } from './albums.js';
 export type { CompiledFilter, FilterInput } from './filters.js';
 export type { EditListener } from './changes.js';
 export type StoreOptions = KernelOptions;
@@ -69,6 +72,8 @@ export class Store {
   readonly duplicates: DuplicateQueries;
   readonly problems: ProblemStore;
   readonly journal: Journal;
+  /** Saved searches (albums). */
+  readonly albums: Albums;
 
   private constructor(private readonly kernel: Kernel) {
     this.tags = new Tags(kernel);
@@ -84,6 +89,7 @@ export class Store {
     this.settings = new Settings(kernel);
     this.embeddings = new EmbeddingStore(kernel);
     this.duplicates = new DuplicateQueries(kernel);
+    this.albums = new Albums(kernel);
     const catalog = this.catalog;
     this.views = {
       entries: (filter) => catalog.entries(filter),
@@ -242,6 +248,16 @@ export class Store {
 
   listCategories(): CategoryCount[] {
     return this.categories.list();
+  }
+
+  /** Present images per library folder (directly in it). */
+  dirCounts(): { dir: string; count: number }[] {
+    return this.catalog.dirCounts();
+  }
+
+  /** Distinct values of a generation field (model, sampler, …) with their image counts, most used first. */
+  values(field: ValueField): { value: string; count: number }[] {
+    return this.catalog.values(field);
   }
 
   // ---------------------------------------------------------------- AI passes

@@ -5,6 +5,8 @@
  *   /favorites/                     /categories/<name>/<nested>/…
  *   /dates/YYYY/MM/DD/              /models/<name>/ (the model: tags)
  *   /search/<any query>/            top results, as /api/search ranks them
+ *   /albums/<album>/                an album's saved filter (a search album: its top results, like /search/)
+ *   /sfw/                           the images not marked NSFW (core/nsfw.ts)
  *
  * Each folder's files are an ImageFilter (`/all/<dir>`: the files directly in it; `/categories/<c>`:
  * the images directly in it), listed by one store query. Listings are cached until the store's data
@@ -17,7 +19,7 @@ import { decodeName, encodeName, nameFiles } from './names.js';
 
 export type { FileEntry };
 
-export const ROOT_FOLDERS = ['all', 'tags', 'favorites', 'categories', 'dates', 'models', 'search'] as const;
+export const ROOT_FOLDERS = ['all', 'tags', 'favorites', 'categories', 'dates', 'models', 'search', 'albums', 'sfw'] as const;
 export const SEARCH_LIMIT = 200;
 
 /** What dropping an image into a folder means. */
@@ -181,6 +183,16 @@ export class VirtualTree {
         const children = uniqueSorted(s.days.filter((d) => d.startsWith(want)).map((d) => d.split('-')[rest.length]));
         return this.folder(path, children, null, null);
       }
+      case 'albums': {
+        const albums = this.source.albums();
+        if (rest.length === 0) return this.folder(path, albums.map((a) => a.name), null, null);
+        const album = rest.length === 1 ? albums.find((a) => tagKey(a.name) === tagKey(rest[0])) : undefined;
+        if (!album) return null;
+        const { filter, q } = album.query;
+        return this.folder(path, [], q ? { ...filter, ids: this.search(q, SEARCH_LIMIT) } : filter, null);
+      }
+      case 'sfw':
+        return rest.length === 0 ? this.folder(path, [], { sfw: true }, null) : null;
       case 'search': {
         if (rest.length === 0) return this.folder(path, [], null, null);
         if (rest.length > 1) return null;
@@ -214,6 +226,14 @@ export class VirtualTree {
     const entry = parent?.files.get(name);
     if (parent && entry) return { type: 'file', folder: parent, name, entry };
     return { type: 'none', parent, name };
+  }
+
+  /** The search a path's listing ranks (a /search/<query>/ folder, or a search album's folder), or null. */
+  searchQueryAt(path: string): string | null {
+    const parts = path.split('/').filter(Boolean);
+    if (parts[0] !== 'albums' || parts.length < 2) return searchQueryOf(path);
+    const name = tagKey(decodeName(parts[1]));
+    return this.source.albums().find((a) => tagKey(a.name) === name)?.query.q ?? null;
   }
 
   /** Forget cached listings (after an edit this process made that the version does not yet show). */

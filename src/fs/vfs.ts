@@ -17,7 +17,7 @@ import { Handles } from './handles.js';
 import { Symlinks } from './links.js';
 import { nameTooLong, OrganizeOps } from './organize-ops.js';
 import { SearchCache, type AsyncSearch } from './search-cache.js';
-import { SEARCH_LIMIT, searchQueryOf, VirtualTree } from './tree.js';
+import { SEARCH_LIMIT, VirtualTree } from './tree.js';
 import { Uploads } from './uploads.js';
 
 export interface VfsOptions {
@@ -160,7 +160,7 @@ export function createOps(options: VfsOptions) {
     },
   };
 
-  return preparingSearches(answering(ops, log), searches);
+  return preparingSearches(answering(ops, log), searches, (p) => tree.searchQueryAt(p));
 }
 
 /** A handle's number, or the errno (negative) refusing the open. */
@@ -191,7 +191,7 @@ function answering<T extends Record<string, unknown>>(ops: T, log: (m: string) =
 }
 
 /** Wraps every path operation so that a /search/<query>/ path has its ranking ready first. */
-function preparingSearches<T extends Record<string, unknown>>(ops: T, searches: SearchCache): T {
+function preparingSearches<T extends Record<string, unknown>>(ops: T, searches: SearchCache, searchQueryOf: (path: string) => string | null): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(ops)) {
     if (typeof fn !== 'function') continue;

@@ -137,6 +137,29 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': changed(s.categoriesResult, 'all categories'), ...errors, '409': json(s.errorBody, 'the target exists') },
         },
       },
+      '/api/folders': {
+        get: { summary: "The library's own folders (each ancestor of a folder with images too) with image counts; filter /api/images by one with dir=", responses: { '200': json(s.foldersResult, 'folders by path') } },
+      },
+      '/api/values': {
+        get: {
+          summary: 'Values of a generation field (model, sampler, scheduler, generator) in the index, for type-ahead: case-insensitive, those starting with prefix first, then by use',
+          parameters: queryParameters(s.valuesQuery),
+          responses: { '200': json(s.valuesResult, 'values with image counts'), ...errors },
+        },
+      },
+      '/api/albums': {
+        get: { summary: 'Albums (saved searches) by name, each with its saved query and what it holds now', responses: { '200': json(s.albumsResult, 'albums') } },
+        post: {
+          summary: 'Save a filter (and search) as a named album; names are unique in any case',
+          requestBody: { required: true, content: { 'application/json': { schema: schemaOf(s.albumCreate, 'input') } } },
+          responses: { '201': json(s.albumsResult, 'all albums'), ...errors, '409': json(s.errorBody, 'an album has that name') },
+        },
+        delete: {
+          summary: 'Delete an album (the images it shows are not touched)',
+          parameters: queryParameters(s.albumDelete),
+          responses: { '200': json(s.albumsResult, 'all albums'), ...errors },
+        },
+      },
       '/api/batch': {
         post: {
           summary: 'One edit (tags, favorite, rating, categories) on many images: explicit ids, or every image a query selects (minus `exclude`)',

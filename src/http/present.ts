@@ -21,6 +21,9 @@ export function presentSummary(s: ImageSummary): WireSummary {
     prompt: s.prompt,
     thumbnail_url: thumbnailUrl(s.hash, s.error),
     missing: s.missing,
+    size: s.size,
+    format: s.format,
+    nsfw: s.nsfw,
   };
 }
 
@@ -28,8 +31,6 @@ export function presentDetail(d: ImageDetail): WireDetail {
   return {
     ...presentSummary(d),
     file_url: `/api/image/${d.id}/file`,
-    format: d.format,
-    size: d.size,
     // The metadata record (an interface, no index signature) is a free-form object on the wire.
     params: d.params as Record<string, unknown> | null,
     raw: d.raw,

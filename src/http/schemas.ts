@@ -45,6 +45,9 @@ export const imageFilterQuery = {
   subfolders: boolString.optional().describe('with dir: false keeps only the files directly in it, not in its subfolders (default true)'),
   subcategories: boolString.optional().describe('with category: false keeps only the images directly in it, not in nested categories (default true)'),
   missing: z.enum(['exclude', 'only', 'include']).optional().describe('files no longer on disk (default: exclude)'),
+  sfw: boolString
+    .optional()
+    .describe('true: only images not marked NSFW; false: only those marked (tags nsfw, explicit, questionable, rating:explicit, rating:questionable, rating:e, rating:q by prompt, user or XMP; a model\'s nsfw tag at confidence ≥ 0.6)'),
 };
 
 const common = { token: z.string().optional().describe('API token, when the server requires one') };
@@ -76,6 +79,7 @@ export const similarQuery = z.object({ ...imageFilterQuery, ...common, limit: in
 
 export const duplicatesQuery = z
   .object({
+    ...imageFilterQuery,
     ...common,
     kind: z.enum(['near', 'batch']).optional().describe('near: perceptual-hash near-duplicates; batch: generation batches; both when absent'),
     limit: intString(1, 500).default(50).describe('groups per page'),
@@ -144,6 +148,9 @@ export const imageSummary = z.object({
   prompt: z.string().nullable(),
   thumbnail_url: z.string().nullable(),
   missing: z.boolean(),
+  size: z.number().int().describe('bytes'),
+  format: z.string().nullable(),
+  nsfw: z.boolean().describe('marked not safe for work (see the sfw filter): SFW mode blurs it'),
 });
 
 export const imagesPage = z.object({ items: z.array(imageSummary), next_cursor: z.string().nullable(), total: z.number().int() });
@@ -165,8 +172,6 @@ export const duplicatesResult = z.object({
 });
 export const imageDetail = imageSummary.extend({
   file_url: z.string().describe('the original file (GET it for the bytes)'),
-  format: z.string().nullable(),
-  size: z.number().int().describe('bytes'),
   params: z.record(z.string(), z.unknown()).nullable().describe('the metadata record as `vv meta --json` prints it, without raw'),
   raw: z.record(z.string(), z.unknown()),
   tags: z.array(z.object({ name: z.string(), source: z.enum(['prompt', 'model', 'user', 'ai', 'xmp']), confidence: z.number().nullable() })),
@@ -213,6 +218,48 @@ export const exportBody = z
   })
   .strict()
   .refine((b) => (b.ids === undefined) !== (b.query === undefined), 'give either ids or query');
+
+export const foldersResult = z.object({
+  folders: z.array(
+    z.object({
+      path: z.string().describe('relative to the library folder; "" is the library folder itself'),
+      own: z.number().int().describe('present images directly in it'),
+      count: z.number().int().describe('present images in it and its subfolders'),
+    }),
+  ),
+});
+
+export const valuesQuery = z
+  .object({
+    ...common,
+    field: z.enum(['model', 'sampler', 'scheduler', 'generator']),
+    prefix: z.string().max(500).default('').describe('case-insensitive; values starting with it come first, then values containing it'),
+    limit: intString(1, 500).default(20),
+  })
+  .strict();
+export const valuesResult = z.object({ values: z.array(z.object({ value: z.string(), count: z.number().int() })) });
+
+const albumName = z.string().min(1).max(100);
+const albumQuery = z.object({
+  filter: z.record(z.string(), z.unknown()).describe('the /api/images filters, as parsed'),
+  q: z.string().nullable().describe('a search ranked within the filter (top results, as /api/search ranks them)'),
+  mode: z.enum(['hybrid', 'semantic', 'text']).nullable(),
+});
+export const album = z.object({
+  name: z.string(),
+  query: albumQuery,
+  url_query: z.string().describe('the saved query as an /api/images (or, with q, /api/search) query string'),
+  created_at: z.string(),
+  count: z.number().int().nullable().describe('images it holds now (null for a search album)'),
+});
+export const albumsResult = z.object({ albums: z.array(album) });
+export const albumCreate = z
+  .object({
+    name: albumName,
+    query: z.string().max(10_000).describe('what to save: a query string as /api/images takes it (tags=a,b&favorite=true…), or with q= as /api/search takes it'),
+  })
+  .strict();
+export const albumDelete = z.object({ ...common, name: albumName }).strict();
 
 export const categoryCreate = z.object({ name: categoryName }).strict();
 export const categoryRename = z.object({ from: categoryName, to: categoryName }).strict();

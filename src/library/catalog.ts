@@ -3,9 +3,19 @@
  * problem files and the scan log. What the API, the mount and the CLI read goes through here, so
  * no adapter reaches the database layer.
  */
-import type { CategoryCount, FileEntry, ImageDetail, ImageFilter, ImageSummary, Page, SortOrder, TagCount, TagSource } from '../core/types.js';
+import type { AlbumQuery, CategoryCount, FileEntry, ImageDetail, ImageFilter, ImageSummary, Page, SortOrder, TagCount, TagSource } from '../core/types.js';
 import type { Store } from '../db/store.js';
 import type { Problem } from '../core/problems.js';
+import { VALUE_FIELDS, type ValueField } from '../db/store.js';
+
+export { VALUE_FIELDS, type ValueField };
+
+/** A library folder with its present images: directly in it (`own`) and with its subfolders (`count`). */
+export interface FolderCount {
+  path: string;
+  own: number;
+  count: number;
+}
 
 export type { Problem };
 
@@ -27,6 +37,8 @@ export interface FolderSource {
   /** Days (YYYY-MM-DD) with present images. */
   days(): string[];
   categoryNames(): string[];
+  /** Albums (saved searches) by name, with what each selects. */
+  albums(): { name: string; query: AlbumQuery }[];
 }
 
 export class Catalog implements FolderSource {
@@ -67,6 +79,10 @@ export class Catalog implements FolderSource {
     return this.store.views.categoryNames();
   }
 
+  albums(): { name: string; query: AlbumQuery }[] {
+    return this.store.albums.list();
+  }
+
   /** Images a filter selects, in sort order, by keyset pages; `total` counts them all. */
   list(filter: ImageFilter, sort: SortOrder = '-date', cursor: string | null = null, limit = 100): Page<ImageSummary> {
     return this.store.listImages(filter, sort, cursor, limit);
@@ -93,6 +109,39 @@ export class Catalog implements FolderSource {
   /** Tags by use (present images), optionally only those a source gave (`user`, `ai`, …). */
   tags(prefix = '', limit = 200, source?: TagSource): TagCount[] {
     return source ? this.store.listTagsBySource(source, prefix, limit) : this.store.listTags(prefix, limit);
+  }
+
+  /** The library's own folders (each ancestor of a folder with images too), by path, with counts. */
+  folders(): FolderCount[] {
+    const byPath = new Map<string, FolderCount>();
+    for (const { dir, count } of this.store.dirCounts()) {
+      const parts = dir ? dir.split('/') : [];
+      for (let k = 0; k <= parts.length; k++) {
+        const path = parts.slice(0, k).join('/');
+        const entry = byPath.get(path) ?? { path, own: 0, count: 0 };
+        entry.count += count;
+        if (k === parts.length) entry.own += count;
+        byPath.set(path, entry);
+      }
+    }
+    return [...byPath.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  /**
+   * Values of a generation field containing a text (case-insensitive), those starting with it
+   * first, then by use: the filters' type-ahead (`xl` finds `sd_xl_base_1.0`).
+   */
+  values(field: ValueField, text = '', limit = 20): { value: string; count: number }[] {
+    const t = text.toLocaleLowerCase();
+    const starting: { value: string; count: number }[] = [];
+    const containing: { value: string; count: number }[] = [];
+    for (const v of this.store.values(field)) {
+      const at = v.value.toLocaleLowerCase().indexOf(t);
+      if (at === 0) starting.push(v);
+      else if (at > 0) containing.push(v);
+      if (starting.length >= limit) break;
+    }
+    return [...starting, ...containing].slice(0, limit);
   }
 
   categories(): CategoryCount[] {

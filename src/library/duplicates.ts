@@ -10,6 +10,8 @@
  */
 import type { GroupRow, PhashRow } from '../db/duplicates.js';
 import type { Store } from '../db/store.js';
+import type { ImageFilter } from '../core/types.js';
+import { isEmptyFilter } from '../core/filter.js';
 import type { AiService } from '../ai/service.js';
 import { dot } from '../ai/zero-shot.js';
 import { hashHalves, hammingHalves, NEAR_DUPLICATE_BITS } from '../ingest/phash.js';
@@ -139,7 +141,21 @@ export class DuplicateFinder {
     private readonly ai: Pick<AiService, 'available' | 'modelName' | 'vectorsOf'>,
   ) {}
 
-  groups(kind: DuplicateKind): DuplicateGroup[] {
+  /**
+   * Groups of a kind; with a filter (the gallery's sidebar filters), only the images it selects,
+   * and only the groups that keep two or more of them.
+   */
+  groups(kind: DuplicateKind, filter: ImageFilter = {}): DuplicateGroup[] {
+    const all = this.allGroups(kind);
+    if (isEmptyFilter(filter)) return all;
+    const selected = new Set(this.store.idsMatching(filter, Number.MAX_SAFE_INTEGER));
+    return all.flatMap((g) => {
+      const ids = g.ids.filter((id) => selected.has(id));
+      return ids.length >= 2 ? [{ ...g, ids }] : [];
+    });
+  }
+
+  private allGroups(kind: DuplicateKind): DuplicateGroup[] {
     const key = `${this.store.dataVersion()}:${this.ai.modelName ? this.store.embeddings.generation(this.ai.modelName) : ''}`;
     if (this.cache?.key === key && this.cache.kind === kind) return this.cache.groups;
     const groups: DuplicateGroup[] = [];

@@ -42,6 +42,12 @@ function checkPatch(patch: Partial<ImagePatch>): void {
   for (const name of patch.categories?.add ?? []) checkCategoryName(name);
 }
 
+/** The categories a nested name lies in, outermost first: `a/b/c` → `a`, `a/b`. */
+export function parentCategories(name: string): string[] {
+  const parts = name.split('/');
+  return parts.slice(1).map((_, k) => parts.slice(0, k + 1).join('/'));
+}
+
 export class Organizer {
   constructor(private readonly store: Store) {}
 
@@ -53,15 +59,37 @@ export class Organizer {
     return this.store.recordChange(context, fn);
   }
 
+  /**
+   * Creates the missing parents of nested category names (inside the caller's change): filing an
+   * image in `Wallpapers/Anime` or creating it makes `Wallpapers` too, so no category is an orphan
+   * — from the API, the mount and the CLI alike.
+   */
+  private createParents(names: readonly string[] | undefined): void {
+    const wanted = (names ?? []).flatMap(parentCategories);
+    if (wanted.length === 0) return;
+    const existing = new Set(this.store.views.categoryNames());
+    for (const parent of wanted) {
+      if (existing.has(parent)) continue;
+      this.store.createCategory(parent);
+      existing.add(parent);
+    }
+  }
+
   editImage(id: number, patch: ImagePatch, origin: ChangeOrigin = 'api'): Changed<ImageDetail> {
     checkPatch(patch);
-    return this.store.recordChange({ origin }, () => this.store.patchImage(id, patch));
+    return this.store.recordChange({ origin }, () => {
+      this.createParents(patch.categories?.add);
+      return this.store.patchImage(id, patch);
+    });
   }
 
   /** One edit on many images; `value` is how many of the ids exist. */
   editImages(ids: number[], patch: BatchPatch, origin: ChangeOrigin = 'batch'): Changed<number> {
     checkPatch(patch);
-    return this.store.recordChange({ origin }, () => this.store.patchImages(ids, patch));
+    return this.store.recordChange({ origin }, () => {
+      this.createParents(patch.categories?.add);
+      return this.store.patchImages(ids, patch);
+    });
   }
 
   /** Puts an image into a collection (a tag, a category, the favorites). */
@@ -87,6 +115,7 @@ export class Organizer {
     checkCategoryName(name);
     return this.store.recordChange({ origin, description: `create category ${name}` }, () => {
       if (this.categoryExists(name)) throw new ConflictError(`category ${name} exists`);
+      this.createParents([name]);
       this.store.createCategory(name);
     });
   }
@@ -95,7 +124,10 @@ export class Organizer {
   renameCategory(from: string, to: string, origin: ChangeOrigin = 'api'): Changed<void> {
     checkCategoryName(to);
     if (isSameOrNestedCategory(to, from)) throw new InvalidInputError('a category cannot move into itself');
-    return this.store.recordChange({ origin, description: `rename category ${from} → ${to}` }, () => this.store.renameCategory(from, to));
+    return this.store.recordChange({ origin, description: `rename category ${from} → ${to}` }, () => {
+      this.store.renameCategory(from, to);
+      this.createParents([to]);
+    });
   }
 
   /**

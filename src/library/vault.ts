@@ -18,6 +18,7 @@ import { chooseCaptioner, type CaptionerInfo } from '../ai/captioner.js';
 import { captionImages, type CaptionRun } from '../ai/caption-job.js';
 import { DuplicateFinder } from './duplicates.js';
 import { Catalog } from './catalog.js';
+import { AlbumBook } from './albums.js';
 import { Organizer } from './organize.js';
 import { Search } from './search.js';
 import { resolveSelection, type Selection } from './selection.js';
@@ -111,6 +112,8 @@ export class Vault {
   readonly search: Search;
   /** Near-duplicate and batch groups. */
   readonly duplicates: DuplicateFinder;
+  /** Saved searches. */
+  readonly albums: AlbumBook;
 
   private constructor(
     readonly root: string,
@@ -128,6 +131,7 @@ export class Vault {
     this.organize = new Organizer(store);
     this.search = new Search(store, ai, log);
     this.duplicates = new DuplicateFinder(store, ai);
+    this.albums = new AlbumBook(store);
   }
 
   /** A zip of the originals (and metadata); each file's real path is checked now, at download time. */

@@ -34,7 +34,7 @@ export function searchRoutes(api: ApiContext): Router {
 
   router.get('/api/duplicates', (ctx) => {
     const q = duplicatesQuery.parse(ctx.query);
-    const groups = vault.duplicates.groups(q.kind ?? 'all');
+    const groups = vault.duplicates.groups(q.kind ?? 'all', filterFromQuery(q));
     const page = groups.slice(q.offset, q.offset + q.limit);
     const summaries = new Map(vault.catalog.summaries([...new Set(page.flatMap((g) => g.ids))], { missing: 'include' }).map((s) => [s.id, s]));
     ctx.body = {
