@@ -21,9 +21,10 @@ export function percentile(values: number[], p: number): number {
 
 export const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-export function vvSync(args: string[]): { stdout: string; seconds: number } {
+/** `cli`: another build's dist/src/cli.js (the same bench over a before and an after build). */
+export function vvSync(args: string[], cli = CLI): { stdout: string; seconds: number } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`vv ${args.join(' ')} failed: ${r.stderr}`);
   return { stdout: r.stdout, seconds: (performance.now() - t0) / 1000 };
 }
@@ -34,8 +35,18 @@ export function rssMb(pid: number): number {
   return m ? round(Number(m[1]) / 1024) : 0;
 }
 
-export async function startServe(args: string[]): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+export interface ServeOptions {
+  cli?: string;
+  /** Node flags before the script (`--import` of a probe). */
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+}
+
+export async function startServe(args: string[], options: ServeOptions = {}): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.cli ?? CLI, 'serve', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...options.env },
+  });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (c: Buffer) => {

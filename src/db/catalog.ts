@@ -50,15 +50,24 @@ type DetailRow = SummaryRow & {
   raw: string | Uint8Array | null;
 };
 
-function encodeCursor(key: unknown, id: number): string {
-  return Buffer.from(JSON.stringify([key, id])).toString('base64url');
+/** How late a count may be while a scan writes (Kernel.cachedLagging). */
+const COUNT_LAG_MS = 2000;
+
+/** A keyset position, and the total the first page counted (later pages do not count again). */
+function encodeCursor(key: unknown, id: number, total: number): string {
+  return Buffer.from(JSON.stringify([key, id, total])).toString('base64url');
 }
 
-function decodeCursor(cursor: string): [string | number, number] {
+function decodeCursor(cursor: string): { key: string | number; id: number; total: number | null } {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(value) && value.length === 2 && (typeof value[0] === 'string' || typeof value[0] === 'number') && Number.isInteger(value[1])) {
-      return value as [string | number, number];
+    if (
+      Array.isArray(value) &&
+      (value.length === 2 || (value.length === 3 && Number.isInteger(value[2]))) &&
+      (typeof value[0] === 'string' || typeof value[0] === 'number') &&
+      Number.isInteger(value[1])
+    ) {
+      return { key: value[0] as string | number, id: value[1] as number, total: (value[2] as number | undefined) ?? null };
     }
   } catch {
     // fall through
@@ -113,7 +122,7 @@ export class Catalog {
 
   /** Present images (cached on the change version: every count and filter shape asks). */
   presentCount(): number {
-    return this.kernel.cached('present-count', () => this.s.presentCount.get()!.n);
+    return this.kernel.cachedLagging('present-count', COUNT_LAG_MS, () => this.s.presentCount.get()!.n);
   }
 
   exists(id: number): boolean {
@@ -146,25 +155,40 @@ export class Catalog {
     }));
   }
 
-  /** Matching-row count for a filter, cached until the data changes (paging a query counts once). */
+  /**
+   * Matching-row count for a filter, cached until the data changes (paging a query counts once);
+   * while a scan writes, up to COUNT_LAG_MS late rather than counted again every batch.
+   */
   count(input: FilterInput): number {
     const f = this.compile(input);
     if (f.empty) return this.presentCount();
     if (f.singleTag !== null) return this.tags.count(f.singleTag);
-    return this.kernel.cached(`count\0${f.key}`, () => this.kernel.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM images i ${where(f.clauses)}`).get(...f.params)!.n);
+    return this.kernel.cachedLagging(this.countKey(f), COUNT_LAG_MS, () =>
+      this.kernel.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM images i ${where(f.clauses)}`).get(...f.params)!.n,
+    );
   }
 
+  private countKey(f: CompiledFilter): string {
+    return `count\0${f.key}`;
+  }
+
+  /**
+   * A page of a filter's images, keyset-paged. The first page counts the matches (cached); later
+   * pages carry that total in their cursor and count only when it is free (an unfiltered or
+   * one-tag listing, a count cached at the current version): paging never pays a COUNT(*).
+   */
   list(input: FilterInput, sort: SortOrder = '-date', cursor: string | null = null, limit = 100): Page<ImageSummary> {
     const f = this.compile(input);
-    const total = this.count(f);
+    const position = cursor ? decodeCursor(cursor) : null;
+    const total =
+      position?.total != null && !f.empty && f.singleTag === null ? (this.kernel.peek<number>(this.countKey(f)) ?? position.total) : this.count(f);
     const keyColumn = sort === 'random' ? 'i.rand' : 'i.created_at';
     const descending = sort === '-date';
     const clauses = [...f.clauses];
     const params = [...f.params];
-    if (cursor) {
-      const [key, id] = decodeCursor(cursor);
+    if (position) {
       clauses.push(`(${keyColumn}, i.id) ${descending ? '<' : '>'} (?, ?)`);
-      params.push(key, id);
+      params.push(position.key, position.id);
     }
     const order = descending ? 'DESC' : 'ASC';
     const rows = this.kernel
@@ -175,7 +199,7 @@ export class Catalog {
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     const last = page[page.length - 1];
-    return { items: this.summaries(page), next_cursor: more && last ? encodeCursor(last.sort_key, last.id) : null, total };
+    return { items: this.summaries(page), next_cursor: more && last ? encodeCursor(last.sort_key, last.id, total) : null, total };
   }
 
   /**
@@ -192,12 +216,13 @@ export class Catalog {
     let rows: (SummaryRow & { score: number })[] | null = null;
     if (f.empty) {
       // Rank inside the full-text index first, then fetch rows: joining every match before sorting
-      // costs 3× more. A few extra candidates cover matches whose file went missing.
+      // costs 3× more. CROSS JOIN keeps the matches the outer loop (SQLite never reorders it): left
+      // to the planner, it walked every present image (images_by_rand, missing = ?) instead. A few extra candidates cover matches whose file went missing.
       const inner = limit + 64;
       rows = this.kernel
         .prepare<unknown[], SummaryRow & { score: number }>(
           `SELECT ${SUMMARY_COLUMNS}, -f.rank AS score FROM (SELECT rowid, ${FTS_WEIGHTS} AS rank FROM images_fts WHERE images_fts MATCH ? ${edge ? 'AND rowid >= ?' : ''} ORDER BY rank LIMIT ?) f
-           JOIN images i ON i.id = f.rowid WHERE i.missing = 0 ORDER BY f.rank LIMIT ?`,
+           CROSS JOIN images i ON i.id = f.rowid WHERE i.missing = 0 ORDER BY f.rank LIMIT ?`,
         )
         .all(match, ...(edge ? [edge.rowid] : []), inner, limit);
       if (rows.length < limit) {
@@ -210,7 +235,7 @@ export class Catalog {
       const params = [match, ...(edge ? [edge.rowid] : []), ...f.params];
       rows = this.kernel
         .prepare<unknown[], SummaryRow & { score: number }>(
-          `SELECT ${SUMMARY_COLUMNS}, -${FTS_WEIGHTS} AS score FROM images_fts JOIN images i ON i.id = images_fts.rowid ${where(clauses)} ORDER BY ${FTS_WEIGHTS} LIMIT ?`,
+          `SELECT ${SUMMARY_COLUMNS}, -${FTS_WEIGHTS} AS score FROM images_fts CROSS JOIN images i ON i.id = images_fts.rowid ${where(clauses)} ORDER BY ${FTS_WEIGHTS} LIMIT ?`,
         )
         .all(...params, limit);
     }

@@ -31,9 +31,10 @@ export class DuplicateQueries {
   constructor(private readonly kernel: Kernel) {
     this.s = {
       pendingPhash: kernel.prepare<[number, number], { id: number; path: string; hash: string | null; size: number; mtime_ms: number }>(
-        'SELECT id, path, hash, size, mtime_ms FROM images WHERE phash IS NULL AND id > ? AND missing = 0 AND error IS NULL ORDER BY id LIMIT ?',
+        // Pinned to the queue index (migration 14): a keyset walk over pending rows only, never a sort.
+        'SELECT id, path, hash, size, mtime_ms FROM images INDEXED BY images_phash_pending WHERE phash IS NULL AND missing = 0 AND error IS NULL AND id > ? ORDER BY id LIMIT ?',
       ),
-      pendingPhashCount: kernel.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM images WHERE phash IS NULL AND missing = 0 AND error IS NULL'),
+      pendingPhashCount: kernel.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM images INDEXED BY images_phash_pending WHERE phash IS NULL AND missing = 0 AND error IS NULL'),
       setPhash: kernel.prepare('UPDATE images SET phash = ? WHERE id = ?'),
       phashes: kernel.prepare<[], PhashRow>("SELECT id, hash, phash FROM images WHERE missing = 0 AND phash IS NOT NULL AND phash <> '' ORDER BY id"),
       phashOf: kernel.prepare<[number], { phash: string | null }>('SELECT phash FROM images WHERE id = ?'),

@@ -36,7 +36,8 @@ export function blobToVector(b: Buffer | Uint8Array): Float32Array {
   return new Float32Array(copy.buffer);
 }
 
-const PENDING = `FROM images i WHERE i.missing = 0 AND i.error IS NULL AND i.hash IS NOT NULL
+// NOT INDEXED: walked by id (the rowid), never through images_by_* (missing = ?) and a sort of every row.
+const PENDING = `FROM images i NOT INDEXED WHERE i.missing = 0 AND i.error IS NULL AND i.hash IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model = @model AND e.image_id = i.id AND e.content_hash = i.hash)`;
 
 export class EmbeddingStore {

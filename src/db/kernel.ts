@@ -40,7 +40,9 @@ function sleep(ms: number): void {
 export class Kernel {
   private changes = 0;
   private readonly statements = new Map<string, Database.Statement>();
-  private readonly caches = new Map<string, { version: string; value: unknown }>();
+  private readonly caches = new Map<string, { version: string; value: unknown; at: number }>();
+  /** Set while a scan writes in bulk: the version then moves every batch. */
+  private bulkWriting = false;
   private readonly rollbackListeners: (() => void)[] = [];
 
   private constructor(private readonly db: Database.Database) {}
@@ -132,9 +134,31 @@ export class Kernel {
     const version = this.version();
     const hit = this.caches.get(key);
     if (hit && hit.version === version) return hit.value as T;
-    const value = compute();
+    return this.remember(key, version, compute());
+  }
+
+  /**
+   * As `cached`, but while this connection writes in bulk (a scan: the version moves every batch)
+   * a value up to `maxLagMs` old is kept: a count over the library is not paid on every request
+   * of a running scan, and it is at most that late.
+   */
+  cachedLagging<T>(key: string, maxLagMs: number, compute: () => T): T {
+    if (this.db.inTransaction) return compute();
+    const version = this.version();
+    const hit = this.caches.get(key);
+    if (hit && (hit.version === version || (this.bulkWriting && performance.now() - hit.at < maxLagMs))) return hit.value as T;
+    return this.remember(key, version, compute());
+  }
+
+  /** The cached value for a key when it is current (no computation). */
+  peek<T>(key: string): T | undefined {
+    const hit = this.caches.get(key);
+    return hit && !this.db.inTransaction && hit.version === this.version() ? (hit.value as T) : undefined;
+  }
+
+  private remember<T>(key: string, version: string, value: T): T {
     if (this.caches.size >= MAX_CACHED) this.caches.clear();
-    this.caches.set(key, { version, value });
+    this.caches.set(key, { version, value, at: performance.now() });
     return value;
   }
 
@@ -143,8 +167,19 @@ export class Kernel {
    * Checkpoints in the middle of a large scan cost more than the writes themselves.
    */
   bulk(on: boolean): void {
+    this.bulkWriting = on;
     this.db.pragma(`wal_autocheckpoint = ${on ? 20000 : 1000}`);
     if (!on) this.db.pragma('wal_checkpoint(PASSIVE)');
+  }
+
+  /**
+   * Refreshes the planner's statistics of tables that grew or shrank ~10× since they were last
+   * analyzed (or never were), each read bounded by analysis_limit: a few ms at 1M rows. The hot
+   * statements do not depend on it (their plans are pinned and asserted); other queries do.
+   */
+  optimize(): void {
+    this.db.pragma('analysis_limit = 1000');
+    this.db.pragma('optimize = 0x10002');
   }
 
   integrityCheck(): string {

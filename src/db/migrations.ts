@@ -385,6 +385,17 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 14,
+    name: 'scale indexes: the perceptual-hash work queue holds exactly the rows the pixel pass reads',
+    // The old queue index (phash IS NULL) did not imply the pass's other conditions, so at 1M the
+    // planner preferred images_by_rand (missing = ?) and sorted every pending row per 64-image
+    // chunk. The pass names this index (INDEXED BY): its plan is a keyset walk whatever the statistics.
+    sql: `
+      DROP INDEX images_phash_pending;
+      CREATE INDEX images_phash_pending ON images(id) WHERE phash IS NULL AND missing = 0 AND error IS NULL;
+    `,
+  },
 ];
 
 /**

@@ -120,6 +120,11 @@ export class Store {
     this.kernel.bulk(on);
   }
 
+  /** Refreshes planner statistics where the library changed a lot (after a large scan). */
+  optimize(): void {
+    this.kernel.optimize();
+  }
+
   integrityCheck(): string {
     return this.kernel.integrityCheck();
   }

@@ -77,6 +77,8 @@ export interface ScannerOptions {
 }
 
 const MAX_REPORTED_FAILURES = 200;
+/** Rows a scan adds, changes or loses before it refreshes the planner statistics (Store.optimize). */
+const OPTIMIZE_AFTER_CHANGES = 1000;
 
 function emptyStats(): ScanStats {
   return { seen: 0, new: 0, changed: 0, moved: 0, missing: 0, restored: 0, unchanged: 0, failed: 0, warnings: 0, skipped: 0, hashed: 0, undecodable: 0, damaged: 0, problems: 0, hashing_seconds: 0, thumbnails: 0, seconds: 0, files_per_second: 0 };
@@ -234,6 +236,9 @@ export class Scanner {
       this.store.setMissing(vanished, true);
       stats.missing += vanished.length;
     }
+    // After the metadata pass of a large change (the first scan above all): statistics for the
+    // requests served while the pixel pass runs.
+    if (stats.new + stats.changed + stats.missing >= OPTIMIZE_AFTER_CHANGES) this.store.optimize();
     await this.hashPixels(stats);
     this.store.problems.prune(this.stopRequested ? null : walkedAt);
     stats.problems = this.store.problems.count();
