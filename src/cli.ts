@@ -113,10 +113,18 @@ function pixelPassNote(stats: ScanStats): string {
 function summaryLine(stats: ScanStats): string {
   return (
     `seen ${stats.seen}, new ${stats.new}, changed ${stats.changed}, moved ${stats.moved}, missing ${stats.missing}, ` +
-    `restored ${stats.restored}, unchanged ${stats.unchanged}, failed ${stats.failed}, skipped (not images) ${stats.skipped}, ` +
+    `restored ${stats.restored}, unchanged ${stats.unchanged}, failed ${stats.failed}, with warnings ${stats.warnings}, skipped (not images) ${stats.skipped}, ` +
     `perceptual hashes ${stats.hashed}${stats.undecodable ? ` (${stats.undecodable} undecodable)` : ''}${stats.damaged ? ` (${stats.damaged} with damaged pixel data)` : ''}, thumbnails ${stats.thumbnails} — ` +
     `${stats.seconds}s, ${stats.files_per_second} files/s${pixelPassNote(stats)}`
   );
+}
+
+/** Files indexed with warnings: how many, and the first few by name with their first warning. */
+function warningLines(count: number, warned: { path: string; warnings: string[] }[], shown = 5): string[] {
+  if (!count) return [];
+  const lines = [`${count} file${count === 1 ? '' : 's'} indexed with warnings${count > shown ? ` (first ${shown})` : ''}:`];
+  for (const w of warned.slice(0, shown)) lines.push(`  ${w.path}: ${w.warnings[0]}${w.warnings.length > 1 ? ` (+${w.warnings.length - 1} more)` : ''}`);
+  return lines;
 }
 
 /** Vault options that come from the config (model, vocabulary, busy and per-file timeouts). */
@@ -151,6 +159,18 @@ async function openVault(cfg: Config, library: string, rebind: boolean, onScanPr
     if (err instanceof LibraryMismatchError) fail(err.message);
     throw err;
   }
+}
+
+const XMP_HELP = 'sidecar: write tag/rating/favorite/category edits to XMP sidecars; off (default; --xmp-dir alone means sidecar); env VV_XMP';
+const XMP_DIR_HELP = 'write the sidecars into this mirror tree instead of beside the originals (turns sidecars on by itself); env VV_XMP_DIR';
+const XMP_FAVORITE_HELP = 'how a favorite is marked in a sidecar: red (default), yellow, green, blue, purple (that colour label, xmp:Label) or pick (digiKam PickLabel accepted); env VV_XMP_FAVORITE';
+
+/** Sidecars on when configured; `--xmp off` with a mirror dir says the dir is not used. */
+function startXmp(vault: Vault, cfg: Config): void {
+  if (cfg.xmp === 'sidecar') {
+    vault.enableXmp(cfg.xmpDir, (m) => console.error(m), cfg.xmpFavorite);
+    console.error(`writing XMP sidecars ${cfg.xmpDir ? `into ${cfg.xmpDir}` : 'beside the originals'}`);
+  } else if (cfg.xmpDir) console.error(`vv: --xmp off: no sidecars are written, ${cfg.xmpDir} is not used`);
 }
 
 program
@@ -188,6 +208,7 @@ program
       console.log(summaryLine(stats));
       for (const f of failures.slice(0, 20)) console.log(`  failed: ${f.path}: ${f.error}`);
       if (failures.length > 20) console.log(`  … and ${failures.length - 20} more`);
+      for (const line of warningLines(stats.warnings, vault.scanner.status.warned)) console.log(line);
       if (stats.problems) console.log(`${stats.problems} problem files in the library: vv problems${opts.data ? ` --data ${opts.data}` : ''} lists them all`);
       if (embedded) console.log(embedSummary(embedded));
     }
@@ -207,12 +228,13 @@ program
   .addOption(new Option('--no-thumbnails', 'make thumbnails only on demand, not in the background; env VV_THUMBNAILS=false'))
   .option('--rebind', 'accept a data dir that indexed this library at another path')
   .option('--mount <mountpoint>', 'also mount the virtual filesystem there (FUSE), in this process')
-  .option('--xmp <mode>', 'sidecar: write tag/rating/favorite/category edits to XMP sidecars; off (default); env VV_XMP')
-  .option('--xmp-dir <dir>', 'write the sidecars into this mirror tree instead of beside the originals; env VV_XMP_DIR')
+  .option('--xmp <mode>', XMP_HELP)
+  .option('--xmp-dir <dir>', XMP_DIR_HELP)
+  .option('--xmp-favorite <mark>', XMP_FAVORITE_HELP)
   .option('--model <name>', 'CLIP model (folder under the models dir; "none": no AI); env VV_MODEL')
   .addOption(new Option('--no-embed', 'do not compute CLIP embeddings in the background; env VV_EMBED=false'))
   .option('--follow-symlinks', 'follow symlinks that lead outside the library (default: only links that stay inside); env VV_FOLLOW_SYMLINKS')
-  .action(async (library: string | undefined, opts: { data?: string; host?: string; port?: string; token?: string; workers?: string; watch?: boolean; thumbnails?: boolean; rebind?: boolean; mount?: string; xmp?: string; xmpDir?: string; model?: string; embed?: boolean; followSymlinks?: boolean }) => {
+  .action(async (library: string | undefined, opts: { data?: string; host?: string; port?: string; token?: string; workers?: string; watch?: boolean; thumbnails?: boolean; rebind?: boolean; mount?: string; xmp?: string; xmpDir?: string; xmpFavorite?: string; model?: string; embed?: boolean; followSymlinks?: boolean }) => {
     const cfg = await config({
       data: opts.data,
       host: opts.host,
@@ -223,6 +245,7 @@ program
       thumbnails: opts.thumbnails === false ? false : undefined,
       xmp: opts.xmp,
       xmpDir: opts.xmpDir,
+      xmpFavorite: opts.xmpFavorite,
       model: opts.model,
       embed: opts.embed === false ? false : undefined,
       followSymlinks: opts.followSymlinks,
@@ -246,7 +269,7 @@ program
     const vault = await openVault({ ...cfg, data: dataDir }, root, Boolean(opts.rebind), undefined, 200);
     vault.backgroundThumbnails = cfg.thumbnails;
     vault.backgroundEmbeddings = cfg.embed;
-    if (cfg.xmp === 'sidecar') vault.enableXmp(cfg.xmpDir, (m) => console.error(m));
+    startXmp(vault, cfg);
     const server = await (await load.server()).startServer(vault, { host: cfg.host, port: cfg.port, token: cfg.token });
     let mounted: MountedFs | null = null;
     if (opts.mount) {
@@ -260,6 +283,8 @@ program
     }
     console.log(`Visionary Vault serving ${root}`);
     if (mounted) console.log(`  mounted at ${mounted.mountpoint}`);
+    // Unmounted from outside (a file manager's eject): the server goes on; /api/status says so.
+    void mounted?.gone.then(() => console.error(`mount at ${mounted!.mountpoint} is gone (unmounted from outside); still serving the API and gallery`));
     console.log(`  ${server.url}/  (API: ${server.url}/api/openapi.json)`);
     console.log(vault.ai.available ? `  semantic search with model ${vault.ai.modelName}` : `  semantic search off: ${String(vault.ai.status().reason)}`);
     guardProcess('serve', async () => {
@@ -306,17 +331,18 @@ program
   .argument('<mountpoint>', 'an empty folder (created if missing)')
   .option('--data <dir>', 'data dir of the indexed library; env VV_DATA')
   .option('--workers <n>', 'extraction worker threads; env VV_WORKERS')
-  .option('--xmp <mode>', 'sidecar: write edits to XMP sidecars; off (default); env VV_XMP')
-  .option('--xmp-dir <dir>', 'write the sidecars into this mirror tree; env VV_XMP_DIR')
-  .action(async (mountpoint: string, opts: { data?: string; workers?: string; xmp?: string; xmpDir?: string }) => {
-    const cfg = await config({ data: opts.data, workers: opts.workers, xmp: opts.xmp, xmpDir: opts.xmpDir });
+  .option('--xmp <mode>', XMP_HELP)
+  .option('--xmp-dir <dir>', XMP_DIR_HELP)
+  .option('--xmp-favorite <mark>', XMP_FAVORITE_HELP)
+  .action(async (mountpoint: string, opts: { data?: string; workers?: string; xmp?: string; xmpDir?: string; xmpFavorite?: string }) => {
+    const cfg = await config({ data: opts.data, workers: opts.workers, xmp: opts.xmp, xmpDir: opts.xmpDir, xmpFavorite: opts.xmpFavorite });
     let vault: Vault;
     try {
       vault = (await load.vault()).Vault.openExisting({ dataDir: cfg.data, workers: cfg.workers, ...aiOptions(cfg) });
     } catch (err) {
       fail((err as Error).message);
     }
-    if (cfg.xmp === 'sidecar') vault.enableXmp(cfg.xmpDir, (m) => console.error(m));
+    startXmp(vault, cfg);
     let mounted: MountedFs;
     try {
       mounted = await (await load.mount()).mountVault(vault, mountpoint, (q, n) => vault.search.ids(q, n), { log: (m) => console.error(m) });
@@ -340,6 +366,14 @@ program
     };
     process.on('SIGINT', () => void shutdown());
     process.on('SIGTERM', () => void shutdown());
+    // Unmounted from outside (fusermount -u, a file manager's eject): nothing left to serve.
+    void mounted.gone.then(async () => {
+      if (closing) return;
+      closing = true;
+      console.log(`${mounted.mountpoint} was unmounted from outside: exiting`);
+      await vault.close();
+      process.exit(0);
+    });
   });
 
 program
@@ -487,6 +521,64 @@ program
     }
   });
 
+const xmp = program.command('xmp').description('XMP sidecars on demand: write them for edits made while they were off, or read them back after another app edited them');
+
+/** The vault of a data dir for the xmp commands, with the sidecar settings of the config. */
+async function openForXmp(opts: { data?: string; xmpDir?: string; xmpFavorite?: string }) {
+  const cfg = await config({ data: opts.data, xmpDir: opts.xmpDir, xmpFavorite: opts.xmpFavorite });
+  let vault: Vault;
+  try {
+    vault = (await load.vault()).Vault.openExisting({ dataDir: cfg.data, workers: 0, model: 'none', captioner: 'none', busyTimeoutMs: cfg.busyTimeout });
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  return { vault, sidecars: vault.xmpSidecars({ mirrorDir: cfg.xmpDir, favoriteMark: cfg.xmpFavorite }), where: cfg.xmpDir ? `in ${cfg.xmpDir}` : 'beside the originals' };
+}
+
+xmp
+  .command('export')
+  .description('write the sidecars of every image with user data (tags, rating, favorite, category) whose sidecar is missing or says something else; --all: every image')
+  .option('--all', 'every indexed image, also those with only derived tags (generator, model)')
+  .option('--data <dir>', 'data dir of the indexed library; env VV_DATA')
+  .option('--xmp-dir <dir>', 'the mirror tree of the sidecars (default: beside the originals); env VV_XMP_DIR')
+  .option('--xmp-favorite <mark>', XMP_FAVORITE_HELP)
+  .option('--json', 'print the result as JSON')
+  .action(async (opts: { all?: boolean; data?: string; xmpDir?: string; xmpFavorite?: string; json?: boolean }) => {
+    const { vault, sidecars, where } = await openForXmp(opts);
+    try {
+      const r = sidecars.export({ all: opts.all });
+      if (opts.json) console.log(JSON.stringify(r));
+      else {
+        console.log(`wrote ${r.written} sidecar${r.written === 1 ? '' : 's'} ${where}; ${r.up_to_date} already up to date${r.failed.length ? `; ${r.failed.length} failed` : ''}`);
+        for (const f of r.failed.slice(0, 20)) console.log(`  failed: ${f.path}: ${f.error}`);
+      }
+      if (r.failed.length) process.exitCode = 1;
+    } finally {
+      await vault.close();
+    }
+  });
+
+xmp
+  .command('import')
+  .description('read the sidecars again (after another app edited them) as one change, origin xmp: vv undo reverses it')
+  .option('--data <dir>', 'data dir of the indexed library; env VV_DATA')
+  .option('--xmp-dir <dir>', 'the mirror tree of the sidecars (default: beside the originals); env VV_XMP_DIR')
+  .option('--xmp-favorite <mark>', XMP_FAVORITE_HELP)
+  .option('--json', 'print the result as JSON')
+  .action(async (opts: { data?: string; xmpDir?: string; xmpFavorite?: string; json?: boolean }) => {
+    const { vault, sidecars, where } = await openForXmp(opts);
+    try {
+      const r = sidecars.import();
+      if (opts.json) console.log(JSON.stringify(r));
+      else {
+        console.log(`read ${r.sidecars} sidecar${r.sidecars === 1 ? '' : 's'} ${where}: ${r.changed} image${r.changed === 1 ? '' : 's'} changed${r.change !== null ? ` (change ${r.change}: vv undo ${r.change} reverses it)` : ''}`);
+        for (const f of r.failed.slice(0, 20)) console.log(`  unreadable: ${f.path}: ${f.error}`);
+      }
+    } finally {
+      await vault.close();
+    }
+  });
+
 /** The index of a data dir, opened directly: fine beside a running server or mount (WAL, busy timeout). */
 async function openIndex(data: string): Promise<IndexSession> {
   const { openIndex } = await load.openIndex();
@@ -550,32 +642,49 @@ program
     }
   });
 
+/** A value as a person reads it: text as is, continuation lines of a multi-line text indented under it. */
+function readable(v: unknown, indent: string): string {
+  const text = typeof v === 'string' ? v : typeof v === 'boolean' ? (v ? 'yes' : 'no') : JSON.stringify(v);
+  return text.replace(/\r?\n/g, `\n${indent}`);
+}
+
 function humanRecord(r: MetadataRecord): string {
   const lines = [`${r.file}: ${r.error ? `error: ${r.error}` : r.generator ?? 'no generation metadata'}`];
   const show = (k: string, v: unknown) => {
-    if (v !== null && v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)) lines.push(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    if (v !== null && v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)) lines.push(`  ${k}: ${readable(v, '    ')}`);
   };
   for (const k of ['prompt', 'negative_prompt', 'model', 'model_hash', 'sampler', 'scheduler', 'steps', 'cfg', 'seed', 'size', 'loras'] as const) show(k, r[k]);
   if (r.media_type === 'video' || r.media_type === 'animation') {
     const parts = [r.media_type, r.duration_s != null ? `${r.duration_s} s` : null, r.frame_count != null ? `${r.frame_count} frames` : null, r.fps != null ? `${r.fps} fps` : null, r.video_codec, r.pixel_width != null ? `${r.pixel_width}x${r.pixel_height}` : null, r.has_audio ? 'audio' : r.has_audio === false ? 'no audio' : null];
     show('media', parts.filter(Boolean).join(', '));
   }
+  show('c2pa claim generator', r.c2pa_claim_generator);
+  show('digital source type', r.digital_source_type);
+  show('ai-generated', r.ai_generated);
+  if (r.warnings.length) {
+    lines.push(`  warnings (${r.warnings.length}):`);
+    for (const w of r.warnings) lines.push(`    - ${readable(w, '      ')}`);
+  }
   return lines.join('\n');
 }
 
 program
   .command('meta')
-  .description('print the generation metadata of files (never fails on a bad file: its record carries `error`)')
+  .description('print the generation metadata of files (a bad file never fails: its record carries `error` and warnings; as text, a missing file exits 1)')
   .argument('<files...>', 'image, animation or video files (PNG/APNG, JPEG, WebP, AVIF/HEIC, GIF, MP4/MOV, WebM/MKV), or .txt/.json sidecars (A1111 infotext, Deforum settings)')
   .option('--json', 'one JSON object per line')
   .action(async (files: string[], opts: { json?: boolean }) => {
     // Files are read in a worker that is replaced after VV_FILE_TIMEOUT (or over its heap limit), as
     // in a scan: a hostile file gets a record with `error`, and the files after it are still read.
     const cfg = await config({});
+    // A file that is not there is the caller's mistake, not a bad file: as text, said on stderr with
+    // exit status 1; with --json it stays a record (`error: file not found`), one per file given.
+    const missing = opts.json ? [] : files.filter((file) => !fs.existsSync(file));
+    for (const file of missing) console.error(`vv: ${file}: no such file`);
     const { IngestPool } = await load.ingestPool();
     const pool = new IngestPool({ workers: 1, worker: 'meta-worker', timeoutMs: cfg.fileTimeout });
     try {
-      const pending = files.map((file) => pool.metadataJson(file));
+      const pending = files.filter((file) => !missing.includes(file)).map((file) => pool.metadataJson(file));
       for (const json of pending) {
         const text = await json;
         process.stdout.write(opts.json ? `${text}\n` : `${humanRecord(JSON.parse(text) as MetadataRecord)}\n`);
@@ -583,6 +692,7 @@ program
     } finally {
       await pool.close();
     }
+    if (missing.length) process.exitCode = 1;
   });
 
 program.parseAsync(process.argv).catch((err: Error) => fail(err.stack ?? err.message));

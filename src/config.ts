@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { z } from 'zod';
+import { DEFAULT_FAVORITE_MARK, FAVORITE_MARKS, type FavoriteMark } from './core/xmp-marks.js';
 
 export interface Config {
   data: string;
@@ -21,8 +22,10 @@ export interface Config {
   thumbnails: boolean;
   /** `sidecar`: write tag/rating/favorite/category edits to XMP sidecars; `off` (default). */
   xmp: 'off' | 'sidecar';
-  /** Sidecars go into this mirror tree instead of beside the originals. */
+  /** Sidecars go into this mirror tree instead of beside the originals; alone, it turns sidecars on. */
   xmpDir: string | null;
+  /** How a favorite is marked in a sidecar: a colour label (`xmp:Label`) or digiKam's pick flag. */
+  xmpFavorite: FavoriteMark;
   demoCount: number;
   /** CLIP model folder name under modelsDir; null: the one installed; `none`: no AI. */
   model: string | null;
@@ -51,6 +54,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   thumbnails: 'VV_THUMBNAILS',
   xmp: 'VV_XMP',
   xmpDir: 'VV_XMP_DIR',
+  xmpFavorite: 'VV_XMP_FAVORITE',
   demoCount: 'VV_DEMO_COUNT',
   model: 'VV_MODEL',
   modelsDir: 'VV_MODELS_DIR',
@@ -74,6 +78,7 @@ const schema = z.object({
   thumbnails: bool,
   xmp: z.enum(['off', 'sidecar']),
   xmpDir: z.string().min(1).nullable(),
+  xmpFavorite: z.enum(FAVORITE_MARKS),
   demoCount: z.coerce.number().int().min(1).max(100_000),
   model: z.string().regex(/^[\w.-]+$/, 'a model is a folder name under the models dir').nullable(),
   modelsDir: z.string().min(1).nullable(),
@@ -95,6 +100,7 @@ export const DEFAULTS: Config = {
   thumbnails: true,
   xmp: 'off',
   xmpDir: null,
+  xmpFavorite: DEFAULT_FAVORITE_MARK,
   demoCount: 300,
   model: null,
   modelsDir: null,
@@ -121,6 +127,9 @@ export function resolveConfig(flags: Partial<Record<keyof Config, unknown>> = {}
     const value = flags[key] ?? env[name] ?? dotfile[name] ?? DEFAULTS[key];
     merged[key] = value === '' ? DEFAULTS[key] : value;
   }
+  // A mirror dir alone means sidecars: nobody names where sidecars go without wanting them.
+  const xmpGiven = [flags.xmp, env[ENV_NAMES.xmp], dotfile[ENV_NAMES.xmp]].some((v) => v !== undefined && v !== '');
+  if (!xmpGiven && merged.xmpDir) merged.xmp = 'sidecar';
   const parsed = schema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -207,13 +207,13 @@ describe.skipIf(!fuseAvailable)('virtual filesystem (FUSE)', () => {
     expect(back.rating).toBe(4);
     expect(back.tags).toEqual(expect.arrayContaining(['keeper', 'style:noir']));
     expect(parsed).toContain('Categories|prints|a4');
-    expect(parsed).toContain('xmp:Label="Favorite"');
+    expect(parsed).toContain('xmp:Label="Red"');
     expect(parsed).toContain('darktable:xmp_version="5"');
     // An edit through the filesystem is written too.
     const e = (await allImages()).find((i) => i.id !== d.id && !fs.existsSync(path.join(root, `${i.path}.xmp`)))!;
     expect((await sh('ln', [path.join(mnt, 'all', e.path), path.join(mnt, 'favorites/')])).code).toBe(0);
     await waitFor(async () => fs.existsSync(path.join(root, `${e.path}.xmp`)));
-    expect(fs.readFileSync(path.join(root, `${e.path}.xmp`), 'utf8')).toContain('xmp:Label="Favorite"');
+    expect(fs.readFileSync(path.join(root, `${e.path}.xmp`), 'utf8')).toContain('xmp:Label="Red"');
   });
 
   it('answers 8 concurrent listings during a scan', async () => {

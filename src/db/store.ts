@@ -293,6 +293,11 @@ export class Store {
     return this.changes.record(context, fn, compact);
   }
 
+  /** An image's tags of source `xmp` become these (a sidecar read again: vv xmp import); journaled inside the caller's change. */
+  replaceXmpTags(id: number, names: string[]): void {
+    this.batch(() => this.tags.replaceSource(id, 'xmp', names.map((name) => ({ name }))));
+  }
+
   history(limit = 50, before?: number): ChangeSummary[] {
     return this.changes.history(limit, before);
   }

@@ -197,7 +197,7 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       '/api/status': {
-        get: { summary: 'Library (path, online or offline and why), watching, counts (images, missing, errors, problems), scan / thumbnail / embedding progress', responses: { '200': json(s.statusResult, 'status') } },
+        get: { summary: 'Library (path, online or offline and why), watching, counts (images, missing, errors, problems), scan / thumbnail / embedding progress, the mount of `vv serve --mount` (null without; `mounted: false` and why once unmounted from outside)', responses: { '200': json(s.statusResult, 'status') } },
       },
       '/api/problems': {
         get: {

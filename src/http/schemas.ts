@@ -330,6 +330,7 @@ export const statusResult = z.object({
     ...progress,
     phase: z.enum(['idle', 'walking', 'indexing', 'hashing', 'finishing']),
     failures: z.array(z.object({ path: z.string(), error: z.string() })).describe('the first 50 files this scan could not read'),
+    warned: z.array(z.object({ path: z.string(), warnings: z.array(z.string()) })).describe('the first 50 files this scan indexed with warnings'),
     error: z.string().nullable().describe('why the last scan stopped short'),
   }),
   thumbnails: z.looseObject({ ...progress, failed: z.number().int() }),
@@ -343,4 +344,13 @@ export const statusResult = z.object({
     reason: z.string().optional().describe('why semantic search is off'),
     error: z.string().nullable().optional().describe('the latest failure of the model (background work retries on the next pass)'),
   }),
+  mount: z
+    .object({
+      path: z.string(),
+      mounted: z.boolean().describe('false once unmounted (from outside: fusermount -u, a file manager\'s eject); the server goes on'),
+      reason: z.string().nullable(),
+      since: z.string(),
+    })
+    .nullable()
+    .describe('the virtual filesystem of `vv serve --mount`; null without one'),
 });

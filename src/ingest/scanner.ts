@@ -53,6 +53,8 @@ export interface ScanStatus {
   finished_at: string | null;
   stats: ScanStats | null;
   failures: { path: string; error: string }[];
+  /** The first files indexed with warnings (truncated data, a sidecar not read, …), and what they were. */
+  warned: { path: string; warnings: string[] }[];
   /** Why the last scan stopped short (the database stayed locked by another process, …), else null. */
   error: string | null;
 }
@@ -103,7 +105,7 @@ function withSidecarOwners(root: string, paths: string[]): string[] {
 
 export class Scanner {
   readonly root: string;
-  status: ScanStatus = { running: false, phase: 'idle', kind: null, total: 0, done: 0, started_at: null, finished_at: null, stats: null, failures: [], error: null };
+  status: ScanStatus = { running: false, phase: 'idle', kind: null, total: 0, done: 0, started_at: null, finished_at: null, stats: null, failures: [], warned: [], error: null };
   private stopRequested = false;
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -136,7 +138,7 @@ export class Scanner {
   private begin(kind: 'full' | 'watch'): ScanStats {
     this.stopRequested = false;
     const stats = emptyStats();
-    this.status = { running: true, phase: 'walking', kind, total: 0, done: 0, started_at: new Date().toISOString(), finished_at: null, stats, failures: [], error: null };
+    this.status = { running: true, phase: 'walking', kind, total: 0, done: 0, started_at: new Date().toISOString(), finished_at: null, stats, failures: [], warned: [], error: null };
     this.emit();
     return stats;
   }
@@ -413,6 +415,7 @@ export class Scanner {
       this.noteFailure(result.path, result.record.error);
     } else if (result.record.warnings.length) {
       stats.warnings++;
+      if (this.status.warned.length < MAX_REPORTED_FAILURES) this.status.warned.push({ path: result.path, warnings: result.record.warnings });
     }
     const current = this.store.rowAtPath(result.path);
     const decidedByContent = result.hash !== null && (current ? current.hash !== result.hash : this.store.rowsWithHash(result.hash).length > 0);

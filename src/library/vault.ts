@@ -12,6 +12,7 @@ import { LibraryWatcher } from '../ingest/watcher.js';
 import { LibraryBoundary, type Resolved } from '../ingest/boundary.js';
 import { LibraryOfflineError } from '../ingest/presence.js';
 import { XmpWriter } from './xmp-writer.js';
+import { XmpSidecars, type XmpOptions } from './xmp-sidecars.js';
 import { AiService } from '../ai/service.js';
 import { chooseModel, DEFAULT_MODELS_DIR, ModelUnavailableError, type ModelInfo } from '../ai/models.js';
 import { chooseCaptioner, type CaptionerInfo } from '../ai/captioner.js';
@@ -98,12 +99,23 @@ function pickModel(modelsDir: string, configured: string | null): { model: Model
   }
 }
 
+/** The virtual filesystem this process serves (`vv serve --mount`), and whether it is still mounted. */
+export interface MountState {
+  path: string;
+  mounted: boolean;
+  /** Why it is not mounted any more (unmounted from outside), else null. */
+  reason: string | null;
+  since: string;
+}
+
 export class Vault {
   private watcher: LibraryWatcher | null = null;
   /** Set by startWatching: the watcher is re-armed with it when the library comes back. */
   private watchDebounceMs: number | null = null;
   private presenceTimer: NodeJS.Timeout | null = null;
   library: LibraryState;
+  /** Set by the mount running in this process; null when there is none. */
+  mount: MountState | null = null;
   /** Reading the catalog: images, tags, categories, counts, problems. */
   readonly catalog: Catalog;
   /** Every user edit and its rules, journaled. */
@@ -219,9 +231,14 @@ export class Vault {
   xmp: XmpWriter | null = null;
 
   /** Writes every user edit to XMP sidecars, beside the originals or in a mirror tree. */
-  enableXmp(mirrorDir: string | null, log?: (m: string) => void): XmpWriter {
-    this.xmp ??= new XmpWriter(this.store, this.root, { mirrorDir, log });
+  enableXmp(mirrorDir: string | null, log?: (m: string) => void, favoriteMark?: XmpOptions['favoriteMark']): XmpWriter {
+    this.xmp ??= new XmpWriter(this.store, this.root, { mirrorDir, log, favoriteMark });
     return this.xmp;
+  }
+
+  /** The sidecars on demand: `vv xmp export` (write what the vault holds), `vv xmp import` (read them back). */
+  xmpSidecars(options: XmpOptions = {}): XmpSidecars {
+    return new XmpSidecars(this.store, this.root, options);
   }
 
   /** Make thumbnails during the scan's pixel pass and in the background after it (off: only on demand). */

@@ -1,16 +1,11 @@
 /**
  * Keeps XMP sidecars in step with user edits (from the API or the virtual filesystem): each edit
- * queues its images; a short debounce later their sidecars are rewritten from the store. Beside
- * the original (`<image>.xmp`, as darktable and digiKam name them), or in a mirror tree.
+ * queues its images; a short debounce later their sidecars are rewritten from the store.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Store } from '../db/store.js';
-import { buildSidecar, writeFileAtomic, type SidecarState } from '../ingest/xmp-sidecar.js';
+import { XmpSidecars, type XmpOptions } from './xmp-sidecars.js';
 
-export interface XmpWriterOptions {
-  /** Write into this folder (same relative paths) instead of beside the originals. */
-  mirrorDir?: string | null;
+export interface XmpWriterOptions extends XmpOptions {
   debounceMs?: number;
   log?: (message: string) => void;
 }
@@ -18,14 +13,16 @@ export interface XmpWriterOptions {
 export class XmpWriter {
   private readonly queue = new Set<number>();
   private timer: NodeJS.Timeout | null = null;
+  readonly sidecars: XmpSidecars;
   written = 0;
   failed = 0;
 
   constructor(
-    private readonly store: Store,
-    private readonly root: string,
+    store: Store,
+    root: string,
     private readonly options: XmpWriterOptions = {},
   ) {
+    this.sidecars = new XmpSidecars(store, root, options);
     store.onEdit((ids) => {
       for (const id of ids) this.queue.add(id);
       if (this.timer) clearTimeout(this.timer);
@@ -34,15 +31,7 @@ export class XmpWriter {
   }
 
   sidecarPath(relPath: string): string {
-    return path.join(this.options.mirrorDir ?? this.root, `${relPath}.xmp`);
-  }
-
-  stateOf(id: number): { relPath: string; state: SidecarState } | null {
-    const image = this.store.getImage(id);
-    if (!image) return null;
-    // Prompt phrases stay out: they are the prompt, not the user's keywords.
-    const tags = [...new Set(image.tag_details.filter((t) => t.source !== 'prompt').map((t) => t.name))].sort();
-    return { relPath: image.path, state: { tags, categories: image.categories, rating: image.rating, favorite: image.favorite } };
+    return this.sidecars.sidecarPath(relPath);
   }
 
   flush(): void {
@@ -51,16 +40,11 @@ export class XmpWriter {
     const ids = [...this.queue];
     this.queue.clear();
     for (const id of ids) {
-      const s = this.stateOf(id);
-      if (!s) continue;
-      const file = this.sidecarPath(s.relPath);
       try {
-        const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
-        writeFileAtomic(file, buildSidecar(existing, s.state));
-        this.written++;
+        if (this.sidecars.write(id) === 'written') this.written++;
       } catch (err) {
         this.failed++;
-        this.options.log?.(`xmp: cannot write ${file}: ${(err as Error).message}`);
+        this.options.log?.(`xmp: cannot write the sidecar of image ${id}: ${(err as Error).message}`);
       }
     }
   }

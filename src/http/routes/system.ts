@@ -15,7 +15,8 @@ export function systemRoutes(api: ApiContext): Router {
       started_at: api.startedAt,
       watching: vault.watching,
       counts: vault.catalog.counts(),
-      scan: { ...scan, failures: scan.failures.slice(0, 50), last: vault.catalog.lastScan() },
+      scan: { ...scan, failures: scan.failures.slice(0, 50), warned: scan.warned.slice(0, 50), last: vault.catalog.lastScan() },
+      mount: vault.mount,
       thumbnails: vault.thumbnails.progress,
       embeddings: vault.ai.status(),
     };

@@ -1,0 +1,99 @@
+/**
+ * The CLI's text outputs as a person reads them (issue 14 item 8): `vv meta` without --json shows
+ * C2PA provenance and warnings and indents multi-line prompts; a missing file exits non-zero;
+ * `vv scan` names the files indexed with warnings.
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { encode as cbor } from 'cborg';
+import { addPngChunks, addPngText, jumbf, pngChunk } from '../src/demo/embed.js';
+import { solidImage, tempDir, writeFile } from './support/fixtures.js';
+import { vv } from './support/cli.js';
+
+function c2paStore(claimGenerator: string, digitalSourceType: string): Buffer {
+  return jumbf({
+    label: 'c2pa',
+    type: 'c2pa',
+    children: [
+      {
+        label: 'urn:uuid:0000',
+        type: 'c2ma',
+        children: [
+          { label: 'c2pa.assertions', type: 'c2as', children: [{ label: 'c2pa.actions', type: 'cbor', cbor: cbor({ actions: [{ action: 'c2pa.created', digitalSourceType }] }) }] },
+          { label: 'c2pa.claim', type: 'c2cl', cbor: cbor({ claim_generator: claimGenerator }) },
+        ],
+      },
+    ],
+  });
+}
+
+/** A PNG with an infotext whose prompt spans three lines. */
+async function multiLinePng(): Promise<Buffer> {
+  return addPngText(await solidImage('png', [40, 80, 120], 64, 48), [
+    { type: 'tEXt', key: 'parameters', text: 'first line of the prompt\nsecond line\nthird line\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 11, Size: 64x48' },
+  ]);
+}
+
+describe('vv meta as text', () => {
+  it('shows the C2PA claim generator and the AI-generated flag', async () => {
+    const dir = tempDir();
+    const png = addPngChunks(await solidImage('png'), [pngChunk('caBX', c2paStore('ChatGPT', 'http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia'))]);
+    const file = writeFile(dir, 'c2pa.png', png);
+    const r = vv(['meta', file]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('c2pa claim generator: ChatGPT');
+    expect(r.stdout).toContain('digital source type: http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia');
+    expect(r.stdout).toContain('ai-generated: yes');
+  });
+
+  it('indents the continuation lines of a multi-line prompt under it', async () => {
+    const file = writeFile(tempDir(), 'multi.png', await multiLinePng());
+    const r = vv(['meta', file]);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.split('\n');
+    const at = lines.findIndex((l) => l === '  prompt: first line of the prompt');
+    expect(at).toBeGreaterThan(0);
+    expect(lines.slice(at + 1, at + 3)).toEqual(['    second line', '    third line']);
+    expect(lines[at + 3]).toBe('  negative_prompt: blurry');
+  });
+
+  it('lists the warnings of a truncated PNG, so it does not look like a normal file', async () => {
+    const whole = await multiLinePng();
+    const file = writeFile(tempDir(), 'cut.png', whole.subarray(0, whole.length - 30));
+    const r = vv(['meta', file]);
+    expect(r.status).toBe(0);
+    const json = JSON.parse(vv(['meta', '--json', file]).stdout);
+    expect(json.warnings.length).toBeGreaterThan(0);
+    expect(r.stdout).toContain(`  warnings (${json.warnings.length}):`);
+    for (const w of json.warnings) expect(r.stdout).toContain(`    - ${w.split('\n')[0]}`);
+  });
+
+  it('exits 1 with a clear message for a missing file, and still prints the others (as text)', async () => {
+    const dir = tempDir();
+    const file = writeFile(dir, 'ok.png', await multiLinePng());
+    const missing = path.join(dir, 'missing.png');
+    const r = vv(['meta', missing, file]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`vv: ${missing}: no such file`);
+    expect(r.stdout).toContain('prompt: first line of the prompt');
+    // --json keeps one record per file given: the missing one carries its error.
+    const json = vv(['meta', '--json', missing]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ file: missing, error: 'file not found' });
+  });
+});
+
+describe('vv scan as text', () => {
+  it('counts the files indexed with warnings and names the first few', async () => {
+    const root = tempDir();
+    const whole = await multiLinePng();
+    writeFile(root, 'fine.png', whole);
+    for (let i = 0; i < 7; i++) writeFile(root, `cut/${i}.png`, addPngText(whole, [{ type: 'tEXt', key: 'Comment', text: String(i) }]).subarray(0, whole.length - 20));
+    const r = vv(['scan', root, '--data', tempDir(), '--no-embed', '--no-thumbnails', '--workers', '0']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/with warnings 7,/);
+    expect(r.stdout).toContain('7 files indexed with warnings (first 5):');
+    const named = r.stdout.split('\n').filter((l) => /^ {2}cut\/\d\.png: /.test(l));
+    expect(named).toHaveLength(5);
+    expect(r.stdout).not.toMatch(/^ {2}fine\.png/m);
+  });
+});
