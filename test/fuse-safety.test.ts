@@ -46,7 +46,7 @@ const ATTACKS = [
   'echo appended >> "$1" 2>&1',
   'truncate -s 0 "$1" 2>&1',
   'truncate -s 3 "$1" 2>&1',
-  // setxattr is not implemented by the mount (ENOTSUP): it cannot reach the original either.
+  // setxattr is accepted and ignored by the mount: it cannot reach the original either.
   'python3 -c "import os, sys; os.setxattr(sys.argv[1], \'user.vv\', b\'x\')" "$1" 2>&1 | tail -1',
 ].join('; ');
 

@@ -15,7 +15,12 @@ interface OriginalHandle {
   fd: number;
 }
 
-export type Handle = OriginalHandle | Upload;
+/** A `.trashinfo` note being written into the trash (trash.ts): its bytes are accepted and dropped. */
+interface NoteHandle {
+  kind: 'note';
+}
+
+export type Handle = OriginalHandle | Upload | NoteHandle;
 
 export class Handles {
   private nextFd = 10;
@@ -52,6 +57,7 @@ export class Handles {
     const h = this.open.get(fd);
     if (!h) return cb(Fuse.EBADF);
     if (h.kind === 'upload') return cb(h.read(buf, len, pos));
+    if (h.kind === 'note') return cb(0);
     fs.read(h.fd, buf, 0, len, pos, (err, n) => cb(err ? Fuse.EIO : n));
   }
 

@@ -4,7 +4,8 @@
  *   mkdir/rmdir in /tags           → create / delete (empty) tags; mv renames a tag
  *   cp / ln / ln -s / mv of an entry into /tags/t, /categories/c, /favorites → tag, categorize,
  *     favorite (cp: uploads.ts recognises the image by its bytes)
- *   rm in /tags/t, /categories/c, /favorites → removes that association only
+ *   rm in /tags/t, /categories/c, /favorites, or trashing from there → removes that association only
+ *   mv of an entry to another name in the same folder → refused (EPERM): an entry's name is its original's
  * Anything else is refused (EPERM). Every edit is one journaled change (origin fuse, described by
  * the file operation) so that `vv undo` can reverse it.
  *
@@ -16,6 +17,7 @@ import Fuse from 'fuse-native';
 import type { Vault } from '../library/vault.js';
 import { errnoOf, retryWhileBusy, type Callback } from './errno.js';
 import type { Symlinks } from './links.js';
+import type { Landed } from './uploads.js';
 import { MAX_NAME_BYTES } from './names.js';
 import { folderKind, type Association, type FileEntry, type VirtualTree } from './tree.js';
 
@@ -130,10 +132,37 @@ export class OrganizeOps {
     const target = this.destination(dest);
     if (!target) return cb(Fuse.EPERM);
     const { entry, folder } = from;
+    // Within one collection a move could only rename, and names follow the originals.
+    if (folder.association && sameAssociation(folder.association, target)) return cb(path.posix.basename(src) === path.posix.basename(dest) ? 0 : Fuse.EPERM);
     this.edit(cb, `mv ${src} ${dest}`, () => {
       this.associate(entry.id, target);
       // A move out of an association folder takes the image out of it; out of /all it only adds.
       if (folder.association && !sameAssociation(folder.association, target)) this.dissociate(entry.id, folder.association);
+    });
+  }
+
+  /** Trashing an entry (trash.ts) takes it out of its association folder; from a read-only view it is refused. */
+  trash(src: string, cb: Callback): void {
+    const r = this.tree.resolve(src);
+    if (r.type !== 'file') return cb(r.type === 'folder' ? Fuse.EPERM : Fuse.ENOENT);
+    const association = r.folder.association;
+    if (!association) return cb(Fuse.EPERM);
+    this.edit(cb, `trash ${src}`, () => this.dissociate(r.entry.id, association));
+  }
+
+  /**
+   * A finished copy renamed from the name it was written as (uploads.ts): within its collection the
+   * copy already took effect; into another association folder it is a move there.
+   */
+  landedRename(src: string, dest: string, copy: Landed, done: () => void, cb: Callback): void {
+    if (nameTooLong(dest)) return cb(Fuse.ENAMETOOLONG);
+    const target = this.destination(dest);
+    if (!target) return cb(Fuse.EPERM);
+    done();
+    if (sameAssociation(copy.association, target)) return cb(0);
+    this.edit(cb, `mv ${src} ${dest}`, () => {
+      this.associate(copy.image.id, target);
+      this.dissociate(copy.image.id, copy.association);
     });
   }
 

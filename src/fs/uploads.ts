@@ -3,6 +3,12 @@
  * under its path until it is closed, then recognised by its bytes — it must be an image of the
  * library (same content hash); then the folder's association is applied to that image. Nothing is
  * ever written to the library.
+ *
+ * Copy tools write a temporary name, set its times and mode, then rename it (rsync, cp --preserve,
+ * browsers, GIO, Finder): a copy recognised as an image stays *landed* under the name it was written
+ * as for a while (LANDED_MS) — stat answers the image's attributes there, and renaming it within the
+ * folder is the end of the copy — without ever being listed. Copying over an entry already in the
+ * folder (cp, a file manager's "Overwrite") replaces it entirely: open, truncate to 0, write.
  */
 import path from 'node:path';
 import Fuse from 'fuse-native';
@@ -13,13 +19,26 @@ import type { Association, FileEntry, VirtualTree } from './tree.js';
 export class Upload {
   readonly kind = 'upload';
   readonly created = new Date();
+  /** The modification time its writer set (cp --preserve, rsync -t: the source's), shown while it is written. */
+  mtime: Date | null = null;
   size = 0;
   private data = Buffer.alloc(0);
+  /** Over an entry: writable only once truncated to 0 (what replacing the whole file does; a write in place is EROFS). */
+  private writable: boolean;
 
   constructor(
     readonly path: string,
     readonly association: Association,
-  ) {}
+    /** The entry this copy would replace, if the name is taken in the folder. */
+    readonly over: FileEntry | null = null,
+  ) {
+    this.writable = over === null;
+  }
+
+  /** Whether this is still only an entry opened for writing, not yet a copy (stat shows the entry). */
+  get pending(): boolean {
+    return !this.writable;
+  }
 
   /** Bytes written so far at `pos`, into `buf`; answers how many (0 at or past the end). */
   read(buf: Buffer, len: number, pos: number): number {
@@ -30,6 +49,7 @@ export class Upload {
 
   /** Answers the count written, or EFBIG past the largest file the library takes. */
   write(buf: Buffer, len: number, pos: number): number {
+    if (!this.writable) return Fuse.EROFS;
     const end = pos + len;
     if (end > MAX_FILE_BYTES) return Fuse.EFBIG;
     if (end > this.data.length) {
@@ -42,8 +62,12 @@ export class Upload {
     return len;
   }
 
-  truncate(size: number): void {
+  /** Answers 0, or EROFS for an entry cut to anything but nothing. */
+  truncate(size: number): number {
+    if (!this.writable && size !== 0) return Fuse.EROFS;
+    this.writable = true;
     this.size = Math.min(size, this.size);
+    return 0;
   }
 
   hash(): Promise<string> {
@@ -51,8 +75,19 @@ export class Upload {
   }
 }
 
+/** How long a finished copy answers under the name it was written as (a temporary name, until renamed). */
+const LANDED_MS = 60_000;
+
+/** A finished copy recognised as `image`, under the name it was written as. */
+export interface Landed {
+  image: FileEntry;
+  association: Association;
+  until: number;
+}
+
 export class Uploads {
   private readonly byPath = new Map<string, Upload>();
+  private readonly landedAt = new Map<string, Landed>();
 
   constructor(
     private readonly tree: VirtualTree,
@@ -61,14 +96,30 @@ export class Uploads {
     private readonly log: (message: string) => void,
   ) {}
 
-  /** A new copy at `p`, or the errno refusing it: only an association folder takes copies, and not over an entry. */
+  /**
+   * A new copy at `p`, or the errno refusing it: only an association folder takes copies. Over an
+   * entry of the folder it is an entry opened for writing, which only a truncation to 0 makes a copy.
+   */
   begin(p: string): Upload | number {
     const parent = this.tree.resolve(path.posix.dirname(p));
     if (parent.type !== 'folder' || !parent.folder.association) return Fuse.EPERM;
-    if (parent.folder.files.has(path.posix.basename(p))) return Fuse.EROFS;
-    const upload = new Upload(p, parent.folder.association);
+    this.landedAt.delete(p);
+    const upload = new Upload(p, parent.folder.association, parent.folder.files.get(path.posix.basename(p)) ?? null);
     this.byPath.set(p, upload);
     return upload;
+  }
+
+  /** The finished copy still answering at `p`, if any. */
+  landed(p: string): Landed | null {
+    const copy = this.landedAt.get(p);
+    if (copy && copy.until > Date.now()) return copy;
+    this.landedAt.delete(p);
+    return null;
+  }
+
+  /** The finished copy at `p` is renamed or removed by its writer: it answers there no more. */
+  forgetLanded(p: string): void {
+    this.landedAt.delete(p);
   }
 
   get(p: string): Upload | undefined {
@@ -83,9 +134,9 @@ export class Uploads {
     this.byPath.delete(p);
   }
 
-  /** The copies being written directly in folder `dir`. */
+  /** The copies being written directly in folder `dir` under a name of their own (one over an entry is listed as the entry). */
   *in(dir: string): Iterable<Upload> {
-    for (const u of this.byPath.values()) if (path.posix.dirname(u.path) === dir) yield u;
+    for (const u of this.byPath.values()) if (u.over === null && path.posix.dirname(u.path) === dir) yield u;
   }
 
   /**
@@ -96,6 +147,7 @@ export class Uploads {
     const hash = await upload.hash();
     this.byPath.delete(p);
     const image = this.imageWithHash(hash);
+    if (image) this.landedAt.set(p, { image, association: upload.association, until: Date.now() + LANDED_MS });
     if (!image) this.log(`vfs: refused ${p}: its ${upload.size} bytes are not an image of the library (copy originals into the library folder to add them)`);
     return image;
   }
