@@ -1,5 +1,5 @@
-/** What every container reader starts from and how it files an EXIF block, within the file's budget. */
-import type { ContainerFormat, ContainerInfo } from '../types.js';
+/** What every container reader starts from, how it files an EXIF block within the file's budget, and an animation's media facts. */
+import type { ContainerFormat, ContainerInfo, MediaInfo } from '../types.js';
 import type { ReadBudget } from '../limits.js';
 import { readExif } from './exif.js';
 
@@ -23,4 +23,16 @@ export async function addExif(info: ContainerInfo, budget: ReadBudget, blob: Uin
   const exif = await readExif(blob, carrier);
   budget.push(info.entries, exif.entries);
   info.dateTimeOriginal ??= exif.dateTimeOriginal;
+}
+
+/** An animated still format's media facts (GIF, WebP, APNG): no audio; fps from frames over duration. */
+export function animationMedia(frames: number, durationSeconds: number | null, codec: string): MediaInfo {
+  return {
+    media_type: 'animation',
+    duration_s: durationSeconds,
+    frame_count: frames,
+    fps: durationSeconds ? Math.round((frames / durationSeconds) * 1000) / 1000 : null,
+    video_codec: codec,
+    has_audio: false,
+  };
 }

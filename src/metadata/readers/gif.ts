@@ -3,7 +3,7 @@ import type { ContainerInfo } from '../types.js';
 import { decodeLatin1, decodeUtf8, decodeUtf8OrLatin1, MAX_TEXT_BYTES } from '../text.js';
 import { xmpEntries } from './xmp.js';
 import { ReadBudget } from '../limits.js';
-import { emptyContainer } from './container.js';
+import { animationMedia, emptyContainer } from './container.js';
 
 export function isGif(buf: Uint8Array): boolean {
   const sig = decodeLatin1(buf.subarray(0, 6));
@@ -89,14 +89,7 @@ export async function readGif(buf: Uint8Array, budget = new ReadBudget()): Promi
   if (info.animated) {
     // Delays are declared in hundredths of a second per frame (0: "as fast as possible").
     const duration = delayCs > 0 ? delayCs / 100 : null;
-    info.media = {
-      media_type: 'animation',
-      duration_s: duration,
-      frame_count: frames,
-      fps: duration ? Math.round((frames / duration) * 1000) / 1000 : null,
-      video_codec: 'gif',
-      has_audio: false,
-    };
+    info.media = animationMedia(frames, duration, 'gif');
   }
   return info;
 }

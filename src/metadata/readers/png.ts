@@ -8,7 +8,7 @@ import { decodeLatin1, decodeUtf8, decodeUtf8OrLatin1, looksLikeText, MAX_TEXT_B
 import { xmpEntries } from './xmp.js';
 import { readStealthPng, type PngLayout } from './stealth.js';
 import { ReadBudget } from '../limits.js';
-import { addExif, emptyContainer } from './container.js';
+import { addExif, animationMedia, emptyContainer } from './container.js';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const TEXT_CHUNKS = new Set(['tEXt', 'zTXt', 'iTXt']);
@@ -154,14 +154,7 @@ export async function readPng(buf: Uint8Array, options: { stealth?: boolean; bud
   if (info.animated && Math.max(frames, declaredFrames) > 1) {
     const seconds = duration > 0 ? Math.round(duration * 1000) / 1000 : null;
     const count = frames || declaredFrames;
-    info.media = {
-      media_type: 'animation',
-      duration_s: seconds,
-      frame_count: count,
-      fps: seconds ? Math.round((count / seconds) * 1000) / 1000 : null,
-      video_codec: 'apng',
-      has_audio: false,
-    };
+    info.media = animationMedia(count, seconds, 'apng');
   }
   if (!sawEnd) info.warnings.push('PNG ends without an IEND chunk (truncated file)');
   else if (pos < buf.length) {

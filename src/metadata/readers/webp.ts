@@ -3,7 +3,7 @@ import type { ContainerInfo } from '../types.js';
 import { decodeLatin1, decodeUtf8 } from '../text.js';
 import { xmpEntries } from './xmp.js';
 import { ReadBudget } from '../limits.js';
-import { addExif, emptyContainer } from './container.js';
+import { addExif, animationMedia, emptyContainer } from './container.js';
 
 export function isWebp(buf: Uint8Array): boolean {
   return buf.length >= 12 && decodeLatin1(buf.subarray(0, 4)) === 'RIFF' && decodeLatin1(buf.subarray(8, 12)) === 'WEBP';
@@ -73,14 +73,7 @@ export async function readWebp(buf: Uint8Array, budget = new ReadBudget()): Prom
   if (info.width === null) info.warnings.push('WebP has no image header (truncated file)');
   if (info.animated && frames > 1) {
     const duration = durationMs > 0 ? durationMs / 1000 : null;
-    info.media = {
-      media_type: 'animation',
-      duration_s: duration,
-      frame_count: frames,
-      fps: duration ? Math.round((frames / duration) * 1000) / 1000 : null,
-      video_codec: 'webp',
-      has_audio: false,
-    };
+    info.media = animationMedia(frames, duration, 'webp');
   }
   return info;
 }
