@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import yauzl from 'yauzl';
-import type { Browser, Dialog, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBatch, writeGenerated } from './support/library.js';
 import { tempDir } from './support/fixtures.js';
@@ -29,6 +29,15 @@ const api = (p: string, init?: RequestInit) => getJson(`${server.url}${p}`, init
 const cardIds = async () => (await page.locator('vv-grid .card').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-id'))))).sort((a, b) => a - b);
 const sorted = (items: { id: number }[]) => items.map((i) => i.id).sort((a, b) => a - b);
 const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `ui-${name}.png`) });
+
+/** Answers the gallery's own dialog: types a text (or only confirms, for null) and presses Enter. */
+async function answerDialog(text: string | null): Promise<void> {
+  const dialog = page.locator('vv-dialog dialog[open]');
+  await dialog.waitFor();
+  if (text !== null) await dialog.locator('input').fill(text);
+  await dialog.locator('button[type="submit"]').click();
+  await page.locator('vv-dialog dialog[open]').waitFor({ state: 'hidden' });
+}
 
 async function gotoHome(query = ''): Promise<void> {
   await page.goto(`${server.url}/${query}`);
@@ -390,33 +399,28 @@ describe.skipIf(!haveBrowser)('web gallery', () => {
 
   it('creates, nests, renames and deletes categories from the sidebar', async () => {
     await gotoHome();
-    const answers: string[] = [];
-    const onDialog = (d: Dialog) => void (d.type() === 'confirm' ? d.accept() : d.accept(answers.shift() ?? ''));
-    page.on('dialog', onDialog);
     const names = async () => ((await api('/api/categories')).body.categories as { name: string }[]).map((c) => c.name).sort();
-    try {
-      answers.push('trips');
-      await page.locator('vv-sidebar button[aria-label="new category"]').click();
-      await expect.poll(names).toContain('trips');
-      answers.push('2024');
-      await page.locator('vv-sidebar button[aria-label="new inside trips"]').click();
-      await expect.poll(names).toContain('trips/2024');
-      answers.push('trips/summer-2024');
-      await page.locator('vv-sidebar button[aria-label="rename trips/2024"]').click();
-      await expect.poll(names).toContain('trips/summer-2024');
-      expect(await names()).not.toContain('trips/2024');
-      // Drag one category onto another to nest it.
-      answers.push('archive');
-      await page.locator('vv-sidebar button[aria-label="new category"]').click();
-      await page.locator('vv-sidebar [data-category="archive"] > .row').waitFor();
-      await page.locator('vv-sidebar [data-category="archive"] > .row').dragTo(page.locator('vv-sidebar [data-category="trips"] > .row'));
-      await expect.poll(names).toContain('trips/archive');
-      await page.locator('vv-sidebar [data-category="trips/archive"]').waitFor();
-      await page.locator('vv-sidebar button[aria-label="delete trips"]').click();
-      await expect.poll(async () => (await names()).filter((n) => n.startsWith('trips'))).toEqual([]);
-    } finally {
-      page.off('dialog', onDialog);
-    }
+    // The gallery asks in its own dialog (vv-dialog), not window.prompt().
+    await page.locator('vv-sidebar button[aria-label="new category"]').click();
+    await answerDialog('trips');
+    await expect.poll(names).toContain('trips');
+    await page.locator('vv-sidebar button[aria-label="new inside trips"]').click();
+    await answerDialog('2024');
+    await expect.poll(names).toContain('trips/2024');
+    await page.locator('vv-sidebar button[aria-label="rename trips/2024"]').click();
+    await answerDialog('trips/summer-2024');
+    await expect.poll(names).toContain('trips/summer-2024');
+    expect(await names()).not.toContain('trips/2024');
+    // Drag one category onto another to nest it.
+    await page.locator('vv-sidebar button[aria-label="new category"]').click();
+    await answerDialog('archive');
+    await page.locator('vv-sidebar [data-category="archive"] > .row').waitFor();
+    await page.locator('vv-sidebar [data-category="archive"] > .row').dragTo(page.locator('vv-sidebar [data-category="trips"] > .row'));
+    await expect.poll(names).toContain('trips/archive');
+    await page.locator('vv-sidebar [data-category="trips/archive"]').waitFor();
+    await page.locator('vv-sidebar button[aria-label="delete trips"]').click();
+    await answerDialog(null);
+    await expect.poll(async () => (await names()).filter((n) => n.startsWith('trips'))).toEqual([]);
   });
 
   it('selects every image matching the query, pages not loaded included, and acts on all of them', async () => {

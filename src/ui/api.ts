@@ -1,10 +1,10 @@
 /** The gallery's only way to the server: the public REST API, with its error shape. */
 
-import type { BatchResult, CategoriesResult, ChangeSummary, DuplicatesResult, ExportResult, ImageDetail, ImageSummary, ListPage, ProblemsPage, Status, TagsResult, UndoResult } from '../http/wire.js';
+import type { AlbumsResult, FoldersResult, ValuesResult, BatchResult, CategoriesResult, ChangeSummary, DuplicatesResult, ExportResult, ImageDetail, ImageSummary, ListPage, ProblemsPage, Status, TagsResult, UndoResult } from '../http/wire.js';
 
 // The wire types come from the server's response schemas (src/http/wire.ts): type-only imports,
 // erased from the bundle.
-export type { DuplicateGroup, Problem, Status, TagCount, TagDetail } from '../http/wire.js';
+export type { Album, FolderCount, DuplicateGroup, Problem, Status, TagCount, TagDetail } from '../http/wire.js';
 export type Summary = ImageSummary;
 export type Detail = ImageDetail;
 export type Page = ListPage;
@@ -69,8 +69,14 @@ export const api = {
   batch: (body: Record<string, unknown>) => call<BatchResult & Changed>('POST', '/api/batch', body),
   undo: (change: number) => call<UndoResult>('POST', '/api/undo', { change }),
   exportZip: (body: Record<string, unknown>) => call<ExportResult>('POST', '/api/export', body),
-  duplicates: (kind: 'near' | 'batch', offset = 0) => call<DuplicatesResult>('GET', `/api/duplicates?kind=${kind}&limit=50&offset=${offset}`),
+  duplicates: (kind: 'near' | 'batch', offset = 0, filters = '') =>
+    call<DuplicatesResult>('GET', `/api/duplicates?kind=${kind}&limit=50&offset=${offset}${filters ? `&${filters}` : ''}`),
   problems: (cursor: string | null) =>
     call<ProblemsPage>('GET', `/api/problems?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`),
   status: () => call<Status>('GET', '/api/status'),
+  folders: () => call<FoldersResult>('GET', '/api/folders'),
+  values: (field: 'model' | 'sampler', prefix: string) => call<ValuesResult>('GET', `/api/values?field=${field}&limit=20&prefix=${encodeURIComponent(prefix)}`),
+  albums: () => call<AlbumsResult>('GET', '/api/albums'),
+  createAlbum: (name: string, query: string) => call<AlbumsResult>('POST', '/api/albums', { name, query }),
+  deleteAlbum: (name: string) => call<AlbumsResult>('DELETE', `/api/albums?name=${encodeURIComponent(name)}`),
 };

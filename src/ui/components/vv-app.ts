@@ -13,6 +13,7 @@ import { PagingController } from '../controllers/paging.js';
 import { SelectionController } from '../controllers/selection.js';
 import { StatusPollController } from '../controllers/status-poll.js';
 import { appStyles } from './vv-app.styles.js';
+import { icon } from '../icons.js';
 import { IMAGE_DRAG } from './vv-sidebar.js';
 import type { VvGrid } from './vv-grid.js';
 import './vv-grid.js';
@@ -36,6 +37,7 @@ const FILTER_LABELS: Record<string, string> = {
   min_width: 'width ≥',
   min_height: 'height ≥',
   dir: 'folder',
+  sfw: 'SFW only',
 };
 
 export class VvApp extends LitElement {
@@ -48,7 +50,11 @@ export class VvApp extends LitElement {
     refreshKey: { state: true },
     detailIndex: { state: true },
     filtersOpen: { state: true },
+    sfwBlur: { state: true },
   };
+
+  /** SFW mode: images marked NSFW are blurred (kept in this browser); "hide" is the sfw=true filter. */
+  declare sfwBlur: boolean;
 
   declare state: ViewState;
   declare rowHeight: number;
@@ -96,6 +102,7 @@ export class VvApp extends LitElement {
     this.refreshKey = 1;
     this.detailIndex = -1;
     this.filtersOpen = false;
+    this.sfwBlur = localStorage.getItem('vv.sfw') === 'blur';
     document.documentElement.dataset.theme = this.theme;
   }
 
@@ -260,10 +267,18 @@ export class VvApp extends LitElement {
   /** Sort order, thumbnail size, theme. */
   private displayControls() {
     const s = this.state;
-    return html`<select aria-label="sort" @change=${(e: Event) => this.setState({ sort: (e.target as HTMLSelectElement).value as ViewState['sort'] })} ?disabled=${Boolean(s.q)}>
-        <option value="-date" ?selected=${s.sort === '-date'}>newest first</option>
-        <option value="date" ?selected=${s.sort === 'date'}>oldest first</option>
-        <option value="random" ?selected=${s.sort === 'random'}>random</option>
+    const sfw = s.filters.sfw === 'true' ? 'hide' : this.sfwBlur ? 'blur' : 'off';
+    return html`<select aria-label="sort" title=${s.q ? 'a search ranks by relevance' : 'sort order'} @change=${(e: Event) => this.setState({ sort: (e.target as HTMLSelectElement).value as ViewState['sort'] })} ?disabled=${Boolean(s.q)}>
+        ${s.q
+          ? html`<option value="relevance" selected>relevance</option>`
+          : html`<option value="-date" ?selected=${s.sort === '-date'}>newest first</option>
+              <option value="date" ?selected=${s.sort === 'date'}>oldest first</option>
+              <option value="random" ?selected=${s.sort === 'random'}>random</option>`}
+      </select>
+      <select aria-label="SFW mode" title="SFW mode: blur or hide images marked NSFW (for screen sharing)" data-sfw=${sfw} @change=${(e: Event) => this.setSfw((e.target as HTMLSelectElement).value as 'off' | 'blur' | 'hide')}>
+        <option value="off" ?selected=${sfw === 'off'}>SFW off</option>
+        <option value="blur" ?selected=${sfw === 'blur'}>SFW: blur</option>
+        <option value="hide" ?selected=${sfw === 'hide'}>SFW: hide</option>
       </select>
       <input
         type="range"
@@ -286,8 +301,21 @@ export class VvApp extends LitElement {
           localStorage.setItem('vv.theme', this.theme);
         }}
       >
-        ${this.theme === 'dark' ? '☀' : '☾'}
+        ${this.theme === 'dark' ? icon('sun') : icon('moon')}
       </button>`;
+  }
+
+  private setSfw(mode: 'off' | 'blur' | 'hide'): void {
+    this.sfwBlur = mode === 'blur';
+    localStorage.setItem('vv.sfw', this.sfwBlur ? 'blur' : 'off');
+    const hide = mode === 'hide';
+    if (hide !== (this.state.filters.sfw === 'true')) this.setState({ filters: { ...this.state.filters, sfw: hide ? 'true' : undefined } });
+  }
+
+  /** Shows a saved query (an album): its search and filters replace the current ones. */
+  private showQuery(query: string): void {
+    const saved = readState(`?${query}`);
+    this.setState({ q: saved.q, mode: saved.mode, filters: saved.filters, view: 'grid', similar: null });
   }
 
   /** The library folder is gone: the grid shows the index, originals cannot be opened. */
@@ -356,11 +384,21 @@ export class VvApp extends LitElement {
       @notice=${(e: CustomEvent) => this.notices.say(e.detail.message, e.detail.change ?? null)}
       @error=${(e: CustomEvent) => this.notices.fail(e.detail.message)}
       @changed=${() => this.paging.reloadInPlace()}
+      @show-query=${(e: CustomEvent) => this.showQuery(e.detail.query)}
     ></vv-sidebar>`;
   }
 
   private mainView() {
-    if (this.state.view === 'duplicates') return html`<vv-duplicates @open-image=${(e: CustomEvent) => this.openImage(e.detail.id)}></vv-duplicates>`;
+    if (this.state.view === 'duplicates') {
+      return html`<vv-duplicates
+        .filters=${apiQuery({ ...this.state, q: '', view: 'duplicates' })}
+        @open-image=${(e: CustomEvent) => this.openImage(e.detail.id)}
+        @select-ids=${(e: CustomEvent) => {
+          this.selection.selectIds(e.detail.ids);
+          this.notices.say(`${e.detail.ids.length} selected: the rest of the group`, null);
+        }}
+      ></vv-duplicates>`;
+    }
     if (this.state.view === 'problems') return html`<vv-problems></vv-problems>`;
     return html`${this.similarBar()} ${this.errorBanner()} ${this.emptyMessage()} ${this.gridView()}`;
   }
@@ -392,6 +430,7 @@ export class VvApp extends LitElement {
     const items = this.paging.items;
     return html`<vv-grid
       style=${items.length ? '' : 'display:none'}
+      ?sfw=${this.sfwBlur}
       .items=${items}
       .rowHeight=${this.rowHeight}
       .isSelected=${this.selection.isSelected}
@@ -421,6 +460,7 @@ export class VvApp extends LitElement {
       @click=${() => this.setState({ image: null }, { reload: false })}
       @close=${() => this.setState({ image: null }, { reload: false })}
       @step=${(e: CustomEvent) => this.step(e.detail.delta)}
+      @show-folder=${(e: CustomEvent) => this.setState({ filters: { ...this.state.filters, dir: e.detail.dir }, image: null, view: 'grid' })}
       @similar=${(e: CustomEvent) => this.setState({ view: 'similar', similar: e.detail.id, image: null, q: '' })}
       @edited=${(e: CustomEvent) => {
         const d = e.detail.image;

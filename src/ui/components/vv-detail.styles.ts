@@ -145,5 +145,18 @@ export const detailStyles = [
     .status.err {
       color: var(--danger);
     }
+      button.link {
+      background: none;
+      border: none;
+      padding: 0;
+      color: inherit;
+      text-decoration: underline dotted;
+      cursor: pointer;
+      font: inherit;
+    }
+    button.copied {
+      color: var(--ok);
+      border-color: var(--ok);
+    }
   `,
 ];

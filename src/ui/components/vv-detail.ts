@@ -33,7 +33,22 @@ function text(value: unknown, key = ''): string {
   return String(value);
 }
 
-async function copy(value: string): Promise<void> {
+/** Copies a text; the clicked button says "Copied" for a moment (the feedback a click needs). */
+async function copy(value: string, e?: Event): Promise<void> {
+  const button = e?.currentTarget as HTMLButtonElement | undefined;
+  await copyText(value);
+  if (!button) return;
+  const label = button.dataset.label ?? button.textContent ?? 'Copy';
+  button.dataset.label = label;
+  button.textContent = 'Copied';
+  button.classList.add('copied');
+  setTimeout(() => {
+    button.textContent = label;
+    button.classList.remove('copied');
+  }, 1200);
+}
+
+async function copyText(value: string): Promise<void> {
   try {
     await navigator.clipboard.writeText(value);
   } catch {
@@ -196,7 +211,7 @@ export class VvDetail extends LitElement {
     const pretty = typeof parsed === 'string' ? parsed : JSON.stringify(parsed, null, 2);
     return html`<details data-raw=${key}>
       <summary>${key} <span class="muted">(${pretty.length.toLocaleString()} chars)</span></summary>
-      <div class="add"><button class="copy" @click=${() => copy(pretty)}>Copy</button><button class="copy" @click=${() => this.downloadJson(key, parsed)}>Download JSON</button></div>
+      <div class="add"><button class="copy" @click=${(e: Event) => copy(pretty, e)}>Copy</button><button class="copy" @click=${() => this.downloadJson(key, parsed)}>Download JSON</button></div>
       <pre>${pretty.length > 200_000 ? `${pretty.slice(0, 200_000)}\n… (download for the rest)` : pretty}</pre>
     </details>`;
   }
@@ -224,16 +239,17 @@ export class VvDetail extends LitElement {
         <div class="top">
           <span class="title" title=${d.path}>${d.filename}</span>
           <button class="ghost fav ${d.favorite ? 'on' : ''}" aria-label="favorite" aria-pressed=${d.favorite} @click=${() => this.save({ favorite: !d.favorite }, d.favorite ? 'Removed from favorites' : 'Added to favorites')}>${d.favorite ? '♥' : '♡'}</button>
+          <button class="ghost nsfw-mark" aria-pressed=${d.nsfw} title="marked NSFW: SFW mode blurs or hides it" @click=${() => this.save({ tags: d.nsfw ? { remove: ['nsfw'] } : { add: ['nsfw'] } }, d.nsfw ? 'NSFW mark removed' : 'Marked NSFW')}>${d.nsfw ? 'NSFW ✓' : 'Mark NSFW'}</button>
           <button class="ghost" aria-label="close" @click=${() => this.emit('close')}>✕</button>
         </div>
-        <div class="muted">${d.path} · ${d.width ?? '?'}×${d.height ?? '?'} · ${(d.size / 1024).toFixed(0)} KB · ${d.created_at.slice(0, 16).replace('T', ' ')}</div>
+        <div class="muted"><button class="link path" title="show this folder" @click=${() => this.emit('show-folder', { dir: d.path.includes('/') ? d.path.slice(0, d.path.lastIndexOf('/')) : '' })}>${d.path}</button> · ${d.width ?? '?'}×${d.height ?? '?'} · ${(d.size / 1024).toFixed(0)} KB · ${d.created_at.slice(0, 16).replace('T', ' ')}</div>
         <div class="stars" aria-label="rating">
           ${[1, 2, 3, 4, 5].map((n) => html`<button class=${n <= d.rating ? 'on' : ''} aria-label="rate ${n}" @click=${() => this.save({ rating: d.rating === n ? 0 : n }, `Rated ${d.rating === n ? 0 : n}`)}>★</button>`)}
         </div>
         <div class="status ${this.error ? 'err' : 'ok'}" role="status">${this.error ?? this.saving ?? ''}</div>
         ${d.error ? html`<p class="status err">This file could not be read: ${d.error}</p>` : nothing}
 
-        <h3>Prompt <button class="copy" @click=${() => copy(d.prompt ?? '')}>Copy</button></h3>
+        <h3>Prompt <button class="copy" @click=${(e: Event) => copy(d.prompt ?? '', e)}>Copy</button></h3>
         <textarea name="prompt" .value=${d.prompt ?? ''} aria-label="prompt"></textarea>
         <div class="add">
           <button @click=${(e: Event) => this.save({ prompt: ((e.target as HTMLElement).parentElement!.previousElementSibling as HTMLTextAreaElement).value }, 'Prompt saved')}>Save prompt</button>
@@ -242,7 +258,7 @@ export class VvDetail extends LitElement {
 
         <h3>Parameters</h3>
         <dl>
-          ${rows.map(([label, value]) => html`<dt>${label}</dt><dd>${value}</dd><button class="copy" aria-label="copy ${label}" @click=${() => copy(value)}>Copy</button>`)}
+          ${rows.map(([label, value]) => html`<dt>${label}</dt><dd>${value}</dd><button class="copy" aria-label="copy ${label}" @click=${(e: Event) => copy(value, e)}>Copy</button>`)}
         </dl>
 
         <h3>Tags</h3>

@@ -12,16 +12,43 @@ export const duplicatesStyles = [
     .reason {
       margin-bottom: 6px;
     }
+    /* Long groups wrap instead of scrolling sideways. */
     .strip {
       display: flex;
-      gap: 6px;
-      overflow-x: auto;
+      flex-wrap: wrap;
+      gap: 8px;
     }
-    .strip img {
+    .tile {
+      margin: 0;
+      display: flex;
+      flex-direction: column;
+      max-width: 220px;
+      border: 2px solid transparent;
+      border-radius: 8px;
+    }
+    .tile.kept {
+      border-color: var(--ok);
+    }
+    .tile img {
       height: 140px;
+      object-fit: contain;
       border-radius: 6px;
       cursor: pointer;
       background: var(--card);
+    }
+    figcaption {
+      display: flex;
+      flex-direction: column;
+      font-size: 11px;
+      padding: 2px 4px;
+    }
+    figcaption .name {
+      overflow: hidden;
+      text-overflow: ellipsis;
+      white-space: nowrap;
+    }
+    .keep-rest {
+      margin-left: 8px;
     }
     .tabs {
       display: flex;

@@ -3,6 +3,10 @@ import { LitElement, html, nothing } from 'lit';
 import { api, type DuplicateGroup } from '../api.js';
 import { duplicatesStyles } from './vv-duplicates.styles.js';
 
+function formatSize(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1024))} KB`;
+}
+
 export class VvDuplicates extends LitElement {
   static override styles = duplicatesStyles;
 
@@ -12,7 +16,15 @@ export class VvDuplicates extends LitElement {
     total: { state: true },
     error: { state: true },
     loading: { state: true },
+    filters: { type: String },
+    keep: { state: true },
   };
+
+  /** The sidebar's filters as a query string: only images they select are grouped. */
+  declare filters: string;
+  /** The image kept in each group (by the group's first id); the largest by default. */
+  declare keep: Map<number, number>;
+  private loadedFilters: string | null = null;
 
   declare kind: 'near' | 'batch';
   declare groups: DuplicateGroup[];
@@ -27,17 +39,35 @@ export class VvDuplicates extends LitElement {
     this.total = 0;
     this.error = null;
     this.loading = false;
+    this.filters = '';
+    this.keep = new Map();
   }
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.load(0);
+  override updated(): void {
+    if (this.filters !== this.loadedFilters) {
+      this.loadedFilters = this.filters;
+      void this.load(0);
+    }
+  }
+
+  /** The one to keep: the user's pick, else the most pixels, then the largest file. */
+  private keeper(g: DuplicateGroup): number {
+    const picked = this.keep.get(g.items[0]?.id ?? -1);
+    if (picked !== undefined) return picked;
+    const area = (i: DuplicateGroup['items'][number]) => (i.width ?? 0) * (i.height ?? 0);
+    return [...g.items].sort((a, b) => area(b) - area(a) || b.size - a.size)[0]?.id ?? -1;
+  }
+
+  private keepOne(g: DuplicateGroup, id?: number): void {
+    if (id !== undefined) this.keep = new Map(this.keep).set(g.items[0].id, id);
+    const keep = this.keeper(g);
+    this.dispatchEvent(new CustomEvent('select-ids', { detail: { ids: g.items.map((i) => i.id).filter((i) => i !== keep) }, bubbles: true, composed: true }));
   }
 
   private async load(offset: number): Promise<void> {
     this.loading = true;
     try {
-      const r = await api.duplicates(this.kind, offset);
+      const r = await api.duplicates(this.kind, offset, this.filters);
       this.groups = offset ? [...this.groups, ...r.groups] : r.groups;
       this.total = r.total;
       this.error = null;
@@ -61,9 +91,21 @@ export class VvDuplicates extends LitElement {
         : nothing}
       ${this.groups.map(
         (g) => html`<div class="group" data-kind=${g.kind}>
-          <div class="reason">${g.reason} <span class="muted">· ${g.count} images</span></div>
+          <div class="reason">
+            ${g.reason} <span class="muted">· ${g.count} images</span>
+            <button class="keep-rest" @click=${() => this.keepOne(g)}>Keep one, select the rest</button>
+          </div>
           <div class="strip">
-            ${g.items.map((i) => html`<img src=${i.thumbnail_url ?? ''} alt=${i.filename} title=${i.path} loading="lazy" @click=${() => this.dispatchEvent(new CustomEvent('open-image', { detail: { id: i.id }, bubbles: true, composed: true }))} />`)}
+            ${g.items.map(
+              (i) => html`<figure class="tile ${this.keeper(g) === i.id ? 'kept' : ''}" data-id=${i.id}>
+                <img src=${i.thumbnail_url ?? ''} alt=${i.filename} title=${i.path} loading="lazy" @click=${() => this.dispatchEvent(new CustomEvent('open-image', { detail: { id: i.id }, bubbles: true, composed: true }))} />
+                <figcaption>
+                  <span class="name" title=${i.path}>${i.filename}</span>
+                  <span class="muted">${i.width ?? '?'}×${i.height ?? '?'} · ${formatSize(i.size)} · ${(i.format ?? '?').toUpperCase()}</span>
+                  <button class="ghost" aria-label="keep ${i.filename}" @click=${() => this.keepOne(g, i.id)}>${this.keeper(g) === i.id ? 'kept' : 'keep this'}</button>
+                </figcaption>
+              </figure>`,
+            )}
           </div>
         </div>`,
       )}

@@ -104,5 +104,21 @@ export const gridStyles = [
       padding: 16px;
       color: var(--muted);
     }
+      /* SFW mode: marked images are blurred beyond recognition (hover does not unblur: screen sharing). */
+    :host([sfw]) .card.nsfw img {
+      filter: blur(28px);
+      transform: scale(1.1);
+    }
+    :host([sfw]) .card.nsfw::after {
+      content: 'NSFW';
+      position: absolute;
+      left: 8px;
+      bottom: 8px;
+      font-size: 11px;
+      padding: 1px 6px;
+      border-radius: 4px;
+      background: rgba(0, 0, 0, 0.6);
+      color: #fff;
+    }
   `,
 ];

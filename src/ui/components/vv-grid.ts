@@ -33,6 +33,8 @@ export class VvGrid extends LitElement {
     selection: { attribute: false },
     hasMore: { type: Boolean },
     loading: { type: Boolean },
+    /** SFW mode: images marked NSFW are blurred (vv-grid.styles.ts). */
+    sfw: { type: Boolean, reflect: true },
     view: { state: true },
   };
 
@@ -42,6 +44,7 @@ export class VvGrid extends LitElement {
   declare selection: unknown;
   declare hasMore: boolean;
   declare loading: boolean;
+  declare sfw: boolean;
   declare view: { top: number; height: number; width: number };
 
   private rows: Row[] = [];
@@ -185,7 +188,7 @@ export class VvGrid extends LitElement {
       this.dispatchEvent(new CustomEvent('pick', { detail: { index, shift: e.shiftKey, toggle: true } }));
     };
     return html`<div
-      class="card ${selected ? 'selected' : ''}"
+      class="card ${selected ? 'selected' : ''} ${item.nsfw ? 'nsfw' : ''}"
       data-id=${item.id}
       data-path=${item.path}
       style="transform: translate(${left}px, ${row.top}px); width: ${width}px; height: ${row.height}px"

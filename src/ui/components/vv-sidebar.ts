@@ -7,6 +7,9 @@ import { LitElement, html, nothing } from 'lit';
 import { api, type TagCount } from '../api.js';
 import { listOf, withList, type ViewState } from '../url-state.js';
 import { sidebarStyles } from './vv-sidebar.styles.js';
+import { askConfirm, askText } from './vv-dialog.js';
+import { icon } from '../icons.js';
+import './vv-places.js';
 
 interface Group {
   title: string;
@@ -63,6 +66,7 @@ export class VvSidebar extends LitElement {
     categories: { state: true },
     prefix: { state: true },
     open: { state: true },
+    suggestions: { state: true },
   };
 
   declare state: ViewState;
@@ -71,6 +75,9 @@ export class VvSidebar extends LitElement {
   declare categories: TagCount[];
   declare prefix: string;
   declare open: Record<string, boolean>;
+  /** Type-ahead values for the model and sampler fields (from the index). */
+  declare suggestions: Record<string, string[]>;
+  private suggestTimer = 0;
   private loadedKey = -1;
   private prefixTimer = 0;
 
@@ -80,6 +87,7 @@ export class VvSidebar extends LitElement {
     this.groups = [];
     this.categories = [];
     this.prefix = '';
+    this.suggestions = {};
     this.open = { 'My tags': true, 'AI tags': true, Models: true, 'Prompt tags': true };
   }
 
@@ -131,12 +139,32 @@ export class VvSidebar extends LitElement {
     </div>`;
   }
 
+  /** Suggests values of a generation field as the user types (case-insensitive, from the index). */
+  private suggest(field: 'model' | 'sampler', text: string): void {
+    clearTimeout(this.suggestTimer);
+    this.suggestTimer = window.setTimeout(async () => {
+      try {
+        const { values } = await api.values(field, text);
+        this.suggestions = { ...this.suggestions, [field]: values.map((v) => v.value) };
+      } catch {
+        // Suggestions are a convenience: the field still takes what is typed.
+      }
+    }, 120);
+  }
+
   private field(label: string, key: keyof ViewState['filters'], type = 'text', extra: Record<string, string> = {}) {
+    const suggests = key === 'model' || key === 'sampler';
     return html`<label class="field"
       ><span class="muted">${label}</span
-      ><input
+      >${suggests
+        ? html`<datalist id="values-${key}">${(this.suggestions[key] ?? []).map((v) => html`<option value=${v}></option>`)}</datalist>`
+        : nothing}<input
         type=${type}
         name=${key}
+        list=${suggests ? `values-${key}` : nothing}
+        autocomplete="off"
+        @focus=${suggests ? (e: Event) => this.suggest(key, (e.target as HTMLInputElement).value) : null}
+        @input=${suggests ? (e: Event) => this.suggest(key, (e.target as HTMLInputElement).value) : null}
         .value=${this.state.filters[key] ?? ''}
         min=${extra.min ?? ''}
         placeholder=${extra.placeholder ?? ''}
@@ -161,21 +189,21 @@ export class VvSidebar extends LitElement {
     }
   }
 
-  private newCategory(parent?: string): void {
-    const name = prompt(parent ? `New category inside “${parent}”` : 'New category (use / to nest: trips/2024)');
+  private async newCategory(parent?: string): Promise<void> {
+    const name = await askText(parent ? `New category inside “${parent}”` : 'New category (use / to nest: trips/2024)', { placeholder: 'name', confirm: 'Create' });
     if (!name?.trim()) return;
     const full = parent ? `${parent}/${name.trim()}` : name.trim();
     void this.categoryAction(() => api.createCategory(full), `Category “${full}” created`);
   }
 
-  private renameCategory(name: string): void {
-    const to = prompt(`Rename “${name}” (a / moves it: parent/child)`, name);
+  private async renameCategory(name: string): Promise<void> {
+    const to = await askText(`Rename “${name}” (a / moves it: parent/child)`, { value: name, confirm: 'Rename' });
     if (!to?.trim() || to.trim() === name) return;
     void this.categoryAction(() => api.renameCategory(name, to.trim()), `Category renamed to “${to.trim()}”`);
   }
 
-  private deleteCategory(name: string): void {
-    if (!confirm(`Delete category “${name}” and the categories inside it? The images stay in the library.`)) return;
+  private async deleteCategory(name: string): Promise<void> {
+    if (!(await askConfirm(`Delete category “${name}” and the categories inside it? The images stay in the library.`, { confirm: 'Delete', danger: true }))) return;
     if (this.state.filters.category === name) this.setFilters({ ...this.state.filters, category: undefined });
     void this.categoryAction(() => api.deleteCategory(name), `Category “${name}” deleted`);
   }
@@ -213,9 +241,9 @@ export class VvSidebar extends LitElement {
       <div class="row" draggable="true" @dragstart=${(e: DragEvent) => e.dataTransfer?.setData(CATEGORY_DRAG, node.name)}>
         <button class="name" @click=${() => this.setFilters({ ...this.state.filters, category: active ? undefined : node.name })}>${node.label}</button>
         <span class="count">${node.count}</span>
-        <button class="op" title="new category inside" aria-label="new inside ${node.name}" @click=${() => this.newCategory(node.name)}>+</button>
-        <button class="op" title="rename / move" aria-label="rename ${node.name}" @click=${() => this.renameCategory(node.name)}>✎</button>
-        <button class="op" title="delete" aria-label="delete ${node.name}" @click=${() => this.deleteCategory(node.name)}>🗑</button>
+        <button class="op" title="new category inside" aria-label="new inside ${node.name}" @click=${() => void this.newCategory(node.name)}>${icon('plus')}</button>
+        <button class="op" title="rename / move" aria-label="rename ${node.name}" @click=${() => void this.renameCategory(node.name)}>${icon('edit')}</button>
+        <button class="op" title="delete" aria-label="delete ${node.name}" @click=${() => void this.deleteCategory(node.name)}>${icon('trash')}</button>
       </div>
       ${node.children.length ? html`<div class="children">${node.children.map((c) => this.categoryNode(c))}</div>` : nothing}
     </div>`;
@@ -225,6 +253,7 @@ export class VvSidebar extends LitElement {
     if (!this.state) return nothing;
     const f = this.state.filters;
     return html`
+      <vv-places .state=${this.state} .refreshKey=${this.refreshKey}></vv-places>
       <h3>Filters</h3>
       <label class="field"><span class="muted">Favorites</span><input type="checkbox" name="favorite" .checked=${f.favorite === 'true'} @change=${(e: Event) => this.setFilters({ ...f, favorite: (e.target as HTMLInputElement).checked ? 'true' : undefined })} /></label>
       <label class="field"
@@ -233,10 +262,10 @@ export class VvSidebar extends LitElement {
           ${['', '1', '2', '3', '4', '5'].map((r) => html`<option value=${r} ?selected=${(f.min_rating ?? '') === r}>${r ? '★'.repeat(Number(r)) : 'any'}</option>`)}
         </select></label
       >
-      ${this.field('From', 'from', 'date')} ${this.field('To', 'to', 'date')} ${this.field('Model', 'model', 'text', { placeholder: 'exact model name' })}
+      ${this.field('From', 'from', 'date')} ${this.field('To', 'to', 'date')} ${this.field('Model', 'model', 'text', { placeholder: 'type to pick a model' })}
       ${this.field('Sampler', 'sampler')} ${this.field('Min width', 'min_width', 'number', { min: '1' })} ${this.field('Min height', 'min_height', 'number', { min: '1' })}
 
-      <h3>Categories <button class="op" style="float:right" aria-label="new category" @click=${() => this.newCategory()}>+ new</button></h3>
+      <h3>Categories <button class="op" style="float:right" aria-label="new category" @click=${() => void this.newCategory()}>${icon('plus')} new</button></h3>
       ${this.categories.length ? categoryTree(this.categories).map((n) => this.categoryNode(n)) : html`<div class="muted">No categories yet. Create one, then drag images onto it.</div>`}
 
       <h3>Tags</h3>

@@ -43,6 +43,11 @@ export class SelectionController implements ReactiveController {
     this.replace(nothingSelected());
   }
 
+  /** Selects exactly these images (the duplicates view's "keep one, select the rest"). */
+  selectIds(ids: readonly number[]): void {
+    this.replace({ ids: new Set(ids), all: false, exclude: new Set(), anchor: null });
+  }
+
   selectAllMatching(): void {
     this.replace({ ids: new Set(), all: true, exclude: new Set(), anchor: null });
   }
