@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/db/store.js';
 import { VirtualTree } from '../../src/fs/tree.js';
+import { Catalog } from '../../src/library/catalog.js';
 import type { ImageFilter, ScannedFile, TagSource } from '../../src/core/types.js';
 import type { MetadataRecord } from '../../src/metadata/types.js';
 import { tempDir } from '../support/fixtures.js';
@@ -147,7 +148,7 @@ describe('caches keyed on the version', () => {
     const dir = tempDir('vv-db-');
     const { store, id } = library(open(dir));
     const other = open(dir);
-    const tree = new VirtualTree(store, () => []);
+    const tree = new VirtualTree(new Catalog(store), () => []);
     expect(store.countMatching({ favorite: true })).toBe(1);
     expect(store.countMatching({})).toBe(5);
     expect(store.listTagsBySource('user').map((t) => t.name)).toEqual(['mine']);
@@ -253,7 +254,7 @@ describe('virtual folders are filters', () => {
 
   it('/all/<dir> holds the files directly in the folder; its subfolders list the rest', () => {
     const { store } = library();
-    const tree = new VirtualTree(store, () => []);
+    const tree = new VirtualTree(new Catalog(store), () => []);
     expect(files(tree, ['all'])).toEqual([]); // root.png is missing
     expect(tree.folderAt(['all'])!.subdirs).toEqual(['a', 'a_b', 'ab']);
     expect(files(tree, ['all', 'a'])).toEqual(['a/x.png']);
@@ -265,7 +266,7 @@ describe('virtual folders are filters', () => {
 
   it('/categories/<c> holds the images filed directly in it, not those of nested categories', () => {
     const { store } = library();
-    const tree = new VirtualTree(store, () => []);
+    const tree = new VirtualTree(new Catalog(store), () => []);
     expect(tree.folderAt(['categories'])!.subdirs).toEqual(['c', 'c_d']);
     expect(files(tree, ['categories', 'c'])).toEqual(['a/x.png']);
     expect(tree.folderAt(['categories', 'c'])!.subdirs).toEqual(['d']);
@@ -276,7 +277,7 @@ describe('virtual folders are filters', () => {
   it('/tags, /favorites, /dates and /search list their filters’ files, search in rank order', () => {
     const { store, id } = library();
     const ranked = [id('a/b/c/z.png'), id('a/x.png'), id('root.png')];
-    const tree = new VirtualTree(store, () => ranked);
+    const tree = new VirtualTree(new Catalog(store), () => ranked);
     expect(files(tree, ['tags', 'cat'])).toEqual(['a/b/y.png', 'a/x.png']);
     expect(files(tree, ['tags', 'mine'])).toEqual(['a/x.png']);
     expect(files(tree, ['favorites'])).toEqual(['a/b/y.png']);
