@@ -158,6 +158,19 @@ describe.skipIf(!toolsAvailable)('gio: what GTK file managers do', () => {
     expect(fs.existsSync(path.join(root, f.path))).toBe(true);
   });
 
+  it('gio copy over an entry already there (a file manager\'s "Overwrite": a temporary file renamed over it while open) succeeds quietly', async () => {
+    const [a] = images;
+    const over = await gio('copy', inAll(a), at('tags/synced', a.filename));
+    expect(over.code, over.stderr).toBe(0);
+    expect(over.stderr).toBe('');
+    const asked = await runTool('sh', ['-c', 'echo y | GIO_USE_VFS=local gio copy -i "$1" "$2"', 'sh', path.join(root, a.path), at('tags/synced/')]);
+    expect(asked.code, asked.stderr).toBe(0);
+    expect(await ls('tags/synced', true)).toContain(a.filename);
+    expect((await ls('tags/synced', true)).filter((n) => n.startsWith('.'))).toEqual([]);
+    expect(await tagsOf(a.id)).toContain('synced');
+    expect(sha256(at('tags/synced', a.filename))).toBe(originals.get(a.path));
+  });
+
   it('gio copy and gio move between views associate the image', async () => {
     const g = images[6];
     const copy = await gio('copy', inAll(g), at('favorites/'));

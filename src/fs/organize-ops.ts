@@ -19,15 +19,11 @@ import { errnoOf, retryWhileBusy, type Callback } from './errno.js';
 import type { Symlinks } from './links.js';
 import type { Landed } from './uploads.js';
 import { MAX_NAME_BYTES } from './names.js';
-import { folderKind, type Association, type FileEntry, type VirtualTree } from './tree.js';
+import { folderKind, sameAssociation, type Association, type FileEntry, type VirtualTree } from './tree.js';
 
 /** A new entry's name longer than a Linux file name may be (the kernel lets FUSE names reach 1024 bytes). */
 export function nameTooLong(p: string): boolean {
   return Buffer.byteLength(path.posix.basename(p)) > MAX_NAME_BYTES;
-}
-
-function sameAssociation(a: Association, b: Association): boolean {
-  return a.kind === b.kind && (a.kind === 'favorite' || (a as { name: string }).name === (b as { name: string }).name);
 }
 
 export class OrganizeOps {

@@ -25,6 +25,10 @@ export const SEARCH_LIMIT = 200;
 /** What dropping an image into a folder means. */
 export type Association = { kind: 'tag'; name: string } | { kind: 'category'; name: string } | { kind: 'favorite' };
 
+export function sameAssociation(a: Association, b: Association): boolean {
+  return a.kind === b.kind && (a.kind === 'favorite' || (a as { name: string }).name === (b as { name: string }).name);
+}
+
 export interface Folder {
   path: string;
   subdirs: string[];

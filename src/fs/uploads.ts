@@ -13,7 +13,7 @@
 import path from 'node:path';
 import Fuse from 'fuse-native';
 import { contentHash, MAX_FILE_BYTES } from '../ingest/ingest.js';
-import type { Association, FileEntry, VirtualTree } from './tree.js';
+import { sameAssociation, type Association, type FileEntry, type VirtualTree } from './tree.js';
 
 /** A file being copied into an association folder. */
 export class Upload {
@@ -27,10 +27,11 @@ export class Upload {
   private writable: boolean;
 
   constructor(
-    readonly path: string,
+    /** Where it is being written (a rename while open moves it, uploads.ts move). */
+    public path: string,
     readonly association: Association,
     /** The entry this copy would replace, if the name is taken in the folder. */
-    readonly over: FileEntry | null = null,
+    public over: FileEntry | null = null,
   ) {
     this.writable = over === null;
   }
@@ -130,8 +131,24 @@ export class Uploads {
     return this.byPath.has(p);
   }
 
-  delete(p: string): void {
-    this.byPath.delete(p);
+  /** A copy no handle has open any more leaves its folder (unless another copy took its place). */
+  delete(upload: Upload): void {
+    if (this.byPath.get(upload.path) === upload) this.byPath.delete(upload.path);
+  }
+
+  /**
+   * A copy renamed while still open (GLib writes `.goutputstream-XXXXXX`, renames it over the target,
+   * then closes it): it goes on at its new name, within its folder's collection only.
+   */
+  move(src: string, dest: string): boolean {
+    const upload = this.byPath.get(src);
+    const parent = this.tree.resolve(path.posix.dirname(dest));
+    if (!upload || parent.type !== 'folder' || !parent.folder.association || !sameAssociation(parent.folder.association, upload.association)) return false;
+    this.byPath.delete(src);
+    upload.path = dest;
+    upload.over = parent.folder.files.get(path.posix.basename(dest)) ?? null;
+    this.byPath.set(dest, upload);
+    return true;
   }
 
   /** The copies being written directly in folder `dir` under a name of their own (one over an entry is listed as the entry). */
@@ -145,9 +162,9 @@ export class Uploads {
    */
   async finish(p: string, upload: Upload): Promise<FileEntry | null> {
     const hash = await upload.hash();
-    this.byPath.delete(p);
+    this.delete(upload);
     const image = this.imageWithHash(hash);
-    if (image) this.landedAt.set(p, { image, association: upload.association, until: Date.now() + LANDED_MS });
+    if (image) this.landedAt.set(upload.path, { image, association: upload.association, until: Date.now() + LANDED_MS });
     if (!image) this.log(`vfs: refused ${p}: its ${upload.size} bytes are not an image of the library (copy originals into the library folder to add them)`);
     return image;
   }

@@ -129,7 +129,7 @@ export function createOps(options: VfsOptions) {
 
     // A copy that never matched an image (or stayed empty) does not stay in the folder.
     release(p: string, fd: number, cb: Callback) {
-      handles.release(fd, cb, () => uploads.delete(p));
+      handles.release(fd, cb, (upload) => uploads.delete(upload));
     },
 
     create(p: string, _mode: number, cb: Callback) {
@@ -217,6 +217,8 @@ export function createOps(options: VfsOptions) {
       const to = trashPlace(dest, uid);
       if (from) return cb(from.kind === 'in-info' && notes.move(src, dest) ? 0 : Fuse.EPERM);
       if (to) return to.kind === 'in-files' ? organize.trash(src, cb) : cb(Fuse.EPERM);
+      const open = uploads.get(src);
+      if (open && !open.pending) return cb(nameTooLong(dest) ? Fuse.ENAMETOOLONG : uploads.move(src, dest) ? 0 : Fuse.EPERM);
       const landed = tree.resolve(src).type === 'none' ? uploads.landed(src) : null;
       if (landed) return organize.landedRename(src, dest, landed, () => uploads.forgetLanded(src), cb);
       organize.rename(src, dest, cb);
