@@ -145,6 +145,16 @@ describe.skipIf(!toolsAvailable)('gio: what GTK file managers do', () => {
     expect(fs.existsSync(path.join(root, e.path))).toBe(true);
   });
 
+  it('gio trash of a tag folder deletes the tag when it is empty, and refuses a folder with images', async () => {
+    expect((await sh('mkdir', at('tags/emptied'))).code).toBe(0);
+    const r = await gio('trash', at('tags/emptied'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(await ls('tags')).not.toContain('emptied');
+    const full = await gio('trash', at('tags/synced'));
+    expect(full.code).not.toBe(0);
+    expect(await ls('tags')).toContain('synced');
+  });
+
   it('in /all trashing is refused: can-trash and can-delete false, gio trash fails, the original stays', async () => {
     const f = images[5];
     const info = await gio('info', '-a', 'access::can-trash,access::can-delete,access::can-write', inAll(f));

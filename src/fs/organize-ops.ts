@@ -137,10 +137,14 @@ export class OrganizeOps {
     });
   }
 
-  /** Trashing an entry (trash.ts) takes it out of its association folder; from a read-only view it is refused. */
+  /**
+   * Trashing an entry (trash.ts) takes it out of its association folder; from a read-only view it is
+   * refused. Trashing a tag or category folder is its rmdir (only when empty).
+   */
   trash(src: string, cb: Callback): void {
     const r = this.tree.resolve(src);
-    if (r.type !== 'file') return cb(r.type === 'folder' ? Fuse.EPERM : Fuse.ENOENT);
+    if (r.type === 'folder') return this.rmdir(src, cb);
+    if (r.type !== 'file') return cb(Fuse.ENOENT);
     const association = r.folder.association;
     if (!association) return cb(Fuse.EPERM);
     this.edit(cb, `trash ${src}`, () => this.dissociate(r.entry.id, association));
