@@ -107,7 +107,7 @@ export class Organizer {
   }
 
   private categoryExists(name: string): boolean {
-    return this.store.listCategories().some((c) => c.name === name);
+    return this.store.views.categoryNames().includes(name);
   }
 
   /** A new, empty category. One that exists already is a conflict, from every adapter. */
