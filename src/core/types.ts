@@ -1,4 +1,4 @@
-import type { MetadataRecord } from '../metadata/types.js';
+import type { MediaType, MetadataRecord } from '../metadata/types.js';
 
 export type TagSource = 'prompt' | 'model' | 'user' | 'ai' | 'xmp';
 
@@ -69,6 +69,10 @@ export interface ImageFilter {
   sfw?: boolean;
   /** 'exclude' (default): present files only; 'only': missing ones; 'include': both. */
   missing?: 'exclude' | 'only' | 'include';
+  /** Stills, animations (GIF/WebP/APNG) or videos (MP4/MOV/WebM/MKV). */
+  media?: MediaType;
+  /** Seconds at least (stills have no duration: they never match). */
+  min_duration?: number;
 }
 
 /** What an album (a saved search) selects: a filter, and a search ranked within it when `q` is set. */
@@ -98,6 +102,9 @@ export interface ImageSummary {
   error: string | null;
   /** Marked not safe for work (core/nsfw.ts): SFW mode blurs it. */
   nsfw: boolean;
+  media_type: MediaType;
+  /** Seconds (animations and videos), else null. */
+  duration_s: number | null;
 }
 
 /** A file as the virtual folders list it: the summary's columns they need, plus the file's mtime. */
@@ -120,6 +127,10 @@ export interface ImageDetail extends ImageSummary {
   user_prompt: string | null;
   extracted_prompt: string | null;
   mtime_ms: number;
+  frame_count: number | null;
+  fps: number | null;
+  video_codec: string | null;
+  has_audio: boolean | null;
 }
 
 export interface Page<T> {

@@ -6,7 +6,7 @@
 import { unpackRaw } from '../core/raw-chunks.js';
 import { InvalidInputError } from '../core/errors.js';
 import type { FileEntry, ImageDetail, ImageSummary, Page, SortOrder } from '../core/types.js';
-import type { MetadataRecord } from '../metadata/types.js';
+import type { MediaType, MetadataRecord } from '../metadata/types.js';
 import type { Categories } from './categories.js';
 import { compileFilter, isCompiled, NSFW_PARAMS, NSFW_SQL, type CompiledFilter, type FilterInput } from './filters.js';
 import { ftsQuery } from './fts.js';
@@ -15,7 +15,7 @@ import type { Tags } from './tags.js';
 
 // Layout, filters and reports use the pixel size; the generation size (A1111 `Size` before hires fix) is in the record.
 const SUMMARY_COLUMNS =
-  'i.id, i.filename, i.path, COALESCE(i.pixel_width, i.width) AS width, COALESCE(i.pixel_height, i.height) AS height, i.created_at, i.favorite, i.rating, i.generator, i.prompt, i.user_prompt, i.hash, i.missing, i.size, i.format, i.error';
+  'i.id, i.filename, i.path, COALESCE(i.pixel_width, i.width) AS width, COALESCE(i.pixel_height, i.height) AS height, i.created_at, i.favorite, i.rating, i.generator, i.prompt, i.user_prompt, i.hash, i.missing, i.size, i.format, i.error, i.media_type, i.duration';
 /** The columns of a FileEntry (the virtual folders: no tags, no per-entry lookups). */
 const ENTRY_COLUMNS = 'i.id, i.filename, i.path, i.size, i.mtime_ms, i.created_at, i.hash';
 const FTS_WEIGHTS = 'bm25(images_fts, 10.0, 1.0, 6.0, 3.0, 0.5)';
@@ -38,6 +38,8 @@ interface SummaryRow {
   size: number;
   format: string | null;
   error: string | null;
+  media_type: MediaType;
+  duration: number | null;
 }
 
 type DetailRow = SummaryRow & {
@@ -46,6 +48,10 @@ type DetailRow = SummaryRow & {
   caption: string | null;
   caption_source: 'ai' | 'user' | null;
   mtime_ms: number;
+  frame_count: number | null;
+  fps: number | null;
+  video_codec: string | null;
+  has_audio: number | null;
   record: string | null;
   raw: string | Uint8Array | null;
 };
@@ -91,7 +97,7 @@ export class Catalog {
   ) {
     this.s = {
       detail: kernel.prepare<[number], DetailRow>(
-        `SELECT ${SUMMARY_COLUMNS}, i.negative_prompt, i.notes, i.caption, i.caption_source, i.mtime_ms, m.record, m.raw FROM images i LEFT JOIN image_meta m ON m.image_id = i.id WHERE i.id = ?`,
+        `SELECT ${SUMMARY_COLUMNS}, i.negative_prompt, i.notes, i.caption, i.caption_source, i.mtime_ms, i.frame_count, i.fps, i.video_codec, i.has_audio, m.record, m.raw FROM images i LEFT JOIN image_meta m ON m.image_id = i.id WHERE i.id = ?`,
       ),
       exists: kernel.prepare<[number], { id: number }>('SELECT id FROM images WHERE id = ?'),
       presentCount: kernel.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM images WHERE missing = 0'),
@@ -152,6 +158,8 @@ export class Catalog {
       format: r.format,
       error: r.error,
       nsfw: nsfw.has(r.id),
+      media_type: r.media_type,
+      duration_s: r.duration,
     }));
   }
 
@@ -279,6 +287,10 @@ export class Catalog {
       extracted_prompt: row.prompt,
       error: row.error,
       mtime_ms: row.mtime_ms,
+      frame_count: row.frame_count,
+      fps: row.fps,
+      video_codec: row.video_codec,
+      has_audio: row.has_audio === null ? null : row.has_audio === 1,
     };
   }
 

@@ -2,6 +2,7 @@
  * Queries behind near-duplicate and batch detection: the perceptual-hash work queue and the
  * groupings by prompt / model / seed. Part of the store: SQL stays in src/db/.
  */
+import type { MediaType } from '../metadata/types.js';
 import type { Kernel } from './kernel.js';
 
 export interface PhashRow {
@@ -25,16 +26,31 @@ function toGroups(rows: { prompt: string; model: string | null; seed?: number | 
   return rows.map((r) => ({ prompt: r.prompt, model: r.model, seed: r.seed ?? null, variants: r.variants, ids: r.ids.split(',').map(Number) }));
 }
 
+/** A row the pixel pass still has to decode, with what its frames are. */
+export interface PendingPixels {
+  id: number;
+  path: string;
+  hash: string | null;
+  size: number;
+  mtime_ms: number;
+  media_type: MediaType;
+  duration_s: number | null;
+  format: string | null;
+}
+
 export class DuplicateQueries {
   private readonly s;
 
   constructor(private readonly kernel: Kernel) {
     this.s = {
-      pendingPhash: kernel.prepare<[number, number], { id: number; path: string; hash: string | null; size: number; mtime_ms: number }>(
-        // Pinned to the queue index (migration 14): a keyset walk over pending rows only, never a sort.
-        'SELECT id, path, hash, size, mtime_ms FROM images INDEXED BY images_phash_pending WHERE phash IS NULL AND missing = 0 AND error IS NULL AND id > ? ORDER BY id LIMIT ?',
+      // Pinned to the queue index (migration 14): a keyset walk over pending rows only, never a sort.
+      // Videos wait (phash NULL) while no frame decoder is available: they are hashed once ffmpeg is there.
+      pendingPhash: kernel.prepare<[number, number, number], PendingPixels>(
+        "SELECT id, path, hash, size, mtime_ms, media_type, duration AS duration_s, format FROM images INDEXED BY images_phash_pending WHERE phash IS NULL AND missing = 0 AND error IS NULL AND id > ? AND (? OR media_type <> 'video') ORDER BY id LIMIT ?",
       ),
-      pendingPhashCount: kernel.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM images INDEXED BY images_phash_pending WHERE phash IS NULL AND missing = 0 AND error IS NULL'),
+      pendingPhashCount: kernel.prepare<[number], { n: number }>(
+        "SELECT COUNT(*) AS n FROM images INDEXED BY images_phash_pending WHERE phash IS NULL AND missing = 0 AND error IS NULL AND (? OR media_type <> 'video')",
+      ),
       setPhash: kernel.prepare('UPDATE images SET phash = ? WHERE id = ?'),
       phashes: kernel.prepare<[], PhashRow>("SELECT id, hash, phash FROM images WHERE missing = 0 AND phash IS NOT NULL AND phash <> '' ORDER BY id"),
       phashOf: kernel.prepare<[number], { phash: string | null }>('SELECT phash FROM images WHERE id = ?'),
@@ -55,12 +71,13 @@ export class DuplicateQueries {
     };
   }
 
-  pendingPhash(after: number, limit: number): { id: number; path: string; hash: string | null; size: number; mtime_ms: number }[] {
-    return this.s.pendingPhash.all(after, limit);
+  /** Rows without a perceptual hash yet; videos only when `withVideos` (a frame decoder is available). */
+  pendingPhash(after: number, limit: number, withVideos = true): PendingPixels[] {
+    return this.s.pendingPhash.all(after, withVideos ? 1 : 0, limit);
   }
 
-  pendingPhashCount(): number {
-    return this.s.pendingPhashCount.get()!.n;
+  pendingPhashCount(withVideos = true): number {
+    return this.s.pendingPhashCount.get(withVideos ? 1 : 0)!.n;
   }
 
   /** '' records an image whose pixels could not be decoded (not retried until its content changes). */

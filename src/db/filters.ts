@@ -67,6 +67,7 @@ const EQUALS: [keyof ImageFilter, string][] = [
   ['sampler', 'i.sampler'],
   ['scheduler', 'i.scheduler'],
   ['generator', 'i.generator'],
+  ['media', 'i.media_type'],
   ['seed', 'i.seed'],
   ['steps', 'i.steps'],
   ['cfg', 'i.cfg'],
@@ -79,6 +80,7 @@ const RANGES: [keyof ImageFilter, string][] = [
   ['min_height', 'COALESCE(i.pixel_height, i.height) >= ?'],
   ['max_height', 'COALESCE(i.pixel_height, i.height) <= ?'],
   ['min_rating', 'i.rating >= ?'],
+  ['min_duration', 'i.duration >= ?'],
 ];
 
 export function compileFilter(filter: ImageFilter, stats?: TagStats): CompiledFilter {

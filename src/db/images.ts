@@ -5,6 +5,7 @@
  */
 import { packRaw } from '../core/raw-chunks.js';
 import type { ScanIndexEntry, ScannedFile } from '../core/types.js';
+import type { MediaType } from '../metadata/types.js';
 import type { Changes } from './changes.js';
 import type { FullTextIndex } from './fts.js';
 import type { Kernel } from './kernel.js';
@@ -41,6 +42,12 @@ function imageParams(file: ScannedFile) {
     model_hash: r.model_hash,
     error: r.error ?? null,
     warning_count: r.warnings.length,
+    media_type: r.media_type ?? 'image',
+    duration: r.duration_s ?? null,
+    frame_count: r.frame_count ?? null,
+    fps: r.fps ?? null,
+    video_codec: r.video_codec ?? null,
+    has_audio: r.has_audio === undefined || r.has_audio === null ? null : r.has_audio ? 1 : 0,
     now: now(),
   };
 }
@@ -67,14 +74,15 @@ export class Images {
       displace: kernel.prepare("UPDATE images SET path = CASE WHEN instr(path, char(0)) > 0 THEN path ELSE path || char(0) || id END, updated_at = ? WHERE id = ?"),
       insert: kernel.prepare(`INSERT INTO images (path, filename, dir, size, mtime_ms, hash, format, pixel_width, pixel_height, width, height,
           created_at, generator, prompt, negative_prompt, seed, steps, cfg, sampler, scheduler, model, model_hash, error, warning_count,
-          rand, indexed_at, updated_at)
+          media_type, duration, frame_count, fps, video_codec, has_audio, rand, indexed_at, updated_at)
         VALUES (@path, @filename, @dir, @size, @mtime_ms, @hash, @format, @pixel_width, @pixel_height, @width, @height,
           @created_at, @generator, @prompt, @negative_prompt, @seed, @steps, @cfg, @sampler, @scheduler, @model, @model_hash, @error, @warning_count,
-          @rand, @now, @now)`),
+          @media_type, @duration, @frame_count, @fps, @video_codec, @has_audio, @rand, @now, @now)`),
       update: kernel.prepare(`UPDATE images SET path = @path, filename = @filename, dir = @dir, size = @size, mtime_ms = @mtime_ms, hash = @hash,
           format = @format, pixel_width = @pixel_width, pixel_height = @pixel_height, width = @width, height = @height, created_at = @created_at,
           generator = @generator, prompt = @prompt, negative_prompt = @negative_prompt, seed = @seed, steps = @steps, cfg = @cfg,
           sampler = @sampler, scheduler = @scheduler, model = @model, model_hash = @model_hash, error = @error, warning_count = @warning_count,
+          media_type = @media_type, duration = @duration, frame_count = @frame_count, fps = @fps, video_codec = @video_codec, has_audio = @has_audio,
           phash = CASE WHEN hash IS @hash THEN phash END,
           missing = 0, indexed_at = @now, updated_at = @now
         WHERE id = @id`),
@@ -84,6 +92,9 @@ export class Images {
       setMissing: kernel.prepare('UPDATE images SET missing = ?, updated_at = ? WHERE id = ?'),
       importXmpRating: kernel.prepare('UPDATE images SET rating = ? WHERE id = ? AND rating = 0'),
       presentPathForHash: kernel.prepare<[string], { path: string }>('SELECT path FROM images WHERE hash = ? AND missing = 0 ORDER BY id LIMIT 1'),
+      presentMediaForHash: kernel.prepare<[string], { path: string; media_type: MediaType; duration: number | null; format: string | null }>(
+        'SELECT path, media_type, duration, format FROM images WHERE hash = ? AND missing = 0 ORDER BY id LIMIT 1',
+      ),
       distinctHashes: kernel.prepare<[], { hash: string; path: string }>(
         'SELECT hash, MIN(path) AS path FROM images WHERE hash IS NOT NULL AND missing = 0 AND error IS NULL GROUP BY hash',
       ),
@@ -178,6 +189,12 @@ export class Images {
 
   presentPathForHash(hash: string): string | null {
     return this.s.presentPathForHash.get(hash)?.path ?? null;
+  }
+
+  /** A present file with this content, with what its thumbnails are made from (a still, an animation's or a video's frames). */
+  presentMediaForHash(hash: string): { path: string; media_type: MediaType; duration_s: number | null; format: string | null } | null {
+    const r = this.s.presentMediaForHash.get(hash);
+    return r ? { path: r.path, media_type: r.media_type, duration_s: r.duration, format: r.format } : null;
   }
 
   /** Every distinct content hash of a readable present image (thumbnail work list). */

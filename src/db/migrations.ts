@@ -371,6 +371,22 @@ export const MIGRATIONS: Migration[] = [
     `,
   },
   {
+    version: 11,
+    name: 'video and animation media columns',
+    sql: `
+      -- What the container says about frames and tracks (metadata/types.ts MediaInfo); stills are 'image'.
+      ALTER TABLE images ADD COLUMN media_type TEXT NOT NULL DEFAULT 'image';
+      ALTER TABLE images ADD COLUMN duration REAL;
+      ALTER TABLE images ADD COLUMN frame_count INTEGER;
+      ALTER TABLE images ADD COLUMN fps REAL;
+      ALTER TABLE images ADD COLUMN video_codec TEXT;
+      ALTER TABLE images ADD COLUMN has_audio INTEGER;
+      CREATE INDEX images_by_media ON images(media_type, duration);
+      -- GIF and WebP rows indexed before may be animations: the next scan reads them again.
+      UPDATE images SET mtime_ms = -1 WHERE format IN ('gif', 'webp');
+    `,
+  },
+  {
     version: 13,
     name: 'albums (saved searches: a name and the query they select)',
     // `key` is the name's identity (tag-names.ts tagKey: NFC + case fold): `Cats` and `cats` are one album.

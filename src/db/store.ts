@@ -3,6 +3,7 @@
  * statements, write path, change version) and one repository per aggregate. Callers get domain
  * functions, never SQL or the connection.
  */
+import type { MediaType } from '../metadata/types.js';
 import type {
   CategoryCount,
   DerivedTag,
@@ -203,6 +204,10 @@ export class Store {
 
   presentPathForHash(hash: string): string | null {
     return this.images.presentPathForHash(hash);
+  }
+
+  presentMediaForHash(hash: string): { path: string; media_type: MediaType; duration_s: number | null; format: string | null } | null {
+    return this.images.presentMediaForHash(hash);
   }
 
   distinctHashes(): { hash: string; path: string }[] {

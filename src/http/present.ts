@@ -6,6 +6,11 @@ export function thumbnailUrl(hash: string | null, error?: string | null): string
   return hash && !error ? `/thumbnails/${hash}.webp` : null;
 }
 
+/** The animated preview of an animation or video (made on demand, like thumbnails). */
+export function previewUrl(s: ImageSummary): string | null {
+  return s.media_type !== 'image' && s.hash && !s.error ? `/thumbnails/${s.hash}.preview.webp` : null;
+}
+
 export function presentSummary(s: ImageSummary): WireSummary {
   return {
     id: s.id,
@@ -24,6 +29,9 @@ export function presentSummary(s: ImageSummary): WireSummary {
     size: s.size,
     format: s.format,
     nsfw: s.nsfw,
+    media_type: s.media_type,
+    duration_s: s.duration_s,
+    preview_url: previewUrl(s),
   };
 }
 
@@ -41,5 +49,9 @@ export function presentDetail(d: ImageDetail): WireDetail {
     extracted_prompt: d.extracted_prompt,
     user_prompt: d.user_prompt,
     error: d.error,
+    frame_count: d.frame_count,
+    fps: d.fps,
+    video_codec: d.video_codec,
+    has_audio: d.has_audio,
   };
 }

@@ -48,6 +48,8 @@ export const imageFilterQuery = {
   sfw: boolString
     .optional()
     .describe('true: only images not marked NSFW; false: only those marked (tags nsfw, explicit, questionable, rating:explicit, rating:questionable, rating:e, rating:q by prompt, user or XMP; a model\'s nsfw tag at confidence ≥ 0.6)'),
+  media: z.enum(['image', 'animation', 'video']).optional().describe('stills, animations (GIF/WebP/APNG) or videos (MP4/MOV/WebM/MKV)'),
+  min_duration: z.coerce.number().min(0).max(1e9).optional().describe('animations and videos at least this many seconds long'),
 };
 
 const common = { token: z.string().optional().describe('API token, when the server requires one') };
@@ -151,6 +153,9 @@ export const imageSummary = z.object({
   size: z.number().int().describe('bytes'),
   format: z.string().nullable(),
   nsfw: z.boolean().describe('marked not safe for work (see the sfw filter): SFW mode blurs it'),
+  media_type: z.enum(['image', 'animation', 'video']),
+  duration_s: z.number().nullable().describe('seconds (animations and videos)'),
+  preview_url: z.string().nullable().describe('a short animated WebP at thumbnail size (animations and videos)'),
 });
 
 export const imagesPage = z.object({ items: z.array(imageSummary), next_cursor: z.string().nullable(), total: z.number().int() });
@@ -181,6 +186,10 @@ export const imageDetail = imageSummary.extend({
   extracted_prompt: z.string().nullable(),
   user_prompt: z.string().nullable(),
   error: z.string().nullable(),
+  frame_count: z.number().int().nullable(),
+  fps: z.number().nullable(),
+  video_codec: z.string().nullable(),
+  has_audio: z.boolean().nullable(),
 });
 export const tagsResult = z.object({ tags: z.array(z.object({ name: z.string(), count: z.number().int() })) });
 export const categoriesResult = z.object({ categories: z.array(z.object({ name: z.string(), count: z.number().int() })) });
@@ -353,4 +362,9 @@ export const statusResult = z.object({
     })
     .nullable()
     .describe('the virtual filesystem of `vv serve --mount`; null without one'),
+  video: z.object({
+    ffmpeg: z.string().nullable().describe('the ffmpeg that makes video posters and previews (VV_FFMPEG or PATH)'),
+    posters: z.boolean().describe('false: videos are indexed with their metadata but show a placeholder'),
+    reason: z.string().nullable().describe('why there is no video poster'),
+  }),
 });

@@ -11,6 +11,7 @@ import type { ResourceLimits, Worker } from 'node:worker_threads';
 import { spawnWorker } from '../spawn-worker.js';
 import type { ScannedFile } from '../core/types.js';
 import type { IngestExtras } from './ingest.js';
+import type { FrameSource } from './media-frames.js';
 import { creationDate } from './dates.js';
 import { emptyRecord } from '../metadata/record.js';
 
@@ -42,6 +43,8 @@ interface Pending {
   extras: IngestExtras;
   /** `phash` jobs: where to write the thumbnail made from the same decode (null: none). */
   thumbnail?: string | null;
+  /** `phash` jobs: an animation's or video's frames. */
+  media?: FrameSource;
   resolve: (r: unknown) => void;
 }
 
@@ -146,7 +149,7 @@ export class IngestPool {
       const job = this.queue.shift()!;
       slot.jobs.push(job);
       if (slot.jobs.length === 1) this.armTimer(slot);
-      slot.worker.postMessage({ id: job.id, kind: job.kind, absPath: job.absPath, relPath: job.relPath, extras: job.extras, thumbnail: job.thumbnail ?? null });
+      slot.worker.postMessage({ id: job.id, kind: job.kind, absPath: job.absPath, relPath: job.relPath, extras: job.extras, thumbnail: job.thumbnail ?? null, media: job.media });
     }
     for (const slot of this.slots) {
       if (slot.jobs.length) slot.worker.ref();
@@ -154,10 +157,10 @@ export class IngestPool {
     }
   }
 
-  private submit<T>(kind: JobKind, absPath: string, relPath: string, extras: IngestExtras, thumbnail: string | null = null): Promise<T> {
+  private submit<T>(kind: JobKind, absPath: string, relPath: string, extras: IngestExtras, thumbnail: string | null = null, media?: FrameSource): Promise<T> {
     if (this.closed) return Promise.reject(new Error('ingest pool is closed'));
     return new Promise<T>((resolve) => {
-      this.queue.push({ id: this.nextId++, kind, absPath, relPath, extras, thumbnail, resolve: resolve as (r: unknown) => void });
+      this.queue.push({ id: this.nextId++, kind, absPath, relPath, extras, thumbnail, media, resolve: resolve as (r: unknown) => void });
       this.pump();
     });
   }
@@ -178,12 +181,14 @@ export class IngestPool {
    * Perceptual hash of an image (a full decode: the slow part of a first scan), and its thumbnail
    * written to `thumbnailTarget` from the same decode when one is given.
    */
-  pixels(absPath: string, thumbnailTarget: string | null = null): Promise<PhashResult> {
+  pixels(absPath: string, thumbnailTarget: string | null = null, media?: FrameSource): Promise<PhashResult> {
     if (this.size === 0 && !this.closed) {
       // Imported on use: the decoder (sharp) is not loaded by processes that never decode.
-      return import('./phash.js').then(({ pixelPass }) => pixelPass(absPath, thumbnailTarget)).catch((err: Error) => ({ error: err.message }));
+      return Promise.all([import('./phash.js'), import('./media-frames.js')])
+        .then(async ([{ pixelPass }, { posterInput }]) => pixelPass(await posterInput(absPath, media), thumbnailTarget))
+        .catch((err: Error) => ({ error: err.message }));
     }
-    return this.submit('phash', absPath, absPath, {}, thumbnailTarget);
+    return this.submit('phash', absPath, absPath, {}, thumbnailTarget, media);
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import { parentPort } from 'node:worker_threads';
 import { ingestFile, packForStore, type IngestExtras } from './ingest.js';
 import { readMetadataJson } from '../metadata/file.js';
 import { pixelPass } from './phash.js';
+import { posterInput, type FrameSource } from './media-frames.js';
 import sharp from 'sharp';
 
 // Each worker decodes one image at a time; libvips' own thread pool would oversubscribe the cores.
@@ -19,6 +20,8 @@ interface Job {
   kind?: 'ingest' | 'meta' | 'phash';
   /** `phash`: also write the thumbnail here, from the same decode. */
   thumbnail?: string | null;
+  /** `phash`: an animation's or video's frames (the poster is decoded, not the file). */
+  media?: FrameSource;
 }
 
 /**
@@ -35,7 +38,9 @@ async function limitedPixelPass(job: Job) {
   if (pixelJobsRunning >= PIXEL_JOBS_AT_ONCE) await new Promise<void>((resolve) => pixelJobsWaiting.push(resolve));
   else pixelJobsRunning++;
   try {
-    return await pixelPass(job.absPath, job.thumbnail ?? null).catch((err: Error) => ({ error: err.message }));
+    return await posterInput(job.absPath, job.media)
+      .then((input) => pixelPass(input, job.thumbnail ?? null))
+      .catch((err: Error) => ({ error: err.message }));
   } finally {
     const next = pixelJobsWaiting.shift();
     if (next) next();

@@ -12,11 +12,14 @@ import type { MetadataRecord } from '../metadata/types.js';
 import type { ScannedFile } from '../core/types.js';
 import { deriveTags } from './tags.js';
 import { readSidecar } from './xmp-sidecar.js';
-import { effectiveMtime } from './walk.js';
+import { effectiveMtime, isVideoName } from './walk.js';
+import { readMetadataBytes } from '../metadata/sparse.js';
 import { linkStaysInside, type LinkLimit } from './boundary.js';
 
-/** Files beyond this are not read into memory; they are recorded with an error. */
+/** Image files beyond this are not read into memory; they are recorded with an error (videos are streamed). */
 export const MAX_FILE_BYTES = 512 * 1024 * 1024;
+/** Videos are hashed in chunks of this size: memory stays flat whatever the file's size. */
+const HASH_CHUNK = 4 * 1024 * 1024;
 /** Decoders refuse more pixels than this (sharp's default limit). */
 export const MAX_DECODE_PIXELS = 268_402_689;
 const MAX_SEARCH_TEXT = 32 * 1024;
@@ -44,6 +47,26 @@ function readWhole(absPath: string, size: number): Buffer {
 export async function contentHash(bytes: Uint8Array): Promise<string> {
   hasher ??= xxhash();
   return (await hasher).h64Raw(bytes).toString(16).padStart(16, '0');
+}
+
+/** The same hash as `contentHash` of the whole file, read in chunks through the thread's read buffer. */
+export async function streamedContentHash(absPath: string): Promise<string> {
+  hasher ??= xxhash();
+  const state = (await hasher).create64();
+  if (readBuffer.length < HASH_CHUNK) readBuffer = Buffer.allocUnsafe(HASH_CHUNK);
+  const fd = fs.openSync(absPath, 'r');
+  try {
+    let position = 0;
+    for (;;) {
+      const n = fs.readSync(fd, readBuffer, 0, HASH_CHUNK, position);
+      if (n === 0) break;
+      state.update(readBuffer.subarray(0, n));
+      position += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return state.digest().toString(16).padStart(16, '0');
 }
 
 import { creationDate } from './dates.js';
@@ -86,7 +109,10 @@ function failed(relPath: string, size: number, mtimeMs: number, message: string)
   return { path: relPath, size, mtimeMs, hash: null, createdAt: creationDate(relPath, null, mtimeMs), record, tags: [], rawText: '' };
 }
 
-const STORED_FIELDS = ['format', 'pixel_width', 'pixel_height', 'width', 'height', 'generator', 'prompt', 'negative_prompt', 'seed', 'steps', 'cfg', 'sampler', 'scheduler', 'model', 'model_hash'] as const;
+const STORED_FIELDS = [
+  'format', 'pixel_width', 'pixel_height', 'width', 'height', 'generator', 'prompt', 'negative_prompt', 'seed', 'steps', 'cfg', 'sampler', 'scheduler', 'model', 'model_hash',
+  'media_type', 'duration_s', 'frame_count', 'fps', 'video_codec', 'has_audio',
+] as const;
 
 /** Serialises the stored JSON in the worker and drops the parsed raw chunks before the result crosses threads. */
 export function packForStore(file: ScannedFile): ScannedFile {
@@ -169,9 +195,12 @@ async function ingestFileNow(absPath: string, relPath: string, extras: IngestExt
     mtimeMs = stat.mtimeMs;
     if (!stat.isFile()) return failed(relPath, size, mtimeMs, 'not a regular file');
     if (size === 0) return failed(relPath, size, mtimeMs, 'empty file (0 bytes)');
-    if (size > MAX_FILE_BYTES) return failed(relPath, size, mtimeMs, `file too large (${size} bytes, limit ${MAX_FILE_BYTES})`);
-    const bytes = readWhole(absPath, size);
-    const hash = await contentHash(bytes);
+    // A video is hashed as a stream and only its metadata boxes are read: its size has no limit.
+    const video = isVideoName(relPath);
+    if (size > MAX_FILE_BYTES && !video) return failed(relPath, size, mtimeMs, `file too large (${size} bytes, limit ${MAX_FILE_BYTES})`);
+    const hash = video ? await streamedContentHash(absPath) : null;
+    const bytes = video ? readMetadataBytes(absPath) : readWhole(absPath, size);
+    const contentHashValue = hash ?? (await contentHash(bytes));
     const sidecarWarnings: string[] = [];
     const extra = sidecarEntry(sidecar, sidecarWarnings, within);
     const record = await extractMetadata(relPath, bytes, extra ? [extra] : []);
@@ -184,7 +213,7 @@ async function ingestFileNow(absPath: string, relPath: string, extras: IngestExt
       path: relPath,
       size,
       mtimeMs: effectiveMtime(mtimeMs, sidecar, xmp),
-      hash,
+      hash: contentHashValue,
       createdAt: creationDate(relPath, record.date_time_original, mtimeMs),
       record,
       tags: [...(record.error ? [] : deriveTags(record)), ...xmpData.tags.map((name) => ({ name, source: 'xmp' as const }))],

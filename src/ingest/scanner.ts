@@ -10,11 +10,12 @@ import path from 'node:path';
 import type { Store } from '../db/store.js';
 import type { ScanIndexEntry, ScannedFile } from '../core/types.js';
 import type { IngestPool } from './ingest-pool.js';
-import { effectiveMtime, findSidecar, findXmpSidecar, IMAGE_EXTENSIONS, isIndexable, SIDECAR_EXTENSIONS, walkLibrary, type WalkedFile } from './walk.js';
+import { DEFORUM_SETTINGS_SUFFIX, effectiveMtime, findSidecar, findXmpSidecar, INDEXED_EXTENSIONS, isIndexable, SIDECAR_EXTENSIONS, walkLibrary, type WalkedFile } from './walk.js';
 import { linkStaysInside, realPathWithin, type LinkLimit } from './boundary.js';
 import { libraryOfflineReason, LibraryOfflineError } from './presence.js';
 import { placeByContent, type PendingFile } from './identity.js';
 import type { NewProblem } from '../db/problems.js';
+import { locateFfmpeg } from './ffmpeg.js';
 
 export interface ScanStats {
   seen: number;
@@ -97,8 +98,9 @@ function withSidecarOwners(root: string, paths: string[]): string[] {
     }
     const base = rel.slice(0, rel.length - ext.length);
     if (isIndexable(base)) out.push(base);
-    // `name.xmp` (Lightroom) and `name.txt` belong to `name.<image ext>`.
-    for (const imageExt of IMAGE_EXTENSIONS) if (fs.existsSync(path.join(root, base + imageExt))) out.push(base + imageExt);
+    // `name.xmp` (Lightroom) and `name.txt` belong to `name.<image ext>`; Deforum's `batch_settings.txt` to `batch.mp4`.
+    const stems = base.endsWith(DEFORUM_SETTINGS_SUFFIX) ? [base, base.slice(0, -DEFORUM_SETTINGS_SUFFIX.length)] : [base];
+    for (const stem of stems) for (const ext of INDEXED_EXTENSIONS) if (fs.existsSync(path.join(root, stem + ext))) out.push(stem + ext);
   }
   return out;
 }
@@ -352,7 +354,9 @@ export class Scanner {
    */
   private async hashPixels(stats: ScanStats): Promise<void> {
     if (this.options.perceptualHashes === false || this.stopRequested) return;
-    const total = this.store.duplicates.pendingPhashCount();
+    // Videos need ffmpeg for a frame: without it they wait (indexed, no poster) until it is there.
+    const withVideos = locateFfmpeg().path !== null;
+    const total = this.store.duplicates.pendingPhashCount(withVideos);
     if (total === 0) return;
     const started = performance.now();
     this.status.phase = 'hashing';
@@ -363,7 +367,7 @@ export class Scanner {
     let lastEmit = 0;
     const chunk = Math.max(16, this.pool.size * 32);
     while (!this.stopRequested) {
-      const rows = this.store.duplicates.pendingPhash(after, chunk);
+      const rows = this.store.duplicates.pendingPhash(after, chunk, withVideos);
       if (rows.length === 0) break;
       after = rows[rows.length - 1].id;
       // Two rows with one content (copies) get one thumbnail: the first asks for it.
@@ -373,7 +377,7 @@ export class Scanner {
         asked.add(hash);
         return this.options.thumbnailTarget(hash);
       };
-      const results = await Promise.all(rows.map((r) => this.pool.pixels(path.join(this.root, r.path), thumbnailFor(r.hash))));
+      const results = await Promise.all(rows.map((r) => this.pool.pixels(path.join(this.root, r.path), thumbnailFor(r.hash), { media_type: r.media_type, duration_s: r.duration_s, format: r.format })));
       const problems: NewProblem[] = [];
       const updates = rows.map((r, n) => {
         const result = results[n];

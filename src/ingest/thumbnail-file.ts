@@ -25,6 +25,11 @@ export function thumbnailPath(dir: string, contentHash: string): string {
   return path.join(dir, contentHash.slice(0, 2), `${contentHash}.webp`);
 }
 
+/** `<dir>/<first two hex digits>/<content hash>.preview.webp`: the animated preview of an animation or video. */
+export function previewPath(dir: string, contentHash: string): string {
+  return path.join(dir, contentHash.slice(0, 2), `${contentHash}.preview.webp`);
+}
+
 /** Encodes to a temp file beside the target, then renames: a reader never sees half a thumbnail. */
 export async function writeThumbnail(image: Sharp, target: string): Promise<void> {
   fs.mkdirSync(path.dirname(target), { recursive: true });

@@ -6,7 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../db/store.js';
-import { reducedImage, THUMBNAIL_SIZE, thumbnailPath, writeThumbnail } from './thumbnail-file.js';
+import { previewPath, reducedImage, THUMBNAIL_SIZE, thumbnailPath, writeThumbnail } from './thumbnail-file.js';
+import { posterInput, writePreview, type FrameSource } from './media-frames.js';
+import { FfmpegError } from './ffmpeg.js';
 import { LibraryBoundary } from './boundary.js';
 
 export { THUMBNAIL_SIZE };
@@ -14,7 +16,8 @@ const HASH_NAME = /^[0-9a-f]{16}$/;
 
 export class ThumbnailError extends Error {
   constructor(
-    readonly code: 'not_found' | 'thumbnail_failed',
+    /** `no_decoder`: a video while ffmpeg is missing (a placeholder stands in; nothing is cached). */
+    readonly code: 'not_found' | 'thumbnail_failed' | 'no_decoder',
     message: string,
   ) {
     super(message);
@@ -32,6 +35,7 @@ export class Thumbnails {
   readonly dir: string;
   progress: ThumbnailProgress = { running: false, done: 0, total: 0, failed: 0 };
   private readonly inflight = new Map<string, Promise<string>>();
+  private readonly previewsInflight = new Map<string, Promise<string>>();
   private readonly failures = new Map<string, string>();
   private stopRequested = false;
 
@@ -73,19 +77,60 @@ export class Thumbnails {
     return job;
   }
 
-  private async generate(hash: string, target: string): Promise<string> {
-    const rel = this.store.presentPathForHash(hash);
-    if (!rel) throw new ThumbnailError('not_found', `no image with content hash ${hash}`);
+  /** The original of a content hash, checked at read time, with what its frames are. */
+  private source(hash: string): { rel: string; real: string; media: FrameSource } {
+    const found = this.store.presentMediaForHash(hash);
+    if (!found) throw new ThumbnailError('not_found', `no image with content hash ${hash}`);
+    const rel = found.path;
     // Checked at read time: the file may have been replaced by a link that leaves the library.
-    const found = this.boundary.resolve(rel);
-    if ('refused' in found) throw new ThumbnailError('not_found', `${rel} is ${found.refused === 'outside' ? 'outside the library now' : found.refused === 'offline' ? 'unavailable: the library is offline' : 'no longer in the library'}`);
-    const source = found.real;
+    const resolved = this.boundary.resolve(rel);
+    if ('refused' in resolved) throw new ThumbnailError('not_found', `${rel} is ${resolved.refused === 'outside' ? 'outside the library now' : resolved.refused === 'offline' ? 'unavailable: the library is offline' : 'no longer in the library'}`);
+    return { rel, real: resolved.real, media: { media_type: found.media_type, duration_s: found.duration_s, format: found.format } };
+  }
+
+  private async generate(hash: string, target: string): Promise<string> {
+    const { rel, real, media } = this.source(hash);
     try {
-      await writeThumbnail(reducedImage(source), target);
+      await writeThumbnail(reducedImage(await posterInput(real, media)), target);
       return target;
     } catch (err) {
+      // Not remembered: once ffmpeg is installed the poster is made.
+      if (err instanceof FfmpegError && !err.ran) throw new ThumbnailError('no_decoder', err.message);
       const message = `cannot make a thumbnail of ${rel}: ${(err as Error).message}`;
       this.failures.set(hash, message);
+      throw new ThumbnailError('thumbnail_failed', message);
+    }
+  }
+
+  /** Path of the cached animated preview of an animation or video, generating it if needed. */
+  async ensurePreview(hash: string): Promise<string> {
+    if (!Thumbnails.isHash(hash)) throw new ThumbnailError('not_found', 'not a preview name');
+    const target = previewPath(this.dir, hash);
+    if (fs.existsSync(target)) return target;
+    const failure = this.failures.get(`preview:${hash}`);
+    if (failure) throw new ThumbnailError('thumbnail_failed', failure);
+    let job = this.previewsInflight.get(hash);
+    if (!job) {
+      job = this.generatePreview(hash, target).finally(() => this.previewsInflight.delete(hash));
+      this.previewsInflight.set(hash, job);
+    }
+    return job;
+  }
+
+  private async generatePreview(hash: string, target: string): Promise<string> {
+    const { rel, real, media } = this.source(hash);
+    if (media.media_type === 'image') throw new ThumbnailError('not_found', `${rel} is a still image: it has no animated preview`);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const tmp = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    try {
+      await writePreview(real, media, tmp);
+      fs.renameSync(tmp, target);
+      return target;
+    } catch (err) {
+      fs.rmSync(tmp, { force: true });
+      if (err instanceof FfmpegError && !err.ran) throw new ThumbnailError('no_decoder', err.message);
+      const message = `cannot make an animated preview of ${rel}: ${(err as Error).message}`;
+      this.failures.set(`preview:${hash}`, message);
       throw new ThumbnailError('thumbnail_failed', message);
     }
   }

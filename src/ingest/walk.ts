@@ -10,8 +10,16 @@ import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { realPathWithin, type LinkLimit } from './boundary.js';
 
-/** Extensions the scanner indexes; the bytes decide the real format. */
-export const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.jpe', '.jfif', '.webp', '.avif', '.gif']);
+/** Still and animated image extensions the scanner indexes; the bytes decide the real format. */
+export const IMAGE_EXTENSIONS = new Set(['.png', '.apng', '.jpg', '.jpeg', '.jpe', '.jfif', '.webp', '.avif', '.gif']);
+/** Video containers (MP4/QuickTime, Matroska/WebM): read sparsely, hashed as a stream. */
+export const VIDEO_EXTENSIONS = new Set(['.mp4', '.m4v', '.mov', '.webm', '.mkv']);
+/** Every extension the scanner indexes. */
+export const INDEXED_EXTENSIONS = new Set([...IMAGE_EXTENSIONS, ...VIDEO_EXTENSIONS]);
+
+export function isVideoName(name: string): boolean {
+  return VIDEO_EXTENSIONS.has(path.extname(name).toLowerCase());
+}
 
 export interface WalkedFile {
   rel: string;
@@ -27,7 +35,7 @@ export interface WalkedFile {
 
 export interface WalkResult {
   files: WalkedFile[];
-  /** Files present but not images we index (sidecars, videos, text…). */
+  /** Files present but not media we index (sidecars, text…). */
   skipped: number;
   /** Folders that could not be read, with the reason. */
   unreadable: { path: string; error: string }[];
@@ -98,10 +106,13 @@ export function toRelative(root: string, abs: string): string {
 
 export const SIDECAR_EXTENSIONS = ['.txt', '.json', '.xmp'];
 
-/** Sidecar file names an image may have, most specific first. */
+/** Deforum names its settings file after the batch: `<batch>_settings.txt` beside `<batch>.mp4`. */
+export const DEFORUM_SETTINGS_SUFFIX = '_settings';
+
+/** Sidecar file names an image or video may have, most specific first. */
 export function sidecarNames(imageName: string): string[] {
   const stem = imageName.slice(0, imageName.length - path.extname(imageName).length);
-  return [`${imageName}.txt`, `${stem}.txt`, `${stem}.json`];
+  return [`${imageName}.txt`, `${stem}.txt`, `${stem}.json`, `${stem}${DEFORUM_SETTINGS_SUFFIX}.txt`];
 }
 
 /** XMP sidecar names: darktable/digiKam `name.png.xmp`, Lightroom `name.xmp`. */
@@ -140,7 +151,7 @@ export function effectiveMtime(imageMtimeMs: number, ...sidecars: (string | unde
 }
 
 export function isIndexable(name: string): boolean {
-  return IMAGE_EXTENSIONS.has(path.extname(name).toLowerCase()) && !name.startsWith('.');
+  return INDEXED_EXTENSIONS.has(path.extname(name).toLowerCase()) && !name.startsWith('.');
 }
 
 export interface WalkOptions {

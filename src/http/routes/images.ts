@@ -7,6 +7,7 @@ import { idParam, imagePatch, imagesQuery } from '../schemas.js';
 import { presentDetail, presentSummary } from '../present.js';
 import { filterFromQuery } from './filter.js';
 import { setChangeHeader } from './history.js';
+import { rangeOf } from '../range.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   png: 'image/png',
@@ -15,7 +16,17 @@ const CONTENT_TYPES: Record<string, string> = {
   gif: 'image/gif',
   avif: 'image/avif',
   heic: 'image/heic',
+  mp4: 'video/mp4',
+  mov: 'video/quicktime',
+  webm: 'video/webm',
+  mkv: 'video/x-matroska',
 };
+
+/** An APNG is a PNG by its bytes; `image/apng` lets browsers that care know it moves. */
+function contentType(format: string | null, mediaType: string): string {
+  if (format === 'png' && mediaType === 'animation') return 'image/apng';
+  return CONTENT_TYPES[format ?? ''] ?? 'application/octet-stream';
+}
 
 export function imageRoutes(api: ApiContext): Router {
   const router = new Router();
@@ -64,11 +75,27 @@ export function imageRoutes(api: ApiContext): Router {
       fs.closeSync(fd);
       throw new ApiError(404, 'missing', `${image.path} is not a file`);
     }
-    ctx.type = CONTENT_TYPES[image.format ?? ''] ?? 'application/octet-stream';
-    ctx.length = stat.size;
+    ctx.type = contentType(image.format, image.media_type);
     ctx.lastModified = stat.mtime;
+    ctx.set('Accept-Ranges', 'bytes');
     ctx.set('Cache-Control', 'private, max-age=3600');
     ctx.set('Content-Disposition', `inline; filename*=UTF-8''${encodeURIComponent(image.filename)}`);
+    // Players seek with ranges; a range of a file that changed since (If-Range) gets the whole file.
+    const ifRange = ctx.get('If-Range');
+    const range = ifRange && ifRange !== stat.mtime.toUTCString() ? ({ kind: 'whole' } as const) : rangeOf(ctx.get('Range') || undefined, stat.size);
+    if (range.kind === 'unsatisfiable') {
+      fs.closeSync(fd);
+      ctx.set('Content-Range', `bytes */${stat.size}`);
+      throw new ApiError(416, 'range_not_satisfiable', `the range ${ctx.get('Range')} lies outside the file (${stat.size} bytes)`);
+    }
+    if (range.kind === 'partial') {
+      ctx.status = 206;
+      ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${stat.size}`);
+      ctx.length = range.end - range.start + 1;
+      ctx.body = fs.createReadStream(found.real, { fd, start: range.start, end: range.end });
+      return;
+    }
+    ctx.length = stat.size;
     ctx.body = fs.createReadStream(found.real, { fd });
   });
 

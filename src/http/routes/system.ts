@@ -4,6 +4,13 @@ import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { openApiDocument } from '../openapi.js';
 import { problemsQuery } from '../schemas.js';
+import { locateFfmpeg } from '../../ingest/ffmpeg.js';
+
+/** Whether videos get posters and previews, and if not, why. */
+function videoStatus() {
+  const ffmpeg = locateFfmpeg();
+  return { ffmpeg: ffmpeg.path, posters: ffmpeg.path !== null, reason: ffmpeg.reason };
+}
 
 export function systemRoutes(api: ApiContext): Router {
   const router = new Router();
@@ -19,6 +26,7 @@ export function systemRoutes(api: ApiContext): Router {
       mount: vault.mount,
       thumbnails: vault.thumbnails.progress,
       embeddings: vault.ai.status(),
+      video: videoStatus(),
     };
   });
   router.post('/api/scan', (ctx) => {
