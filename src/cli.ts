@@ -234,7 +234,8 @@ program
   .option('--model <name>', 'CLIP model (folder under the models dir; "none": no AI); env VV_MODEL')
   .addOption(new Option('--no-embed', 'do not compute CLIP embeddings in the background; env VV_EMBED=false'))
   .option('--follow-symlinks', 'follow symlinks that lead outside the library (default: only links that stay inside); env VV_FOLLOW_SYMLINKS')
-  .action(async (library: string | undefined, opts: { data?: string; host?: string; port?: string; token?: string; workers?: string; watch?: boolean; thumbnails?: boolean; rebind?: boolean; mount?: string; xmp?: string; xmpDir?: string; xmpFavorite?: string; model?: string; embed?: boolean; followSymlinks?: boolean }) => {
+  .option('--allow-trash', "let the gallery move originals to the operating system's trash (restorable; off by default); env VV_ALLOW_TRASH")
+  .action(async (library: string | undefined, opts: { data?: string; host?: string; port?: string; token?: string; workers?: string; watch?: boolean; thumbnails?: boolean; rebind?: boolean; mount?: string; xmp?: string; xmpDir?: string; xmpFavorite?: string; model?: string; embed?: boolean; followSymlinks?: boolean; allowTrash?: boolean }) => {
     const cfg = await config({
       data: opts.data,
       host: opts.host,
@@ -249,6 +250,7 @@ program
       model: opts.model,
       embed: opts.embed === false ? false : undefined,
       followSymlinks: opts.followSymlinks,
+      allowTrash: opts.allowTrash,
       library,
     });
     if (!(await load.config()).isLoopback(cfg.host) && !cfg.token) fail(`serving on ${cfg.host} exposes your library to the network: set a token (--token or VV_TOKEN)`);
@@ -270,6 +272,7 @@ program
     vault.backgroundThumbnails = cfg.thumbnails;
     vault.backgroundEmbeddings = cfg.embed;
     startXmp(vault, cfg);
+    if (cfg.allowTrash) vault.enableTrash();
     const server = await (await load.server()).startServer(vault, { host: cfg.host, port: cfg.port, token: cfg.token });
     let mounted: MountedFs | null = null;
     if (opts.mount) {
@@ -580,10 +583,10 @@ xmp
   });
 
 /** The index of a data dir, opened directly: fine beside a running server or mount (WAL, busy timeout). */
-async function openIndex(data: string): Promise<IndexSession> {
+async function openIndex(data: string, options: { allowTrash?: boolean } = {}): Promise<IndexSession> {
   const { openIndex } = await load.openIndex();
   try {
-    return openIndex(data);
+    return openIndex(data, options);
   } catch (err) {
     fail((err as Error).message);
   }
@@ -618,12 +621,13 @@ program
   .argument('[change]', 'the id of a change (vv history)')
   .option('--since <time>', 'every change since this ISO 8601 time, e.g. 2026-11-29T12:00:00Z')
   .option('--data <dir>', 'data dir of the indexed library; env VV_DATA')
+  .option('--allow-trash', 'an undo that would move originals back into the trash (a redo) may; bringing them out always may; env VV_ALLOW_TRASH')
   .option('--json', 'print the result as JSON')
-  .action(async (change: string | undefined, opts: { since?: string; data?: string; json?: boolean }) => {
-    const cfg = await config({ data: opts.data });
+  .action(async (change: string | undefined, opts: { since?: string; data?: string; json?: boolean; allowTrash?: boolean }) => {
+    const cfg = await config({ data: opts.data, allowTrash: opts.allowTrash });
     if (change !== undefined && opts.since !== undefined) fail('give a change id or --since, not both');
     if (change !== undefined && !/^\d{1,15}$/.test(change)) fail(`a change id is a positive integer, not ${change}`);
-    const index = await openIndex(cfg.data);
+    const index = await openIndex(cfg.data, { allowTrash: cfg.allowTrash });
     let result: UndoResult;
     try {
       result = index.organize.undo({ change: change === undefined ? undefined : Number(change), since: opts.since });

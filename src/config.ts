@@ -40,6 +40,8 @@ export interface Config {
   followSymlinks: boolean;
   /** How long (ms) reading one file's metadata may take before its worker is replaced (scan and `vv meta`). */
   fileTimeout: number;
+  /** "Move to trash" may move originals to the operating system's trash (off by default). */
+  allowTrash: boolean;
 }
 
 /** Config key → environment variable. */
@@ -63,6 +65,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   busyTimeout: 'VV_BUSY_TIMEOUT',
   followSymlinks: 'VV_FOLLOW_SYMLINKS',
   fileTimeout: 'VV_FILE_TIMEOUT',
+  allowTrash: 'VV_ALLOW_TRASH',
 };
 
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']).transform((v) => ['true', '1', 'yes', 'on'].includes(v))]);
@@ -87,6 +90,7 @@ const schema = z.object({
   busyTimeout: z.coerce.number().int().min(0).max(600_000),
   followSymlinks: bool,
   fileTimeout: z.coerce.number().int().min(1).max(3_600_000),
+  allowTrash: bool,
 });
 
 export const DEFAULTS: Config = {
@@ -109,6 +113,7 @@ export const DEFAULTS: Config = {
   busyTimeout: 10_000,
   followSymlinks: false,
   fileTimeout: 30_000,
+  allowTrash: false,
 };
 
 export class ConfigError extends Error {}

@@ -3,7 +3,7 @@
  * `code` says what went wrong; each adapter maps the code once (HTTP status in src/http/errors.ts,
  * errno in src/fs/, exit status in the CLI).
  */
-export type VaultErrorCode = 'not_found' | 'invalid_input' | 'conflict' | 'busy';
+export type VaultErrorCode = 'not_found' | 'invalid_input' | 'conflict' | 'busy' | 'trash_disabled';
 
 export class VaultError extends Error {
   constructor(
@@ -30,6 +30,13 @@ export class InvalidInputError extends VaultError {
 export class ConflictError extends VaultError {
   constructor(message: string) {
     super('conflict', message);
+  }
+}
+
+/** Moving originals to the trash was asked for, but the vault was not started with --allow-trash. */
+export class TrashDisabledError extends VaultError {
+  constructor() {
+    super('trash_disabled', 'moving originals to the trash is off: start the server with --allow-trash (or set VV_ALLOW_TRASH=true)');
   }
 }
 

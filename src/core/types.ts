@@ -73,6 +73,10 @@ export interface ImageFilter {
   media?: MediaType;
   /** Seconds at least (stills have no duration: they never match). */
   min_duration?: number;
+  /** true: only images the user rejected; false: none of them. */
+  rejected?: boolean;
+  /** true: only originals moved to the trash (they are missing too: use with `missing: 'include'` or 'only'). */
+  trashed?: boolean;
 }
 
 /** What an album (a saved search) selects: a filter, and a search ranked within it when `q` is set. */
@@ -96,6 +100,10 @@ export interface ImageSummary {
   prompt: string | null;
   hash: string | null;
   missing: boolean;
+  /** Marked as a reject while culling (a candidate for the trash). */
+  rejected: boolean;
+  /** When the original was moved to the trash (the row stays, restorable), else null. */
+  trashed_at: string | null;
   size: number;
   format: string | null;
   /** Why the file could not be read, when it could not. */
@@ -144,6 +152,7 @@ export interface ImagePatch {
   prompt?: string | null;
   favorite?: boolean;
   rating?: number;
+  rejected?: boolean;
   categories?: { add?: string[]; remove?: string[] };
   notes?: string | null;
   caption?: string | null;

@@ -15,7 +15,7 @@ import type { Tags } from './tags.js';
 
 // Layout, filters and reports use the pixel size; the generation size (A1111 `Size` before hires fix) is in the record.
 const SUMMARY_COLUMNS =
-  'i.id, i.filename, i.path, COALESCE(i.pixel_width, i.width) AS width, COALESCE(i.pixel_height, i.height) AS height, i.created_at, i.favorite, i.rating, i.generator, i.prompt, i.user_prompt, i.hash, i.missing, i.size, i.format, i.error, i.media_type, i.duration';
+  'i.id, i.filename, i.path, COALESCE(i.pixel_width, i.width) AS width, COALESCE(i.pixel_height, i.height) AS height, i.created_at, i.favorite, i.rating, i.generator, i.prompt, i.user_prompt, i.hash, i.missing, i.rejected, i.trashed_at, i.size, i.format, i.error, i.media_type, i.duration';
 /** The columns of a FileEntry (the virtual folders: no tags, no per-entry lookups). */
 const ENTRY_COLUMNS = 'i.id, i.filename, i.path, i.size, i.mtime_ms, i.created_at, i.hash';
 const FTS_WEIGHTS = 'bm25(images_fts, 10.0, 1.0, 6.0, 3.0, 0.5)';
@@ -35,6 +35,8 @@ interface SummaryRow {
   user_prompt: string | null;
   hash: string | null;
   missing: number;
+  rejected: number;
+  trashed_at: string | null;
   size: number;
   format: string | null;
   error: string | null;
@@ -154,6 +156,8 @@ export class Catalog {
       prompt: r.user_prompt ?? r.prompt,
       hash: r.hash,
       missing: r.missing === 1,
+      rejected: r.rejected === 1,
+      trashed_at: r.trashed_at,
       size: r.size,
       format: r.format,
       error: r.error,

@@ -32,6 +32,7 @@ export class Edits {
       setUserPrompt: kernel.prepare('UPDATE images SET user_prompt = ?, updated_at = ? WHERE id = ?'),
       setFavorite: kernel.prepare('UPDATE images SET favorite = ?, updated_at = ? WHERE id = ?'),
       setRating: kernel.prepare('UPDATE images SET rating = ?, updated_at = ? WHERE id = ?'),
+      setRejected: kernel.prepare('UPDATE images SET rejected = ?, updated_at = ? WHERE id = ?'),
       setNotes: kernel.prepare('UPDATE images SET notes = ?, updated_at = ? WHERE id = ?'),
     };
   }
@@ -50,6 +51,7 @@ export class Edits {
       if (patch.prompt !== undefined) this.s.setUserPrompt.run(patch.prompt, t, id);
       if (patch.favorite !== undefined) this.s.setFavorite.run(patch.favorite ? 1 : 0, t, id);
       if (patch.rating !== undefined) this.s.setRating.run(patch.rating, t, id);
+      if (patch.rejected !== undefined) this.s.setRejected.run(patch.rejected ? 1 : 0, t, id);
       if (patch.notes !== undefined) this.s.setNotes.run(patch.notes, t, id);
       if (patch.caption !== undefined) this.captions.setUserCaption(id, patch.caption, t);
       for (const name of patch.categories?.add ?? []) this.categories.addImage(id, this.categories.id(name, true)!, t);
@@ -67,7 +69,7 @@ export class Edits {
    * One edit on many images in one transaction (the gallery's batch actions): tags, favorite,
    * rating, categories. Returns how many of the ids exist.
    */
-  patchImages(ids: number[], patch: Pick<ImagePatch, 'tags' | 'favorite' | 'rating' | 'categories'>, context?: ChangeContext): number {
+  patchImages(ids: number[], patch: Pick<ImagePatch, 'tags' | 'favorite' | 'rating' | 'rejected' | 'categories'>, context?: ChangeContext): number {
     const done = this.changes.journaled(describeEdit(`${ids.length} image${ids.length === 1 ? '' : 's'}`, patch), context ?? { origin: 'batch' }, () => {
       const t = now();
       const add = (patch.categories?.add ?? []).map((name) => this.categories.id(name, true)!);
@@ -79,6 +81,7 @@ export class Edits {
         if (patch.tags) this.editTags(id, patch.tags.add ?? [], patch.tags.remove ?? []);
         if (patch.favorite !== undefined) this.s.setFavorite.run(patch.favorite ? 1 : 0, t, id);
         if (patch.rating !== undefined) this.s.setRating.run(patch.rating, t, id);
+        if (patch.rejected !== undefined) this.s.setRejected.run(patch.rejected ? 1 : 0, t, id);
         for (const c of add) this.categories.addImage(id, c, t);
         for (const c of remove) this.categories.removeImage(id, c);
       }

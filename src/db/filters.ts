@@ -121,6 +121,8 @@ export function compileFilter(filter: ImageFilter, stats?: TagStats): CompiledFi
     params.push(nextDay(filter.to));
   }
   if (filter.favorite !== undefined) clauses.push(filter.favorite ? 'i.favorite = 1' : 'i.favorite = 0');
+  if (filter.rejected !== undefined) clauses.push(filter.rejected ? 'i.rejected = 1' : 'i.rejected = 0');
+  if (filter.trashed !== undefined) clauses.push(filter.trashed ? 'i.trash_file IS NOT NULL' : 'i.trash_file IS NULL');
   if (filter.category) {
     if (filter.subcategories === false) {
       clauses.push('i.id IN (SELECT ic.image_id FROM image_categories ic JOIN categories c ON c.id = ic.category_id WHERE c.name = ?)');

@@ -56,7 +56,7 @@ interface JournalRow {
 }
 
 /** Image columns an edit may change, each restored by its own statement. */
-const IMAGE_FIELDS = ['favorite', 'rating', 'notes', 'user_prompt'] as const;
+const IMAGE_FIELDS = ['favorite', 'rating', 'notes', 'user_prompt', 'rejected', 'trash_file', 'trashed_at'] as const;
 type ImageField = (typeof IMAGE_FIELDS)[number];
 
 const DESCRIPTION_MAX = 300;
@@ -76,6 +76,7 @@ export function describeEdit(subject: string, patch: ImagePatch): string {
   if (patch.tags && (patch.tags.add?.length || patch.tags.remove?.length)) parts.push(`tags ${signed(patch.tags.add, patch.tags.remove)}`);
   if (patch.favorite !== undefined) parts.push(patch.favorite ? 'favorite' : 'unfavorite');
   if (patch.rating !== undefined) parts.push(`rating ${patch.rating}`);
+  if (patch.rejected !== undefined) parts.push(patch.rejected ? 'reject' : 'unreject');
   if (patch.categories && (patch.categories.add?.length || patch.categories.remove?.length)) parts.push(`categories ${signed(patch.categories.add, patch.categories.remove)}`);
   if (patch.prompt !== undefined) parts.push(patch.prompt === null ? 'prompt reset' : 'prompt');
   if (patch.notes !== undefined) parts.push('notes');

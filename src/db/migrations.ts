@@ -387,6 +387,29 @@ export const MIGRATIONS: Migration[] = [
     `,
   },
   {
+    version: 12,
+    name: 'reject flag; originals moved to the trash (journaled, restorable)',
+    // Trash is the one change the vault makes to the library, and only when allowed: the row stays
+    // (id, tags, categories…) with where the file went, so a restore or an undo brings both back.
+    sql: `
+      ALTER TABLE images ADD COLUMN rejected INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE images ADD COLUMN trash_file TEXT;   -- absolute path of the original in the trash's files/
+      ALTER TABLE images ADD COLUMN trashed_at TEXT;   -- ISO 8601, UTC
+      CREATE INDEX images_trashed ON images(trashed_at) WHERE trash_file IS NOT NULL;
+
+      CREATE TRIGGER journal_image_rejected AFTER UPDATE OF rejected ON images WHEN OLD.rejected IS NOT NEW.rejected AND EXISTS (SELECT 1 FROM journal_open)
+      BEGIN
+        INSERT INTO change_rows(change_id, entity, op, image_id, old, new) SELECT change_id, 'image', 'update', NEW.id,
+          json_object('rejected', OLD.rejected), json_object('rejected', NEW.rejected) FROM journal_open;
+      END;
+      CREATE TRIGGER journal_image_trash AFTER UPDATE OF trash_file ON images WHEN OLD.trash_file IS NOT NEW.trash_file AND EXISTS (SELECT 1 FROM journal_open)
+      BEGIN
+        INSERT INTO change_rows(change_id, entity, op, image_id, old, new) SELECT change_id, 'image', 'update', NEW.id,
+          json_object('trash_file', OLD.trash_file, 'trashed_at', OLD.trashed_at), json_object('trash_file', NEW.trash_file, 'trashed_at', NEW.trashed_at) FROM journal_open;
+      END;
+    `,
+  },
+  {
     version: 13,
     name: 'albums (saved searches: a name and the query they select)',
     // `key` is the name's identity (tag-names.ts tagKey: NFC + case fold): `Cats` and `cats` are one album.

@@ -35,12 +35,14 @@ import { Kernel, type KernelOptions } from './kernel.js';
 import { ProblemStore } from './problems.js';
 import { Settings, type ScanRecord } from './settings.js';
 import { Tags } from './tags.js';
+import { TrashRows } from './trash.js';
 
 export { ftsQuery } from './fts.js';
 export { VALUE_FIELDS, type ValueField } from './catalog.js';
 export type { AlbumRow } from './albums.js';
 export type { CompiledFilter, FilterInput } from './filters.js';
 export type { EditListener } from './changes.js';
+export type { TrashMove } from './trash.js';
 export type StoreOptions = KernelOptions;
 
 /** What the virtual folders list: each folder's files by filter, and the names its subfolders come from. */
@@ -75,6 +77,8 @@ export class Store {
   readonly journal: Journal;
   /** Saved searches (albums). */
   readonly albums: Albums;
+  /** Where trashed originals went, and the trash moves a change made. */
+  readonly trash: TrashRows;
 
   private constructor(private readonly kernel: Kernel) {
     this.tags = new Tags(kernel);
@@ -82,6 +86,7 @@ export class Store {
     this.fts = new FullTextIndex(kernel);
     this.changes = new Changes(kernel, this.tags, this.fts);
     this.journal = this.changes.journal;
+    this.trash = new TrashRows(kernel);
     this.problems = new ProblemStore(kernel);
     this.images = new Images(kernel, this.tags, this.fts, this.problems, this.changes);
     this.catalog = new Catalog(kernel, this.tags, this.categories);
@@ -315,7 +320,7 @@ export class Store {
     return this.edits.patchImage(id, patch, context);
   }
 
-  patchImages(ids: number[], patch: Pick<ImagePatch, 'tags' | 'favorite' | 'rating' | 'categories'>, context?: ChangeContext): number {
+  patchImages(ids: number[], patch: Pick<ImagePatch, 'tags' | 'favorite' | 'rating' | 'rejected' | 'categories'>, context?: ChangeContext): number {
     return this.edits.patchImages(ids, patch, context);
   }
 

@@ -13,6 +13,7 @@ const ERRNO_OF_CODE: Record<VaultErrorCode, number> = {
   conflict: Fuse.EEXIST,
   invalid_input: Fuse.EINVAL,
   busy: Fuse.EAGAIN,
+  trash_disabled: Fuse.EPERM,
 };
 
 /** A busy database is never an I/O error: EAGAIN; a domain rule its code's errno; anything else EIO. */

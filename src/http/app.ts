@@ -16,6 +16,7 @@ import { homeRoutes } from './routes/home.js';
 import { batchRoutes } from './routes/batch.js';
 import { historyRoutes } from './routes/history.js';
 import { albumRoutes } from './routes/albums.js';
+import { trashRoutes } from './routes/trash.js';
 
 export interface AppOptions {
   host: string;
@@ -69,7 +70,7 @@ export function createApp(vault: Vault, options: AppOptions): Koa {
   app.use(refuseCrossOriginWrites);
   app.use(refuseNulInQuery);
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '8mb', encoding: 'utf-8' }));
-  for (const router of [imageRoutes(api), searchRoutes(api), tagRoutes(api), batchRoutes(api), historyRoutes(api), albumRoutes(api), thumbnailRoutes(api), systemRoutes(api), homeRoutes(api)]) {
+  for (const router of [imageRoutes(api), searchRoutes(api), tagRoutes(api), batchRoutes(api), trashRoutes(api), historyRoutes(api), albumRoutes(api), thumbnailRoutes(api), systemRoutes(api), homeRoutes(api)]) {
     app.use(router.routes());
     // Not thrown: the router sets `Allow`, and errorMiddleware gives the 405 its error body.
     app.use(router.allowedMethods());

@@ -26,7 +26,7 @@ export function zodMessage(err: ZodError): string {
 }
 
 /** The domain's error codes as HTTP statuses. */
-const STATUS_OF: Record<VaultErrorCode, number> = { invalid_input: 400, not_found: 404, conflict: 409, busy: 503 };
+const STATUS_OF: Record<VaultErrorCode, number> = { invalid_input: 400, not_found: 404, conflict: 409, busy: 503, trash_disabled: 403 };
 const BUSY_MESSAGE = 'the database stayed locked by another process (scan, mount); try again';
 
 function toApiError(err: unknown): ApiError {

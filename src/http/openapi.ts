@@ -167,6 +167,21 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': changed(s.batchResult, 'how many images were selected and updated'), ...errors },
         },
       },
+      '/api/trash': {
+        post: {
+          summary:
+            "Move originals to the operating system's trash (freedesktop.org Trash on Linux): ids, every image a query selects, or `{rejected: true}`. Journaled and restorable; refused (403 trash_disabled) unless the server runs with --allow-trash",
+          requestBody: { required: true, content: { 'application/json': { schema: schemaOf(s.trashBody, 'input') } } },
+          responses: { '200': changed(s.trashResult, 'the images moved'), ...errors, '403': json(s.errorBody, 'trash_disabled: start the server with --allow-trash') },
+        },
+      },
+      '/api/trash/restore': {
+        post: {
+          summary: 'Bring trashed originals back to their paths, with all their vault data (list them: GET /api/images?trashed=true&missing=include)',
+          requestBody: { required: true, content: { 'application/json': { schema: schemaOf(s.restoreBody, 'input') } } },
+          responses: { '200': changed(s.trashResult, 'the images restored'), ...errors, '409': json(s.errorBody, 'a file is at the path now, or the file left the trash') },
+        },
+      },
       '/api/history': {
         get: {
           summary: 'The journal of organizing changes (API, batch, gallery, filesystem, XMP import, undo), newest first',

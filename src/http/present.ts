@@ -53,5 +53,7 @@ export function presentDetail(d: ImageDetail): WireDetail {
     fps: d.fps,
     video_codec: d.video_codec,
     has_audio: d.has_audio,
+    rejected: d.rejected,
+    trashed_at: d.trashed_at,
   };
 }

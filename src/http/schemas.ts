@@ -50,6 +50,8 @@ export const imageFilterQuery = {
     .describe('true: only images not marked NSFW; false: only those marked (tags nsfw, explicit, questionable, rating:explicit, rating:questionable, rating:e, rating:q by prompt, user or XMP; a model\'s nsfw tag at confidence ≥ 0.6)'),
   media: z.enum(['image', 'animation', 'video']).optional().describe('stills, animations (GIF/WebP/APNG) or videos (MP4/MOV/WebM/MKV)'),
   min_duration: z.coerce.number().min(0).max(1e9).optional().describe('animations and videos at least this many seconds long'),
+  rejected: boolString.optional().describe('true: only images marked as rejects; false: none of them'),
+  trashed: boolString.optional().describe('true: only originals moved to the trash (add missing=include or only: they are no longer in the library)'),
 };
 
 const common = { token: z.string().optional().describe('API token, when the server requires one') };
@@ -125,6 +127,7 @@ export const imagePatch = z
     prompt: z.string().max(65_536).nullable().optional().describe("the user's prompt; the extracted one is kept"),
     favorite: z.boolean().optional(),
     rating: z.number().int().min(0).max(5).optional(),
+    rejected: z.boolean().optional().describe('marked as a reject while culling (a candidate for the trash)'),
     categories: z.object({ add: z.array(categoryName).max(100).optional(), remove: z.array(categoryName).max(100).optional() }).strict().optional(),
     notes: z.string().max(65_536).nullable().optional(),
     caption: z.string().max(4096).nullable().optional().describe("the user's caption (replaces the model's; null clears it)"),
@@ -190,6 +193,8 @@ export const imageDetail = imageSummary.extend({
   fps: z.number().nullable(),
   video_codec: z.string().nullable(),
   has_audio: z.boolean().nullable(),
+  rejected: z.boolean().describe('marked as a reject while culling (list them: rejected=true)'),
+  trashed_at: z.string().nullable().describe('when the original was moved to the trash (restorable), else null'),
 });
 export const tagsResult = z.object({ tags: z.array(z.object({ name: z.string(), count: z.number().int() })) });
 export const categoriesResult = z.object({ categories: z.array(z.object({ name: z.string(), count: z.number().int() })) });
@@ -214,11 +219,12 @@ export const batchBody = z
     tags: z.object({ add: tagNames.optional(), remove: tagNames.optional() }).strict().optional(),
     favorite: z.boolean().optional(),
     rating: z.number().int().min(0).max(5).optional(),
+    rejected: z.boolean().optional(),
     categories: z.object({ add: categoryNames.optional(), remove: categoryNames.optional() }).strict().optional(),
   })
   .strict()
   .refine((b) => (b.ids === undefined) !== (b.query === undefined), 'give either ids or query')
-  .refine((b) => b.tags || b.favorite !== undefined || b.rating !== undefined || b.categories, 'give at least one action: tags, favorite, rating, categories');
+  .refine((b) => b.tags || b.favorite !== undefined || b.rating !== undefined || b.rejected !== undefined || b.categories, 'give at least one action: tags, favorite, rating, rejected, categories');
 
 export const exportBody = z
   .object({
@@ -269,6 +275,20 @@ export const albumCreate = z
   })
   .strict();
 export const albumDelete = z.object({ ...common, name: albumName }).strict();
+export const trashBody = z
+  .object({
+    ...selection,
+    rejected: z.literal(true).optional().describe('every image marked as a reject'),
+  })
+  .strict()
+  .refine((b) => [b.ids, b.query, b.rejected].filter((x) => x !== undefined).length === 1, 'give one of ids, query or rejected');
+export const restoreBody = z
+  .object({ ids: z.array(z.number().int().positive()).min(1).max(1_000_000) })
+  .strict();
+export const trashResult = z.object({
+  moved: z.array(z.number().int()).describe('the images whose originals moved (to the trash, or back to their paths)'),
+  selected: z.number().int(),
+});
 
 export const categoryCreate = z.object({ name: categoryName }).strict();
 export const categoryRename = z.object({ from: categoryName, to: categoryName }).strict();
@@ -367,4 +387,5 @@ export const statusResult = z.object({
     posters: z.boolean().describe('false: videos are indexed with their metadata but show a placeholder'),
     reason: z.string().nullable().describe('why there is no video poster'),
   }),
+  trash: z.object({ enabled: z.boolean().describe('false: "Move to trash" is refused (start the server with --allow-trash, env VV_ALLOW_TRASH)') }),
 });

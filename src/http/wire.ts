@@ -20,6 +20,7 @@ export type TagCount = TagsResult['tags'][number];
 export type DuplicatesResult = z.infer<typeof s.duplicatesResult>;
 export type DuplicateGroup = DuplicatesResult['groups'][number];
 export type BatchResult = z.infer<typeof s.batchResult>;
+export type TrashResult = z.infer<typeof s.trashResult>;
 export type ChangeSummary = z.infer<typeof s.changeSummary>;
 export type UndoResult = z.infer<typeof s.undoResult>;
 export type ExportResult = z.infer<typeof s.exportResult>;

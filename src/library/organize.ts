@@ -17,7 +17,7 @@ export type { ChangeContext, ChangeOrigin, ChangeSummary, UndoResult };
 export type Collection = { kind: 'tag'; name: string } | { kind: 'category'; name: string } | { kind: 'favorite' };
 
 /** The edits a batch may make on many images at once. */
-export type BatchPatch = Pick<ImagePatch, 'tags' | 'favorite' | 'rating' | 'categories'>;
+export type BatchPatch = Pick<ImagePatch, 'tags' | 'favorite' | 'rating' | 'rejected' | 'categories'>;
 
 /** An edit's result and the change it was journaled as (null when nothing changed). */
 export interface Changed<T> {
@@ -48,8 +48,16 @@ export function parentCategories(name: string): string[] {
   return parts.slice(1).map((_, k) => parts.slice(0, k + 1).join('/'));
 }
 
+/** What an undo must also do outside the database: the trash moves files back (trash.ts). */
+export interface UndoFollower {
+  followUndo(changeId: number): void;
+}
+
 export class Organizer {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly follower?: UndoFollower,
+  ) {}
 
   /**
    * Runs several edits as one change (one entry in the history, undone together): a file
@@ -165,7 +173,14 @@ export class Organizer {
    * latest change not yet undone. The reversal is itself a change: undoing it redoes.
    */
   undo(target: { change?: number; since?: string } = {}, origin: ChangeOrigin = 'undo'): UndoResult {
-    return this.store.undo(target, { origin });
+    if (!this.follower) return this.store.undo(target, { origin });
+    // One transaction: when a file cannot be moved back, the rows are not written back either.
+    const { value, change } = this.store.recordChange({ origin }, () => {
+      const result = this.store.undo(target, { origin });
+      if (result.change !== null) this.follower!.followUndo(result.change);
+      return result;
+    });
+    return { ...value, change };
   }
 
   /** Called after edits with the images they touched (XMP sidecars follow). */

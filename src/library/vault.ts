@@ -21,6 +21,7 @@ import { DuplicateFinder } from './duplicates.js';
 import { Catalog } from './catalog.js';
 import { AlbumBook } from './albums.js';
 import { Organizer } from './organize.js';
+import { Trash } from './trash.js';
 import { Search } from './search.js';
 import { resolveSelection, type Selection } from './selection.js';
 import { exportZip, type ExportMetadata, type ExportResult } from './export.js';
@@ -126,6 +127,8 @@ export class Vault {
   readonly duplicates: DuplicateFinder;
   /** Saved searches. */
   readonly albums: AlbumBook;
+  /** Originals moved to the trash and back (off until enableTrash: --allow-trash). */
+  readonly trash: Trash;
 
   private constructor(
     readonly root: string,
@@ -140,7 +143,8 @@ export class Vault {
   ) {
     this.library = { path: root, online: true, reason: null, since: new Date().toISOString() };
     this.catalog = new Catalog(store);
-    this.organize = new Organizer(store);
+    this.trash = new Trash(store, root, { enabled: false });
+    this.organize = new Organizer(store, this.trash);
     this.search = new Search(store, ai, log);
     this.duplicates = new DuplicateFinder(store, ai);
     this.albums = new AlbumBook(store);
@@ -231,6 +235,11 @@ export class Vault {
   xmp: XmpWriter | null = null;
 
   /** Writes every user edit to XMP sidecars, beside the originals or in a mirror tree. */
+  /** --allow-trash: "Move to trash" may move originals to the operating system's trash. */
+  enableTrash(): void {
+    this.trash.enabled = true;
+  }
+
   enableXmp(mirrorDir: string | null, log?: (m: string) => void, favoriteMark?: XmpOptions['favoriteMark']): XmpWriter {
     this.xmp ??= new XmpWriter(this.store, this.root, { mirrorDir, log, favoriteMark });
     return this.xmp;

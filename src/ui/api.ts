@@ -1,6 +1,6 @@
 /** The gallery's only way to the server: the public REST API, with its error shape. */
 
-import type { AlbumsResult, FoldersResult, ValuesResult, BatchResult, CategoriesResult, ChangeSummary, DuplicatesResult, ExportResult, ImageDetail, ImageSummary, ListPage, ProblemsPage, Status, TagsResult, UndoResult } from '../http/wire.js';
+import type { AlbumsResult, FoldersResult, ValuesResult, BatchResult, CategoriesResult, ChangeSummary, DuplicatesResult, ExportResult, ImageDetail, ImageSummary, ListPage, ProblemsPage, Status, TagsResult, TrashResult, UndoResult } from '../http/wire.js';
 
 // The wire types come from the server's response schemas (src/http/wire.ts): type-only imports,
 // erased from the bundle.
@@ -67,6 +67,8 @@ export const api = {
   renameCategory: (from: string, to: string) => call<CategoriesResult & Changed>('POST', '/api/categories/rename', { from, to }),
   deleteCategory: (name: string) => call<CategoriesResult & Changed>('DELETE', `/api/categories?name=${encodeURIComponent(name)}`),
   batch: (body: Record<string, unknown>) => call<BatchResult & Changed>('POST', '/api/batch', body),
+  trash: (body: Record<string, unknown>) => call<TrashResult & Changed>('POST', '/api/trash', body),
+  restore: (ids: number[]) => call<TrashResult & Changed>('POST', '/api/trash/restore', { ids }),
   undo: (change: number) => call<UndoResult>('POST', '/api/undo', { change }),
   exportZip: (body: Record<string, unknown>) => call<ExportResult>('POST', '/api/export', body),
   duplicates: (kind: 'near' | 'batch', offset = 0, filters = '') =>

@@ -3,7 +3,7 @@
  * the filters, the sort, the view, the open image. Filter keys are exactly /api/images's.
  */
 
-export const FILTER_KEYS = ['tags', 'any', 'not', 'from', 'to', 'favorite', 'min_rating', 'category', 'model', 'sampler', 'generator', 'min_width', 'min_height', 'dir', 'sfw'] as const;
+export const FILTER_KEYS = ['tags', 'any', 'not', 'from', 'to', 'favorite', 'rejected', 'min_rating', 'category', 'model', 'sampler', 'generator', 'min_width', 'min_height', 'dir', 'sfw'] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
 
 export interface ViewState {
@@ -11,7 +11,7 @@ export interface ViewState {
   mode: '' | 'hybrid' | 'semantic' | 'text';
   filters: Partial<Record<FilterKey, string>>;
   sort: 'date' | '-date' | 'random';
-  view: 'grid' | 'duplicates' | 'similar' | 'problems';
+  view: 'grid' | 'duplicates' | 'similar' | 'problems' | 'trash';
   similar: number | null;
   image: number | null;
 }
@@ -29,7 +29,7 @@ export function readState(search: string = location.search): ViewState {
     mode: (['hybrid', 'semantic', 'text'].includes(p.get('mode') ?? '') ? p.get('mode') : '') as ViewState['mode'],
     filters,
     sort: (['date', '-date', 'random'].includes(p.get('sort') ?? '') ? p.get('sort') : '-date') as ViewState['sort'],
-    view: view === 'duplicates' || view === 'similar' || view === 'problems' ? view : 'grid',
+    view: view === 'duplicates' || view === 'similar' || view === 'problems' || view === 'trash' ? view : 'grid',
     similar: Number(p.get('similar')) || null,
     image: Number(p.get('image')) || null,
   };
@@ -55,6 +55,11 @@ export function apiQuery(s: ViewState, extra: Record<string, string> = {}): stri
   if (s.mode && s.q && s.view === 'grid') p.set('mode', s.mode);
   for (const k of FILTER_KEYS) if (s.filters[k]) p.set(k, s.filters[k]!);
   if (!s.q && s.view === 'grid') p.set('sort', s.sort);
+  // The trash lists the originals moved there (no longer in the library: missing).
+  if (s.view === 'trash') {
+    p.set('trashed', 'true');
+    p.set('missing', 'include');
+  }
   for (const [k, v] of Object.entries(extra)) p.set(k, v);
   return p.toString();
 }

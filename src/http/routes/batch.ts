@@ -10,7 +10,7 @@ import type { Selection } from '../../library/selection.js';
 import { refuseNulBytes } from '../guards.js';
 
 /** A selection as the gallery sends it: ids, or the query string of the view (search or filter) it selected all of. */
-function selectionOf(body: { ids?: number[]; query?: string; exclude?: number[] }): Selection {
+export function selectionOf(body: { ids?: number[]; query?: string; exclude?: number[] }): Selection {
   const exclude = body.exclude;
   if (body.ids) return { ids: body.ids, exclude };
   const params = Object.fromEntries(new URLSearchParams(body.query ?? ''));
@@ -33,7 +33,7 @@ export function batchRoutes(api: ApiContext): Router {
   router.post('/api/batch', async (ctx) => {
     const body = batchBody.parse(ctx.request.body ?? {});
     const ids = await api.vault.resolveSelection(selectionOf(body));
-    const patch = { tags: body.tags, favorite: body.favorite, rating: body.rating, categories: body.categories };
+    const patch = { tags: body.tags, favorite: body.favorite, rating: body.rating, rejected: body.rejected, categories: body.categories };
     const { value: updated, change } = api.vault.organize.editImages(ids, patch);
     setChangeHeader(ctx, change);
     ctx.body = { updated, selected: ids.length };

@@ -27,6 +27,7 @@ export function systemRoutes(api: ApiContext): Router {
       thumbnails: vault.thumbnails.progress,
       embeddings: vault.ai.status(),
       video: videoStatus(),
+      trash: { enabled: vault.trash.enabled },
     };
   });
   router.post('/api/scan', (ctx) => {

@@ -12,6 +12,8 @@ import { NoticesController } from '../controllers/notices.js';
 import { PagingController } from '../controllers/paging.js';
 import { SelectionController } from '../controllers/selection.js';
 import { StatusPollController } from '../controllers/status-poll.js';
+import { SlideshowController } from '../controllers/slideshow.js';
+import { carryOriginal } from '../clipboard.js';
 import { appStyles } from './vv-app.styles.js';
 import { icon } from '../icons.js';
 import { IMAGE_DRAG } from './vv-sidebar.js';
@@ -22,6 +24,7 @@ import './vv-detail.js';
 import './vv-batch-bar.js';
 import './vv-duplicates.js';
 import './vv-problems.js';
+import './vv-compare.js';
 
 const PAGE = 200;
 
@@ -29,6 +32,7 @@ const FILTER_LABELS: Record<string, string> = {
   from: 'from',
   to: 'to',
   favorite: 'favorites',
+  rejected: 'rejects',
   min_rating: 'rating ≥',
   category: 'category',
   model: 'model',
@@ -51,6 +55,7 @@ export class VvApp extends LitElement {
     detailIndex: { state: true },
     filtersOpen: { state: true },
     sfwBlur: { state: true },
+    compareIds: { state: true },
   };
 
   /** SFW mode: images marked NSFW are blurred (kept in this browser); "hide" is the sfw=true filter. */
@@ -65,6 +70,8 @@ export class VvApp extends LitElement {
   declare detailIndex: number;
   /** Narrow windows hide the sidebar until asked for. */
   declare filtersOpen: boolean;
+  /** The images open in the compare view (2–4), or null. */
+  declare compareIds: number[] | null;
   private searchTimer = 0;
 
   // Added in this order, so connecting loads the first page before the first status poll.
@@ -94,8 +101,11 @@ export class VvApp extends LitElement {
     },
   });
 
+  private readonly slideshow = new SlideshowController(this, (id) => this.showImage(id));
+
   constructor() {
     super();
+    this.compareIds = null;
     this.state = readState();
     this.rowHeight = Number(localStorage.getItem('vv.rowHeight')) || 220;
     this.theme = localStorage.getItem('vv.theme') === 'light' ? 'light' : 'dark';
@@ -159,7 +169,7 @@ export class VvApp extends LitElement {
   private fetchPage(cursor: string | null): Promise<Page> {
     const s = this.state;
     if (s.view === 'similar' && s.similar) return api.similar(s.similar, apiQuery(s, { limit: '200' }));
-    if (s.q) return api.search(apiQuery(s, { limit: '500' }));
+    if (s.q && s.view === 'grid') return api.search(apiQuery(s, { limit: '500' }));
     return api.images(apiQuery(s, { limit: String(PAGE), ...(cursor ? { cursor } : {}) }));
   }
 
@@ -173,6 +183,8 @@ export class VvApp extends LitElement {
     const payload = this.selection.isSelected(id) ? this.selection.payload(this.state, items) : { ids: [id] };
     e.dataTransfer?.setData(IMAGE_DRAG, JSON.stringify(payload));
     e.dataTransfer?.setData('text/plain', items[index].path);
+    // Dropped outside the gallery (desktop, ComfyUI, A1111's PNG Info), the drag carries the original.
+    if (e.dataTransfer) carryOriginal(e.dataTransfer, items[index]);
     if (e.dataTransfer) e.dataTransfer.effectAllowed = 'copy';
   }
 
@@ -186,6 +198,36 @@ export class VvApp extends LitElement {
   private openImage(id: number): void {
     this.setState({ image: id }, { reload: false });
     this.syncDetailIndex();
+  }
+
+  /** Opens an image of the loaded list without a history entry (slideshow). */
+  private showImage(id: number): void {
+    this.setState({ image: id }, { push: false, reload: false });
+    this.syncDetailIndex();
+    if (this.detailIndex >= 0) this.grid()?.reveal(this.detailIndex);
+  }
+
+  /** The ids a slideshow or compare takes: the selection when it names images, else the loaded list. */
+  private selectedIds(): number[] {
+    const sel = this.selection.current;
+    return sel.all ? this.paging.items.map((i) => i.id).filter((id) => !sel.exclude.has(id)) : [...sel.ids];
+  }
+
+  private startSlideshow(settings: { interval: number; shuffle: boolean; loop: boolean } | null): void {
+    if (!settings) return this.slideshow.stop();
+    const selected = this.selectedIds();
+    this.slideshow.start(selected.length >= 2 ? selected : this.paging.items.map((i) => i.id), this.state.image, settings);
+  }
+
+  /** Delete in the detail view: the image goes to the trash; the next one opens (or the view closes). */
+  private async trashOpenImage(id: number): Promise<void> {
+    const items = this.paging.items;
+    const index = items.findIndex((i) => i.id === id);
+    const next = items[index + 1] ?? items[index - 1] ?? null;
+    const moved = await this.batch.trash({ ids: [id] });
+    if (!moved.length) return;
+    if (next) this.showImage(next.id);
+    else this.setState({ image: null }, { reload: false });
   }
 
   private step(delta: number): void {
@@ -204,7 +246,7 @@ export class VvApp extends LitElement {
     return html`
       ${this.header()} ${this.chips()} ${this.batchBar()}
       <div class="body ${this.filtersOpen ? 'filters-open' : ''}">${this.sidebar()}<main>${this.mainView()}</main></div>
-      ${this.detail()} ${this.toast()}
+      ${this.detail()} ${this.compare()} ${this.toast()}
     `;
   }
 
@@ -258,6 +300,7 @@ export class VvApp extends LitElement {
     return html`<span class="tabs">
       <button class=${view === 'grid' || view === 'similar' ? 'on' : ''} @click=${() => this.setState({ view: 'grid', similar: null })}>Library</button>
       <button class=${view === 'duplicates' ? 'on' : ''} @click=${() => this.setState({ view: 'duplicates' })}>Duplicates</button>
+      <button class=${view === 'trash' ? 'on' : ''} data-view="trash" @click=${() => this.setState({ view: 'trash' })}>Trash</button>
       ${problems
         ? html`<button class=${view === 'problems' ? 'on' : ''} data-problems=${problems} @click=${() => this.setState({ view: 'problems' })}>Problems (${problems.toLocaleString()})</button>`
         : nothing}
@@ -368,6 +411,12 @@ export class VvApp extends LitElement {
       .allMatching=${this.selection.current.all}
       .total=${this.paging.total}
       .busy=${this.batch.busy}
+      .inTrash=${this.state.view === 'trash'}
+      .trashEnabled=${this.trashEnabled()}
+      .canCompare=${!this.selection.current.all && count >= 2 && count <= 4}
+      @compare=${() => (this.compareIds = this.selectedIds().slice(0, 4))}
+      @trash=${() => this.batch.trash()}
+      @restore=${() => this.batch.restore(this.selectedIds())}
       @batch=${(e: CustomEvent) => this.batch.run(e.detail.body, e.detail.label)}
       @export=${(e: CustomEvent) => this.batch.exportZip(e.detail.metadata)}
       @clear=${() => this.selection.clear()}
@@ -390,17 +439,45 @@ export class VvApp extends LitElement {
 
   private mainView() {
     if (this.state.view === 'duplicates') {
-      return html`<vv-duplicates
+      return html`${this.errorBanner()}<vv-duplicates
         .filters=${apiQuery({ ...this.state, q: '', view: 'duplicates' })}
+        .trashEnabled=${this.trashEnabled()}
         @open-image=${(e: CustomEvent) => this.openImage(e.detail.id)}
         @select-ids=${(e: CustomEvent) => {
           this.selection.selectIds(e.detail.ids);
           this.notices.say(`${e.detail.ids.length} selected: the rest of the group`, null);
         }}
+        @compare=${(e: CustomEvent) => (this.compareIds = e.detail.ids)}
+        @trash-ids=${(e: CustomEvent) => void this.batch.trash({ ids: e.detail.ids })}
       ></vv-duplicates>`;
     }
     if (this.state.view === 'problems') return html`<vv-problems></vv-problems>`;
-    return html`${this.similarBar()} ${this.errorBanner()} ${this.emptyMessage()} ${this.gridView()}`;
+    return html`${this.similarBar()} ${this.trashBar()} ${this.errorBanner()} ${this.emptyMessage()} ${this.gridView()}`;
+  }
+
+  private trashEnabled(): boolean {
+    return Boolean(this.statusPoll.status?.trash?.enabled);
+  }
+
+  /** How to turn the trash on, shown where it would be used. */
+  private trashOff() {
+    return html`<span class="muted" data-trash="off">Moving originals to the trash is off: start the server with <code>vv serve --allow-trash</code> (or set <code>VV_ALLOW_TRASH=true</code>).</span>`;
+  }
+
+  /** Above the trash and the rejects: what they are, and their actions. */
+  private trashBar() {
+    if (this.state.view === 'trash') {
+      return html`<div class="similar-bar" data-bar="trash">
+        <span>Originals moved to the trash (the system trash: restorable from here, with their tags, ratings and categories). Select images and press Restore.</span>
+        ${this.trashEnabled() ? nothing : this.trashOff()}
+      </div>`;
+    }
+    if (this.state.filters.rejected !== 'true') return nothing;
+    return html`<div class="similar-bar" data-bar="rejects">
+      <span>Images marked as rejects (X while viewing)</span>
+      <button ?disabled=${!this.trashEnabled() || this.batch.busy || !this.paging.total} @click=${() => this.batch.trash({ rejected: true })}>Move all rejects to the trash</button>
+      ${this.trashEnabled() ? nothing : this.trashOff()}
+    </div>`;
   }
 
   private similarBar() {
@@ -439,8 +516,9 @@ export class VvApp extends LitElement {
       .loading=${this.paging.loading}
       @more=${() => this.paging.loadMore()}
       @activate=${(e: CustomEvent) => {
-        const { index, shift, toggle } = e.detail;
-        if (shift || toggle || this.selection.count() > 0) this.selection.pick(this.paging.items, index, shift);
+        const { index, shift, toggle, open } = e.detail;
+        // Enter on a focused card opens it even while a selection exists (Space selects).
+        if (!open && (shift || toggle || this.selection.count() > 0)) this.selection.pick(this.paging.items, index, shift);
         else this.openImage(this.paging.items[index].id);
       }}
       @pick=${(e: CustomEvent) => this.selection.pick(this.paging.items, e.detail.index, e.detail.shift)}
@@ -452,13 +530,27 @@ export class VvApp extends LitElement {
   private detail() {
     const image = this.state.image;
     if (!image) return nothing;
+    const items = this.paging.items;
+    const i = this.detailIndex;
+    const neighbours = i >= 0 ? [items[i + 1], items[i - 1]].filter(Boolean).map((x) => x.id) : [];
+    const close = () => {
+      this.slideshow.stop();
+      const index = this.detailIndex;
+      this.setState({ image: null }, { reload: false });
+      // Back to the grid where the keyboard left it.
+      if (index >= 0) this.grid()?.focusCard(index);
+    };
     return html`<vv-detail
       .imageId=${image}
       .hasPrev=${this.detailIndex > 0}
       .hasNext=${this.detailIndex >= 0 && this.detailIndex < this.paging.items.length - 1}
       .aiAvailable=${this.aiAvailable()}
-      @click=${() => this.setState({ image: null }, { reload: false })}
-      @close=${() => this.setState({ image: null }, { reload: false })}
+      .neighbours=${neighbours}
+      .slideshow=${this.slideshow.playing}
+      @click=${close}
+      @close=${close}
+      @slideshow=${(e: CustomEvent) => this.startSlideshow(e.detail)}
+      @trash=${(e: CustomEvent) => void this.trashOpenImage(e.detail.id)}
       @step=${(e: CustomEvent) => this.step(e.detail.delta)}
       @show-folder=${(e: CustomEvent) => this.setState({ filters: { ...this.state.filters, dir: e.detail.dir }, image: null, view: 'grid' })}
       @similar=${(e: CustomEvent) => this.setState({ view: 'similar', similar: e.detail.id, image: null, q: '' })}
@@ -469,6 +561,11 @@ export class VvApp extends LitElement {
         if (e.detail.change !== null) this.notices.say(`Saved: ${e.detail.done}`, e.detail.change);
       }}
     ></vv-detail>`;
+  }
+
+  private compare() {
+    if (!this.compareIds) return nothing;
+    return html`<vv-compare .ids=${this.compareIds} @close=${() => (this.compareIds = null)}></vv-compare>`;
   }
 
   /** The confirmation toast, with Undo when the edit was journaled. */

@@ -30,10 +30,43 @@ export const detailStyles = [
       place-items: center;
       min-height: 0;
     }
-    .picture img {
-      max-width: 100%;
-      max-height: 100%;
-      object-fit: contain;
+    .picture vv-viewer,
+    .picture .video {
+      position: absolute;
+      inset: 0;
+      width: 100%;
+      height: 100%;
+    }
+    .picture.rejected vv-viewer {
+      opacity: 0.55;
+    }
+    .picture:fullscreen {
+      width: 100vw;
+      height: 100vh;
+    }
+    .reject-mark {
+      position: absolute;
+      top: 8px;
+      left: 8px;
+      padding: 2px 8px;
+      border-radius: 4px;
+      background: var(--danger);
+      color: #fff;
+      font-weight: 600;
+    }
+    .reject.on {
+      color: var(--danger);
+    }
+    .pictools button.on {
+      border-color: var(--accent);
+      color: var(--accent);
+    }
+    .pictools label {
+      display: inline-flex;
+      align-items: center;
+      gap: 2px;
+      color: #fff;
+      font-size: 12px;
     }
     .nav {
       position: absolute;
@@ -54,8 +87,20 @@ export const detailStyles = [
       position: absolute;
       bottom: 8px;
       left: 8px;
+      right: 8px;
       display: flex;
+      flex-wrap: wrap;
+      align-items: center;
       gap: 6px;
+      padding: 4px;
+      border-radius: 6px;
+      background: rgba(0, 0, 0, 0.45);
+    }
+    .pictools .modes,
+    .pictools .show {
+      display: inline-flex;
+      gap: 2px;
+      align-items: center;
     }
     .side {
       overflow-y: auto;

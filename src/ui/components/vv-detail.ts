@@ -1,37 +1,23 @@
 /**
- * The detail view of one image: the picture (thumbnail first, the original on demand), every
- * extracted field with a copy button, the raw metadata (workflow JSON viewable and downloadable),
- * and editing — tags, prompt, favorite, rating, categories, notes — saved through PATCH.
- * Keyboard: ←/→ previous/next, Esc closes, F favorite, 0–5 rating.
+ * The detail view of one image: the zoomable picture (vv-viewer: thumbnail first, the original
+ * swapped in when decoded; a video plays instead), every generation parameter grouped (vv-params),
+ * the raw metadata, and editing — tags, prompt, favorite, rating, reject, categories, notes —
+ * saved through PATCH. The view (fit / fill / 1:1, zoom, pan) is kept while stepping.
+ * Keys: ←/→ previous/next, Esc closes, 1–5 rating (0 clears), F favorite, X reject / U unreject,
+ * Delete move to trash, C cull mode (advance after each decision), Z fit → fill → 1:1, +/− zoom,
+ * Enter fullscreen, S slideshow.
  */
 import { LitElement, html, nothing } from 'lit';
 import { api, type Detail } from '../api.js';
+import { carryOriginal, copyText } from '../clipboard.js';
+import { generationSizeIfDifferent, type Params } from '../params.js';
 import { detailStyles } from './vv-detail.styles.js';
+import { FIT, type FitMode, type View, type VvViewer } from './vv-viewer.js';
+import './vv-viewer.js';
+import './vv-params.js';
 
-const FIELDS: [string, string][] = [
-  ['negative_prompt', 'Negative prompt'],
-  ['model', 'Model'],
-  ['model_hash', 'Model hash'],
-  ['sampler', 'Sampler'],
-  ['scheduler', 'Scheduler'],
-  ['steps', 'Steps'],
-  ['cfg', 'CFG'],
-  ['seed', 'Seed'],
-  ['size', 'Size'],
-  ['loras', 'LoRAs'],
-  ['generator', 'Generator'],
-];
-
-function text(value: unknown, key = ''): string {
-  if (value === null || value === undefined) return '';
-  if (key === 'loras' && Array.isArray(value)) {
-    return value.map((l: { name?: string; weight?: number | null }) => (l.weight !== null && l.weight !== undefined ? `${l.name} (${l.weight})` : String(l.name))).join(', ');
-  }
-  if (typeof value === 'string') return value;
-  if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' && v ? Object.values(v as object).join(':') : String(v))).join(', ');
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
-}
+const MODES: FitMode[] = ['fit', 'fill', 'actual'];
+const MODE_LABEL: Record<FitMode, string> = { fit: 'Fit', fill: 'Fill', actual: '1:1' };
 
 /** Copies a text; the clicked button says "Copied" for a moment (the feedback a click needs). */
 async function copy(value: string, e?: Event): Promise<void> {
@@ -48,18 +34,11 @@ async function copy(value: string, e?: Event): Promise<void> {
   }, 1200);
 }
 
-async function copyText(value: string): Promise<void> {
-  try {
-    await navigator.clipboard.writeText(value);
-  } catch {
-    // Clipboard API refused (no permission, insecure context): the old way.
-    const area = document.createElement('textarea');
-    area.value = value;
-    document.body.append(area);
-    area.select();
-    document.execCommand('copy');
-    area.remove();
-  }
+/** Slideshow settings the detail view offers; the app runs it (it knows the order). */
+export interface SlideshowOptions {
+  interval: number;
+  shuffle: boolean;
+  loop: boolean;
 }
 
 export class VvDetail extends LitElement {
@@ -70,10 +49,14 @@ export class VvDetail extends LitElement {
     hasPrev: { type: Boolean },
     hasNext: { type: Boolean },
     aiAvailable: { type: Boolean },
+    neighbours: { attribute: false },
+    slideshow: { type: Boolean },
     detail: { state: true },
     error: { state: true },
     saving: { state: true },
-    original: { state: true },
+    view: { state: true },
+    cull: { state: true },
+    showOptions: { state: true },
     tagOptions: { state: true },
     categoryOptions: { state: true },
   };
@@ -82,20 +65,32 @@ export class VvDetail extends LitElement {
   declare hasPrev: boolean;
   declare hasNext: boolean;
   declare aiAvailable: boolean;
+  /** Ids of the images around this one: their originals are fetched ahead. */
+  declare neighbours: number[];
+  /** A slideshow is running (the app steps). */
+  declare slideshow: boolean;
   declare detail: Detail | null;
   declare error: string | null;
   declare saving: string | null;
-  declare original: boolean;
+  declare view: View;
+  /** Cull mode: after each decision (rating, favorite, reject, trash) the next image opens. */
+  declare cull: boolean;
+  declare showOptions: SlideshowOptions;
   declare tagOptions: string[];
   declare categoryOptions: string[];
   private loadedId = 0;
+  private readonly preloaded = new Map<number, HTMLImageElement>();
 
   constructor() {
     super();
     this.detail = null;
     this.error = null;
     this.saving = null;
-    this.original = false;
+    this.view = FIT;
+    this.cull = false;
+    this.slideshow = false;
+    this.neighbours = [];
+    this.showOptions = { interval: 4, shuffle: false, loop: true };
     this.tagOptions = [];
     this.categoryOptions = [];
     this.aiAvailable = false;
@@ -109,13 +104,27 @@ export class VvDetail extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     window.removeEventListener('keydown', this.onKey);
+    if (document.fullscreenElement) void document.exitFullscreen().catch(() => undefined);
   }
 
-  override updated(): void {
+  override updated(changed: Map<string, unknown>): void {
     if (this.imageId && this.imageId !== this.loadedId) {
       this.loadedId = this.imageId;
-      this.original = false;
       void this.load();
+    }
+    if (changed.has('neighbours')) this.preload();
+  }
+
+  /** Fetches and decodes the neighbours' originals, so stepping shows them at full resolution at once. */
+  private preload(): void {
+    const wanted = new Set(this.neighbours);
+    for (const id of this.preloaded.keys()) if (!wanted.has(id)) this.preloaded.delete(id);
+    for (const id of wanted) {
+      if (this.preloaded.has(id)) continue;
+      const img = new Image();
+      img.src = `/api/image/${id}/file`;
+      void img.decode().catch(() => undefined);
+      this.preloaded.set(id, img);
     }
   }
 
@@ -144,33 +153,81 @@ export class VvDetail extends LitElement {
     this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
   }
 
+  private viewer(): VvViewer | null {
+    return this.renderRoot.querySelector('vv-viewer');
+  }
+
+  private setMode(mode: FitMode): void {
+    this.view = { mode, zoom: 1, x: 0, y: 0 };
+  }
+
+  /** Fullscreen of the picture (the Fullscreen API; Esc or the key again leaves it). */
+  async toggleFullscreen(): Promise<void> {
+    if (document.fullscreenElement) await document.exitFullscreen();
+    else await (this.renderRoot.querySelector('.picture') as HTMLElement).requestFullscreen();
+  }
+
   private readonly onKey = (e: KeyboardEvent) => {
     const target = e.composedPath()[0] as HTMLElement;
     if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT')) {
       if (e.key === 'Escape') target.blur();
       return;
     }
-    if (e.key === 'Escape') this.emit('close');
-    else if (e.key === 'ArrowLeft' && this.hasPrev) this.emit('step', { delta: -1 });
-    else if (e.key === 'ArrowRight' && this.hasNext) this.emit('step', { delta: 1 });
-    else if (e.key === 'f' || e.key === 'F') void this.save({ favorite: !this.detail?.favorite }, this.detail?.favorite ? 'Removed from favorites' : 'Added to favorites');
-    else if (/^[0-5]$/.test(e.key)) void this.save({ rating: Number(e.key) }, `Rated ${e.key}`);
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    // Until the stepped-to image is loaded, only what needs no state of it (ratings, reject) applies to it.
+    const d = this.detail?.id === this.imageId ? this.detail : null;
+    const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
+    if (key === 'Escape') {
+      if (document.fullscreenElement) return; // the browser leaves fullscreen first
+      this.emit('close');
+    } else if (key === 'ArrowLeft' && this.hasPrev) this.emit('step', { delta: -1 });
+    else if (key === 'ArrowRight' && this.hasNext) this.emit('step', { delta: 1 });
+    else if (key === 'f' && d) void this.decide({ favorite: !d.favorite }, d.favorite ? 'Removed from favorites' : 'Added to favorites');
+    else if (/^[0-5]$/.test(key)) void this.decide({ rating: Number(key) }, key === '0' ? 'Rating cleared' : `Rated ${key}`);
+    else if (key === 'x') void this.decide({ rejected: true }, 'Rejected');
+    else if (key === 'u') void this.decide({ rejected: false }, 'Unrejected');
+    else if (key === 'Delete') this.trash();
+    else if (key === 'c') this.cull = !this.cull;
+    else if (key === 'z') this.setMode(MODES[(MODES.indexOf(this.view.mode) + 1) % MODES.length]);
+    else if (key === '+' || key === '=') this.viewer()?.zoomAt(1.25);
+    else if (key === '-') this.viewer()?.zoomAt(0.8);
+    else if (key === 'Enter') void this.toggleFullscreen().catch(() => undefined);
+    else if (key === 's') this.toggleSlideshow();
     else return;
     e.preventDefault();
   };
 
+  private toggleSlideshow(): void {
+    this.emit('slideshow', this.slideshow ? null : { ...this.showOptions });
+  }
+
+  private trash(): void {
+    this.emit('trash', { id: this.imageId });
+  }
+
+  /** A culling decision: saved, then in cull mode the next image. */
+  private async decide(patch: Record<string, unknown>, done: string): Promise<void> {
+    const saved = await this.save(patch, done);
+    if (saved && this.cull && this.hasNext) this.emit('step', { delta: 1 });
+  }
+
   /** PATCHes the image; the new state comes back from the server (what is shown is what is stored). */
-  private async save(patch: Record<string, unknown>, done: string): Promise<void> {
-    if (!this.detail) return;
+  private async save(patch: Record<string, unknown>, done: string): Promise<boolean> {
+    // The image shown now (keys may come faster than the next image's details load).
+    const id = this.imageId;
     this.saving = null;
     try {
-      const { change, ...detail } = await api.patch(this.detail.id, patch);
-      this.detail = detail;
-      this.saving = `✓ ${done}`;
-      this.error = null;
-      this.emit('edited', { image: this.detail, change: change ?? null, done });
+      const { change, ...detail } = await api.patch(id, patch);
+      if (detail.id === this.imageId) {
+        this.detail = detail;
+        this.saving = `✓ ${done}`;
+        this.error = null;
+      }
+      this.emit('edited', { image: detail, change: change ?? null, done });
+      return true;
     } catch (err) {
       this.error = `Not saved: ${(err as Error).message}`;
+      return false;
     }
   }
 
@@ -216,35 +273,75 @@ export class VvDetail extends LitElement {
     </details>`;
   }
 
+  /** The picture: a video plays; an image is zoomable. */
+  private picture(d: Detail) {
+    const params = d.params as Params | null;
+    if (params?.media_type === 'video') return html`<video class="video" src=${d.file_url} controls></video>`;
+    return html`<vv-viewer
+      .thumb=${d.thumbnail_url}
+      .full=${d.file_url}
+      .alt=${d.prompt ?? d.filename}
+      .naturalWidth=${d.width}
+      .naturalHeight=${d.height}
+      .view=${this.view}
+      @view-change=${(e: CustomEvent) => (this.view = e.detail.view)}
+    ></vv-viewer>`;
+  }
+
+  private pictureTools(d: Detail) {
+    const o = this.showOptions;
+    return html`<div class="pictools">
+      <span class="modes" role="group" aria-label="zoom mode">
+        ${MODES.map((m) => html`<button class=${this.view.mode === m && this.view.zoom === 1 ? 'on' : ''} data-mode=${m} @click=${() => this.setMode(m)}>${MODE_LABEL[m]}</button>`)}
+      </span>
+      <button aria-label="fullscreen" @click=${() => this.toggleFullscreen()}>⛶</button>
+      <a href=${d.file_url} download=${d.filename} draggable="true" @dragstart=${(e: DragEvent) => e.dataTransfer && carryOriginal(e.dataTransfer, d)}><button tabindex="-1">Download</button></a>
+      ${this.aiAvailable ? html`<button @click=${() => this.emit('similar', { id: d.id })}>Similar images</button>` : nothing}
+      <span class="show" role="group" aria-label="slideshow">
+        <button class=${this.slideshow ? 'on' : ''} data-slideshow=${this.slideshow ? 'playing' : 'stopped'} @click=${() => this.toggleSlideshow()}>${this.slideshow ? '❚❚ Stop' : '▶ Slideshow'}</button>
+        <select aria-label="slideshow interval" @change=${(e: Event) => (this.showOptions = { ...o, interval: Number((e.target as HTMLSelectElement).value) })}>
+          ${[1, 2, 4, 8, 15].map((s) => html`<option value=${s} ?selected=${o.interval === s}>${s} s</option>`)}
+        </select>
+        <label><input type="checkbox" aria-label="shuffle" .checked=${o.shuffle} @change=${(e: Event) => (this.showOptions = { ...o, shuffle: (e.target as HTMLInputElement).checked })} />shuffle</label>
+        <label><input type="checkbox" aria-label="loop" .checked=${o.loop} @change=${(e: Event) => (this.showOptions = { ...o, loop: (e.target as HTMLInputElement).checked })} />loop</label>
+      </span>
+      <label class="cull" title="C: after each rating, favorite, reject or trash the next image opens"
+        ><input type="checkbox" aria-label="cull mode" .checked=${this.cull} @change=${(e: Event) => (this.cull = (e.target as HTMLInputElement).checked)} />cull mode</label
+      >
+    </div>`;
+  }
+
   override render() {
     const d = this.detail;
     if (!d || d.id !== this.imageId) {
       return html`<div class="panel" @click=${(e: Event) => e.stopPropagation()}><div class="side">${this.error ? html`<p class="status err">${this.error}</p>` : html`<p class="muted">Loading…</p>`}<button @click=${() => this.emit('close')}>Close</button></div></div>`;
     }
-    const params = (d.params ?? {}) as Record<string, unknown>;
-    const rows = FIELDS.map(([k, label]) => [label, k === 'size' ? (params.width && params.height ? `${params.width}×${params.height}` : '') : text(k === 'generator' ? d.generator : params[k], k)] as const).filter(([, v]) => v);
-    const src = this.original ? d.file_url : (d.thumbnail_url ?? d.file_url);
+    const genSize = generationSizeIfDifferent(d.params as Params | null, d.width, d.height);
     return html`<div class="panel" role="dialog" aria-label="image details" @click=${(e: Event) => e.stopPropagation()}>
-      <div class="picture">
-        <img src=${src} alt=${d.prompt ?? d.filename} />
+      <div class="picture ${d.rejected ? 'rejected' : ''}">
+        ${this.picture(d)}
         ${this.hasPrev ? html`<button class="nav prev" aria-label="previous" @click=${() => this.emit('step', { delta: -1 })}>‹</button>` : nothing}
         ${this.hasNext ? html`<button class="nav next" aria-label="next" @click=${() => this.emit('step', { delta: 1 })}>›</button>` : nothing}
-        <div class="pictools">
-          ${this.original ? nothing : html`<button @click=${() => (this.original = true)}>Show original</button>`}
-          <a href=${d.file_url} download=${d.filename}><button>Download</button></a>
-          ${this.aiAvailable ? html`<button @click=${() => this.emit('similar', { id: d.id })}>Similar images</button>` : nothing}
-        </div>
+        ${d.rejected ? html`<span class="reject-mark" data-rejected="true">✕ rejected</span>` : nothing}
+        ${this.pictureTools(d)}
       </div>
       <div class="side">
         <div class="top">
           <span class="title" title=${d.path}>${d.filename}</span>
-          <button class="ghost fav ${d.favorite ? 'on' : ''}" aria-label="favorite" aria-pressed=${d.favorite} @click=${() => this.save({ favorite: !d.favorite }, d.favorite ? 'Removed from favorites' : 'Added to favorites')}>${d.favorite ? '♥' : '♡'}</button>
+          <button class="ghost fav ${d.favorite ? 'on' : ''}" aria-label="favorite" aria-pressed=${d.favorite} @click=${() => this.decide({ favorite: !d.favorite }, d.favorite ? 'Removed from favorites' : 'Added to favorites')}>${d.favorite ? '♥' : '♡'}</button>
+          <button class="ghost reject ${d.rejected ? 'on' : ''}" aria-label="reject" aria-pressed=${d.rejected} title="X: reject, U: unreject" @click=${() => this.decide({ rejected: !d.rejected }, d.rejected ? 'Unrejected' : 'Rejected')}>✕ Reject</button>
+          <button class="ghost" aria-label="move to trash" title="Delete: move the original to the system trash" @click=${() => this.trash()}>Trash</button>
           <button class="ghost nsfw-mark" aria-pressed=${d.nsfw} title="marked NSFW: SFW mode blurs or hides it" @click=${() => this.save({ tags: d.nsfw ? { remove: ['nsfw'] } : { add: ['nsfw'] } }, d.nsfw ? 'NSFW mark removed' : 'Marked NSFW')}>${d.nsfw ? 'NSFW ✓' : 'Mark NSFW'}</button>
           <button class="ghost" aria-label="close" @click=${() => this.emit('close')}>✕</button>
         </div>
-        <div class="muted"><button class="link path" title="show this folder" @click=${() => this.emit('show-folder', { dir: d.path.includes('/') ? d.path.slice(0, d.path.lastIndexOf('/')) : '' })}>${d.path}</button> · ${d.width ?? '?'}×${d.height ?? '?'} · ${(d.size / 1024).toFixed(0)} KB · ${d.created_at.slice(0, 16).replace('T', ' ')}</div>
+        <div class="muted" data-dimensions>
+          <button class="link path" title="show this folder" @click=${() => this.emit('show-folder', { dir: d.path.includes('/') ? d.path.slice(0, d.path.lastIndexOf('/')) : '' })}>${d.path}</button> ·
+          <span data-pixel-size>${d.width ?? '?'}×${d.height ?? '?'}</span>${genSize ? html` <span data-generation-size title="the size it was generated at (before hires fix or upscaling)">(generated at ${genSize})</span>` : nothing}
+          · ${(d.size / 1024).toFixed(0)} KB · ${d.created_at.slice(0, 16).replace('T', ' ')}
+        </div>
         <div class="stars" aria-label="rating">
-          ${[1, 2, 3, 4, 5].map((n) => html`<button class=${n <= d.rating ? 'on' : ''} aria-label="rate ${n}" @click=${() => this.save({ rating: d.rating === n ? 0 : n }, `Rated ${d.rating === n ? 0 : n}`)}>★</button>`)}
+          ${[1, 2, 3, 4, 5].map((n) => html`<button class=${n <= d.rating ? 'on' : ''} aria-label="rate ${n}" @click=${() => this.decide({ rating: d.rating === n ? 0 : n }, `Rated ${d.rating === n ? 0 : n}`)}>★</button>`)}
+          ${this.cull ? html`<span class="muted" data-cull="on">cull mode: the next image opens after each decision</span>` : nothing}
         </div>
         <div class="status ${this.error ? 'err' : 'ok'}" role="status">${this.error ?? this.saving ?? ''}</div>
         ${d.error ? html`<p class="status err">This file could not be read: ${d.error}</p>` : nothing}
@@ -257,9 +354,7 @@ export class VvDetail extends LitElement {
         </div>
 
         <h3>Parameters</h3>
-        <dl>
-          ${rows.map(([label, value]) => html`<dt>${label}</dt><dd>${value}</dd><button class="copy" aria-label="copy ${label}" @click=${(e: Event) => copy(value, e)}>Copy</button>`)}
-        </dl>
+        <vv-params .detail=${d}></vv-params>
 
         <h3>Tags</h3>
         <div class="chips">

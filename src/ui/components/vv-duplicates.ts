@@ -18,6 +18,7 @@ export class VvDuplicates extends LitElement {
     loading: { state: true },
     filters: { type: String },
     keep: { state: true },
+    trashEnabled: { type: Boolean },
   };
 
   /** The sidebar's filters as a query string: only images they select are grouped. */
@@ -31,6 +32,7 @@ export class VvDuplicates extends LitElement {
   declare total: number;
   declare error: string | null;
   declare loading: boolean;
+  declare trashEnabled: boolean;
 
   constructor() {
     super();
@@ -41,6 +43,20 @@ export class VvDuplicates extends LitElement {
     this.loading = false;
     this.filters = '';
     this.keep = new Map();
+    this.trashEnabled = false;
+  }
+
+  private emit(name: string, detail: unknown): void {
+    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
+  }
+
+  /** The one to keep: the most pixels, then the highest rating, then the largest file. */
+  private best(g: DuplicateGroup): number {
+    const score = (i: DuplicateGroup['items'][number]) => [(i.width ?? 0) * (i.height ?? 0), i.rating, i.favorite ? 1 : 0];
+    return [...g.items].sort((a, b) => {
+      const [x, y] = [score(a), score(b)];
+      return y[0] - x[0] || y[1] - x[1] || y[2] - x[2] || a.id - b.id;
+    })[0].id;
   }
 
   override updated(): void {
@@ -94,6 +110,17 @@ export class VvDuplicates extends LitElement {
           <div class="reason">
             ${g.reason} <span class="muted">· ${g.count} images</span>
             <button class="keep-rest" @click=${() => this.keepOne(g)}>Keep one, select the rest</button>
+            <button data-action="compare" ?disabled=${g.items.length < 2} @click=${() => this.emit('compare', { ids: g.items.slice(0, 4).map((i) => i.id) })}>${g.kind === 'batch' ? 'Compare this batch' : 'Compare'}</button>
+            <button
+              data-action="keep-best"
+              title=${this.trashEnabled ? 'keep the largest (then best rated) and move the others to the system trash' : 'off: start the server with --allow-trash'}
+              @click=${() => {
+                const keep = this.best(g);
+                this.emit('trash-ids', { ids: g.items.filter((i) => i.id !== keep).map((i) => i.id) });
+              }}
+            >
+              Keep best, trash the rest
+            </button>
           </div>
           <div class="strip">
             ${g.items.map(

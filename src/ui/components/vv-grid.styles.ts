@@ -120,5 +120,10 @@ export const gridStyles = [
       background: rgba(0, 0, 0, 0.6);
       color: #fff;
     }
+    .card:focus-visible {
+      outline: 3px solid var(--accent);
+      outline-offset: 2px;
+      z-index: 1;
+    }
   `,
 ];

@@ -1,7 +1,8 @@
 /**
  * The virtualised grid: justified rows of thumbnails (aspect ratios kept), only the rows near the
  * viewport in the DOM, the next page requested before the end is reached. Selection, favorites
- * and drag start are reported to the app as events.
+ * and drag start are reported to the app as events. Cards are keyboard-focusable: arrows move
+ * between them (up/down to the nearest card of the row above/below), Enter opens, Space selects.
  */
 import { LitElement, html, nothing } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
@@ -130,6 +131,49 @@ export class VvGrid extends LitElement {
     this.view = { top, height, width };
   }
 
+  /** The card to focus once it is rendered (keyboard navigation). */
+  private focusIndex: number | null = null;
+
+  /** Focuses the card of item `index`, scrolling it into view first. */
+  focusCard(index: number): void {
+    if (index < 0 || index >= this.items.length) return;
+    this.focusIndex = index;
+    this.reveal(index);
+    this.measure(true);
+    this.requestUpdate();
+  }
+
+  /** The item above or below `index`: the one of the neighbouring row nearest horizontally. */
+  private vertical(index: number, dir: -1 | 1): number {
+    const r = this.rows.findIndex((row) => row.items.some((i) => i.index === index));
+    const target = this.rows[r + dir];
+    if (r < 0 || !target) return index;
+    const cell = this.rows[r].items.find((i) => i.index === index)!;
+    const centre = cell.left + cell.width / 2;
+    let best = target.items[0];
+    for (const it of target.items) if (Math.abs(it.left + it.width / 2 - centre) < Math.abs(best.left + best.width / 2 - centre)) best = it;
+    return best.index;
+  }
+
+  private onCardKey(e: KeyboardEvent, index: number): void {
+    let next: number | null = null;
+    if (e.key === 'ArrowRight') next = index + 1;
+    else if (e.key === 'ArrowLeft') next = index - 1;
+    else if (e.key === 'ArrowDown') next = this.vertical(index, 1);
+    else if (e.key === 'ArrowUp') next = this.vertical(index, -1);
+    else if (e.key === 'Home') next = 0;
+    else if (e.key === 'End') next = this.items.length - 1;
+    else if (e.key === 'Enter') {
+      // The detail view takes the keys now (it listens on the window); the app focuses the card again on close.
+      (e.currentTarget as HTMLElement).blur();
+      this.dispatchEvent(new CustomEvent('activate', { detail: { index, shift: false, toggle: false, open: true } }));
+    }
+    else if (e.key === ' ') this.dispatchEvent(new CustomEvent('pick', { detail: { index, shift: e.shiftKey } }));
+    else return;
+    e.preventDefault();
+    if (next !== null) this.focusCard(Math.max(0, Math.min(this.items.length - 1, next)));
+  }
+
   /** Scrolls so the card of item `index` is visible (keyboard navigation in the detail view). */
   reveal(index: number): void {
     const row = this.rows.find((r) => r.items.some((i) => i.index === index));
@@ -172,6 +216,13 @@ export class VvGrid extends LitElement {
   }
 
   override updated(): void {
+    if (this.focusIndex !== null) {
+      const card = this.renderRoot.querySelector<HTMLElement>(`.card[data-index="${this.focusIndex}"]`);
+      if (card) {
+        card.focus({ preventScroll: true });
+        this.focusIndex = null;
+      }
+    }
     const last = this.rows[this.rows.length - 1];
     const bottom = last ? last.top + last.height : 0;
     // Ask for the next page while a screen or two of rows is still ahead.
@@ -190,6 +241,11 @@ export class VvGrid extends LitElement {
     return html`<div
       class="card ${selected ? 'selected' : ''} ${item.nsfw ? 'nsfw' : ''}"
       data-id=${item.id}
+      data-index=${index}
+      tabindex="0"
+      role="button"
+      aria-label=${item.filename}
+      @keydown=${(e: KeyboardEvent) => this.onCardKey(e, index)}
       data-path=${item.path}
       style="transform: translate(${left}px, ${row.top}px); width: ${width}px; height: ${row.height}px"
       draggable="true"

@@ -45,6 +45,41 @@ export class BatchController implements ReactiveController {
     }
   }
 
+  /**
+   * Moves originals to the trash (the selection, given ids, or `{rejected: true}`); refused with
+   * the server's words on how to turn it on while --allow-trash is off. Returns the ids moved.
+   */
+  async trash(payload: Record<string, unknown> = this.o.selectionPayload()): Promise<number[]> {
+    this.setBusy(true);
+    try {
+      const r = await api.trash(payload);
+      this.o.notices.say(`Moved to the trash: ${r.moved.length.toLocaleString()} image${r.moved.length === 1 ? '' : 's'}`, r.change ?? null);
+      this.o.onEdited('batch');
+      await this.o.paging.reloadInPlace();
+      return r.moved;
+    } catch (err) {
+      this.o.notices.fail(`Not moved to the trash: ${(err as Error).message}`);
+      return [];
+    } finally {
+      this.setBusy(false);
+    }
+  }
+
+  /** Brings trashed originals back to their paths. */
+  async restore(ids: number[]): Promise<void> {
+    this.setBusy(true);
+    try {
+      const r = await api.restore(ids);
+      this.o.notices.say(`Restored: ${r.moved.length.toLocaleString()} image${r.moved.length === 1 ? '' : 's'}`, r.change ?? null);
+      this.o.onEdited('batch');
+      await this.o.paging.reloadInPlace();
+    } catch (err) {
+      this.o.notices.fail(`Not restored: ${(err as Error).message}`);
+    } finally {
+      this.setBusy(false);
+    }
+  }
+
   /** Prepares the zip on the server, then downloads it through a temporary link. */
   async exportZip(metadata: string): Promise<void> {
     this.setBusy(true);
