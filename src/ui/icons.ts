@@ -15,6 +15,7 @@ const PATHS = {
   album: svg`<path d="M4 4h16v16H4zM4 15l5-5 4 4 3-3 4 4" />`,
   copy: svg`<path d="M8 8h12v12H8zM4 16V4h12" />`,
   check: svg`<path d="M5 12l5 5 9-10" />`,
+  fullscreen: svg`<path d="M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5" />`,
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -28,7 +28,8 @@ const EXTRA_GROUPS: [string, RegExp][] = [
   ['ADetailer', /^adetailer|^ad[ _]/i],
   ['ControlNet', /controlnet|control_net|^cn[ _]/i],
   ['Refiner / second sampler', /refiner|second|2nd/i],
-  ['Hires', /hires|upscal|denois/i],
+  // A1111's "Denoising strength" is the hires pass's; ComfyUI's `denoise` is its sampler's (extra).
+  ['Hires', /hires|upscal|^denoising strength/i],
 ];
 
 export function text(value: unknown): string {
@@ -76,7 +77,9 @@ export function groupParams(p: Params | null): ParamGroup[] {
     else add(group, key, text(value));
   }
   for (const [group, key, value] of structured) if (!groups.has(group)) add(group, key, value);
-  for (const key of ['c2pa_claim_generator', 'digital_source_type', 'date_time_original', 'media_type', 'duration_s', 'frame_count', 'fps', 'video_codec']) add('Extra', key, text(p[key]));
+  for (const key of ['c2pa_claim_generator', 'digital_source_type', 'date_time_original']) add('Extra', key, text(p[key]));
+  // Media facts only for animations and videos (a still's "image, 1 frame" says nothing).
+  if (p.media_type && p.media_type !== 'image') for (const key of ['media_type', 'duration_s', 'frame_count', 'fps', 'video_codec']) add('Extra', key, text(p[key]));
   const order = ['Base', 'Hires', 'Refiner / second sampler', 'ADetailer', 'ControlNet', 'LoRAs', 'Extra'];
   return order.filter((g) => groups.has(g)).map((name) => ({ name, rows: groups.get(name)! }));
 }

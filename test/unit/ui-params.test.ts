@@ -21,6 +21,8 @@ describe('generation parameters in the gallery', () => {
     for (const [key, value] of Object.entries(record.extra as object)) expect(shown.filter((k) => k === key)).toHaveLength(typeof value === 'object' ? 0 : 1);
     const comfy = { extra: { hires: { upscale: 2 } } };
     expect(groupParams(comfy)).toEqual([{ name: 'Hires', rows: [['hires', '{"upscale":2}']] }]);
+    // ComfyUI's sampler denoise is not a hires pass; a still's media facts are not shown.
+    expect(groupParams({ extra: { denoise: 1 }, media_type: 'image', frame_count: 1 })).toEqual([{ name: 'Extra', rows: [['denoise', '1']] }]);
   });
 
   it('copies all as A1111 infotext that parses back to the same fields', () => {

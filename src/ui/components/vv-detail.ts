@@ -10,6 +10,7 @@
 import { LitElement, html, nothing } from 'lit';
 import { api, type Detail } from '../api.js';
 import { carryOriginal, copyText } from '../clipboard.js';
+import { icon } from '../icons.js';
 import { generationSizeIfDifferent, type Params } from '../params.js';
 import { detailStyles } from './vv-detail.styles.js';
 import { FIT, type FitMode, type View, type VvViewer } from './vv-viewer.js';
@@ -294,7 +295,7 @@ export class VvDetail extends LitElement {
       <span class="modes" role="group" aria-label="zoom mode">
         ${MODES.map((m) => html`<button class=${this.view.mode === m && this.view.zoom === 1 ? 'on' : ''} data-mode=${m} @click=${() => this.setMode(m)}>${MODE_LABEL[m]}</button>`)}
       </span>
-      <button aria-label="fullscreen" @click=${() => this.toggleFullscreen()}>⛶</button>
+      <button aria-label="fullscreen" title="Enter: fullscreen" @click=${() => this.toggleFullscreen()}>${icon('fullscreen')}</button>
       <a href=${d.file_url} download=${d.filename} draggable="true" @dragstart=${(e: DragEvent) => e.dataTransfer && carryOriginal(e.dataTransfer, d)}><button tabindex="-1">Download</button></a>
       ${this.aiAvailable ? html`<button @click=${() => this.emit('similar', { id: d.id })}>Similar images</button>` : nothing}
       <span class="show" role="group" aria-label="slideshow">
@@ -330,7 +331,7 @@ export class VvDetail extends LitElement {
           <span class="title" title=${d.path}>${d.filename}</span>
           <button class="ghost fav ${d.favorite ? 'on' : ''}" aria-label="favorite" aria-pressed=${d.favorite} @click=${() => this.decide({ favorite: !d.favorite }, d.favorite ? 'Removed from favorites' : 'Added to favorites')}>${d.favorite ? '♥' : '♡'}</button>
           <button class="ghost reject ${d.rejected ? 'on' : ''}" aria-label="reject" aria-pressed=${d.rejected} title="X: reject, U: unreject" @click=${() => this.decide({ rejected: !d.rejected }, d.rejected ? 'Unrejected' : 'Rejected')}>✕ Reject</button>
-          <button class="ghost" aria-label="move to trash" title="Delete: move the original to the system trash" @click=${() => this.trash()}>Trash</button>
+          <button class="ghost" aria-label="move to trash" title="Delete: move the original to the system trash" @click=${() => this.trash()}>${icon('trash')} Trash</button>
           <button class="ghost nsfw-mark" aria-pressed=${d.nsfw} title="marked NSFW: SFW mode blurs or hides it" @click=${() => this.save({ tags: d.nsfw ? { remove: ['nsfw'] } : { add: ['nsfw'] } }, d.nsfw ? 'NSFW mark removed' : 'Marked NSFW')}>${d.nsfw ? 'NSFW ✓' : 'Mark NSFW'}</button>
           <button class="ghost" aria-label="close" @click=${() => this.emit('close')}>✕</button>
         </div>
