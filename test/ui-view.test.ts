@@ -309,6 +309,24 @@ describe.skipIf(!haveBrowser)('gallery viewer, compare and culling', () => {
     await expect.poll(focused).toBe(index);
   });
 
+  it('a card dragged out of the gallery carries the original file (DownloadURL and its URL)', async () => {
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector('vv-grid .card');
+    const card = page.locator('vv-grid .card').first();
+    const id = Number(await card.getAttribute('data-id'));
+    const carried = await card.evaluate((el) => {
+      const data = new DataTransfer();
+      el.dispatchEvent(new DragEvent('dragstart', { dataTransfer: data, bubbles: true, composed: true }));
+      return { download: data.getData('DownloadURL'), uri: data.getData('text/uri-list') };
+    });
+    const detail = (await api(`/api/image/${id}`)).body;
+    expect(carried.uri).toBe(`${server.url}/api/image/${id}/file`);
+    expect(carried.download).toBe(`image/${detail.format === 'jpeg' ? 'jpeg' : detail.format}:${detail.filename}:${server.url}/api/image/${id}/file`);
+    const res = await fetch(carried.uri);
+    expect(res.status).toBe(200);
+    expect(Number(res.headers.get('content-length'))).toBe(detail.size);
+  });
+
   it('refuses to move to the trash while --allow-trash is off, and says how to turn it on', async () => {
     const before = shas(root);
     const [id] = await cardIds();
