@@ -5,7 +5,7 @@
  * saved through PATCH. The view (fit / fill / 1:1, zoom, pan) is kept while stepping.
  * Keys: ←/→ previous/next, Esc closes, 1–5 rating (0 clears), F favorite, X reject / U unreject,
  * Delete move to trash, C cull mode (advance after each decision), Z fit → fill → 1:1, +/− zoom,
- * Enter fullscreen, S slideshow.
+ * Enter fullscreen, S slideshow. A video plays in vv-video (frame stepping with , and .).
  */
 import { LitElement, html, nothing } from 'lit';
 import { api, type Detail } from '../api.js';
@@ -16,6 +16,7 @@ import { detailStyles } from './vv-detail.styles.js';
 import { FIT, type FitMode, type View, type VvViewer } from './vv-viewer.js';
 import './vv-viewer.js';
 import './vv-params.js';
+import './vv-video.js';
 
 const MODES: FitMode[] = ['fit', 'fill', 'actual'];
 const MODE_LABEL: Record<FitMode, string> = { fit: 'Fit', fill: 'Fill', actual: '1:1' };
@@ -276,8 +277,7 @@ export class VvDetail extends LitElement {
 
   /** The picture: a video plays; an image is zoomable. */
   private picture(d: Detail) {
-    const params = d.params as Params | null;
-    if (params?.media_type === 'video') return html`<video class="video" src=${d.file_url} controls></video>`;
+    if (d.media_type === 'video') return html`<vv-video class="video" .src=${d.file_url} .fps=${d.fps} .frames=${d.frame_count}></vv-video>`;
     return html`<vv-viewer
       .thumb=${d.thumbnail_url}
       .full=${d.file_url}
@@ -338,7 +338,7 @@ export class VvDetail extends LitElement {
         <div class="muted" data-dimensions>
           <button class="link path" title="show this folder" @click=${() => this.emit('show-folder', { dir: d.path.includes('/') ? d.path.slice(0, d.path.lastIndexOf('/')) : '' })}>${d.path}</button> ·
           <span data-pixel-size>${d.width ?? '?'}×${d.height ?? '?'}</span>${genSize ? html` <span data-generation-size title="the size it was generated at (before hires fix or upscaling)">(generated at ${genSize})</span>` : nothing}
-          · ${(d.size / 1024).toFixed(0)} KB · ${d.created_at.slice(0, 16).replace('T', ' ')}
+          · ${(d.size / 1024).toFixed(0)} KB ·${d.duration_s !== null ? html` <span data-media>${d.duration_s.toFixed(2)} s${d.fps ? ` · ${d.fps} fps` : ''}${d.video_codec ? ` · ${d.video_codec}` : ''}${d.has_audio ? ' · audio' : ''}</span> ·` : nothing} ${d.created_at.slice(0, 16).replace('T', ' ')}
         </div>
         <div class="stars" aria-label="rating">
           ${[1, 2, 3, 4, 5].map((n) => html`<button class=${n <= d.rating ? 'on' : ''} aria-label="rate ${n}" @click=${() => this.decide({ rating: d.rating === n ? 0 : n }, `Rated ${d.rating === n ? 0 : n}`)}>★</button>`)}

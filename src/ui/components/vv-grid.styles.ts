@@ -105,6 +105,17 @@ export const gridStyles = [
       color: var(--muted);
     }
       /* SFW mode: marked images are blurred beyond recognition (hover does not unblur: screen sharing). */
+    .card .duration {
+      position: absolute;
+      right: 6px;
+      bottom: 6px;
+      padding: 1px 6px;
+      border-radius: 4px;
+      background: rgb(0 0 0 / 0.7);
+      color: #fff;
+      font-size: 12px;
+      pointer-events: none;
+    }
     :host([sfw]) .card.nsfw img {
       filter: blur(28px);
       transform: scale(1.1);

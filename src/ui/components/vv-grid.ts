@@ -23,6 +23,14 @@ const FAST_SCROLL_SCREENS_PER_SECOND = 4;
 /** The scroll counts as stopped this long after its last event. */
 const SETTLE_MS = 120;
 
+/** A clip's length as the grid badge shows it: `0:07`, `1:02:03`, or tenths under 10 s (`1.5s`). */
+function formatDuration(seconds: number): string {
+  if (seconds < 10) return `${seconds.toFixed(1)}s`;
+  const s = Math.round(seconds);
+  const hms = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  return (hms[0] ? `${hms[0]}:${String(hms[1]).padStart(2, '0')}` : String(hms[1])) + `:${String(hms[2]).padStart(2, '0')}`;
+}
+
 export class VvGrid extends LitElement {
   static override styles = gridStyles;
 
@@ -263,8 +271,11 @@ export class VvGrid extends LitElement {
               decoding="async"
               draggable="false"
               @load=${() => this.loadedThumbs.add(item.id)}
+              @mouseenter=${(e: MouseEvent) => item.preview_url && ((e.target as HTMLImageElement).src = item.preview_url)}
+              @mouseleave=${(e: MouseEvent) => item.preview_url && ((e.target as HTMLImageElement).src = item.thumbnail_url!)}
             />`
         : html`<div class="noimg">${item.filename}<br />(no preview: the file cannot be decoded)</div>`}
+      ${item.duration_s !== null ? html`<span class="duration" title=${item.media_type}>${item.media_type === 'video' ? '▶ ' : ''}${formatDuration(item.duration_s)}</span>` : nothing}
       <button class="tick" aria-label="select" aria-pressed=${selected} @click=${pick}>✓</button>
       <button
         class="fav ${item.favorite ? 'on' : ''}"

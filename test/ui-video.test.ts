@@ -1,0 +1,108 @@
+/**
+ * The gallery with videos and animations (issue 15): the grid marks clips with their duration and
+ * plays the animated preview on hover; the detail view plays a video in the native player (through
+ * range requests on the original) and steps frame by frame with , and . showing the timestamp.
+ * Files are written by ffmpeg as VideoHelperSuite writes them; Debian's Chromium drives the page.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { animatedGif, ffmpegAvailable, vhsVideo, type FrameSpec } from '../src/demo/media-files.js';
+import { comfyPrompt, comfyWorkflow, makeGeneration } from '../src/demo/generations.js';
+import { chromiumAvailable, launchBrowser } from './support/browser.js';
+import { getJson, serve, waitFor, waitForScan, type ServerHandle } from './support/cli.js';
+import { tempDir } from './support/fixtures.js';
+
+const ready = chromiumAvailable() && ffmpegAvailable();
+if (!ready) console.warn('SKIPPED video gallery tests: needs chromium and ffmpeg');
+
+const generation = { ...makeGeneration(9), tool: 'comfyui' as const };
+const graph = { prompt: comfyPrompt(generation), workflow: comfyWorkflow(generation) };
+const CLIP: FrameSpec = { width: 320, height: 240, fps: 8, frames: 16, black: 2 };
+
+let server: ServerHandle;
+let browser: Browser;
+let page: Page;
+let items: Map<string, any>;
+
+describe.skipIf(!ready)('videos in the gallery', () => {
+  beforeAll(async () => {
+    const root = tempDir('vv-ui-video-lib-');
+    vhsVideo(path.join(root, 'clip.webm'), 'webm', CLIP, graph);
+    fs.writeFileSync(path.join(root, 'loop.gif'), animatedGif({ ...CLIP, frames: 12, variant: 2 }, graph));
+    server = await serve([root, '--data', tempDir('vv-ui-video-data-'), '--workers', '1', '--no-watch']);
+    await waitForScan(server, 2, 120_000);
+    await waitFor(async () => (await getJson(`${server.url}/api/status`)).body.scan.phase === 'idle', 60_000);
+    items = new Map((await getJson(`${server.url}/api/images`)).body.items.map((i: any) => [i.filename, i]));
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('marks clips with their duration and plays the animated preview on hover', async () => {
+    await page.goto(`${server.url}/`);
+    const card = page.locator(`vv-grid .card[data-id="${items.get('clip.webm').id}"]`);
+    await card.waitFor();
+    expect(await card.locator('.duration').textContent()).toBe('▶ 2.0s');
+    expect(await page.locator(`vv-grid .card[data-id="${items.get('loop.gif').id}"] .duration`).textContent()).toBe('1.5s');
+    await card.locator('img').hover();
+    await expect.poll(() => card.locator('img').getAttribute('src')).toBe(items.get('clip.webm').preview_url);
+    await expect.poll(() => card.locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(320);
+    await page.mouse.move(1190, 790);
+    await expect.poll(() => card.locator('img').getAttribute('src')).toBe(items.get('clip.webm').thumbnail_url);
+  });
+
+  it('plays a video in the detail view and steps frames with , and .', async () => {
+    const requests: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith(`/api/image/${items.get('clip.webm').id}/file`)) requests.push(r.headers().range ?? 'none');
+    });
+    await page.locator(`vv-grid .card[data-id="${items.get('clip.webm').id}"]`).click();
+    const video = page.locator('vv-detail vv-video video');
+    await video.waitFor();
+    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState >= 1 && v.duration), { timeout: 20_000 }).toBeCloseTo(2, 1);
+    // It plays: time advances.
+    await video.evaluate(async (v: HTMLVideoElement) => {
+      v.muted = true;
+      await v.play();
+    });
+    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 20_000 }).toBeGreaterThan(0.3);
+    // The player read the original through byte ranges.
+    expect(requests.some((r) => r.startsWith('bytes='))).toBe(true);
+
+    const frameShown = async () => Number(/frame (\d+) \/ 16/.exec((await page.locator('vv-detail vv-video .timestamp').textContent()) ?? '')?.[1]);
+    await page.keyboard.press('.');
+    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.paused)).toBe(true);
+    const start = await frameShown();
+    expect(start).toBeGreaterThanOrEqual(1);
+    await page.keyboard.press('.');
+    await page.keyboard.press('.');
+    await expect.poll(frameShown).toBe(start + 2);
+    await page.keyboard.press(',');
+    await expect.poll(frameShown).toBe(start + 1);
+    // The player is on that frame: its time lies inside the frame's 1/8 s.
+    const time = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
+    expect(Math.floor(time * 8) + 1).toBe(start + 1);
+    expect(await page.locator('vv-detail vv-video .timestamp').textContent()).toContain(`${time.toFixed(3)} s`);
+    // Stepping never runs past the first or last frame.
+    for (let i = 0; i < 20; i++) await page.keyboard.press(',');
+    await expect.poll(frameShown).toBe(1);
+    for (let i = 0; i < 20; i++) await page.keyboard.press('.');
+    await expect.poll(frameShown).toBe(16);
+  });
+
+  it('plays an animation as the original in the detail view', async () => {
+    await page.keyboard.press('Escape');
+    await page.locator(`vv-grid .card[data-id="${items.get('loop.gif').id}"]`).click();
+    const img = page.locator('vv-detail .picture img');
+    await img.waitFor();
+    expect(await img.getAttribute('src')).toBe(`/api/image/${items.get('loop.gif').id}/file`);
+    expect(await page.locator('vv-detail vv-video').count()).toBe(0);
+  });
+});
