@@ -104,7 +104,11 @@ function encodeAnimation(spec: FrameSpec, args: string[], ext: string): Buffer {
 /** An animated WebP with ComfyUI SaveAnimatedWEBP's EXIF (Model `prompt:…`, Make `workflow:…`). */
 export function animatedWebp(spec: FrameSpec, graph: ComfyGraph): Buffer {
   const webp = encodeAnimation(spec, ['-c:v', 'libwebp_anim', '-lossless', '1', '-loop', '0'], 'webp');
-  const exif = buildExif({ Model: `prompt:${JSON.stringify(graph.prompt)}`, Make: `workflow:${JSON.stringify(graph.workflow)}` });
+  return withWebpExif(webp, buildExif({ Model: `prompt:${JSON.stringify(graph.prompt)}`, Make: `workflow:${JSON.stringify(graph.workflow)}` }));
+}
+
+/** An animated WebP with an EXIF chunk (the VP8X EXIF flag set), as PIL writes `exif=`. */
+export function withWebpExif(webp: Buffer, exif: Buffer): Buffer {
   const chunk = Buffer.alloc(8);
   chunk.write('EXIF', 0, 'latin1');
   chunk.writeUInt32LE(exif.length, 4);

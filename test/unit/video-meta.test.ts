@@ -15,6 +15,7 @@ import { readMetadataBytes } from '../../src/metadata/sparse.js';
 import { addPngText, buildExif } from '../../src/demo/embed.js';
 import { comfyPrompt, comfyWorkflow, makeGeneration, type Generation } from '../../src/demo/generations.js';
 import { tinyImage } from '../../src/demo/hostile.js';
+import { withGifComment, withWebpExif } from '../../src/demo/media-files.js';
 import type { MetadataRecord } from '../../src/metadata/types.js';
 
 const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
@@ -176,30 +177,6 @@ describe.skipIf(!hasFfmpeg)('VideoHelperSuite videos', () => {
     expect(record).toMatchObject({ frame_count: 24, fps: 8, duration_s: 3, pixel_width: 320, pixel_height: 240 });
   });
 });
-
-/** An animated WebP with an EXIF chunk (the VP8X EXIF flag set), as PIL writes `exif=` for SaveAnimatedWEBP. */
-function withWebpExif(webp: Buffer, exif: Buffer): Buffer {
-  const chunk = Buffer.alloc(8);
-  chunk.write('EXIF', 0, 'latin1');
-  chunk.writeUInt32LE(exif.length, 4);
-  const out = Buffer.concat([webp, chunk, exif, exif.length & 1 ? Buffer.alloc(1) : Buffer.alloc(0)]);
-  out.writeUInt32LE(out.length - 8, 4);
-  const vp8x = out.indexOf('VP8X', 12, 'latin1');
-  out[vp8x + 8] |= 0x08;
-  return out;
-}
-
-/** A GIF comment extension inserted before the trailer. */
-function withGifComment(gif: Buffer, text: string): Buffer {
-  const bytes = Buffer.from(text, 'utf8');
-  const blocks: Buffer[] = [Buffer.from([0x21, 0xfe])];
-  for (let i = 0; i < bytes.length; i += 255) {
-    const part = bytes.subarray(i, i + 255);
-    blocks.push(Buffer.from([part.length]), part);
-  }
-  blocks.push(Buffer.from([0]));
-  return Buffer.concat([gif.subarray(0, gif.length - 1), ...blocks, gif.subarray(gif.length - 1)]);
-}
 
 function animation(name: string, args: string[]): Buffer {
   const out = path.join(dir, name);
