@@ -10,7 +10,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBatch, writeGenerated } from './support/library.js';
 import { tempDir } from './support/fixtures.js';
@@ -250,24 +250,43 @@ describe.skipIf(!haveBrowser)('gallery viewer, compare and culling', () => {
   it('culls with the keyboard: ratings, reject / unreject, cull mode advancing after each decision', async () => {
     const first = await openFirst();
     const ids = await cardIds();
+    // Details load slowly (as on a busy machine): a key pressed before the next image's details
+    // arrive still applies to it. What the page sent is kept for the failure message.
+    const sent: string[] = [];
+    const onResponse = (r: Response) => {
+      if (r.request().method() === 'PATCH') sent.push(`${new URL(r.url()).pathname} ${r.request().postData()} → ${r.status()}`);
+    };
+    page.on('response', onResponse);
+    await page.route(/\/api\/image\/\d+$/, async (route) => {
+      if (route.request().method() === 'GET') await new Promise((r) => setTimeout(r, 600));
+      await route.continue();
+    });
+    const stored = async (id: number, field: string, value: unknown) => {
+      try {
+        await expect.poll(async () => (await api(`/api/image/${id}`)).body[field]).toBe(value);
+      } catch (err) {
+        const shown = await page.locator('vv-detail').evaluate((el) => ({ id: (el as unknown as { imageId: number }).imageId, error: (el as unknown as { error: string | null }).error }));
+        throw new Error(`${field} of ${id} is not ${String(value)}; the page sent:\n${sent.join('\n')}\nthe viewer shows ${JSON.stringify(shown)}`, { cause: err });
+      }
+    };
     await page.keyboard.press('x');
-    await expect.poll(async () => (await api(`/api/image/${first}`)).body.rejected).toBe(true);
+    await stored(first, 'rejected', true);
     await page.waitForSelector('vv-detail [data-rejected="true"]');
     expect(await imageInUrl()).toBe(first); // not in cull mode: stays
     expect((await api('/api/images?rejected=true')).body.items.map((i: { id: number }) => i.id)).toEqual([first]);
     await page.keyboard.press('u');
-    await expect.poll(async () => (await api(`/api/image/${first}`)).body.rejected).toBe(false);
+    await stored(first, 'rejected', false);
 
     await page.keyboard.press('c');
     await page.waitForSelector('vv-detail [data-cull="on"]');
     await page.keyboard.press('4');
-    await expect.poll(async () => (await api(`/api/image/${first}`)).body.rating).toBe(4);
+    await stored(first, 'rating', 4);
     await page.waitForFunction((next) => location.search.includes(`image=${next}`), ids[1]);
     await page.keyboard.press('x');
-    await expect.poll(async () => (await api(`/api/image/${ids[1]}`)).body.rejected).toBe(true);
+    await stored(ids[1], 'rejected', true);
     await page.waitForFunction((next) => location.search.includes(`image=${next}`), ids[2]);
     await page.keyboard.press('f');
-    await expect.poll(async () => (await api(`/api/image/${ids[2]}`)).body.favorite).toBe(true);
+    await stored(ids[2], 'favorite', true);
     await page.waitForFunction((next) => location.search.includes(`image=${next}`), ids[3]);
     await page.keyboard.press('0');
     await page.waitForFunction((next) => location.search.includes(`image=${next}`), ids[4]);
@@ -276,13 +295,15 @@ describe.skipIf(!haveBrowser)('gallery viewer, compare and culling', () => {
     await page.keyboard.press('ArrowLeft');
     await page.waitForFunction((prev) => location.search.includes(`image=${prev}`), ids[1]);
     await page.keyboard.press('u');
-    await expect.poll(async () => (await api(`/api/image/${ids[1]}`)).body.rejected).toBe(false);
+    await stored(ids[1], 'rejected', false);
     // The history says what culling did, and the rejects filter is empty again.
     const history = (await api('/api/history?limit=10')).body.changes.map((c: { description: string }) => c.description).join('\n');
     expect(history).toMatch(/reject/);
     expect(history).toMatch(/unreject/);
     expect((await api('/api/images?rejected=true')).body.total).toBe(0);
     await page.keyboard.press('Escape');
+    await page.unroute(/\/api\/image\/\d+$/);
+    page.off('response', onResponse);
   });
 
   it('navigates the grid with the arrow keys, opens with Enter and returns focus on close', async () => {

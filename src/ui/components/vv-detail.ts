@@ -81,6 +81,8 @@ export class VvDetail extends LitElement {
   declare tagOptions: string[];
   declare categoryOptions: string[];
   private loadedId = 0;
+  /** The details being fetched for imageId (keys that need them wait for it). */
+  private loading: Promise<void> = Promise.resolve();
   private readonly preloaded = new Map<number, HTMLImageElement>();
 
   constructor() {
@@ -112,7 +114,7 @@ export class VvDetail extends LitElement {
   override updated(changed: Map<string, unknown>): void {
     if (this.imageId && this.imageId !== this.loadedId) {
       this.loadedId = this.imageId;
-      void this.load();
+      this.loading = this.load();
     }
     if (changed.has('neighbours')) this.preload();
   }
@@ -176,15 +178,13 @@ export class VvDetail extends LitElement {
       return;
     }
     if (e.ctrlKey || e.metaKey || e.altKey) return;
-    // Until the stepped-to image is loaded, only what needs no state of it (ratings, reject) applies to it.
-    const d = this.detail?.id === this.imageId ? this.detail : null;
     const key = e.key.length === 1 ? e.key.toLowerCase() : e.key;
     if (key === 'Escape') {
       if (document.fullscreenElement) return; // the browser leaves fullscreen first
       this.emit('close');
     } else if (key === 'ArrowLeft' && this.hasPrev) this.emit('step', { delta: -1 });
     else if (key === 'ArrowRight' && this.hasNext) this.emit('step', { delta: 1 });
-    else if (key === 'f' && d) void this.decide({ favorite: !d.favorite }, d.favorite ? 'Removed from favorites' : 'Added to favorites');
+    else if (key === 'f') void this.toggleFavorite();
     else if (/^[0-5]$/.test(key)) void this.decide({ rating: Number(key) }, key === '0' ? 'Rating cleared' : `Rated ${key}`);
     else if (key === 'x') void this.decide({ rejected: true }, 'Rejected');
     else if (key === 'u') void this.decide({ rejected: false }, 'Unrejected');
@@ -205,6 +205,18 @@ export class VvDetail extends LitElement {
 
   private trash(): void {
     this.emit('trash', { id: this.imageId });
+  }
+
+  /**
+   * Toggling needs the stored state: a key pressed while the stepped-to image is still loading
+   * waits for it rather than being lost (culling is fast, loading under load is not).
+   */
+  private async toggleFavorite(): Promise<void> {
+    const id = this.imageId;
+    if (this.detail?.id !== id) await this.loading;
+    const d = this.detail;
+    if (this.imageId !== id || d?.id !== id) return;
+    await this.decide({ favorite: !d.favorite }, d.favorite ? 'Removed from favorites' : 'Added to favorites');
   }
 
   /** A culling decision: saved, then in cull mode the next image. */
