@@ -67,7 +67,7 @@ describe('GET /api/images', () => {
 
   it('returns summaries with the documented fields', () => {
     const item = all.find((i) => i.generator === 'a1111');
-    expect(Object.keys(item).sort()).toEqual(['created_at', 'favorite', 'filename', 'format', 'generator', 'height', 'id', 'missing', 'nsfw', 'path', 'prompt', 'rating', 'size', 'tags', 'thumbnail_url', 'width', 'media_type', 'duration_s', 'preview_url'].sort());
+    expect(Object.keys(item).sort()).toEqual(['created_at', 'favorite', 'filename', 'format', 'generator', 'height', 'id', 'missing', 'nsfw', 'path', 'rejected', 'prompt', 'rating', 'size', 'tags', 'thumbnail_url', 'width', 'media_type', 'duration_s', 'preview_url'].sort());
     expect(item.thumbnail_url).toMatch(/^\/thumbnails\/[0-9a-f]{16}\.webp$/);
   });
 

@@ -302,8 +302,41 @@ describe.skipIf(!haveBrowser)('gallery viewer, compare and culling', () => {
     expect(history).toMatch(/unreject/);
     expect((await api('/api/images?rejected=true')).body.total).toBe(0);
     await page.keyboard.press('Escape');
-    await page.unroute(/\/api\/image\/\d+$/);
+    // Waits for the delayed requests still in flight (unrouting under them fails their continue()).
+    await page.unrouteAll({ behavior: 'wait' });
     page.off('response', onResponse);
+  });
+
+  it('marks and dims a reject in the grid after X in the viewer, and clears it after U', async () => {
+    const id = await openFirst();
+    const card = page.locator(`vv-grid .card[data-id="${id}"]`);
+    const opacity = () => card.locator('img').evaluate((el) => Number(getComputedStyle(el).opacity));
+    const close = async () => {
+      await page.keyboard.press('Escape');
+      await expect.poll(() => page.locator('vv-detail').count()).toBe(0);
+    };
+    expect(await card.getAttribute('data-rejected')).toBeNull();
+    await page.keyboard.press('x');
+    await page.waitForSelector('vv-detail [data-rejected="true"]');
+    await close();
+    // The card follows the edit at once (no reload), and the summary carries the flag after one.
+    await expect.poll(() => card.getAttribute('data-rejected')).toBe('true');
+    await expect.poll(opacity).toBeLessThan(0.5);
+    expect(await card.locator('.reject-mark').count()).toBe(1);
+    await shot('grid-reject');
+    expect((await api('/api/images?limit=100')).body.items.find((i: { id: number }) => i.id === id).rejected).toBe(true);
+    await page.reload();
+    await page.waitForSelector(`vv-grid .card[data-id="${id}"][data-rejected="true"]`);
+
+    await card.click();
+    await page.waitForSelector('vv-detail [data-rejected="true"]');
+    await page.keyboard.press('u');
+    await expect.poll(() => page.locator('vv-detail [data-rejected="true"]').count()).toBe(0);
+    await close();
+    await expect.poll(() => card.getAttribute('data-rejected')).toBeNull();
+    await expect.poll(opacity).toBe(1);
+    expect(await card.locator('.reject-mark').count()).toBe(0);
+    expect((await api(`/api/image/${id}`)).body.rejected).toBe(false);
   });
 
   it('navigates the grid with the arrow keys, opens with Enter and returns focus on close', async () => {

@@ -29,6 +29,7 @@ export function presentSummary(s: ImageSummary): WireSummary {
     size: s.size,
     format: s.format,
     nsfw: s.nsfw,
+    rejected: s.rejected,
     media_type: s.media_type,
     duration_s: s.duration_s,
     preview_url: previewUrl(s),
@@ -53,7 +54,6 @@ export function presentDetail(d: ImageDetail): WireDetail {
     fps: d.fps,
     video_codec: d.video_codec,
     has_audio: d.has_audio,
-    rejected: d.rejected,
     trashed_at: d.trashed_at,
   };
 }

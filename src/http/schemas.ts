@@ -156,6 +156,7 @@ export const imageSummary = z.object({
   size: z.number().int().describe('bytes'),
   format: z.string().nullable(),
   nsfw: z.boolean().describe('marked not safe for work (see the sfw filter): SFW mode blurs it'),
+  rejected: z.boolean().describe('marked as a reject while culling (list them: rejected=true)'),
   media_type: z.enum(['image', 'animation', 'video']),
   duration_s: z.number().nullable().describe('seconds (animations and videos)'),
   preview_url: z.string().nullable().describe('a short animated WebP at thumbnail size (animations and videos)'),
@@ -193,7 +194,6 @@ export const imageDetail = imageSummary.extend({
   fps: z.number().nullable(),
   video_codec: z.string().nullable(),
   has_audio: z.boolean().nullable(),
-  rejected: z.boolean().describe('marked as a reject while culling (list them: rejected=true)'),
   trashed_at: z.string().nullable().describe('when the original was moved to the trash (restorable), else null'),
 });
 export const tagsResult = z.object({ tags: z.array(z.object({ name: z.string(), count: z.number().int() })) });

@@ -556,7 +556,7 @@ export class VvApp extends LitElement {
       @similar=${(e: CustomEvent) => this.setState({ view: 'similar', similar: e.detail.id, image: null, q: '' })}
       @edited=${(e: CustomEvent) => {
         const d = e.detail.image;
-        this.paging.patchItem(d.id, { favorite: d.favorite, rating: d.rating, prompt: d.prompt, tags: d.tags.map((t: { name: string }) => t.name) });
+        this.paging.patchItem(d.id, { favorite: d.favorite, rating: d.rating, rejected: d.rejected, prompt: d.prompt, tags: d.tags.map((t: { name: string }) => t.name) });
         this.refreshKey++;
         if (e.detail.change !== null) this.notices.say(`Saved: ${e.detail.done}`, e.detail.change);
       }}

@@ -104,7 +104,6 @@ export const gridStyles = [
       padding: 16px;
       color: var(--muted);
     }
-      /* SFW mode: marked images are blurred beyond recognition (hover does not unblur: screen sharing). */
     .card .duration {
       position: absolute;
       right: 6px;
@@ -116,6 +115,23 @@ export const gridStyles = [
       font-size: 12px;
       pointer-events: none;
     }
+    /* Rejects (X in the viewer): dimmed, with a mark beside the selection tick. */
+    .card.rejected img {
+      opacity: 0.35;
+    }
+    .card .reject-mark {
+      position: absolute;
+      top: 6px;
+      left: 36px;
+      padding: 1px 6px;
+      border-radius: 4px;
+      background: var(--danger);
+      color: #fff;
+      font-size: 12px;
+      font-weight: 600;
+      pointer-events: none;
+    }
+    /* SFW mode: marked images are blurred beyond recognition (hover does not unblur: screen sharing). */
     :host([sfw]) .card.nsfw img {
       filter: blur(28px);
       transform: scale(1.1);

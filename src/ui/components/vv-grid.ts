@@ -1,6 +1,6 @@
 /**
  * The virtualised grid: justified rows of thumbnails (aspect ratios kept), only the rows near the
- * viewport in the DOM, the next page requested before the end is reached. Selection, favorites
+ * viewport in the DOM, the next page requested before the end is reached. Rejects are dimmed and marked. Selection, favorites
  * and drag start are reported to the app as events. Cards are keyboard-focusable: arrows move
  * between them (up/down to the nearest card of the row above/below), Enter opens, Space selects.
  */
@@ -247,8 +247,9 @@ export class VvGrid extends LitElement {
       this.dispatchEvent(new CustomEvent('pick', { detail: { index, shift: e.shiftKey, toggle: true } }));
     };
     return html`<div
-      class="card ${selected ? 'selected' : ''} ${item.nsfw ? 'nsfw' : ''}"
+      class="card ${selected ? 'selected' : ''} ${item.nsfw ? 'nsfw' : ''} ${item.rejected ? 'rejected' : ''}"
       data-id=${item.id}
+      data-rejected=${item.rejected ? 'true' : nothing}
       data-index=${index}
       tabindex="0"
       role="button"
@@ -276,6 +277,7 @@ export class VvGrid extends LitElement {
             />`
         : html`<div class="noimg">${item.filename}<br />(no preview: the file cannot be decoded)</div>`}
       ${item.duration_s !== null ? html`<span class="duration" title=${item.media_type}>${item.media_type === 'video' ? '▶ ' : ''}${formatDuration(item.duration_s)}</span>` : nothing}
+      ${item.rejected ? html`<span class="reject-mark" title="rejected (U in the viewer unrejects)">✕</span>` : nothing}
       <button class="tick" aria-label="select" aria-pressed=${selected} @click=${pick}>✓</button>
       <button
         class="fav ${item.favorite ? 'on' : ''}"
