@@ -5,7 +5,8 @@
  *
  * `npm run bench:meta -- --cli [--folder DIR] [--runs 5]` — the comparison mode: `vv meta --json`
  * as a user runs it, one process over every image of the folder (default: the corpus), against the
- * start-up of `vv meta` on one file and of a bare `node`. Prints a final JSON line.
+ * start-up of `vv meta` on one file and of a bare `node`; `--baseline other/dist/src/cli.js` times
+ * another build the same way, alternating run by run, and adds the ratios. Prints a final JSON line.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -40,11 +41,31 @@ function timed(args: string[]): number {
 
 if (process.argv.includes('--cli')) {
   const runs = arg('runs', 5);
+  const baseline = arg('baseline', '');
   const smallest = [...files].sort((a, b) => fs.statSync(a).size - fs.statSync(b).size)[0];
-  const median = (f: () => number) => percentile(Array.from({ length: runs }, f), 50);
-  const nodeMs = median(() => timed(['-e', ''])) * 1000;
-  const startupMs = median(() => timed([CLI, 'meta', '--json', smallest])) * 1000;
-  const allSeconds = median(() => timed([CLI, 'meta', '--json', ...files]));
+  // With --baseline (another build's dist/src/cli.js) every run times both, alternating, so both
+  // see the same load on a shared machine.
+  const builds: [string, string][] = baseline ? [['baseline', path.resolve(baseline)], ['current', CLI]] : [['current', CLI]];
+  const startup = new Map<string, number[]>(builds.map(([name]) => [name, []]));
+  const all = new Map<string, number[]>(builds.map(([name]) => [name, []]));
+  const nodeTimes: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    nodeTimes.push(timed(['-e', '']));
+    for (const [name, cli] of builds) startup.get(name)!.push(timed([cli, 'meta', '--json', smallest]));
+    for (const [name, cli] of builds) all.get(name)!.push(timed([cli, 'meta', '--json', ...files]));
+  }
+  const figures = (name: string) => {
+    const startupMs = percentile(startup.get(name)!, 50) * 1000;
+    const allSeconds = percentile(all.get(name)!, 50);
+    return {
+      startup_ms: round(startupMs),
+      one_process_seconds: round(allSeconds, 3),
+      files_per_second: round(files.length / allSeconds),
+      files_per_second_after_startup: round(files.length / Math.max(0.001, allSeconds - startupMs / 1000)),
+    };
+  };
+  const current = figures('current');
+  const before = baseline ? figures('baseline') : null;
   console.log(
     JSON.stringify({
       bench: 'meta-cli',
@@ -54,11 +75,9 @@ if (process.argv.includes('--cli')) {
       cpus: os.availableParallelism(),
       load_average_1m: round(os.loadavg()[0], 2),
       runs,
-      node_startup_ms: round(nodeMs),
-      startup_ms: round(startupMs),
-      one_process_seconds: round(allSeconds, 3),
-      files_per_second: round(files.length / allSeconds),
-      files_per_second_after_startup: round(files.length / Math.max(0.001, allSeconds - startupMs / 1000)),
+      node_startup_ms: round(percentile(nodeTimes, 50) * 1000),
+      ...current,
+      ...(before ? { baseline: before, startup_ratio: round(current.startup_ms / before.startup_ms, 2), files_per_second_ratio: round(current.files_per_second / before.files_per_second, 2) } : {}),
     }),
   );
   process.exit(0);

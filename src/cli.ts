@@ -24,6 +24,7 @@ import { CATALOG, DEFAULT_MODEL } from './ai/catalog.js';
  */
 const load = {
   config: () => import('./config.js'),
+  configSources: () => import('./config-sources.js'),
   vault: () => import('./library/vault.js'),
   server: () => import('./http/server.js'),
   demo: () => import('./demo/library.js'),
@@ -680,13 +681,21 @@ program
   .action(async (files: string[], opts: { json?: boolean }) => {
     // Files are read in a worker that is replaced after VV_FILE_TIMEOUT (or over its heap limit), as
     // in a scan: a hostile file gets a record with `error`, and the files after it are still read.
-    const cfg = await config({});
+    // Only the one setting it uses: the full config's schema (zod) would double the start-up.
+    const { ConfigError, resolveFileTimeout } = await load.configSources();
+    let fileTimeout: number;
+    try {
+      fileTimeout = resolveFileTimeout();
+    } catch (err) {
+      if (err instanceof ConfigError) fail(err.message);
+      throw err;
+    }
     // A file that is not there is the caller's mistake, not a bad file: as text, said on stderr with
     // exit status 1; with --json it stays a record (`error: file not found`), one per file given.
     const missing = opts.json ? [] : files.filter((file) => !fs.existsSync(file));
     for (const file of missing) console.error(`vv: ${file}: no such file`);
     const { IngestPool } = await load.ingestPool();
-    const pool = new IngestPool({ workers: 1, worker: 'meta-worker', timeoutMs: cfg.fileTimeout });
+    const pool = new IngestPool({ workers: 1, worker: 'meta-worker', timeoutMs: fileTimeout });
     try {
       const pending = files.filter((file) => !missing.includes(file)).map((file) => pool.metadataJson(file));
       for (const json of pending) {

@@ -6,9 +6,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import dotenv from 'dotenv';
 import { z } from 'zod';
 import { DEFAULT_FAVORITE_MARK, FAVORITE_MARKS, type FavoriteMark } from './core/xmp-marks.js';
+import { ConfigError, DEFAULT_FILE_TIMEOUT, ENV_NAMES, MAX_FILE_TIMEOUT, readDotenv } from './config-sources.js';
+
+export { ConfigError, ENV_NAMES } from './config-sources.js';
 
 export interface Config {
   data: string;
@@ -44,30 +46,6 @@ export interface Config {
   allowTrash: boolean;
 }
 
-/** Config key → environment variable. */
-export const ENV_NAMES: Record<keyof Config, string> = {
-  data: 'VV_DATA',
-  library: 'VV_LIBRARY',
-  host: 'VV_HOST',
-  port: 'VV_PORT',
-  token: 'VV_TOKEN',
-  workers: 'VV_WORKERS',
-  watch: 'VV_WATCH',
-  thumbnails: 'VV_THUMBNAILS',
-  xmp: 'VV_XMP',
-  xmpDir: 'VV_XMP_DIR',
-  xmpFavorite: 'VV_XMP_FAVORITE',
-  demoCount: 'VV_DEMO_COUNT',
-  model: 'VV_MODEL',
-  modelsDir: 'VV_MODELS_DIR',
-  vocabulary: 'VV_VOCABULARY',
-  embed: 'VV_EMBED',
-  busyTimeout: 'VV_BUSY_TIMEOUT',
-  followSymlinks: 'VV_FOLLOW_SYMLINKS',
-  fileTimeout: 'VV_FILE_TIMEOUT',
-  allowTrash: 'VV_ALLOW_TRASH',
-};
-
 const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']).transform((v) => ['true', '1', 'yes', 'on'].includes(v))]);
 
 const schema = z.object({
@@ -89,7 +67,7 @@ const schema = z.object({
   embed: bool,
   busyTimeout: z.coerce.number().int().min(0).max(600_000),
   followSymlinks: bool,
-  fileTimeout: z.coerce.number().int().min(1).max(3_600_000),
+  fileTimeout: z.coerce.number().int().min(1).max(MAX_FILE_TIMEOUT),
   allowTrash: bool,
 });
 
@@ -112,17 +90,9 @@ export const DEFAULTS: Config = {
   embed: true,
   busyTimeout: 10_000,
   followSymlinks: false,
-  fileTimeout: 30_000,
+  fileTimeout: DEFAULT_FILE_TIMEOUT,
   allowTrash: false,
 };
-
-export class ConfigError extends Error {}
-
-function readDotenv(env: NodeJS.ProcessEnv, cwd: string): Record<string, string> {
-  const file = env.VV_ENV_FILE ? path.resolve(cwd, env.VV_ENV_FILE) : path.join(cwd, '.env');
-  if (!fs.existsSync(file)) return {};
-  return dotenv.parse(fs.readFileSync(file));
-}
 
 export function resolveConfig(flags: Partial<Record<keyof Config, unknown>> = {}, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const dotfile = readDotenv(env, cwd);

@@ -3,12 +3,14 @@
  * C2PA provenance and warnings and indents multi-line prompts; a missing file exits non-zero;
  * `vv scan` names the files indexed with warnings.
  */
+import fs from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { encode as cbor } from 'cborg';
 import { addPngChunks, addPngText, jumbf, pngChunk } from '../src/demo/embed.js';
 import { solidImage, tempDir, writeFile } from './support/fixtures.js';
-import { vv } from './support/cli.js';
+import { CLI, vv } from './support/cli.js';
 
 function c2paStore(claimGenerator: string, digitalSourceType: string): Buffer {
   return jumbf({
@@ -79,6 +81,34 @@ describe('vv meta as text', () => {
     // --json keeps one record per file given: the missing one carries its error.
     const json = vv(['meta', '--json', missing]);
     expect(JSON.parse(json.stdout)).toMatchObject({ file: missing, error: 'file not found' });
+  });
+});
+
+describe('vv meta start-up (issue 16)', () => {
+  it('loads only what extraction needs: no config schema, database, image decoder, AI runtime, server or FUSE', async () => {
+    const dir = tempDir();
+    const file = writeFile(dir, 'one.png', await multiLinePng());
+    const log = path.join(dir, 'imports.log');
+    const r = spawnSync(process.execPath, ['--import', path.resolve(import.meta.dirname, 'support/import-log.mjs'), CLI, 'meta', '--json', file], {
+      encoding: 'utf8',
+      env: { ...process.env, VV_IMPORT_LOG: log },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).prompt).toBe('first line of the prompt\nsecond line\nthird line');
+    const urls = fs.readFileSync(log, 'utf8').split('\n');
+    // The log is real: the worker's reader and parsers are in it.
+    expect(urls.some((u) => u.endsWith('/metadata/parsers/registry.js'))).toBe(true);
+    const heavy = ['zod', 'better-sqlite3', 'sharp', 'onnxruntime-node', 'koa', '@koa/router', 'fuse-native', 'usearch', 'cli-progress', 'chokidar'];
+    const loaded = heavy.filter((name) => urls.some((u) => u.includes(`/node_modules/${name}/`)));
+    expect(loaded).toEqual([]);
+    expect(urls.filter((u) => /\/dist\/src\/(db|http|fs|ai\/(?!models|catalog))\//.test(u))).toEqual([]);
+  });
+
+  it('still refuses an invalid VV_FILE_TIMEOUT, with the setting named', async () => {
+    const file = writeFile(tempDir(), 'one.png', await multiLinePng());
+    const r = vv(['meta', file], { env: { VV_FILE_TIMEOUT: 'soon' } });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('invalid fileTimeout (flag --fileTimeout, env VV_FILE_TIMEOUT)');
   });
 });
 
