@@ -10,7 +10,8 @@ import type { Worker } from 'node:worker_threads';
 import type { Store } from '../db/store.js';
 import type { EmbeddingResult, EmbeddingTask } from '../db/embeddings.js';
 import { spawnWorker } from '../spawn-worker.js';
-import type { EmbedReply, EmbedWorkerData } from './embed-worker.js';
+import { locateFfmpeg, NO_VIDEO_DECODER } from '../ingest/ffmpeg.js';
+import type { EmbedReply, EmbedRequest, EmbedWorkerData } from './embed-worker.js';
 import type { VectorIndex } from './vector-index.js';
 import type { ZeroShotTagger } from './zero-shot.js';
 
@@ -152,12 +153,14 @@ export class EmbeddingJob {
     p?.resolve(reply);
   }
 
-  private request(files: string[], caption: boolean[]): Promise<Extract<EmbedReply, { type: 'embedded' }>> {
+  private request(tasks: EmbeddingTask[], caption: boolean[]): Promise<Extract<EmbedReply, { type: 'embedded' }>> {
     if (!this.worker) return Promise.reject(new Error('embedding worker is not running'));
     const id = this.nextRequest++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (r: EmbedReply) => void, reject });
-      this.worker!.postMessage({ type: 'embed', id, files, caption });
+      const files = tasks.map((t) => path.join(this.o.root, t.path));
+      const media = tasks.map((t) => (t.media_type === 'image' ? null : { media_type: t.media_type, duration_s: t.duration_s, format: t.format, frame_count: t.frame_count }));
+      this.worker!.postMessage({ type: 'embed', id, files, caption, media } satisfies EmbedRequest);
     });
   }
 
@@ -165,6 +168,8 @@ export class EmbeddingJob {
     const { store, model, index } = this.o;
     this.stopRequested = false;
     const started = performance.now();
+    // Videos recorded as "no video decoder" are embedded once ffmpeg is there (not retried while it is not).
+    if (locateFfmpeg().path) store.embeddings.forgetFailures(model, NO_VIDEO_DECODER);
     const doneBefore = store.embeddings.doneCount(model);
     const todo = store.embeddings.pendingCount(model);
     this.progress = { ...this.progress, running: true, done: doneBefore, total: doneBefore + todo, per_second: 0, embedded: 0, reused: 0, captioned: 0, caption_error: null, infer_ms: 0, decode_ms: 0, elapsed_ms: 0, error: null };
@@ -243,7 +248,7 @@ export class EmbeddingJob {
     }
     if (infer.length) {
       const reply = await this.request(
-        infer.map((t) => path.join(this.o.root, t.path)),
+        infer,
         infer.map((t) => uncaptioned.has(t.id)),
       );
       this.progress.infer_ms += Math.round(reply.inferMs);

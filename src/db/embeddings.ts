@@ -3,12 +3,18 @@
  * was computed from. The work queue is "present, readable images without a current vector", so a
  * job that dies mid-way resumes where it stopped and never embeds an image twice.
  */
+import type { MediaType } from '../metadata/types.js';
 import type { Kernel } from './kernel.js';
 
 export interface EmbeddingTask {
   id: number;
   path: string;
   hash: string;
+  /** What its frames are: an animation's or video's embedding averages a few of them. */
+  media_type: MediaType;
+  duration_s: number | null;
+  format: string | null;
+  frame_count: number | null;
 }
 
 /** Images that vanished or came back since a presence-log position, up to `seq`. */
@@ -46,7 +52,7 @@ export class EmbeddingStore {
   constructor(private readonly kernel: Kernel) {
     this.s = {
       pending: kernel.prepare<{ model: string; after: number; limit: number }, EmbeddingTask>(
-        `SELECT i.id, i.path, i.hash ${PENDING} AND i.id > @after ORDER BY i.id LIMIT @limit`,
+        `SELECT i.id, i.path, i.hash, i.media_type, i.duration AS duration_s, i.format, i.frame_count ${PENDING} AND i.id > @after ORDER BY i.id LIMIT @limit`,
       ),
       pendingCount: kernel.prepare<{ model: string }, { n: number }>(`SELECT COUNT(*) AS n ${PENDING}`),
       doneCount: kernel.prepare<[string], { n: number }>(
@@ -79,6 +85,9 @@ export class EmbeddingStore {
       ),
       generation: kernel.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
       bump: kernel.prepare("INSERT INTO settings(key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"),
+      forgetFailures: kernel.prepare<{ model: string; reason: string }>(
+        'DELETE FROM embeddings WHERE model = @model AND vector IS NULL AND substr(error, 1, length(@reason)) = @reason',
+      ),
       failures: kernel.prepare<[string], { n: number }>(
         'SELECT COUNT(*) AS n FROM embeddings e JOIN images i ON i.id = e.image_id WHERE e.model = ? AND e.vector IS NULL AND i.missing = 0',
       ),
@@ -97,6 +106,11 @@ export class EmbeddingStore {
   /** Present images with a current vector (or a recorded failure) for this model. */
   doneCount(model: string): number {
     return this.s.doneCount.get(model)!.n;
+  }
+
+  /** Forgets the failures whose error starts with `reason` (their images are embedded again by the next pass); how many. */
+  forgetFailures(model: string, reason: string): number {
+    return this.kernel.write(() => this.s.forgetFailures.run({ model, reason }).changes);
   }
 
   failedCount(model: string): number {

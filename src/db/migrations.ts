@@ -435,6 +435,16 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX images_phash_pending ON images(id) WHERE phash IS NULL AND missing = 0 AND error IS NULL;
     `,
   },
+  {
+    version: 15,
+    name: 'PNG, GIF and WebP rows indexed before the media columns are read again once (APNG)',
+    // Migration 11 sent only GIF and WebP back to the scan; an APNG indexed before it is still a
+    // still. Every row read since has media facts (a still: frame_count 1), so a PNG / GIF / WebP
+    // row without them predates migration 11: the next scan reads it again (once; its data stays).
+    sql: `
+      UPDATE images SET mtime_ms = -1 WHERE format IN ('png', 'gif', 'webp') AND media_type = 'image' AND frame_count IS NULL;
+    `,
+  },
 ];
 
 /**

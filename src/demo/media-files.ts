@@ -91,10 +91,10 @@ export function vhsVideo(file: string, kind: 'mp4' | 'webm', spec: FrameSpec, gr
   return file;
 }
 
-function encodeAnimation(spec: FrameSpec, args: string[], ext: string): Buffer {
+function encodeAnimation(spec: FrameSpec, args: string[], ext: string, raw = rawFrames(spec)): Buffer {
   const tmp = path.join(fs.mkdtempSync(path.join(process.env.TMPDIR ?? '/tmp', 'vv-anim-')), `a.${ext}`);
   try {
-    ffmpeg([...rawInput(spec), ...args, '-y', tmp], rawFrames(spec));
+    ffmpeg([...rawInput(spec), ...args, '-y', tmp], raw);
     return fs.readFileSync(tmp);
   } finally {
     fs.rmSync(path.dirname(tmp), { recursive: true, force: true });
@@ -142,4 +142,34 @@ export function animatedPng(spec: FrameSpec, graph: ComfyGraph): Buffer {
     { type: 'tEXt', key: 'prompt', text: JSON.stringify(graph.prompt) },
     { type: 'tEXt', key: 'workflow', text: JSON.stringify(graph.workflow) },
   ]);
+}
+
+/**
+ * Raw RGB frames: `perColor` frames of each solid colour in turn (a clip whose sampled frames a test
+ * can predict); the first pixel's red is the frame number, so no encoder merges repeated frames.
+ */
+export function colorFrames(colors: [number, number, number][], perColor: number, width: number, height: number): Buffer {
+  const frame = width * height * 3;
+  const out = Buffer.alloc(frame * perColor * colors.length);
+  colors.forEach((rgb, c) => {
+    for (let f = 0; f < perColor; f++) {
+      const at = (c * perColor + f) * frame;
+      for (let p = 0; p < frame; p += 3) out.set(rgb, at + p);
+      out[at] = c * perColor + f;
+    }
+  });
+  return out;
+}
+
+const CLIP_ENCODING = {
+  mp4: MAIN_PASS.mp4,
+  webm: MAIN_PASS.webm,
+  gif: ['-loop', '0'],
+  webp: ['-c:v', 'libwebp_anim', '-lossless', '1', '-loop', '0'],
+  apng: ['-f', 'apng', '-plays', '0'],
+};
+
+/** A clip of these raw RGB frames (`spec.frames` of them), without metadata, in any of the formats the library takes. */
+export function clipOf(raw: Buffer, spec: FrameSpec, kind: keyof typeof CLIP_ENCODING): Buffer {
+  return encodeAnimation({ ...spec }, CLIP_ENCODING[kind], kind === 'apng' ? 'png' : kind, raw);
 }

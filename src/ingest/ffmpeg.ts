@@ -44,6 +44,9 @@ export function locateFfmpeg(): { path: string | null; reason: string | null } {
   return (found = { path: null, reason: 'ffmpeg is not installed (not on PATH, VV_FFMPEG not set): videos have no poster or preview; install ffmpeg and rescan' });
 }
 
+/** How a video's frames are missing without ffmpeg: the start of the reason (an embedding failure a later pass retries once ffmpeg is there). */
+export const NO_VIDEO_DECODER = 'no video decoder';
+
 export class FfmpegError extends Error {
   constructor(
     message: string,
@@ -127,4 +130,52 @@ export async function animatedPreview(file: string, durationS: number | null, si
     '-c:v', 'libwebp_anim', '-lossless', '0', '-quality', '60', '-loop', '0',
     '-y', '-f', 'webp', target,
   ]);
+}
+
+/**
+ * Frames at these times (seconds) as PNG bytes, at most `size` px on the longest side: one short
+ * ffmpeg run per time (a fast seek, then an exact decode to the time), so a long clip is never
+ * decoded through. A time past the last frame gives no frame (fewer PNGs come back).
+ */
+export async function framesAt(file: string, timesS: number[], size: number): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for (const t of timesS) {
+    const png = await runFfmpeg(['-ss', t.toFixed(3), '-i', file, '-an', '-sn', '-vf', fit(size), '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', 'pipe:1']);
+    if (png.length > 0) out.push(png);
+  }
+  return out;
+}
+
+/** Frames of these indices (in decode order) as PNG bytes, at most `size` px: for demuxers that cannot seek (APNG). */
+export async function framesByIndex(file: string, indices: number[], size: number, inputFormat: string | null = null): Promise<Buffer[]> {
+  if (indices.length === 0) return [];
+  const select = indices.map((n) => `eq(n\\,${n})`).join('+');
+  return splitPngs(
+    await runFfmpeg([...(inputFormat ? ['-f', inputFormat] : []), '-i', file, '-an', '-sn', '-vf', `select='${select}',${fit(size)}`, '-fps_mode', 'passthrough', '-frames:v', String(indices.length), '-f', 'image2pipe', '-c:v', 'png', 'pipe:1']),
+  );
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** PNG files written one after another (image2pipe) → each file, cut after its IEND chunk. */
+export function splitPngs(stream: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let start = 0;
+  while (start + PNG_SIGNATURE.length <= stream.length && stream.subarray(start, start + 8).equals(PNG_SIGNATURE)) {
+    let at = start + 8;
+    let ended = false;
+    while (at + 12 <= stream.length) {
+      const length = stream.readUInt32BE(at);
+      const type = stream.toString('latin1', at + 4, at + 8);
+      at += 12 + length;
+      if (type === 'IEND') {
+        ended = true;
+        break;
+      }
+    }
+    if (!ended || at > stream.length) break;
+    out.push(stream.subarray(start, at));
+    start = at;
+  }
+  return out;
 }
