@@ -54,10 +54,18 @@ export class VvVideo extends LitElement {
     if (!video) return;
     video.pause();
     const last = this.frames ? this.frames - 1 : Math.max(0, Math.floor((video.duration || 0) * this.rate) - 1);
-    const target = Math.min(last, Math.max(0, this.frame + delta));
+    // Keys come faster than seeks finish: step from the frame asked for last, not the one shown.
+    const from = video.seeking && this.seekingTo !== null ? this.seekingTo : this.frame;
+    const target = Math.min(last, Math.max(0, from + delta));
+    // At the first or last frame: seeking again to the same time would let a looping video wrap.
+    if (target === from) return;
+    this.seekingTo = target;
     video.currentTime = (target + 0.5) / this.rate;
     this.time = video.currentTime;
   }
+
+  /** The frame of the seek in flight (null: none). */
+  private seekingTo: number | null = null;
 
   private readonly onKey = (e: KeyboardEvent) => {
     const target = e.composedPath()[0] as HTMLElement;
@@ -78,7 +86,11 @@ export class VvVideo extends LitElement {
   }
 
   private readonly onTime = () => {
-    this.time = this.video?.currentTime ?? 0;
+    const video = this.video;
+    // While a step's seek is in flight, playback's last timeupdate would show the frame it left.
+    if (!video || video.seeking) return;
+    this.seekingTo = null;
+    this.time = video.currentTime;
   };
 
   override render() {
