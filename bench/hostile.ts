@@ -27,6 +27,8 @@ import {
   tinyImage,
   truncated,
   zTxtBombPng,
+  boxSizeLieJxl,
+  brobBombJxl,
 } from '../src/demo/hostile.js';
 import { readMetadataFile } from '../src/metadata/file.js';
 import { ingestFile, packForStore } from '../src/ingest/ingest.js';
@@ -51,6 +53,8 @@ async function hostileSet(): Promise<[string, Buffer][]> {
     ['repeat-webp-exif-30k.webp', repeatedChunkWebp(30_000, 'EXIF')],
     ['repeat-webp-junk-150k.webp', repeatedChunkWebp(150_000, 'JUNK')],
     ['repeat-gif-comment-150k.gif', repeatedCommentGif(150_000)],
+    ['bomb-brob-60.jxl', brobBombJxl(60)],
+    ['box-size-lie.jxl', boxSizeLieJxl('<x:xmpmeta xmlns:x="adobe:ns:meta/"/>')],
     ['deep-prompt-100k.png', (async () => addPngText(await tinyImage('png'), [{ type: 'tEXt', key: 'prompt', text: deepComfyPrompt(100_000) }]))()],
     ['deep-workflow-100k.png', (async () => addPngText(await tinyImage('png'), [{ type: 'tEXt', key: 'workflow', text: `{"nodes":${deepComfyPrompt(100_000)}}` }]))()],
     [

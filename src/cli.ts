@@ -676,7 +676,7 @@ function humanRecord(r: MetadataRecord): string {
 program
   .command('meta')
   .description('print the generation metadata of files (a bad file never fails: its record carries `error` and warnings; as text, a missing file exits 1)')
-  .argument('<files...>', 'image, animation or video files (PNG/APNG, JPEG, WebP, AVIF/HEIC, GIF, MP4/MOV, WebM/MKV), or .txt/.json sidecars (A1111 infotext, Deforum settings)')
+  .argument('<files...>', 'image, animation or video files (PNG/APNG, JPEG, WebP, AVIF/HEIC, JPEG XL, GIF, MP4/MOV, WebM/MKV), or .txt/.json sidecars (A1111 infotext, Deforum settings)')
   .option('--json', 'one JSON object per line')
   .action(async (files: string[], opts: { json?: boolean }) => {
     // Files are read in a worker that is replaced after VV_FILE_TIMEOUT (or over its heap limit), as

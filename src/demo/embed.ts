@@ -277,3 +277,48 @@ export function addJpegJumbf(jpeg: Uint8Array, store: Buffer, packetSize = 60_00
   }
   return Buffer.concat([buf.subarray(0, 2), ...segments, buf.subarray(2)]);
 }
+
+/**
+ * Real JPEG XL codestreams from libjxl 0.7 (Debian's ffmpeg: `ffmpeg -f lavfi -i
+ * "color=c=red@0.5:s=37x23,format=rgba" -frames:v 1 -c:v libjxl x.jxl`, and `color=c=blue:s=64x48`),
+ * kept as bytes because sharp's prebuilt libvips has no JPEG XL encoder. 37×23 with alpha spells
+ * its size out in full; 64×48 as a multiple of 8 and a 4:3 ratio.
+ */
+export const JXL_CODESTREAM_37X23_RGBA = Buffer.from(
+  'ff0ab00048809d004880280030025de5120000152aa38c1bbc9cebf9f24387c5b48deb0c6db56d010000003c807f258963629d575e0656bd9cc090813c287c98e9a4a0a0d9888c31c648310683317840acc898314e0c664d8c714ed8fb2f00fc7197f7de7befd19dbcf7de7befe7efbdf7deab3b79efbdf73eb1d3fbc32b3a120690e00280571e2614415253d0c02e4d008c44e88d059e584902',
+  'hex',
+);
+export const JXL_CODESTREAM_64X48_RGB = Buffer.from('ff0acb0600128802001c015de5120000152aa38c1bbc9cebf9f24387c5b48deb0c6db56d6149a2c838364927700829907e3106e362705cbc182f06e7c5631ce85a047c80252fcc114e1040823002d8be9204', 'hex');
+
+export interface JxlMetadataBox {
+  /** `Exif` (a TIFF structure; the writer adds the 4-byte header offset), `xml ` (XMP) or `jumb` (a whole JUMBF superbox, e.g. C2PA). */
+  type: 'Exif' | 'xml ' | 'jumb';
+  data: Uint8Array;
+  /** Brotli-compressed in a `brob` box, as `cjxl --compress_boxes` and libjxl's JxlEncoderAddBox(compress) write it. */
+  brotli?: boolean;
+}
+
+/**
+ * A JPEG XL container the way libjxl's encoder lays one out (ISO/IEC 18181-2): the signature box,
+ * `ftyp` (`jxl `), the metadata boxes, then the codestream — in one `jxlc` box, or with `parts`
+ * split over `jxlp` boxes (4-byte part index, the last one flagged), which is how libjxl writes a
+ * codestream when boxes follow it.
+ */
+export function jxlContainer(codestream: Uint8Array, metadata: JxlMetadataBox[], options: { parts?: number } = {}): Buffer {
+  const signature = Buffer.from('0000000c4a584c200d0a870a', 'hex');
+  const ftyp = box('ftyp', Buffer.from('jxl \0\0\0\0jxl ', 'latin1'));
+  const meta = metadata.map((m) => {
+    const content = m.type === 'jumb' ? m.data.subarray(8) : m.type === 'Exif' ? Buffer.concat([Buffer.alloc(4), m.data]) : m.data;
+    return m.brotli ? box('brob', Buffer.concat([Buffer.from(m.type, 'latin1'), zlib.brotliCompressSync(content)])) : box(m.type, content);
+  });
+  const parts = options.parts ?? 0;
+  if (parts <= 1) return Buffer.concat([signature, ftyp, ...meta, box('jxlc', codestream)]);
+  const step = Math.ceil(codestream.length / parts);
+  const jxlp = Array.from({ length: parts }, (_, i) => {
+    const index = Buffer.alloc(4);
+    index.writeUInt32BE((i === parts - 1 ? 0x80000000 : 0) + i);
+    return box('jxlp', Buffer.concat([index, codestream.subarray(i * step, (i + 1) * step)]));
+  });
+  // The first part (the header) before the metadata, the rest after it.
+  return Buffer.concat([signature, ftyp, jxlp[0], ...meta, ...jxlp.slice(1)]);
+}

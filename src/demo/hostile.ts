@@ -5,7 +5,7 @@
  */
 import zlib from 'node:zlib';
 import sharp from 'sharp';
-import { addPngChunks, addPngText, buildExif, pngChunk, pngTextData } from './embed.js';
+import { addPngChunks, addPngText, buildExif, JXL_CODESTREAM_64X48_RGB, jxlContainer, pngChunk, pngTextData } from './embed.js';
 import { makeGeneration, rng } from './generations.js';
 import { encodeGeneration, type DemoFormat } from './library.js';
 
@@ -29,6 +29,35 @@ export async function zTxtBombPng(count: number, inflated = 16 * MIB - 1024, typ
     chunks.push(pngChunk(type, Buffer.concat([key, header, deflated])));
   }
   return addPngChunks(await tinyImage('png'), chunks);
+}
+
+/**
+ * A JPEG XL container with `count` `brob` boxes whose Brotli stream unpacks to `inflated` bytes of
+ * XMP padding each (a few hundred bytes on disk apiece).
+ */
+export function brobBombJxl(count: number, inflated = 16 * MIB - 1024, type: 'xml ' | 'Exif' = 'xml '): Buffer {
+  const body = Buffer.alloc(inflated, 0x20);
+  body.write('<x:xmpmeta xmlns:x="adobe:ns:meta/">', 0, 'latin1');
+  body.write('</x:xmpmeta>', inflated - 12, 'latin1');
+  const packed = zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } });
+  const brob = Buffer.concat([Buffer.from(type, 'latin1'), packed]);
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(brob.length + 8);
+  head.write('brob', 4, 'latin1');
+  const plain = jxlContainer(JXL_CODESTREAM_64X48_RGB, []);
+  // Before the codestream box, where libjxl puts metadata boxes.
+  const at = plain.length - (JXL_CODESTREAM_64X48_RGB.length + 8);
+  return Buffer.concat([plain.subarray(0, at), ...Array.from({ length: count }, () => Buffer.concat([head, brob])), plain.subarray(at)]);
+}
+
+/** A JPEG XL container whose XMP box claims 4 GiB (more than the file), ending the file. */
+export function boxSizeLieJxl(xmp: string): Buffer {
+  const file = jxlContainer(JXL_CODESTREAM_64X48_RGB, [{ type: 'xml ', data: Buffer.from(xmp, 'utf8') }]);
+  // Move the XMP box after the codestream, then make it claim 0xffffffff bytes.
+  const xmpAt = file.indexOf('xml ', 0, 'latin1') - 4;
+  const xmpBox = Buffer.from(file.subarray(xmpAt, xmpAt + file.readUInt32BE(xmpAt)));
+  xmpBox.writeUInt32BE(0xffffffff);
+  return Buffer.concat([file.subarray(0, xmpAt), file.subarray(xmpAt + file.readUInt32BE(xmpAt)), xmpBox]);
 }
 
 /** A PNG with `count` tEXt chunks of one keyword. */

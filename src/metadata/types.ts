@@ -3,7 +3,7 @@
  * file bytes → reader (container) → ContainerInfo.entries → parser (generator) → MetadataRecord.
  */
 
-export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'avif' | 'heic' | 'gif';
+export type ImageFormat = 'png' | 'jpeg' | 'webp' | 'avif' | 'heic' | 'jxl' | 'gif';
 /** Video containers: ISO BMFF movies (`mp4` also covers m4v; `mov` is QuickTime) and Matroska (`webm`, `mkv`). */
 export type VideoFormat = 'mp4' | 'mov' | 'webm' | 'mkv';
 export type ContainerFormat = ImageFormat | VideoFormat;

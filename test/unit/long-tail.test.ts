@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyRecord, extractMetadata } from '../../src/metadata/extract.js';
 import type { MetadataRecord } from '../../src/metadata/types.js';
 import sharp from 'sharp';
-import { addJpegMetadata, addPngText, addWebpMetadata, buildExif, type PngTextChunk } from '../../src/demo/embed.js';
+import { addJpegMetadata, addPngText, addWebpMetadata, buildExif, JXL_CODESTREAM_64X48_RGB, jxlContainer, type PngTextChunk } from '../../src/demo/embed.js';
 import { deriveTags } from '../../src/ingest/tags.js';
 import { solidImage } from '../support/fixtures.js';
 import { pyJson } from '../support/python-json.js';
@@ -158,6 +158,15 @@ describe('generator payloads in XMP and in JSON graphs of any field', () => {
     const r = await extractMetadata('comfy.avif', avif);
     expect(r).toMatchObject({ format: 'avif', ...expected });
     expect(r.provenance.prompt).toContain('avif:xmp');
+  });
+
+  it('reads a ComfyUI prompt from the XMP of a JPEG XL, in an xml box or Brotli-compressed in a brob box', async () => {
+    const xmp = packet(`<comfyui:prompt>${xml(JSON.stringify(graph))}</comfyui:prompt>`, 'xmlns:comfyui="https://comfy.org/ns/metadata/1.0/"');
+    for (const brotli of [false, true]) {
+      const r = await extractMetadata('comfy.jxl', jxlContainer(JXL_CODESTREAM_64X48_RGB, [{ type: 'xml ', data: Buffer.from(xmp), brotli }]));
+      expect(r).toMatchObject({ format: 'jxl', pixel_width: 64, pixel_height: 48, ...expected });
+      expect(r.provenance.prompt).toContain(brotli ? 'jxl:brob:xmp' : 'jxl:xmp');
+    }
   });
 
   it('reads an API graph from XMP dc:description of a JPEG and a UI workflow from a WebP ImageDescription', async () => {

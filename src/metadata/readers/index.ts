@@ -3,6 +3,7 @@ import type { ContainerFormat, ContainerInfo } from '../types.js';
 import { isGif, readGif } from './gif.js';
 import { isobmffFormat, readIsobmff } from './isobmff.js';
 import { isJpeg, readJpeg } from './jpeg.js';
+import { isJxl, readJxl } from './jxl.js';
 import { isMatroska, readMatroska } from './matroska.js';
 import { movieFormat, readMp4 } from './mp4.js';
 import { isPng, readPng } from './png.js';
@@ -19,6 +20,7 @@ export function sniffFormat(buf: Uint8Array): ContainerFormat | null {
   if (isJpeg(buf)) return 'jpeg';
   if (isWebp(buf)) return 'webp';
   if (isGif(buf)) return 'gif';
+  if (isJxl(buf)) return 'jxl';
   if (isMatroska(buf)) return 'mkv';
   return isobmffFormat(buf) ?? movieFormat(buf);
 }
@@ -36,6 +38,8 @@ function readFormat(buf: Uint8Array, format: ContainerFormat | null, budget: Rea
     case 'avif':
     case 'heic':
       return readIsobmff(buf, format, budget);
+    case 'jxl':
+      return readJxl(buf, budget);
     case 'mp4':
     case 'mov':
       return readMp4(buf, format, budget);
@@ -43,7 +47,7 @@ function readFormat(buf: Uint8Array, format: ContainerFormat | null, budget: Rea
     case 'webm':
       return readMatroska(buf, budget);
     default:
-      throw new UnsupportedFormatError(buf.length === 0 ? 'empty file' : 'not a PNG, JPEG, WebP, AVIF or GIF image, nor an MP4/MOV or Matroska/WebM video');
+      throw new UnsupportedFormatError(buf.length === 0 ? 'empty file' : 'not a PNG, JPEG, WebP, AVIF or GIF image, nor HEIF, JPEG XL, MP4/MOV or Matroska/WebM');
   }
 }
 

@@ -14,6 +14,7 @@ const HEIF_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'heim', 'heis', 'mi
 
 export interface Box {
   type: string;
+  offset: number; // box start (its header)
   start: number; // payload start
   end: number;
 }
@@ -44,11 +45,11 @@ export function* boxes(buf: Uint8Array, view: DataView, start: number, end: numb
     if (pos + size > end) {
       if (truncated) {
         truncated(type, pos, size);
-        yield { type, start: pos + header, end };
+        yield { type, offset: pos, start: pos + header, end };
       }
       return;
     }
-    yield { type, start: pos + header, end: pos + size };
+    yield { type, offset: pos, start: pos + header, end: pos + size };
     pos += size;
   }
 }

@@ -237,7 +237,7 @@ export async function readMp4(buf: Uint8Array, format: VideoFormat, budget = new
   const info = emptyContainer(format);
   const reader = new MovieReader(buf, info, budget);
   let sawMoov = false;
-  const top: Box = { type: 'file', start: 0, end: buf.length };
+  const top: Box = { type: 'file', offset: 0, start: 0, end: buf.length };
   for (const box of reader.children(top)) {
     if (box.type === 'moov') {
       sawMoov = true;
