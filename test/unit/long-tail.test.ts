@@ -218,6 +218,35 @@ describe('mojibake repair', () => {
   });
 });
 
+describe('Krita AI Diffusion', () => {
+  // ai_diffusion/text.py create_img_metadata, written by Image.save_png_with_metadata as an
+  // uncompressed iTXt `parameters` chunk right after IHDR (save_png_w_itxt). Python's str() of the
+  // guidance float gives `7.0`; LoRAs are appended to the prompt; an empty negative keeps its line.
+  function kritaText(m: { prompt: string; negative: string; sampler: string; steps: number; guidance: string; checkpoint: string; seed: number; width: number; height: number; loras: [string, number][]; strength?: number; mode: string }) {
+    const loraTags = m.loras.map(([name, weight]) => ` <lora:${name}:${weight}>`).join('');
+    let last = `Steps: ${m.steps}, Sampler: ${m.sampler}, CFG scale: ${m.guidance}, Seed: ${m.seed}, Size: ${m.width}x${m.height}, Model hash: unknown, Model: ${m.checkpoint}`;
+    if (m.strength !== undefined && m.strength !== 1) last += `, Denoising strength: ${m.strength}`;
+    last += `, Mode: ${m.mode}`;
+    return [`${m.prompt.trim()}${loraTags}`, `Negative prompt: ${m.negative}`, last].join('\n');
+  }
+
+  it('reads a generated image: its own generator name, no placeholder hash, LoRAs from the prompt', async () => {
+    const text = kritaText({ prompt: 'a castle on a hill, golden hour', negative: '', sampler: 'DPM++ 2M', steps: 20, guidance: '7.0', checkpoint: 'zavychromaxl_v80.safetensors', seed: 1234567, width: 1024, height: 1024, loras: [['detail_tweaker', 0.8]], mode: 'Generate' });
+    const r = await pngWith({ parameters: text }, 'iTXt');
+    expect(r).toMatchObject({ generator: 'krita-ai-diffusion', prompt: 'a castle on a hill, golden hour <lora:detail_tweaker:0.8>', steps: 20, sampler: 'DPM++ 2M', cfg: 7, seed: 1234567, width: 1024, height: 1024, model: 'zavychromaxl_v80.safetensors', model_hash: null });
+    expect(r.negative_prompt ?? '').toBe('');
+    expect(r.loras).toEqual([{ name: 'detail_tweaker', weight: 0.8 }]);
+    expect(r.extra).toMatchObject({ Mode: 'Generate' });
+  });
+
+  it('reads a refined region with its denoising strength and inpaint mode', async () => {
+    const text = kritaText({ prompt: 'red scarf', negative: 'blurry, lowres', sampler: 'Euler a', steps: 24, guidance: '5.5', checkpoint: 'juggernautXL', seed: 42, width: 640, height: 512, loras: [], strength: 0.65, mode: 'Refine Region (Fill)' });
+    const r = await pngWith({ parameters: text }, 'iTXt');
+    expect(r).toMatchObject({ generator: 'krita-ai-diffusion', prompt: 'red scarf', negative_prompt: 'blurry, lowres', cfg: 5.5, seed: 42, model_hash: null });
+    expect(r.extra).toMatchObject({ 'Denoising strength': '0.65', Mode: 'Refine Region (Fill)' });
+  });
+});
+
 describe('A1111 extensions into structured extra', () => {
   // Written as modules/processing.py create_infotext does: `key: value` joined by ", ", values with
   // commas or colons quoted (json.dumps); each extension adds its own keys.

@@ -1,7 +1,7 @@
 /**
  * AUTOMATIC1111 Stable Diffusion WebUI and everything that writes its infotext: Forge, Forge-neo,
- * Forge-classic, reForge, easy-reforge, SD.Next, Civitai, Fooocus' A1111 mode, ComfyUI save nodes.
- * The fork is recognised from the `Version:` / `App:` fields.
+ * Forge-classic, reForge, easy-reforge, SD.Next, Civitai, Fooocus' A1111 mode, ComfyUI save nodes,
+ * Krita AI Diffusion. The fork is recognised from the `Version:` / `App:` fields and writer quirks.
  */
 import type { GeneratorParser, ParseContext } from './types.js';
 import { fail, ok } from './types.js';
@@ -23,6 +23,9 @@ export function forkFromVersion(version: string | undefined, text: string): stri
     if (version === 'ComfyUI') return 'comfyui';
     if (version.startsWith('Fooocus')) return 'fooocus';
   }
+  // Krita AI Diffusion (ai_diffusion/text.py create_img_metadata) writes no version, a placeholder
+  // hash and its own `Mode:` (Generate, Refine, Inpaint (Fill)…).
+  if (/(?:^|, )Model hash: unknown(?:,|$)/m.test(text) && /(?:^|, )Mode: [A-Z]/m.test(text)) return 'krita-ai-diffusion';
   if (text.includes('Civitai resources:') || text.includes('Civitai metadata:')) return 'civitai';
   return 'a1111';
 }

@@ -164,7 +164,9 @@ export function infotextFields(info: Infotext, generator: string, where: string)
     set('height', size[1], 'Size');
   }
   set('model', take('Model'), 'Model');
-  set('model_hash', take('Model hash'), 'Model hash');
+  const modelHash = take('Model hash');
+  // `unknown` is Krita AI Diffusion's placeholder, not a hash.
+  set('model_hash', modelHash?.toLowerCase() === 'unknown' ? null : modelHash, 'Model hash');
   set('generator_version', take('Version'), 'Version');
 
   const hashes = parseHashList(p.get('Lora hashes'));
