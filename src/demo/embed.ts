@@ -322,3 +322,27 @@ export function jxlContainer(codestream: Uint8Array, metadata: JxlMetadataBox[],
   // The first part (the header) before the metadata, the rest after it.
   return Buffer.concat([signature, ftyp, jxlp[0], ...meta, ...jxlp.slice(1)]);
 }
+
+const IPTC_DATASETS: Record<string, number> = { ObjectName: 5, Keywords: 25, 'By-line': 80, Headline: 105, Credit: 110, 'Caption-Abstract': 120 };
+
+/**
+ * A JPEG with an APP13 segment as Photoshop and exiftool write IPTC IIM: `Photoshop 3.0\0`, one
+ * `8BIM` resource 0x0404 (empty Pascal name) holding 1:90 = UTF-8 and the record-2 datasets given
+ * (a list repeats its dataset, as Keywords do), inserted after SOI.
+ */
+export function addJpegIptc(jpeg: Uint8Array, datasets: Record<string, string | string[]>): Buffer {
+  const record = (rec: number, dataset: number, value: Buffer) => {
+    const head = Buffer.from([0x1c, rec, dataset, 0, 0]);
+    head.writeUInt16BE(value.length, 3);
+    return Buffer.concat([head, value]);
+  };
+  const iim = Buffer.concat([
+    record(1, 90, Buffer.from('\x1b%G', 'latin1')),
+    ...Object.entries(datasets).flatMap(([key, value]) => (Array.isArray(value) ? value : [value]).map((v) => record(2, IPTC_DATASETS[key], Buffer.from(v, 'utf8')))),
+  ]);
+  const size = Buffer.alloc(4);
+  size.writeUInt32BE(iim.length);
+  const resource = Buffer.concat([Buffer.from('8BIM', 'latin1'), Buffer.from([0x04, 0x04, 0, 0]), size, iim, Buffer.alloc(iim.length & 1)]);
+  const buf = Buffer.from(jpeg);
+  return Buffer.concat([buf.subarray(0, 2), jpegSegment(0xed, Buffer.concat([Buffer.from('Photoshop 3.0\0', 'latin1'), resource])), buf.subarray(2)]);
+}

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyRecord, extractMetadata } from '../../src/metadata/extract.js';
 import type { MetadataRecord } from '../../src/metadata/types.js';
 import sharp from 'sharp';
-import { addJpegMetadata, addPngText, addWebpMetadata, buildExif, JXL_CODESTREAM_64X48_RGB, jxlContainer, type PngTextChunk } from '../../src/demo/embed.js';
+import { addJpegIptc, addJpegMetadata, addPngText, addWebpMetadata, buildExif, JXL_CODESTREAM_64X48_RGB, jxlContainer, type PngTextChunk } from '../../src/demo/embed.js';
 import { deriveTags } from '../../src/ingest/tags.js';
 import { solidImage } from '../support/fixtures.js';
 import { pyJson } from '../support/python-json.js';
@@ -215,6 +215,32 @@ describe('mojibake repair', () => {
     const r = await pngWith({ parameters: 'café crème, 一二三, Ã la carte\nSteps: 5, Seed: 3, Size: 64x48' }, 'iTXt');
     expect(r.prompt).toBe('café crème, 一二三, Ã la carte');
     expect(r.warnings.join()).not.toMatch(/mojibake/);
+  });
+});
+
+describe('Midjourney in JPEG: IPTC caption and XMP description', () => {
+  const description = 'a café at night, neon signs, rain --ar 3:2 --v 6.1 --stylize 100 --no people Job ID: 3b5d3c2a-1a2b-4c3d-8e9f-0123456789ab';
+  const expected = { generator: 'midjourney', generator_version: '6.1', prompt: 'a café at night, neon signs, rain', negative_prompt: 'people', model: 'Midjourney 6.1' };
+
+  it('reads the prompt, flags and job id from an IPTC Caption-Abstract (APP13), with the By-line as author', async () => {
+    const jpeg = addJpegIptc(await solidImage('jpeg', [1, 2, 3], 48, 32), { 'Caption-Abstract': description, 'By-line': 'someone', Keywords: ['neon', 'café'] });
+    const r = await extractMetadata('mj.jpg', jpeg);
+    expect(r).toMatchObject({ ...expected, pixel_width: 48 });
+    expect(r.extra).toMatchObject({ job_id: '3b5d3c2a-1a2b-4c3d-8e9f-0123456789ab', aspect_ratio: '3:2', stylize: 100, author: 'someone' });
+    expect(r.provenance.prompt).toContain('jpeg:iptc');
+    expect(r.raw).toMatchObject({ Keywords: 'neon, café', 'By-line': 'someone' });
+  });
+
+  it('reads the same from the XMP dc:description, and ignores an APP13 whose resource claims more than it holds', async () => {
+    const xmp = `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:description><rdf:Alt><rdf:li xml:lang="x-default">${description}</rdf:li></rdf:Alt></dc:description></rdf:Description></rdf:RDF></x:xmpmeta>`;
+    const jpeg = addJpegMetadata(await solidImage('jpeg', [1, 2, 3], 48, 32), { xmp });
+    expect(await extractMetadata('mj-xmp.jpg', jpeg)).toMatchObject(expected);
+    const lying = addJpegIptc(jpeg, { 'Caption-Abstract': 'not read' });
+    const at = lying.indexOf('8BIM', 0, 'latin1');
+    lying.writeUInt32BE(0x7fffffff, at + 8);
+    const r = await extractMetadata('lying.jpg', lying);
+    expect(r).toMatchObject(expected);
+    expect(r.raw['Caption-Abstract']).toBeUndefined();
   });
 });
 

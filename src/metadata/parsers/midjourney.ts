@@ -1,13 +1,14 @@
 /**
  * Midjourney / Niji: the prompt with its `--flags` and `Job ID: <uuid>` in the PNG `Description`
- * (or XMP `dc:description` / EXIF ImageDescription on JPEG and WebP downloads), `Author` beside it.
+ * (or XMP `dc:description`, IPTC `Caption-Abstract`, EXIF ImageDescription on JPEG and WebP
+ * downloads), `Author` (or IPTC `By-line`) beside it.
  */
 import type { GenerationFields } from '../types.js';
 import type { GeneratorParser, ParseContext } from './types.js';
 import { fail, ok } from './types.js';
 import { toNumber, toSeed } from '../values.js';
 
-const KEYS = ['Description', 'dc:description', 'ImageDescription', 'parameters', 'Comment'];
+const KEYS = ['Description', 'dc:description', 'Caption-Abstract', 'ImageDescription', 'parameters', 'Comment'];
 const JOB_ID = /\bJob ID:\s*([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/i;
 
 function find(ctx: ParseContext) {
@@ -62,7 +63,7 @@ export const midjourneyParser: GeneratorParser = {
       ...(flags.stylize ?? flags.s ? { stylize: toNumber(flags.stylize ?? flags.s) } : {}),
       ...(flags.chaos ?? flags.c ? { chaos: toNumber(flags.chaos ?? flags.c) } : {}),
       flags,
-      ...(ctx.entries.text('Author') ? { author: ctx.entries.text('Author') } : {}),
+      ...(ctx.entries.text('Author') ?? ctx.entries.text('By-line') ? { author: ctx.entries.text('Author') ?? ctx.entries.text('By-line') } : {}),
     };
     return ok(fields);
   },

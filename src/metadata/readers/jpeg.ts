@@ -1,10 +1,11 @@
 /**
  * JPEG container reader: walks marker segments up to the scan data. APP1 EXIF and XMP (with the
- * extended-XMP continuation), COM comments, APP11 JUMBF (C2PA) and text after EOI become entries.
+ * extended-XMP continuation), APP13 IPTC, COM comments, APP11 JUMBF (C2PA) and text after EOI become entries.
  */
 import type { ContainerInfo, MetadataEntry } from '../types.js';
 import { decodeLatin1, decodeUtf8, decodeUtf8OrLatin1, looksLikeText, MAX_TEXT_BYTES, trimNul } from '../text.js';
 import { xmpEntries } from './xmp.js';
+import { iptcEntries, PHOTOSHOP_HEADER } from './iptc.js';
 import { ReadBudget } from '../limits.js';
 import { addExif, emptyContainer } from './container.js';
 
@@ -94,6 +95,8 @@ export async function readJpeg(buf: Uint8Array, budget = new ReadBudget()): Prom
         entry.chunks.set(offset, body.subarray(40));
         extendedXmp.set(guid, entry);
       }
+    } else if (marker === 0xed && startsWith(data, PHOTOSHOP_HEADER)) {
+      if (budget.block('JPEG APP13 (IPTC)', data.length)) budget.push(info.entries, iptcEntries(data, 'jpeg:iptc'));
     } else if (marker === 0xeb && data.length > 8 && data[0] === 0x4a && data[1] === 0x50) {
       const instance = view.getUint16(dataStart + 2);
       const seq = view.getUint32(dataStart + 4);
