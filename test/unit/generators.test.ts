@@ -129,6 +129,15 @@ describe('SwarmUI, Draw Things, Easy Diffusion, Midjourney, HF Space, Tensor.Art
     expect(r.loras).toEqual([{ name: 'detail', weight: 0.6 }, { name: 'style', weight: 1 }]);
   });
 
+  it('StableSwarmUI (older): backend-named sampler and scheduler, date inside the params, no sui_models', async () => {
+    // Swarm writes Formatting.Indented JSON into the PNG `parameters` text chunk.
+    const params = { sui_image_params: { prompt: 'a lighthouse, stormy sea', negativeprompt: 'blurry', images: 1, seed: 1180353530, steps: 30, cfgscale: 7, aspectratio: '1:1', width: 1024, height: 1024, model: 'OfficialStableDiffusion/sd_xl_base_1.0', comfyuisampler: 'dpmpp_2m_sde', comfyuischeduler: 'karras', swarm_version: '0.5.8.2', date: '2023-10-06', generation_time: '0.02 (prep) and 6.91 (gen) seconds' } };
+    const png = addPngText(await solidImage('png', [9, 9, 9], 32, 32), [{ type: 'tEXt', key: 'parameters', text: JSON.stringify(params, null, 2) }]);
+    const r = await extractMetadata('swarm-old.png', png);
+    expect(r).toMatchObject({ generator: 'swarmui', generator_version: '0.5.8.2', prompt: 'a lighthouse, stormy sea', negative_prompt: 'blurry', seed: 1180353530, steps: 30, cfg: 7, sampler: 'dpmpp_2m_sde', scheduler: 'karras', model: 'OfficialStableDiffusion/sd_xl_base_1.0', width: 1024, height: 1024 });
+    expect(r.extra).toMatchObject({ date: '2023-10-06', aspectratio: '1:1' });
+  });
+
   it('Draw Things: XMP settings JSON', () => {
     const settings = { c: 'a robot, fish bowl head', uc: 'blurry', seed: 2050777441, steps: 26, scale: 3.5, sampler: 'Euler A Trailing', model: 'flux_1_dev_q8p.ckpt', size: '768x1024', lora: [{ model: 'machina_lora_f16.ckpt', weight: 0.8 }] };
     const r = recordOf([

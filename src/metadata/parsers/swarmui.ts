@@ -17,8 +17,9 @@ const PATHS: FieldPaths = {
   seed: ['seed'],
   steps: ['steps'],
   cfg: ['cfgscale'],
-  sampler: ['sampler'],
-  scheduler: ['scheduler'],
+  // StableSwarmUI before 0.6 named them after the backend that ran them.
+  sampler: ['sampler', 'comfyuisampler', 'autowebuisampler'],
+  scheduler: ['scheduler', 'comfyuischeduler'],
   model: ['model'],
   width: ['width'],
   height: ['height'],
