@@ -483,4 +483,65 @@ describe('captions of identical files and captioner failures', () => {
       await vault.close();
     }
   }, 60_000);
+
+  it('retries on the next pass the captions a failing captioner missed, with nothing new to embed', async () => {
+    const root = tempDir('vv-cap-retry-lib-');
+    const models = tempDir('vv-cap-retry-models-');
+    const images = await writeColorLibrary(root);
+    writeTestModel(models, 'clip');
+    const captioner = writeTestCaptioner(models);
+    fs.writeFileSync(path.join(captioner, 'onnx/decoder_model_merged.onnx'), 'not an onnx model');
+    const vault = Vault.open({ dataDir: tempDir('vv-cap-retry-data-'), library: root, workers: 0, modelsDir: models, model: TEST_MODEL_NAMES.clip, captioner: TEST_CAPTIONER_NAME });
+    const uncaptioned = ['copies/red-0.jpg', 'copies/red-0-small.png', 'copies/red-0-cropped.png'];
+    const captionOf = (p: string) => vault.store.getImage(vault.store.idForPath(p)!)!.caption;
+    try {
+      await vault.scanner.scan();
+      const failed = (await vault.ai.embedPending())!;
+      expect(failed).toMatchObject({ error: null, done: images.length, captioned: 0, caption_error: expect.stringMatching(/cannot load onnx\/decoder_model_merged.onnx/) });
+      for (const p of uncaptioned) expect(captionOf(p), p).toBeNull();
+
+      // Still broken: the next pass tries again, fails again, and stores nothing.
+      const again = (await vault.ai.embedPending())!;
+      expect(again).toMatchObject({ error: null, embedded: 0, caption_retried: 0, caption_error: expect.stringMatching(/cannot load onnx\/decoder_model_merged.onnx/) });
+      for (const p of uncaptioned) expect(captionOf(p), p).toBeNull();
+
+      // Repaired: a pass with nothing new to embed captions every image the failures missed.
+      writeTestCaptioner(models);
+      const retried = (await vault.ai.embedPending())!;
+      expect(retried).toMatchObject({ error: null, embedded: 0, caption_error: null, caption_retried: uncaptioned.length });
+      for (const p of uncaptioned) expect(captionOf(p), p).toEqual({ text: 'a red picture', source: 'ai' });
+      expect(vault.ai.status()).toMatchObject({ error: null, error_at: null });
+      // Done once: the pass after that has nothing to caption.
+      expect((await vault.ai.embedPending())!).toMatchObject({ embedded: 0, captioned: 0, caption_retried: 0 });
+    } finally {
+      await vault.close();
+    }
+  }, 60_000);
+
+  it('re-tags on the next pass the images embedded while the text tower failed, without embedding them again', async () => {
+    const root = tempDir('vv-tag-retry-lib-');
+    const models = tempDir('vv-tag-retry-models-');
+    const images = await writeColorLibrary(root);
+    const dir = writeTestModel(models, 'openclip');
+    fs.writeFileSync(path.join(dir, 'textual/model.onnx'), 'not an onnx model');
+    const vault = Vault.open({ dataDir: tempDir('vv-tag-retry-data-'), library: root, workers: 0, modelsDir: models, model: TEST_MODEL_NAMES.openclip });
+    const aiTags = (p: string) => vault.store.getImage(vault.store.idForPath(p)!)!.tag_details.filter((t) => t.source === 'ai').map((t) => t.name);
+    try {
+      await vault.scanner.scan();
+      // The vision tower works: every image gets its vector, none a tag.
+      const first = (await vault.ai.embedPending())!;
+      expect(first).toMatchObject({ error: null, done: images.length, embedded: images.length });
+      expect(aiTags('colors/red-0.png')).toEqual([]);
+      expect(vault.ai.status().error).toMatch(/^zero-shot tagging: .*cannot load textual\/model.onnx/);
+
+      writeTestModel(models, 'openclip');
+      const repaired = (await vault.ai.embedPending())!;
+      expect(repaired).toMatchObject({ error: null, embedded: 0 });
+      expect(aiTags('colors/red-0.png')).toContain('red');
+      expect(aiTags('colors/blue-0.png')).toContain('blue');
+      expect(vault.ai.status()).toMatchObject({ error: null, error_at: null });
+    } finally {
+      await vault.close();
+    }
+  }, 60_000);
 });

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
 import { Encoder, l2normalize, preprocess } from './encoder.js';
 import { FfmpegError } from '../ingest/ffmpeg.js';
-import { sampledFrames, type FrameSource } from '../ingest/media-frames.js';
+import { posterInput, sampledFrames, type FrameSource } from '../ingest/media-frames.js';
 import { loadModelInfo } from './models.js';
 import { Captioner, loadCaptionerInfo } from './captioner.js';
 
@@ -20,12 +20,19 @@ export interface EmbedWorkerData {
   captioner: string | null;
 }
 
-/** `caption[i]`: also caption file i (it has no prompt and no caption yet); `media[i]`: what its frames are (null: a still). */
-export type EmbedRequest = { type: 'embed'; id: number; files: string[]; caption: boolean[]; media: (FrameSource | null)[] };
+/**
+ * `embed`: vectors for the files, and captions for those with `caption[i]` (no prompt, no caption
+ * yet); `media[i]`: what its frames are (null: a still). `caption`: captions only, for files
+ * embedded earlier while the captioner failed.
+ */
+export type EmbedRequest =
+  | { type: 'embed'; id: number; files: string[]; caption: boolean[]; media: (FrameSource | null)[] }
+  | { type: 'caption'; id: number; files: string[]; media: (FrameSource | null)[] };
 export type EmbedReply =
   | { type: 'ready' }
   | { type: 'fatal'; message: string }
-  | { type: 'embedded'; id: number; results: ({ vector: Float32Array; caption?: string } | { error: string })[]; inferMs: number; decodeMs: number; captionError?: string };
+  | { type: 'embedded'; id: number; results: ({ vector: Float32Array; caption?: string } | { error: string })[]; inferMs: number; decodeMs: number; captionError?: string }
+  | { type: 'captioned'; id: number; captions: (string | null)[]; captionError?: string };
 
 const data = workerData as EmbedWorkerData;
 sharp.concurrency(1);
@@ -40,15 +47,20 @@ interface Decoded {
   pixels: Float32Array[];
 }
 
-/** Captions for the files asked for, in one batched decode; a failing captioner costs the captions, not the vectors. */
-async function captions(req: EmbedRequest, decoded: (Decoded | null)[]): Promise<{ byIndex: Map<number, string>; error?: string }> {
-  const want = req.files.flatMap((f, i) => (req.caption[i] && decoded[i] ? [i] : []));
-  if (!captioner || want.length === 0) return { byIndex: new Map() };
+const middle = (frames: (string | Buffer)[]) => frames[Math.floor(frames.length / 2)];
+
+/**
+ * Captions of the frames given (null: none asked), in one batched decode; a failing captioner costs
+ * the captions, not the vectors. A frame that cannot be decoded gets none (not the captioner's failure).
+ */
+async function captions(frames: (string | Buffer | null)[]): Promise<{ byIndex: Map<number, string>; error?: string }> {
+  if (!captioner || frames.every((f) => f === null)) return { byIndex: new Map() };
+  const decoded = await Promise.all(frames.map((f) => (f === null ? null : preprocess(f, captionerInfo!.pixels).catch(() => null))));
+  const indices = decoded.flatMap((d, i) => (d ? [i] : []));
+  if (indices.length === 0) return { byIndex: new Map() };
   try {
-    const middle = (d: Decoded) => d.frames[Math.floor(d.frames.length / 2)];
-    const pixels = await Promise.all(want.map((i) => preprocess(middle(decoded[i]!), captionerInfo!.pixels)));
-    const texts = await captioner.caption(pixels);
-    return { byIndex: new Map(want.map((i, k) => [i, texts[k]])) };
+    const texts = await captioner.caption(indices.map((i) => decoded[i]!));
+    return { byIndex: new Map(indices.map((i, k) => [i, texts[k]])) };
   } catch (err) {
     return { byIndex: new Map(), error: (err as Error).message };
   }
@@ -76,7 +88,7 @@ function failure(reason: unknown): string {
 /** One inference at a time: a batch decoded ahead waits here, not in ONNX Runtime's thread pool. */
 let inference: Promise<unknown> = Promise.resolve();
 
-async function embed(req: EmbedRequest): Promise<EmbedReply> {
+async function embed(req: Extract<EmbedRequest, { type: 'embed' }>): Promise<EmbedReply> {
   const decodeStart = performance.now();
   const settled = await Promise.allSettled(req.files.map((f, i) => decode(f, req.media[i] ?? null)));
   const decodeMs = performance.now() - decodeStart;
@@ -87,7 +99,7 @@ async function embed(req: EmbedRequest): Promise<EmbedReply> {
     const started = performance.now();
     const vectors = ok.length ? await encoder.embedPixels(ok) : [];
     inferMs = performance.now() - started;
-    const captioned = await captions(req, decoded);
+    const captioned = await captions(decoded.map((d, i) => (req.caption[i] && d ? middle(d.frames) : null)));
     return { vectors, captioned };
   });
   inference = turn.catch(() => undefined);
@@ -101,8 +113,18 @@ async function embed(req: EmbedRequest): Promise<EmbedReply> {
   return { type: 'embedded', id: req.id, results, inferMs, decodeMs, ...(captioned.error ? { captionError: captioned.error } : {}) };
 }
 
+/** Captions only (files embedded while the captioner failed), in the same one-at-a-time queue. */
+async function caption(req: Extract<EmbedRequest, { type: 'caption' }>): Promise<EmbedReply> {
+  // A clip's poster frame (one decode), as the gallery shows it.
+  const frames = await Promise.all(req.files.map((f, i) => posterInput(f, req.media[i] ?? undefined).catch(() => null)));
+  const turn = inference.then(() => captions(frames));
+  inference = turn.catch(() => undefined);
+  const { byIndex, error } = await turn;
+  return { type: 'captioned', id: req.id, captions: req.files.map((_, i) => byIndex.get(i) ?? null), ...(error ? { captionError: error } : {}) };
+}
+
 parentPort!.on('message', (req: EmbedRequest) => {
-  embed(req).then(
+  (req.type === 'caption' ? caption(req) : embed(req)).then(
     (reply) => {
       const transfer = reply.type === 'embedded' ? reply.results.flatMap((r) => ('vector' in r ? [r.vector.buffer as ArrayBuffer] : [])) : [];
       parentPort!.postMessage(reply, transfer);

@@ -11,6 +11,7 @@ import type { Store } from '../db/store.js';
 import type { EmbeddingResult, EmbeddingTask } from '../db/embeddings.js';
 import { spawnWorker } from '../spawn-worker.js';
 import { locateFfmpeg, NO_VIDEO_DECODER } from '../ingest/ffmpeg.js';
+import type { FrameSource } from '../ingest/media-frames.js';
 import type { EmbedReply, EmbedRequest, EmbedWorkerData } from './embed-worker.js';
 import type { VectorIndex } from './vector-index.js';
 import type { ZeroShotTagger } from './zero-shot.js';
@@ -27,8 +28,10 @@ export interface EmbeddingProgress {
   /** Embedded in the current (or last) run; reused vectors of identical files are not counted. */
   embedded: number;
   reused: number;
-  /** Captions made (or taken from an identical file) in the current (or last) run. */
+  /** Captions made (or taken from an identical file) for the images embedded in the current (or last) run. */
   captioned: number;
+  /** Captions made in the current (or last) run for images embedded earlier while the captioner failed. */
+  caption_retried: number;
   /** The captioner's failure in the current (or last) run (the vectors are kept). */
   caption_error: string | null;
   /** Time inside ONNX Runtime vs. the whole run, in ms (the rest is decoding, preprocessing, storing). */
@@ -49,13 +52,18 @@ export interface EmbeddingJobOptions {
   tagger: () => Promise<ZeroShotTagger | null>;
   /** Captioner folder: images without a prompt get a caption in the same pass (null: none). */
   captioner?: string | null;
-  /** A captioner failure (the vectors are kept; the captions come on a later pass). */
+  /** A captioner failure (the vectors are kept; the next pass captions those images). */
   onCaptionError?: (message: string) => void;
   batchSize?: number;
   threads?: number;
   /** Save the vector index at most this often while running (it is always saved at the end). */
   saveEveryMs?: number;
   onProgress?: (p: EmbeddingProgress) => void;
+}
+
+/** What a task's frames are, for the worker (null: a still). */
+function frameSource(t: EmbeddingTask): FrameSource | null {
+  return t.media_type === 'image' ? null : { media_type: t.media_type, duration_s: t.duration_s, format: t.format, frame_count: t.frame_count };
 }
 
 export class EmbeddingJob {
@@ -68,7 +76,7 @@ export class EmbeddingJob {
   private nextRequest = 1;
 
   constructor(private readonly o: EmbeddingJobOptions) {
-    this.progress = { running: false, model: o.model, done: 0, total: 0, per_second: 0, failed: 0, embedded: 0, reused: 0, captioned: 0, caption_error: null, infer_ms: 0, decode_ms: 0, elapsed_ms: 0, error: null };
+    this.progress = { running: false, model: o.model, done: 0, total: 0, per_second: 0, failed: 0, embedded: 0, reused: 0, captioned: 0, caption_retried: 0, caption_error: null, infer_ms: 0, decode_ms: 0, elapsed_ms: 0, error: null };
   }
 
   private countedAt: string | null = null;
@@ -147,20 +155,22 @@ export class EmbeddingJob {
       for (const p of all) p.reject(err);
       return;
     }
-    if (reply?.type !== 'embedded') return;
+    if (reply?.type !== 'embedded' && reply?.type !== 'captioned') return;
     const p = this.pending.get(reply.id);
     this.pending.delete(reply.id);
     p?.resolve(reply);
   }
 
   private request(tasks: EmbeddingTask[], caption: boolean[]): Promise<Extract<EmbedReply, { type: 'embedded' }>> {
+    const files = tasks.map((t) => path.join(this.o.root, t.path));
+    return this.send({ type: 'embed', id: this.nextRequest++, files, caption, media: tasks.map(frameSource) }) as Promise<Extract<EmbedReply, { type: 'embedded' }>>;
+  }
+
+  private send(req: EmbedRequest): Promise<EmbedReply> {
     if (!this.worker) return Promise.reject(new Error('embedding worker is not running'));
-    const id = this.nextRequest++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (r: EmbedReply) => void, reject });
-      const files = tasks.map((t) => path.join(this.o.root, t.path));
-      const media = tasks.map((t) => (t.media_type === 'image' ? null : { media_type: t.media_type, duration_s: t.duration_s, format: t.format, frame_count: t.frame_count }));
-      this.worker!.postMessage({ type: 'embed', id, files, caption, media } satisfies EmbedRequest);
+      this.pending.set(req.id, { resolve, reject });
+      this.worker!.postMessage(req);
     });
   }
 
@@ -172,7 +182,7 @@ export class EmbeddingJob {
     if (locateFfmpeg().path) store.embeddings.forgetFailures(model, NO_VIDEO_DECODER);
     const doneBefore = store.embeddings.doneCount(model);
     const todo = store.embeddings.pendingCount(model);
-    this.progress = { ...this.progress, running: true, done: doneBefore, total: doneBefore + todo, per_second: 0, embedded: 0, reused: 0, captioned: 0, caption_error: null, infer_ms: 0, decode_ms: 0, elapsed_ms: 0, error: null };
+    this.progress = { ...this.progress, running: true, done: doneBefore, total: doneBefore + todo, per_second: 0, embedded: 0, reused: 0, captioned: 0, caption_retried: 0, caption_error: null, infer_ms: 0, decode_ms: 0, elapsed_ms: 0, error: null };
     this.emit();
     const tagger = await this.o.tagger();
     let lastSave = performance.now();
@@ -209,6 +219,8 @@ export class EmbeddingJob {
         // Let queued requests run between batches.
         await new Promise((r) => setImmediate(r));
       }
+      // A captioner that failed in this pass is not tried again before the next one.
+      if (this.o.captioner && !this.progress.caption_error) await this.retryCaptions(batchSize);
     } catch (err) {
       this.progress.error = (err as Error).message;
     } finally {
@@ -222,6 +234,31 @@ export class EmbeddingJob {
       this.emit();
     }
     return this.progress;
+  }
+
+  /**
+   * Captions the images embedded in earlier passes while the captioner failed: a captioner failure
+   * is never permanent, the next pass that finds it working catches up. Stops at the first failure.
+   */
+  private async retryCaptions(batchSize: number): Promise<void> {
+    const { store, model, root } = this.o;
+    for (let after = 0; !this.stopRequested; ) {
+      const targets = store.captionRetryTargets(model, after, batchSize);
+      if (targets.length === 0) return;
+      after = targets[targets.length - 1].id;
+      if (!this.worker) await this.startWorker();
+      const reply = (await this.send({ type: 'caption', id: this.nextRequest++, files: targets.map((t) => path.join(root, t.path)), media: targets.map(frameSource) })) as Extract<EmbedReply, { type: 'captioned' }>;
+      if (reply.captionError) {
+        this.progress.caption_error = reply.captionError;
+        this.o.onCaptionError?.(reply.captionError);
+        return;
+      }
+      const captions = targets.flatMap((t, n) => (reply.captions[n] ? [{ id: t.id, caption: reply.captions[n]! }] : []));
+      store.setAiCaptions(captions);
+      this.progress.caption_retried += captions.length;
+      this.emit();
+      await new Promise((r) => setImmediate(r));
+    }
   }
 
   private async embedBatch(tasks: EmbeddingTask[]): Promise<EmbeddingResult[]> {

@@ -127,9 +127,10 @@ export class AiService {
 
   private recordFailure(what: FailedWork, err: unknown): void {
     const message = `${what}: ${(err as Error)?.message ?? String(err)}`;
-    this.failures.set(what, { message, at: new Date().toISOString() });
-    // Images embedded while the captioner failed keep their vectors: only `vv caption` captions them later.
-    console.error(`[vv ai] ${message} (${what === 'captions' ? 'images embedded meanwhile stay uncaptioned until vv caption' : 'retried on the next pass'})`);
+    // The same failure again keeps the time it was first seen (error_at: failing since).
+    if (this.failures.get(what)?.message !== message) this.failures.set(what, { message, at: new Date().toISOString() });
+    // Images embedded while the captioner failed keep their vectors; the next pass captions them.
+    console.error(`[vv ai] ${message} (retried on the next pass)`);
   }
 
   private latestFailure(): { message: string; at: string } | null {
@@ -164,7 +165,7 @@ export class AiService {
       this.failures.delete('zero-shot tagging');
     }
     // A pass with nothing to caption proves nothing about the captioner: its failure stays shown.
-    if (!progress.caption_error && progress.captioned > 0) this.failures.delete('captions');
+    if (!progress.caption_error && progress.captioned + progress.caption_retried > 0) this.failures.delete('captions');
     return progress;
   }
 

@@ -3,6 +3,7 @@
  * wins) and zero-shot (`ai`) tags (a tag the user removed stays removed).
  */
 import type { FullTextIndex } from './fts.js';
+import type { EmbeddingTask } from './embeddings.js';
 import type { Kernel } from './kernel.js';
 import type { Tags } from './tags.js';
 
@@ -27,12 +28,27 @@ export class Captions {
         `SELECT id, path FROM images WHERE id > ? AND missing = 0 AND COALESCE(prompt, '') = '' AND COALESCE(user_prompt, '') = ''
            AND (caption IS NULL OR (? = 1 AND caption_source = 'ai')) ORDER BY id LIMIT ?`,
       ),
+      // Walked by id (the rowid), as the embedding queue is.
+      retryTargets: kernel.prepare<{ model: string; after: number; limit: number }, EmbeddingTask>(
+        `SELECT i.id, i.path, i.hash, i.media_type, i.duration AS duration_s, i.format, i.frame_count FROM images i NOT INDEXED WHERE i.id > @after AND i.missing = 0 AND i.error IS NULL
+           AND COALESCE(i.prompt, '') = '' AND COALESCE(i.user_prompt, '') = '' AND i.caption IS NULL
+           AND EXISTS (SELECT 1 FROM embeddings e WHERE e.model = @model AND e.image_id = i.id AND e.content_hash = i.hash AND e.vector IS NOT NULL)
+         ORDER BY i.id LIMIT @limit`,
+      ),
     };
   }
 
   /** Images a captioning pass should caption, after id `after` (`all`: also those with a model's caption). */
   targets(after: number, limit: number, all = false): { id: number; path: string }[] {
     return this.s.targets.all(after, all ? 1 : 0, limit);
+  }
+
+  /**
+   * Images the embedding pass already embedded (a current vector for `model`) that still need a
+   * caption: those it could not caption because the captioner failed. The next pass retries them.
+   */
+  retryTargets(model: string, after: number, limit: number): EmbeddingTask[] {
+    return this.s.retryTargets.all({ model, after, limit });
   }
 
   /** Which of these images have no prompt and no caption yet (the embedding pass captions them). */

@@ -26,7 +26,7 @@ import { Categories } from './categories.js';
 import { Changes, type EditListener } from './changes.js';
 import { DuplicateQueries } from './duplicates.js';
 import { Edits } from './edits.js';
-import { EmbeddingStore } from './embeddings.js';
+import { EmbeddingStore, type EmbeddingTask } from './embeddings.js';
 import type { CompiledFilter, FilterInput } from './filters.js';
 import { FullTextIndex } from './fts.js';
 import { Images } from './images.js';
@@ -283,6 +283,11 @@ export class Store {
 
   captionTargets(after: number, limit: number, all = false): { id: number; path: string }[] {
     return this.captions.targets(after, limit, all);
+  }
+
+  /** Embedded images (for `model`) still without the caption a failing captioner did not make. */
+  captionRetryTargets(model: string, after: number, limit: number): EmbeddingTask[] {
+    return this.captions.retryTargets(model, after, limit);
   }
 
   needsCaption(ids: number[]): Set<number> {
