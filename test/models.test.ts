@@ -20,6 +20,8 @@ const SHA = 'a'.repeat(40);
 let files: Map<string, Buffer>;
 let entry: CatalogEntry;
 let lie: string | null = null;
+/** A file served cut short (or with bytes added) while the listing gives the pinned size. */
+let resized: { file: string; delta: number } | null = null;
 let server: http.Server;
 let endpoint: string;
 const requests: string[] = [];
@@ -65,6 +67,7 @@ beforeAll(async () => {
       const file = url.slice(prefix.length);
       const bytes = files.get(file);
       if (!bytes) return res.writeHead(404).end();
+      if (file === resized?.file) return res.end(resized.delta < 0 ? bytes.subarray(0, resized.delta) : Buffer.concat([bytes, Buffer.alloc(resized.delta)]));
       return res.end(file === lie ? Buffer.concat([bytes.subarray(0, -1), Buffer.from([bytes[bytes.length - 1] ^ 1])]) : bytes);
     }
     res.writeHead(404).end();
@@ -107,6 +110,26 @@ describe('models:download', () => {
     lie = null;
   });
 
+  it('refuses a file whose size differs from its pin, cut short or longer, and leaves no model behind', async () => {
+    for (const [file, delta] of [
+      ['onnx/vision_model.onnx', -10],
+      ['onnx/vision_model.onnx', 7],
+      ['preprocessor_config.json', -1],
+    ] as const) {
+      const dir = tempDir('vv-models-');
+      resized = { file, delta };
+      const size = files.get(file)!.length;
+      // A longer body is cut at the pinned size plus one chunk at most: what counts is that it is refused.
+      await expect(downloadModel(entry.name, { modelsDir: dir, endpoint, entry })).rejects.toThrow(
+        delta < 0 ? new RegExp(`${file}: checksum mismatch \\(${size + delta} bytes, expected ${size}\\): refusing`) : new RegExp(`${file}: checksum mismatch \\(\\d+ bytes, expected ${size}\\): refusing`),
+      );
+      expect(fs.existsSync(path.join(dir, entry.name, file))).toBe(false);
+      expect(fs.existsSync(path.join(dir, entry.name, `${file}.part`))).toBe(false);
+      expect(listModels(dir)).toEqual([]);
+    }
+    resized = null;
+  });
+
   it('says clearly when the hub cannot be reached or the model is unknown', async () => {
     const dir = tempDir('vv-models-');
     await expect(downloadModel(entry.name, { modelsDir: dir, endpoint: 'http://127.0.0.1:9', entry })).rejects.toThrow(/cannot reach .* needs internet access/);
@@ -129,8 +152,7 @@ describe('models:download', () => {
 
   it('pins every catalog model to a commit, and its large files to a size or sha256', () => {
     for (const e of CATALOG) {
-      // A commit wherever a public reference gives one (the captioner has none: its ONNX content is pinned).
-      if (e.revision !== null || !e.name.includes('captions')) expect(e.revision, e.name).toMatch(/^[0-9a-f]{40}$/);
+      expect(e.revision, e.name).toMatch(/^[0-9a-f]{40}$/);
       for (const f of e.files) {
         if (f.sha256) expect(f.sha256).toMatch(/^[0-9a-f]{64}$/);
         if (f.git_sha1) expect(f.git_sha1).toMatch(/^[0-9a-f]{40}$/);

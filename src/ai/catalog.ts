@@ -19,11 +19,8 @@ export interface PinnedFile {
 export interface CatalogEntry {
   name: string;
   repo: string;
-  /**
-   * The commit every file is fetched from; null where no public reference gives one (then `main`
-   * is resolved to its commit at download time and recorded, and the content pins still apply).
-   */
-  revision: string | null;
+  /** The commit every file is fetched from (never a branch). */
+  revision: string;
   /** Files to fetch, relative to the repository (kept at the same relative path). */
   files: PinnedFile[];
   manifest: Omit<ModelManifest, 'name' | 'source'> | Omit<CaptionerManifest, 'name' | 'source'>;
@@ -38,6 +35,14 @@ export const DEFAULT_CAPTIONER = 'vit-gpt2-captions';
 const IMMICH_LAION = '19a057a0fb927cf239541300e74237cd56c7ffe2';
 const XENOVA_CLIP = 'd15189d7028b43f1d3e65039190477f6af591c2a';
 const XENOVA_SIGLIP = '4649052661e53c7000355844105f8a1792088239';
+/**
+ * Xenova/vit-gpt2-image-captioning: the commit public model catalogues pin (a transformers.js
+ * manifest giving the two int8 ONNX files' sizes at this revision; a Go ONNX test suite's caption
+ * references). The sha256 of those files: public download catalogues (Dart, Java) fetching them
+ * from the repository, and a git-lfs pointer of each in a public mirror of the repository, whose
+ * sizes equal the pinned ones. models/README.md lists them.
+ */
+const XENOVA_VIT_GPT2 = '215b4edcb7ec1fad5905a18a03f7b2007f6fabd0';
 
 const clipOpenAiManifest = {
   family: 'clip',
@@ -133,10 +138,10 @@ export const CATALOG: CatalogEntry[] = [
   {
     name: 'vit-gpt2-captions',
     repo: 'Xenova/vit-gpt2-image-captioning',
-    revision: null,
+    revision: XENOVA_VIT_GPT2,
     files: [
-      { path: 'onnx/encoder_model_quantized.onnx', sha256: '6f6e2e27c11303cf533682184543333e7ecb930a734197a0272a1e408aba2766' },
-      { path: 'onnx/decoder_model_merged_quantized.onnx', sha256: '1f3ec53b5fc3614c0b54ee786755a7ec3007841f57543f8e241499edfadfa98f' },
+      { path: 'onnx/encoder_model_quantized.onnx', size: 87_453_213, sha256: '6f6e2e27c11303cf533682184543333e7ecb930a734197a0272a1e408aba2766' },
+      { path: 'onnx/decoder_model_merged_quantized.onnx', size: 158_599_996, sha256: '1f3ec53b5fc3614c0b54ee786755a7ec3007841f57543f8e241499edfadfa98f' },
       { path: 'tokenizer.json' },
       { path: 'tokenizer_config.json' },
       { path: 'config.json' },

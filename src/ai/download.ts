@@ -130,14 +130,7 @@ export async function downloadModel(name: string, options: DownloadOptions): Pro
   const fetchImpl = options.fetchImpl ?? fetch;
   const endpoint = (options.endpoint ?? process.env.HF_ENDPOINT ?? 'https://huggingface.co').replace(/\/$/, '');
   const log = options.log ?? (() => undefined);
-  let commit = options.revision ?? entry.revision;
-  if (!commit) {
-    // No public pin of a commit: resolve `main` now, record it; the content pins still refuse a re-export.
-    const { body } = await getJson(fetchImpl, `${endpoint}/api/models/${entry.repo}/revision/main`);
-    commit = (body as { sha?: string }).sha ?? null;
-    if (!commit) throw new DownloadError(`${entry.repo}: the hub gave no commit for main`);
-    log(`${entry.name}: no pinned commit; main is ${commit}`);
-  }
+  const commit = options.revision ?? entry.revision;
   const listed = await listTree(fetchImpl, endpoint, entry.repo, commit);
   const dir = path.join(options.modelsDir, entry.name);
   // Every pin is checked against the listing before a byte is fetched.
@@ -157,8 +150,7 @@ export async function downloadModel(name: string, options: DownloadOptions): Pro
     await fetchVerified(fetchImpl, `${endpoint}/${entry.repo}/resolve/${commit}/${pin.path}`, target, pin.path, want, log);
     checksums[pin.path] = await fileSha256(target);
   }
-  const sha = commit;
-  const manifest: ModelManifest | CaptionerManifest = { name: entry.name, ...entry.manifest, source: { repo: entry.repo, revision: sha } };
+  const manifest: ModelManifest | CaptionerManifest = { name: entry.name, ...entry.manifest, source: { repo: entry.repo, revision: commit } };
   fs.writeFileSync(path.join(dir, 'checksums.json'), JSON.stringify({ algorithm: 'sha256', files: checksums }, null, 2));
   fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(manifest, null, 2));
   return dir;
