@@ -1,5 +1,5 @@
 /**
- * `npm run bench:embed [-- --n 500] [--model <name>] [--requests 200]`
+ * `npm run bench:embed [-- --n 500] [--model <name>] [--requests 200] [--vit] [--threads 1,2]`
  * The full embedding pipeline (decode → preprocess → ONNX Runtime → normalise → SQLite → vector
  * index → zero-shot tags) through a real `vv serve` over a demo library of full-size renders, with
  * whatever model is installed (VV_MODEL / VV_MODELS_DIR), else the generated test model (then the
@@ -7,6 +7,9 @@
  * Also: perceptual hashes per second on these full-size images (the scan's pixel pass).
  * Without an installed model it runs once per generated test-model layout (transformers.js CLIP,
  * SigLIP, Immich open_clip with batch fixed at 1): per-stage time of the pipeline around inference.
+ * `--vit`: instead, ViT-B/32-sized stand-ins (bench/vit-b32-model.ts: float and int8, random
+ * weights) — images/s with a real model's inference cost. `--threads 1,2`: one run per ONNX
+ * Runtime intra-op thread count (VV_EMBED_THREADS; default: the machine's cores).
  * Final JSON line: { model, n, images_per_second, decode_ms_per_image, infer_ms_per_image,
  * other_ms_per_image, api_images_p95_ms_while_embedding, ... } (per layout under `layouts`).
  */
@@ -17,6 +20,7 @@ import { writeDemoLibrary } from '../src/demo/library.js';
 import { chooseModel, DEFAULT_MODELS_DIR } from '../src/ai/models.js';
 import { writeTestModel, TEST_MODEL_NAMES, TEST_MODEL_SHAPES } from '../scripts/make-test-model.js';
 import { arg, percentile, round, rssMb, startServe } from './util.js';
+import { writeVitBenchModel } from './vit-b32-model.js';
 
 const n = arg('n', 500);
 const requests = arg('requests', 200);
@@ -25,7 +29,15 @@ const log = (m: string) => console.error(`[bench:embed] ${m}`);
 let modelsDir = process.env.VV_MODELS_DIR ?? DEFAULT_MODELS_DIR;
 let models: string[] = [];
 const requested = arg('model', process.env.VV_MODEL ?? '');
-if (requested) models = [requested];
+const threadCounts = arg('threads', '')
+  .split(',')
+  .filter(Boolean)
+  .map(Number);
+if (process.argv.includes('--vit')) {
+  modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vv-bench-models-'));
+  models = [writeVitBenchModel(modelsDir, false), writeVitBenchModel(modelsDir, true)];
+  log('ViT-B/32-sized stand-ins (random weights): float and int8');
+} else if (requested) models = [requested];
 else {
   const installed = chooseModel(modelsDir, null);
   if (installed) models = [installed.manifest.name];
@@ -42,10 +54,12 @@ const library = path.join(os.tmpdir(), `vv-bench-embed-lib-${n}`);
 fs.mkdirSync(library, { recursive: true });
 const written = await writeDemoLibrary(library, n);
 log(`library: ${n} demo images (512–768 px) in ${library}${written ? `, ${written} written now` : ''}`);
-async function measure(model: string) {
+async function measure(model: string, threads: number | null) {
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'vv-bench-embed-data-'));
 
-  const server = await startServe([library, '--data', data, '--model', model, '--no-watch', '--no-thumbnails', '--workers', String(os.availableParallelism())]);
+  const server = await startServe([library, '--data', data, '--model', model, '--no-watch', '--no-thumbnails', '--workers', String(os.availableParallelism())], {
+    env: threads ? { VV_EMBED_THREADS: String(threads) } : {},
+  });
   type Status = { scan: { running: boolean; stats: { hashed: number; hashing_seconds: number } | null }; embeddings: Record<string, number | boolean | string | null> };
   const status = async () => (await (await fetch(`${server.url}/api/status`)).json()) as Status;
 
@@ -88,6 +102,7 @@ async function measure(model: string) {
     model,
     n: e.done,
     cpus: os.availableParallelism(),
+    ort_threads: threads ?? os.availableParallelism(),
     images_per_second: e.per_second,
     decode_ms_per_image: round(e.decode_ms / Math.max(1, e.embedded), 2),
     infer_ms_per_image: round(e.infer_ms / Math.max(1, e.embedded), 2),
@@ -107,8 +122,11 @@ async function measure(model: string) {
 
 const results: Record<string, unknown>[] = [];
 for (const model of models) {
-  const r = await measure(model);
-  log(JSON.stringify(r));
-  results.push(r);
+  for (const threads of threadCounts.length ? threadCounts : [null]) {
+    const r = await measure(model, threads);
+    log(JSON.stringify(r));
+    results.push(r);
+  }
 }
-console.log(JSON.stringify(results.length === 1 ? results[0] : { bench: 'embed', n, cpus: os.availableParallelism(), layouts: Object.fromEntries(results.map((r) => [r.model, r])) }));
+const key = (r: Record<string, unknown>) => (threadCounts.length ? `${r.model}@${r.ort_threads}` : String(r.model));
+console.log(JSON.stringify(results.length === 1 ? results[0] : { bench: 'embed', n, cpus: os.availableParallelism(), layouts: Object.fromEntries(results.map((r) => [key(r), r])) }));

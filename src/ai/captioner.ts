@@ -13,6 +13,7 @@ import { AutoTokenizer, env } from '@huggingface/transformers';
 import { ModelFailedError } from './encoder.js';
 import { ModelUnavailableError, type ModelInfo } from './models.js';
 import { ModelUnsupportedError } from './interface.js';
+import { ortOptions } from './ort-options.js';
 
 export interface CaptionerManifest {
   name: string;
@@ -101,7 +102,7 @@ export class Captioner {
   ) {}
 
   private async load(): Promise<void> {
-    const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: this.threads, interOpNumThreads: 1, executionProviders: ['cpu'], graphOptimizationLevel: 'all' };
+    const options = ortOptions(this.threads);
     const open = async (file: string) => {
       try {
         return await ort.InferenceSession.create(path.join(this.info.dir, file), options);

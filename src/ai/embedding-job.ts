@@ -66,6 +66,21 @@ function frameSource(t: EmbeddingTask): FrameSource | null {
   return t.media_type === 'image' ? null : { media_type: t.media_type, duration_s: t.duration_s, format: t.format, frame_count: t.frame_count };
 }
 
+/** The embedding worker's threads run at this nice value on Linux (embed-worker.ts). */
+export const EMBED_NICE = 10;
+
+/**
+ * ONNX Runtime intra-op threads for the embedding worker: every core (VV_EMBED_THREADS overrides).
+ * Inference is nearly all of an image's cost with a real model, so a core kept back for decoding
+ * would idle most of the time. Decoding the next batch and the API still get their turns: the
+ * inference threads run at a lower priority (EMBED_NICE) and sleep instead of spinning when idle
+ * (ort-options.ts).
+ */
+export function embedThreads(): number {
+  const fromEnv = Number(process.env.VV_EMBED_THREADS);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : os.availableParallelism();
+}
+
 export class EmbeddingJob {
   progress: EmbeddingProgress;
   private worker: Worker | null = null;
@@ -118,9 +133,8 @@ export class EmbeddingJob {
     const data: EmbedWorkerData = {
       modelsDir: this.o.modelsDir,
       model: this.o.model,
-      // ONNX Runtime gets all cores but one; the other decodes the next batch (overlapped, see pass)
-      // and serves the API, whose p95 must hold while a library is embedded.
-      threads: this.o.threads ?? Math.max(1, os.availableParallelism() - 1),
+      threads: this.o.threads ?? embedThreads(),
+      nice: EMBED_NICE,
       captioner: this.o.captioner ?? null,
     };
     const worker = spawnWorker(import.meta.url, 'embed-worker', data);

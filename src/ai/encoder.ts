@@ -10,6 +10,7 @@ import sharp from 'sharp';
 import * as ort from 'onnxruntime-node';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import type { ModelInfo } from './models.js';
+import { ortOptions } from './ort-options.js';
 import { describeAll, ModelUnsupportedError, readTextInterface, readVisionInterface, type TextInterface, type VisionInterface } from './interface.js';
 
 type Tokenizer = Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
@@ -114,7 +115,7 @@ export class Encoder {
   ) {}
 
   private options(): ort.InferenceSession.SessionOptions {
-    return { intraOpNumThreads: this.threads, interOpNumThreads: 1, executionProviders: ['cpu'], graphOptimizationLevel: 'all' };
+    return ortOptions(this.threads);
   }
 
   private async session(file: string): Promise<ort.InferenceSession> {
