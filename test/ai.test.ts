@@ -13,7 +13,6 @@ import { tempDir } from './support/fixtures.js';
 import { getJson, serve, vv, waitFor, type ServerHandle } from './support/cli.js';
 import { writeTestCaptioner, writeTestModel, TEST_CAPTIONER_NAME, TEST_MODEL_NAMES, TEST_MODEL_SHAPES } from '../scripts/make-test-model.js';
 import { Vault } from '../src/library/vault.js';
-import { EMBED_NICE, embedThreads } from '../src/ai/embedding-job.js';
 
 describe.each(TEST_MODEL_SHAPES)('with the %s test model', (shape) => {
   const MODEL = TEST_MODEL_NAMES[shape];
@@ -375,41 +374,6 @@ describe('a model that fails', () => {
       await server.stop();
     }
   }, 120_000);
-});
-
-describe('the embedding worker', () => {
-  /** Nice value per thread of this process (Linux: field 19 of /proc/self/task/<tid>/stat). */
-  const niceByThread = () =>
-    new Map(
-      fs.readdirSync('/proc/self/task').flatMap((tid) => {
-        try {
-          const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-          return [[Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])] as const];
-        } catch {
-          return []; // the thread ended meanwhile
-        }
-      }),
-    );
-
-  it.skipIf(process.platform !== 'linux')('runs inference on every core at a lower priority than the API and decoding', async () => {
-    const root = tempDir('vv-nice-lib-');
-    const models = tempDir('vv-nice-models-');
-    const images = await writeColorLibrary(root);
-    writeTestModel(models, 'clip');
-    const samples: Map<number, number>[] = [];
-    const vault = Vault.open({ dataDir: tempDir('vv-nice-data-'), library: root, workers: 0, modelsDir: models, model: TEST_MODEL_NAMES.clip, embedBatchSize: 4, onEmbedProgress: () => samples.push(niceByThread()) });
-    try {
-      await vault.scanner.scan();
-      expect((await vault.ai.embedPending())!).toMatchObject({ error: null, done: images.length });
-    } finally {
-      await vault.close();
-    }
-    // While batches were stored, the worker thread and the inference threads it started (one per
-    // core in all) ran at EMBED_NICE; this (the API's) thread did not.
-    const background = Math.max(...samples.map((s) => [...s.values()].filter((n) => n === EMBED_NICE).length));
-    expect(background).toBeGreaterThanOrEqual(embedThreads());
-    expect(samples.every((s) => s.get(process.pid) === 0)).toBe(true);
-  }, 60_000);
 });
 
 describe('captions', () => {

@@ -4,7 +4,6 @@
  * per file a vector — a clip's is the L2-normalised mean of its frames' — or an error. Inference
  * here keeps the API's event loop free while a library is embedded.
  */
-import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import sharp from 'sharp';
 import { Encoder, l2normalize, preprocess } from './encoder.js';
@@ -17,8 +16,6 @@ export interface EmbedWorkerData {
   modelsDir: string;
   model: string;
   threads: number;
-  /** Nice value for this thread and the inference threads it starts (Linux). */
-  nice: number;
   /** Captioner model folder (captions for images without a prompt), or null. */
   captioner: string | null;
 }
@@ -39,16 +36,7 @@ export type EmbedReply =
 
 const data = workerData as EmbedWorkerData;
 sharp.concurrency(1);
-// Inference is background work: on Linux (where a nice value is per thread, and inherited by the
-// threads ONNX Runtime starts from this one) it yields to the API's requests and to decoding the
-// next batch (libuv's pool, started by the main thread), so it can take every core.
-if (process.platform === 'linux') {
-  try {
-    os.setPriority(data.nice);
-  } catch {
-    // Not permitted here: inference runs at normal priority.
-  }
-}
+
 const info = loadModelInfo(data.modelsDir, data.model);
 const encoder = new Encoder(info, data.threads);
 const captionerInfo = data.captioner ? loadCaptionerInfo(data.modelsDir, data.captioner) : null;

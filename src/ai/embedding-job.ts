@@ -66,15 +66,13 @@ function frameSource(t: EmbeddingTask): FrameSource | null {
   return t.media_type === 'image' ? null : { media_type: t.media_type, duration_s: t.duration_s, format: t.format, frame_count: t.frame_count };
 }
 
-/** The embedding worker's threads run at this nice value on Linux (embed-worker.ts). */
-export const EMBED_NICE = 10;
-
 /**
  * ONNX Runtime intra-op threads for the embedding worker: every core (VV_EMBED_THREADS overrides).
  * Inference is nearly all of an image's cost with a real model, so a core kept back for decoding
- * would idle most of the time. Decoding the next batch and the API still get their turns: the
- * inference threads run at a lower priority (EMBED_NICE) and sleep instead of spinning when idle
- * (ort-options.ts).
+ * would idle most of the time. Decoding the next batch and the API's requests still get their
+ * turns: idle inference threads sleep instead of spinning (ort-options.ts), and the scheduler runs
+ * a thread that wakes (a request) ahead of ones that have been running. Not a lower priority: on a
+ * busy machine that starved embedding (0.3 images/s at load 17 on 2 cores).
  */
 export function embedThreads(): number {
   const fromEnv = Number(process.env.VV_EMBED_THREADS);
@@ -134,7 +132,6 @@ export class EmbeddingJob {
       modelsDir: this.o.modelsDir,
       model: this.o.model,
       threads: this.o.threads ?? embedThreads(),
-      nice: EMBED_NICE,
       captioner: this.o.captioner ?? null,
     };
     const worker = spawnWorker(import.meta.url, 'embed-worker', data);

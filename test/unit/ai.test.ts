@@ -1,5 +1,6 @@
 /** The AI building blocks on their own: hashes, grouping, fusion, tagging, vocabulary, index, encoder. */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +13,8 @@ import { VectorIndex } from '../../src/ai/vector-index.js';
 import { Encoder, normaliseSiglipText } from '../../src/ai/encoder.js';
 import { ModelUnsupportedError } from '../../src/ai/interface.js';
 import { loadModelInfo } from '../../src/ai/models.js';
+import { embedThreads } from '../../src/ai/embedding-job.js';
+import { ortOptions } from '../../src/ai/ort-options.js';
 import { writeTestModel, breakVisionTower, colorEmbedding, TEST_MODEL_NAME, TEST_MODEL_NAMES, TEST_MODEL_SHAPES, TEST_OPENCLIP_MODEL_NAME, TEST_SIGLIP_MODEL_NAME } from '../../scripts/make-test-model.js';
 import { BASE, patternPixels } from '../support/colors.js';
 import { tempDir } from '../support/fixtures.js';
@@ -376,5 +379,30 @@ describe('the loader reads each export as it is', () => {
     expect((err as ModelUnsupportedError).code).toBe('model_unsupported');
     const found = { nhwc: /pixels float32 \[batch_size, 224, 224, 3\].*NHWC/, uint8: /pixels uint8 \[batch_size, 3, 224, 224\].*not float32/, dim: /image_embeds has 32 dimensions, model.json says dim 16/ }[how];
     expect((err as Error).message).toMatch(found);
+  });
+});
+
+describe('ONNX Runtime threads', () => {
+  it('gives the embedding worker every core unless VV_EMBED_THREADS says otherwise, with idle threads that do not spin', () => {
+    const before = process.env.VV_EMBED_THREADS;
+    try {
+      delete process.env.VV_EMBED_THREADS;
+      expect(embedThreads()).toBe(os.availableParallelism());
+      process.env.VV_EMBED_THREADS = '3';
+      expect(embedThreads()).toBe(3);
+      process.env.VV_EMBED_THREADS = 'lots';
+      expect(embedThreads()).toBe(os.availableParallelism());
+    } finally {
+      if (before === undefined) delete process.env.VV_EMBED_THREADS;
+      else process.env.VV_EMBED_THREADS = before;
+    }
+    expect(ortOptions(2)).toMatchObject({ intraOpNumThreads: 2, extra: { session: { intra_op: { allow_spinning: '0' } } } });
+  });
+
+  it('runs a model with the options every session uses', async () => {
+    const dir = tempDir('vv-ort-options-');
+    const info = loadModelInfo(dir, path.basename(writeTestModel(dir, 'clip')));
+    const [red] = await new Encoder(info, 2).embedTexts(['red']);
+    expect(cosine(red, unit(colorEmbedding([220, 30, 30])))).toBeCloseTo(1, 5);
   });
 });
