@@ -21,7 +21,7 @@ const walk = (dir: string) => {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const abs = path.join(dir, e.name);
     if (e.isDirectory()) walk(abs);
-    else if (/\.(png|jpe?g|webp|avif|gif)$/i.test(e.name)) files.push(abs);
+    else if (/\.(png|jpe?g|webp|avif|heic|jxl|gif)$/i.test(e.name)) files.push(abs);
   }
 };
 const folder = path.resolve(arg('folder', corpus));
