@@ -148,6 +148,19 @@ describe('SwarmUI, Draw Things, Easy Diffusion, Midjourney, HF Space, Tensor.Art
     expect(r).toMatchObject({ generator: 'drawthings', prompt: 'a robot, fish bowl head', negative_prompt: 'blurry', seed: 2050777441, steps: 26, cfg: 3.5, sampler: 'Euler A Trailing', model: 'flux_1_dev_q8p.ckpt', width: 768, height: 1024, loras: [{ name: 'machina_lora_f16.ckpt', weight: 0.8 }] });
   });
 
+  it('Draw Things: a PNG with its XMP packet in iTXt, read end to end', async () => {
+    // Draw Things (Swift, Apple's XMP core) writes one iTXt `XML:com.adobe.xmp`: the infotext-like
+    // description in dc:description, the settings JSON in exif:UserComment, itself as CreatorTool.
+    const settings = { c: 'a robot, fish bowl head', uc: 'blurry', seed: 2050777441, steps: 26, scale: 3.5, sampler: 'Euler A Trailing', model: 'flux_1_dev_q8p.ckpt', size: '768x1024', strength: 1, lora: [{ model: 'machina_lora_f16.ckpt', weight: 0.8 }] };
+    const esc = (t: string) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+    const alt = (t: string) => `<rdf:Alt><rdf:li xml:lang="x-default">${esc(t)}</rdf:li></rdf:Alt>`;
+    const description = 'a robot, fish bowl head\nSteps: 26, Sampler: Euler A Trailing, Guidance Scale: 3.5, Seed: 2050777441, Size: 768x1024, Model: flux_1_dev_q8p.ckpt';
+    const xmp = `<x:xmpmeta xmlns:x="adobe:ns:meta/" x:xmptk="XMP Core 6.0.0"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:exif="http://ns.adobe.com/exif/1.0/" xmlns:xmp="http://ns.adobe.com/xap/1.0/"><dc:description>${alt(description)}</dc:description><exif:UserComment>${alt(JSON.stringify(settings))}</exif:UserComment><xmp:CreatorTool>Draw Things</xmp:CreatorTool></rdf:Description></rdf:RDF></x:xmpmeta>`;
+    const png = addPngText(await solidImage('png', [9, 9, 9], 48, 64), [{ type: 'iTXt', key: 'XML:com.adobe.xmp', text: xmp }]);
+    const r = await extractMetadata('drawthings.png', png);
+    expect(r).toMatchObject({ generator: 'drawthings', prompt: 'a robot, fish bowl head', negative_prompt: 'blurry', seed: 2050777441, steps: 26, cfg: 3.5, sampler: 'Euler A Trailing', model: 'flux_1_dev_q8p.ckpt', width: 768, height: 1024, pixel_width: 48, pixel_height: 64, loras: [{ name: 'machina_lora_f16.ckpt', weight: 0.8 }] });
+  });
+
   it('Easy Diffusion: one chunk per setting, and JSON', () => {
     const settings = { prompt: 'a cabin', negative_prompt: 'people', seed: '1234', use_stable_diffusion_model: 'sd-v1-5', sampler_name: 'euler_a', num_inference_steps: '25', guidance_scale: '7.5', width: '512', height: '768', use_lora_model: 'lora_a', lora_alpha: '0.5' };
     const expected = { generator: 'easydiffusion', prompt: 'a cabin', negative_prompt: 'people', seed: 1234, model: 'sd-v1-5', sampler: 'euler_a', steps: 25, cfg: 7.5, width: 512, height: 768, loras: [{ name: 'lora_a', weight: 0.5 }] };
