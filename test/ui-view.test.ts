@@ -1,9 +1,9 @@
 /**
  * The gallery as a daily driver, in a real browser (Debian Chromium via playwright-core) against a
  * real `vv serve`: the zoomable viewer (full-resolution swap, fit / fill / 1:1, wheel zoom, drag
- * pan, fullscreen, zoom kept while stepping, neighbours preloaded), the slideshow, compare (side
+ * pan, two-finger touch pinch and pan, trackpad pinch as ctrl+wheel, fullscreen, zoom kept while stepping, neighbours preloaded), the slideshow, compare (side
  * by side in sync, A/B slider, flicker, parameter diff; "compare this batch"), culling keys and
- * cull mode, keyboard navigation of the grid, and the trash: refused while --allow-trash is off;
+ * cull mode, rejects dimmed and marked in the grid, keyboard navigation of the grid, and the trash: refused while --allow-trash is off;
  * with it, originals land in a temp XDG_DATA_HOME's Trash with a valid .trashinfo and come back
  * on Restore and on `vv undo`, every other original unchanged. Screenshots go to test-artifacts/.
  */
@@ -131,6 +131,70 @@ describe.skipIf(!haveBrowser)('gallery viewer, compare and culling', () => {
 
     await page.keyboard.press('z');
     expect((await viewState()).mode).toBe('fill');
+  });
+
+  it('zooms with a two-finger pinch around its centre, pans with two fingers, and zooms with a trackpad pinch (ctrl+wheel)', async () => {
+    const [first] = (await api('/api/images?limit=1')).body.items;
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, hasTouch: true });
+    try {
+      const touchPage = await context.newPage();
+      await touchPage.goto(`${server.url}/?image=${first.id}`);
+      const viewer = touchPage.locator('vv-detail vv-viewer');
+      const img = viewer.locator('img');
+      await expect.poll(() => img.getAttribute('data-full')).toBe('true');
+      const cdp = await context.newCDPSession(touchPage);
+      const zoom = async () => Number(await viewer.locator('.badge').getAttribute('data-zoom'));
+      const rect = () => img.evaluate((el) => ({ left: el.getBoundingClientRect().left, top: el.getBoundingClientRect().top, width: el.getBoundingClientRect().width }));
+      const box = (await viewer.boundingBox())!;
+      // Off the stage's centre, so that zooming around the wrong point shows.
+      const cx = box.x + box.width * 0.35;
+      const cy = box.y + box.height * 0.45;
+      /** Where the picture point that was under (x, y) in `from` is now. */
+      const follow = (from: { left: number; top: number; width: number }, to: { left: number; top: number; width: number }, x: number, y: number) => ({
+        x: to.left + ((x - from.left) / from.width) * to.width,
+        y: to.top + ((y - from.top) / from.width) * to.width,
+      });
+      const fingers = (type: 'touchStart' | 'touchMove' | 'touchEnd', x: number, y: number, spread: number) =>
+        cdp.send('Input.dispatchTouchEvent', {
+          type,
+          touchPoints: type === 'touchEnd' ? [] : [{ x: x - spread, y, id: 1 }, { x: x + spread, y, id: 2 }],
+        });
+
+      // Pinch out: the fingers spread from 80 px apart to 240 px around (cx, cy).
+      const fit = await zoom();
+      const r0 = await rect();
+      await fingers('touchStart', cx, cy, 40);
+      for (let spread = 50; spread <= 120; spread += 10) await fingers('touchMove', cx, cy, spread);
+      await fingers('touchEnd', cx, cy, 0);
+      await expect.poll(zoom).toBeGreaterThan(fit * 2.7);
+      const r1 = await rect();
+      expect(r1.width / r0.width).toBeCloseTo(3, 1);
+      const anchor = follow(r0, r1, cx, cy);
+      expect(Math.abs(anchor.x - cx)).toBeLessThan(1.5);
+      expect(Math.abs(anchor.y - cy)).toBeLessThan(1.5);
+
+      // Two fingers moving together pan (the zoom stays).
+      const zoomed = await zoom();
+      await fingers('touchStart', cx, cy, 60);
+      for (let step = 1; step <= 5; step++) await fingers('touchMove', cx + step * 20, cy + step * 10, 60);
+      await fingers('touchEnd', cx, cy, 0);
+      await expect.poll(async () => (await rect()).left).toBeCloseTo(r1.left + 100, 0);
+      expect((await rect()).top).toBeCloseTo(r1.top + 50, 0);
+      expect(await zoom()).toBe(zoomed);
+
+      // A trackpad pinch reaches the page as ctrl+wheel with small deltas: it zooms the picture
+      // (around the pointer), not the page.
+      const r2 = await rect();
+      await cdp.send('Input.dispatchMouseEvent', { type: 'mouseWheel', x: cx, y: cy, deltaX: 0, deltaY: -40, modifiers: 2 });
+      await expect.poll(zoom).toBeGreaterThan(zoomed * 1.3);
+      const r3 = await rect();
+      const pointer = follow(r2, r3, cx, cy);
+      expect(Math.abs(pointer.x - cx)).toBeLessThan(1.5);
+      expect(Math.abs(pointer.y - cy)).toBeLessThan(1.5);
+      expect(await touchPage.evaluate(() => window.visualViewport?.scale ?? 1)).toBe(1);
+    } finally {
+      await context.close();
+    }
   });
 
   it('goes fullscreen with the Fullscreen API and back', async () => {

@@ -1,7 +1,8 @@
 /**
  * One zoomable picture: the thumbnail at once, the full-resolution original swapped in when it is
- * decoded; fit / fill / 1:1, zoom with the wheel or a pinch (around the pointer), pan by dragging,
- * double-click between fit and 1:1. The view (mode, zoom, pan) belongs to the parent, so it survives
+ * decoded; fit / fill / 1:1, zoom with the wheel, a trackpad pinch (ctrl+wheel) or a two-finger touch
+ * pinch (around the pointer / the fingers), pan by dragging (one finger or two), double-click between
+ * fit and 1:1. The view (mode, zoom, pan) belongs to the parent, so it survives
  * stepping to the next image and can be shared by several viewers (compare): every change is
  * reported as a `view-change` event and the parent passes the new view back.
  */
@@ -125,8 +126,11 @@ export class VvViewer extends LitElement {
     this.dispatchEvent(new CustomEvent('view-change', { detail: { view }, bubbles: true, composed: true }));
   }
 
-  /** Zooms by `factor` keeping the point (cx, cy) of the stage where it is. */
-  zoomAt(factor: number, cx = this.box.width / 2, cy = this.box.height / 2): void {
+  /**
+   * Zooms by `factor` keeping the point (cx, cy) of the stage where it is; given `to`, that picture
+   * point moves there instead (a pinch step: zoom and two-finger pan at once).
+   */
+  zoomAt(factor: number, cx = this.box.width / 2, cy = this.box.height / 2, to = { x: cx, y: cy }): void {
     const { left, top, s } = this.placement();
     const base = s / this.view.zoom;
     const zoom = Math.min(MAX_SCALE / base, Math.max(MIN_SCALE / base, this.view.zoom * factor));
@@ -134,7 +138,7 @@ export class VvViewer extends LitElement {
     const { w, h } = this.dims();
     const u = (cx - left) / s;
     const v = (cy - top) / s;
-    this.emitView({ mode: this.view.mode, zoom, x: cx - u * s2 - (this.box.width - w * s2) / 2, y: cy - v * s2 - (this.box.height - h * s2) / 2 });
+    this.emitView({ mode: this.view.mode, zoom, x: to.x - u * s2 - (this.box.width - w * s2) / 2, y: to.y - v * s2 - (this.box.height - h * s2) / 2 });
   }
 
   private readonly onWheel = (e: WheelEvent) => {
@@ -155,14 +159,18 @@ export class VvViewer extends LitElement {
     const prev = this.pointers.get(e.pointerId);
     if (!prev) return;
     if (this.pointers.size === 2) {
-      // Pinch: zoom by the change of the distance between the two pointers, around their midpoint.
+      // Pinch: zoom by the change of the distance between the two pointers, and carry the picture
+      // point under their old midpoint to the new one. Each finger's move is one such step, so the
+      // point first under the fingers stays under them exactly, and two fingers moving together pan.
       const [a, b] = [...this.pointers.entries()];
       const other = a[0] === e.pointerId ? b[1] : a[1];
       const before = Math.hypot(prev.x - other.x, prev.y - other.y);
       const after = Math.hypot(e.clientX - other.x, e.clientY - other.y);
       this.pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
       const r = this.getBoundingClientRect();
-      if (before > 0) this.zoomAt(after / before, (e.clientX + other.x) / 2 - r.left, (e.clientY + other.y) / 2 - r.top);
+      const from = { x: (prev.x + other.x) / 2 - r.left, y: (prev.y + other.y) / 2 - r.top };
+      const to = { x: (e.clientX + other.x) / 2 - r.left, y: (e.clientY + other.y) / 2 - r.top };
+      if (before > 0 && after > 0) this.zoomAt(after / before, from.x, from.y, to);
       return;
     }
     this.pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
