@@ -33,10 +33,10 @@ export class ConflictError extends VaultError {
   }
 }
 
-/** Moving originals to the trash was asked for, but the vault was not started with --allow-trash. */
+/** Moving originals to the trash was asked for, but the vault was not started with --allow-trash (or this platform has no trash it knows). */
 export class TrashDisabledError extends VaultError {
-  constructor() {
-    super('trash_disabled', 'moving originals to the trash is off: start the server with --allow-trash (or set VV_ALLOW_TRASH=true)');
+  constructor(message = 'moving originals to the trash is off: start the server with --allow-trash (or set VV_ALLOW_TRASH=true)') {
+    super('trash_disabled', message);
   }
 }
 

@@ -170,7 +170,7 @@ export function openApiDocument(): Record<string, unknown> {
       '/api/trash': {
         post: {
           summary:
-            "Move originals to the operating system's trash (freedesktop.org Trash on Linux): ids, every image a query selects, or `{rejected: true}`. Journaled and restorable; refused (403 trash_disabled) unless the server runs with --allow-trash",
+            "Move originals to the operating system's trash (freedesktop.org Trash on Linux/BSD; Finder on macOS and the Recycle Bin on Windows, untested): ids, every image a query selects, or `{rejected: true}`. Journaled and restorable; refused (403 trash_disabled) unless the server runs with --allow-trash, and on a platform without a known trash (never a delete instead)",
           requestBody: { required: true, content: { 'application/json': { schema: schemaOf(s.trashBody, 'input') } } },
           responses: { '200': changed(s.trashResult, 'the images moved'), ...errors, '403': json(s.errorBody, 'trash_disabled: start the server with --allow-trash') },
         },

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import { ConflictError, NotFoundError, TrashDisabledError } from '../core/errors.js';
 import type { Store } from '../db/store.js';
 import type { ChangeOrigin, Changed } from './organize.js';
+import { moveToPlatformTrash, restoreFromPlatformTrash, runCommand, trashKindOf, unsupportedTrash, type CommandRunner, type TrashKind } from './platform-trash.js';
 import { moveToTrash, restoreFromTrash, type TrashEnv } from './trash-can.js';
 
 export interface TrashOptions {
@@ -17,13 +18,20 @@ export interface TrashOptions {
   enabled: boolean;
   /** Where the home trash is ($XDG_DATA_HOME, $HOME); default process.env. */
   env?: TrashEnv;
+  /** Whose trash: the freedesktop.org one (Linux, BSD), Finder's (macOS), the Recycle Bin (Windows); default process.platform. */
+  platform?: NodeJS.Platform;
+  /** Runs the macOS / Windows trash tools (default: the real ones). */
+  run?: CommandRunner;
 }
 
 const plural = (n: number) => `${n} image${n === 1 ? '' : 's'}`;
 
 export class Trash {
-  enabled: boolean;
+  private allowed: boolean;
   private readonly env: TrashEnv;
+  private readonly platform: NodeJS.Platform;
+  private readonly kind: TrashKind | null;
+  private readonly run: CommandRunner;
 
   constructor(
     private readonly store: Store,
@@ -31,8 +39,36 @@ export class Trash {
     private readonly root: string | null,
     options: TrashOptions,
   ) {
-    this.enabled = options.enabled;
+    this.allowed = options.enabled;
     this.env = options.env ?? process.env;
+    this.platform = options.platform ?? process.platform;
+    this.kind = trashKindOf(this.platform);
+    this.run = options.run ?? runCommand;
+  }
+
+  /** Moving to the trash is allowed (--allow-trash) and this platform has a trash the vault knows. */
+  get enabled(): boolean {
+    return this.allowed && this.kind !== null;
+  }
+
+  set enabled(allowed: boolean) {
+    this.allowed = allowed;
+  }
+
+  /** Why moving to the trash is refused: not allowed, or no trash known here (never a delete instead). */
+  private refusal(): TrashDisabledError {
+    return this.allowed ? unsupportedTrash(this.platform) : new TrashDisabledError();
+  }
+
+  /** Moves one file into this platform's trash; returns where it went. */
+  private put(file: string, at: Date): string {
+    if (this.kind === null) throw this.refusal();
+    return this.kind === 'freedesktop' ? moveToTrash(file, this.env, at) : moveToPlatformTrash(this.kind, file, this.run);
+  }
+
+  /** Moves one trashed file back; returns how to put it back into the trash. */
+  private takeOut(trashFile: string, file: string): () => void {
+    return this.kind === 'finder' || this.kind === 'recycle-bin' ? restoreFromPlatformTrash(this.kind, trashFile, file) : restoreFromTrash(trashFile, file);
   }
 
   private original(relative: string): string {
@@ -45,7 +81,7 @@ export class Trash {
    * and files no longer on disk are skipped; `value` is the ids moved.
    */
   moveToTrash(ids: number[], origin: ChangeOrigin = 'api'): Changed<number[]> {
-    if (!this.enabled) throw new TrashDisabledError();
+    if (!this.enabled) throw this.refusal();
     return this.withRollback((undo) =>
       this.store.recordChange({ origin, description: `move ${plural(ids.length)} to the trash` }, () => {
         const moved: number[] = [];
@@ -55,8 +91,8 @@ export class Trash {
           if (!row) throw new NotFoundError(`image ${id} does not exist`);
           const file = this.original(row.path);
           if (row.trash_file || !fs.existsSync(file)) continue;
-          const trashFile = moveToTrash(file, this.env, at);
-          undo.push(() => restoreFromTrash(trashFile, file));
+          const trashFile = this.put(file, at);
+          undo.push(() => this.takeOut(trashFile, file));
           this.store.trash.markTrashed(id, trashFile, at.toISOString());
           moved.push(id);
         }
@@ -75,7 +111,7 @@ export class Trash {
           const row = this.store.trash.row(id);
           if (!row) throw new NotFoundError(`image ${id} does not exist`);
           if (!row.trash_file) continue;
-          undo.push(restoreFromTrash(row.trash_file, this.original(row.path)));
+          undo.push(this.takeOut(row.trash_file, this.original(row.path)));
           this.store.trash.markRestored(id, at);
           restored.push(id);
         }
@@ -107,13 +143,13 @@ export class Trash {
         if (!row) continue;
         const file = this.original(row.path);
         if (before && !after) {
-          undo.push(restoreFromTrash(before, file));
+          undo.push(this.takeOut(before, file));
           this.store.trash.setPresent(id, true, at.toISOString());
         } else if (!before && after) {
-          if (!this.enabled) throw new TrashDisabledError();
+          if (!this.enabled) throw this.refusal();
           if (!fs.existsSync(file)) throw new ConflictError(`cannot move ${row.path} to the trash again: it is no longer in the library`);
-          const trashFile = moveToTrash(file, this.env, at);
-          undo.push(() => restoreFromTrash(trashFile, file));
+          const trashFile = this.put(file, at);
+          undo.push(() => this.takeOut(trashFile, file));
           // The name the file had in the trash may be taken now: the row follows where it went.
           if (trashFile !== after) this.store.trash.markTrashed(id, trashFile, at.toISOString());
           else this.store.trash.setPresent(id, false, at.toISOString());
