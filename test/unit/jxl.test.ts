@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { encode as cbor } from 'cborg';
 import { buildExif, JXL_CODESTREAM_37X23_RGBA, JXL_CODESTREAM_64X48_RGB, jxlContainer, jumbf } from '../../src/demo/embed.js';
-import { boxSizeLieJxl, brobBombJxl } from '../../src/demo/hostile.js';
+import { bitFlipped, boxSizeLieJxl, brobBombJxl, truncated } from '../../src/demo/hostile.js';
 import { readContainer, sniffFormat } from '../../src/metadata/readers/index.js';
 import { extractMetadata } from '../../src/metadata/extract.js';
 import { MAX_FILE_BLOCKS, ReadBudget } from '../../src/metadata/limits.js';
@@ -130,5 +130,20 @@ describe('hostile JPEG XL containers', () => {
     const many = await readContainer(brobBombJxl(MAX_FILE_BLOCKS + 8, 1024));
     expect(many.warnings.join('\n')).toMatch(new RegExp(`8 JPEG XL brob box \\(xml\\) blocks beyond the first ${MAX_FILE_BLOCKS}`));
     expect(many).toMatchObject({ width: 64, height: 48 });
+  });
+
+  it('every truncation and bit flip of a container with every box kind gives a record, never a crash', async () => {
+    const exif = buildExif({ ImageDescription: INFOTEXT });
+    const file = jxlContainer(headerWithExtraChannels('alpha'), [{ type: 'Exif', data: exif, brotli: true }, { type: 'xml ', data: Buffer.from(DESCRIPTION) }, { type: 'Exif', data: exif }], { parts: 2 });
+    const variants = [
+      ...Array.from({ length: 60 }, (_, i) => truncated(file, (i + 1) / 61)),
+      ...Array.from({ length: 120 }, (_, i) => bitFlipped(file, 1 + (i % 8), i * 7919 + 1)),
+    ];
+    for (const bytes of variants) {
+      const record = await extractMetadata('mutated.jxl', bytes);
+      expect(() => JSON.stringify(record)).not.toThrow();
+      expect(record.error === undefined || typeof record.error === 'string').toBe(true);
+      expect(record.error ?? '').not.toMatch(/RangeError|outside the bounds|out of bounds|undefined|Cannot read/i);
+    }
   });
 });
