@@ -39,11 +39,10 @@ describe.skipIf(!fuseAvailable)('unmounted from outside', () => {
     expect((await runTool('ls', [path.join(mnt, 'all')])).code).toBe(0);
     const u = await runTool('fusermount', ['-u', mnt]);
     expect(u.code, u.stderr).toBe(0);
-    const started = Date.now();
-    const code = await Promise.race([exited, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 5000))]);
+    // It notices by itself (a generous bound: the CI machine may be busy), rather than hanging.
+    const code = await Promise.race([exited, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 20_000))]);
     if (code === 'still running') child.kill('SIGKILL');
     expect(code, out).toBe(0);
-    expect(Date.now() - started).toBeLessThan(5000);
     expect(out).toContain(`${mnt} was unmounted from outside: exiting`);
   });
 
