@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --n 100000] [--dir /tmp/x] [--requests 300] [--serve-scan 1] [--hash-seconds 0] [--cli path]`
+ * `npm run bench [-- --n 100000] [--dir /tmp/x] [--requests 300] [--serve-scan 1] [--hash-seconds 0] [--cli path] [--node-args "…"]`
  * Synthetic library → scan speed (metadata pass; perceptual-hash pass apart), thumbnails/s, unchanged rescan, API latency
  * under sequential load by query kind, server RSS, and the server's event-loop delay (p99, max) by phase: while it
  * rescans, idle, and (`--serve-scan 1`) while it scans a fresh data dir — metadata pass, then pixel pass (cut after
@@ -23,6 +23,8 @@ const serveScan = arg('serve-scan', 1) !== 0;
 const hashSeconds = arg('hash-seconds', 0);
 const data = path.join(os.tmpdir(), `vv-bench-data-${n}-${process.pid}`);
 const probe = path.join(import.meta.dirname, 'event-loop-probe.js');
+/** More node flags for the server (`--node-args "--cpu-prof --cpu-prof-dir=/tmp/p"`). */
+const nodeArgs = arg('node-args', '').split(' ').filter(Boolean);
 
 const log = (msg: string) => console.error(`[bench] ${msg}`);
 
@@ -56,7 +58,7 @@ async function serveRun(dataDir: string): Promise<{ phases: Phase[]; firstPageMs
   const t0 = performance.now();
   const server = await startServe([lib.dir, '--data', dataDir, '--no-watch', '--no-thumbnails', '--no-embed'], {
     cli,
-    nodeArgs: ['--import', probe],
+    nodeArgs: ['--import', probe, ...nodeArgs],
     env: { VV_EVENT_LOOP_LOG: elLog },
   });
   let firstPageMs = 0;

@@ -38,6 +38,9 @@ const load = {
   progressBar: () => import('cli-progress'),
 };
 
+/** The longest a server's write blocks its event loop waiting for another process's lock (a scan writes in slices of ~25 ms). */
+const SERVE_WRITE_WAIT_MS = 500;
+
 const program = new Command();
 program.name('vv').description('Visionary Vault: index, search and organize AI-generated images without touching them').version('0.1.0');
 
@@ -152,10 +155,10 @@ function embedSummary(p: EmbeddingProgress): string {
   );
 }
 
-async function openVault(cfg: Config, library: string, rebind: boolean, onScanProgress?: (s: ScanStatus) => void, batchSize?: number): Promise<Vault> {
+async function openVault(cfg: Config, library: string, rebind: boolean, onScanProgress?: (s: ScanStatus) => void, batchSize?: number, maxWriteWaitMs?: number): Promise<Vault> {
   const { Vault, LibraryMismatchError } = await load.vault();
   try {
-    return Vault.open({ dataDir: cfg.data, library, workers: cfg.workers, rebind, onScanProgress, batchSize, ...aiOptions(cfg), onEmbedProgress: embedReporter(), followSymlinks: cfg.followSymlinks });
+    return Vault.open({ dataDir: cfg.data, library, workers: cfg.workers, rebind, onScanProgress, batchSize, maxWriteWaitMs, ...aiOptions(cfg), onEmbedProgress: embedReporter(), followSymlinks: cfg.followSymlinks });
   } catch (err) {
     if (err instanceof LibraryMismatchError) fail(err.message);
     throw err;
@@ -268,8 +271,9 @@ program
       if (process.stderr.isTTY) process.stderr.write('\n');
       if (written) console.error(`wrote ${written} demo images`);
     }
-    // Smaller write batches while serving: a batch holds the event loop for its duration.
-    const vault = await openVault({ ...cfg, data: dataDir }, root, Boolean(opts.rebind), undefined, 200);
+    // Smaller write batches while serving: a batch holds the event loop for its duration. A write
+    // waits at most SERVE_WRITE_WAIT_MS for another process's lock (then answers busy, 503).
+    const vault = await openVault({ ...cfg, data: dataDir }, root, Boolean(opts.rebind), undefined, 200, SERVE_WRITE_WAIT_MS);
     vault.backgroundThumbnails = cfg.thumbnails;
     vault.backgroundEmbeddings = cfg.embed;
     startXmp(vault, cfg);

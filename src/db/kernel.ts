@@ -21,6 +21,12 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
 export interface KernelOptions {
   /** How long a write waits for another process's write lock before retrying (ms). */
   busyTimeoutMs?: number;
+  /**
+   * The longest one write may block the thread waiting for another process's lock, retries and
+   * backoff included (ms); then it fails busy. A serving process sets it low: its event loop
+   * must not stall while a scan or mount elsewhere holds the lock. Default: no bound beyond the retries.
+   */
+  maxWaitMs?: number;
 }
 
 /** A prepared statement (the driver's type, re-exported so repositories never import the driver). */
@@ -45,7 +51,10 @@ export class Kernel {
   private bulkWriting = false;
   private readonly rollbackListeners: (() => void)[] = [];
 
-  private constructor(private readonly db: Database.Database) {}
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly maxWaitMs: number | null = null,
+  ) {}
 
   static open(dataDir: string, options: KernelOptions = {}): Kernel {
     fs.mkdirSync(dataDir, { recursive: true });
@@ -54,12 +63,13 @@ export class Kernel {
 
   /** Several processes (serve, mount, scan) may open one file at once: every step waits for the others. */
   static openFile(file: string, options: KernelOptions = {}): Kernel {
-    const db = new Database(file, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+    const busy = Math.min(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, options.maxWaitMs ?? Infinity);
+    const db = new Database(file, { timeout: busy });
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('cache_size = -32000');
-    const kernel = new Kernel(db);
+    const kernel = new Kernel(db, options.maxWaitMs ?? null);
     kernel.migrate();
     return kernel;
   }
@@ -97,14 +107,16 @@ export class Kernel {
    */
   write<T>(fn: () => T): T {
     if (this.db.inTransaction) return fn();
+    const deadline = this.maxWaitMs === null ? Infinity : performance.now() + this.maxWaitMs;
     try {
       for (let attempt = 0; ; attempt++) {
         try {
           return this.db.transaction(fn).immediate();
         } catch (err) {
           for (const l of this.rollbackListeners) l();
-          if (!isBusyError(err) || attempt >= RETRIES) throw err;
-          sleep(25 * 2 ** attempt * (1 + Math.random()));
+          const left = deadline - performance.now();
+          if (!isBusyError(err) || attempt >= RETRIES || left <= 0) throw err;
+          sleep(Math.min(left, 25 * 2 ** attempt * (1 + Math.random())));
         }
       }
     } finally {

@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Store } from '../db/store.js';
 import type { ScanIndexEntry, ScannedFile } from '../core/types.js';
 import type { IngestPool } from './ingest-pool.js';
@@ -82,6 +83,8 @@ export interface ScannerOptions {
 const MAX_REPORTED_FAILURES = 200;
 /** Rows a scan adds, changes or loses before it refreshes the planner statistics (Store.optimize). */
 const OPTIMIZE_AFTER_CHANGES = 1000;
+/** Longest a scan's write transaction runs before it commits and lets the event loop run. */
+const WRITE_SLICE_MS = 25;
 
 function emptyStats(): ScanStats {
   return { seen: 0, new: 0, changed: 0, moved: 0, missing: 0, restored: 0, unchanged: 0, failed: 0, warnings: 0, skipped: 0, hashed: 0, undecodable: 0, damaged: 0, problems: 0, hashing_seconds: 0, thumbnails: 0, seconds: 0, files_per_second: 0 };
@@ -276,23 +279,46 @@ export class Scanner {
     // A batch the store could not write (the database stayed locked) ends this scan with that
     // error; its files are not recorded, so the next scan or watcher batch picks them up.
     let failure = null as { error: unknown } | null;
-    const flush = () => {
-      if (buffer.length === 0) return;
-      const batch = buffer;
-      buffer = [];
-      // Decided only once the batch is written (a busy database may run the batch again).
+    /**
+     * Writes the buffered files as transactions of at most WRITE_SLICE_MS each, yielding to the
+     * event loop between them: a server's requests wait for one slice, never for a whole batch.
+     */
+    let flushing: Promise<void> | null = null;
+    const writeSlice = () => {
+      // Decided only once the slice is written (a busy database may run it again).
       const deferred: PendingFile[] = [];
+      let written = 0;
       this.store.batch(() => {
         deferred.length = 0;
-        for (const result of batch) this.apply(result, stats, seen, deferred);
+        written = 0;
+        const until = performance.now() + WRITE_SLICE_MS;
+        for (const result of buffer) {
+          this.apply(result, stats, seen, deferred);
+          written++;
+          if (performance.now() > until) break;
+        }
       });
+      buffer.splice(0, written);
       pending.push(...deferred);
-      this.status.done += batch.length;
+      this.status.done += written;
       if (performance.now() - lastEmit > 100) {
         lastEmit = performance.now();
         this.emit();
       }
     };
+    const flush = (): Promise<void> =>
+      (flushing ??= (async () => {
+        try {
+          while (buffer.length > 0) {
+            writeSlice();
+            if (buffer.length > 0) await yieldToLoop();
+          }
+        } catch (error) {
+          failure ??= { error };
+        } finally {
+          flushing = null;
+        }
+      })());
     // A counter and one wake-up promise (Promise.race over hundreds of in-flight jobs costs O(n) per file).
     let active = 0;
     let wake: (() => void) | null = null;
@@ -314,7 +340,7 @@ export class Scanner {
             if (result.record.error) result = { ...result, size: file.size, mtimeMs: file.mtimeMs };
             readNow.set(result.path, result.hash);
             buffer.push(result);
-            if (buffer.length >= batchSize) flush();
+            if (buffer.length >= batchSize) void flush();
           })
           .catch((error: unknown) => (failure ??= { error }))
           .finally(settled);
@@ -322,8 +348,8 @@ export class Scanner {
       await new Promise<void>((resolve) => (wake = resolve));
     }
     while (active > 0) await new Promise<void>((resolve) => (wake = resolve));
+    while (flushing || (buffer.length > 0 && !failure)) await flush();
     if (failure) throw failure.error;
-    flush();
     this.place(pending, stats, seen, (p, hash) => (readNow.has(p) ? readNow.get(p) === hash : unchangedOnDisk(p)));
     this.emit();
   }

@@ -161,6 +161,9 @@ export interface WalkOptions {
   limit?: LinkLimit;
 }
 
+/** Longest the walk runs without letting the event loop run (a server walks while it serves). */
+const WALK_SLICE_MS = 20;
+
 export async function walkLibrary(root: string, options: WalkOptions = {}): Promise<WalkResult> {
   const result: WalkResult = { files: [], skipped: 0, unreadable: [], outside: [], badNames: [] };
   const limit = options.limit !== undefined ? options.limit : (realPathWithin(root, null) ?? path.resolve(root));
@@ -188,7 +191,13 @@ export async function walkLibrary(root: string, options: WalkOptions = {}): Prom
     }
     const subdirs: string[] = [];
     const names = new Set(entries.filter((e) => !e.isDirectory()).map((e) => e.name));
+    let slice = performance.now();
     for (const entry of entries) {
+      // A folder of many thousand files: the stats yield to the event loop every WALK_SLICE_MS.
+      if (performance.now() - slice > WALK_SLICE_MS) {
+        await yieldToLoop();
+        slice = performance.now();
+      }
       if (badNames.has(entry.name)) continue;
       const abs = path.join(dir, entry.name);
       if (entry.isDirectory()) {

@@ -51,6 +51,8 @@ export interface VaultOptions {
   embedBatchSize?: number;
   /** How long a write waits for another process's write lock (ms, default 10 s). */
   busyTimeoutMs?: number;
+  /** The longest one write may block waiting for another process's lock (a server's event loop). */
+  maxWriteWaitMs?: number;
   /** Follow symlinks whose target is outside the library (default: only links that stay inside). */
   followSymlinks?: boolean;
   /** How long reading one file's metadata may take before its worker is replaced (ms, default 30 s). */
@@ -188,7 +190,7 @@ export class Vault {
     if (!present && boundRoot(dataDir) !== root) {
       throw new LibraryMismatchError(`library folder ${root} does not exist`);
     }
-    const store = Store.open(dataDir, { busyTimeoutMs: options.busyTimeoutMs });
+    const store = Store.open(dataDir, { busyTimeoutMs: options.busyTimeoutMs, maxWaitMs: options.maxWriteWaitMs });
     const bound = store.getSetting('library_root');
     if (bound && bound !== root && !options.rebind) {
       store.close();
