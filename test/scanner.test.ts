@@ -286,6 +286,56 @@ describe('scanner', () => {
     expect(treeHashes(root)).toEqual(before);
   });
 
+  it('a scan whose writes meet another process holding the write lock waits its turns and records every file once', async () => {
+    const root = tempDir('vv-busy-lib-');
+    const data = tempDir('vv-busy-data-');
+    await writeManyPngs(root, 100, '2024-06-03');
+    Store.open(data).close();
+    // Another process takes the lock 40 ms of every 80 (a server's or mount's writes) for 2 s.
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import Database from 'better-sqlite3';
+         const db = new Database(process.argv[1], { timeout: 10000 });
+         const pause = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+         const end = Date.now() + 2000;
+         for (let round = 0; Date.now() < end; round++) {
+           db.exec('BEGIN IMMEDIATE');
+           if (round === 0) process.stdout.write('held\\n');
+           pause(40);
+           db.exec('COMMIT');
+           pause(40);
+         }
+         db.close();`,
+        path.join(data, 'vault.db'),
+      ],
+      { cwd: path.resolve(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    cleanups.push(() => void holder.kill());
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout!.once('data', () => resolve());
+      holder.once('exit', (code) => reject(new Error(`lock holder exited ${code}`)));
+    });
+    // SQLite's own wait is short here, so the kernel's retries and backoff do the waiting too.
+    const store = Store.open(data, { busyTimeoutMs: 30 });
+    const pool = new IngestPool({ workers: 1 });
+    // One file a batch: each batch is written in one slice that ends without yielding.
+    const scanner = new Scanner(store, root, pool, { batchSize: 1, perceptualHashes: false });
+    cleanups.push(async () => {
+      await pool.close();
+      store.close();
+    });
+    const stats = await scanner.scan();
+    expect(stats).toMatchObject({ seen: 100, new: 100, failed: 0 });
+    expect(store.counts().images).toBe(100);
+    const raw = new Database(path.join(data, 'vault.db'), { readonly: true });
+    cleanups.push(() => raw.close());
+    expect(raw.prepare('SELECT COUNT(DISTINCT path) AS n, COUNT(*) AS rows FROM images').get()).toEqual({ n: 100, rows: 100 });
+    expect((await scanner.scan()).unchanged).toBe(100);
+  }, 60_000);
+
   it('resumes after being killed mid-scan, with an intact database and no user edit lost', async () => {
     const root = tempDir('vv-crash-lib-');
     const data = tempDir('vv-crash-data-');

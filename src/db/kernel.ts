@@ -53,7 +53,9 @@ export class Kernel {
 
   private constructor(
     private readonly db: Database.Database,
-    private readonly maxWaitMs: number | null = null,
+    private readonly maxWaitMs: number | null,
+    /** How long `write` may wait for another process's lock in all, retries included (ms). */
+    readonly lockBudgetMs: number,
   ) {}
 
   static open(dataDir: string, options: KernelOptions = {}): Kernel {
@@ -69,7 +71,7 @@ export class Kernel {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('cache_size = -32000');
-    const kernel = new Kernel(db, options.maxWaitMs ?? null);
+    const kernel = new Kernel(db, options.maxWaitMs ?? null, (options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS) * (RETRIES + 1));
     kernel.migrate();
     return kernel;
   }
@@ -120,6 +122,26 @@ export class Kernel {
         }
       }
     } finally {
+      this.changes++;
+    }
+  }
+
+  /**
+   * One attempt at fn as an immediate write transaction, waiting at most waitMs for another
+   * process's lock, then failing busy: a caller that must not block its thread long (a scan
+   * inside a server) waits between attempts without holding the thread, and retries.
+   */
+  tryWrite<T>(fn: () => T, waitMs: number): T {
+    if (this.db.inTransaction) return fn();
+    const usual = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.round(waitMs))}`);
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (err) {
+      for (const l of this.rollbackListeners) l();
+      throw err;
+    } finally {
+      this.db.pragma(`busy_timeout = ${usual}`);
       this.changes++;
     }
   }

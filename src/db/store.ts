@@ -140,6 +140,19 @@ export class Store {
     return this.kernel.write(fn);
   }
 
+  /**
+   * As `batch`, but one attempt that waits at most waitMs for another process's write lock and
+   * then throws busy: the caller retries later without blocking (a scan inside a server).
+   */
+  tryBatch<T>(fn: () => T, waitMs: number): T {
+    return this.kernel.tryWrite(fn, waitMs);
+  }
+
+  /** How long a write may wait for another process's lock in all before it gives up busy (ms). */
+  lockBudgetMs(): number {
+    return this.kernel.lockBudgetMs;
+  }
+
   /** A value that changes whenever any connection changes the data (for caches of derived views). */
   dataVersion(): string {
     return this.kernel.version();

@@ -7,7 +7,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Store } from '../db/store.js';
 import type { ScanIndexEntry, ScannedFile } from '../core/types.js';
 import type { IngestPool } from './ingest-pool.js';
@@ -17,6 +16,7 @@ import { libraryOfflineReason, LibraryOfflineError } from './presence.js';
 import { placeByContent, type PendingFile } from './identity.js';
 import type { NewProblem } from '../db/problems.js';
 import { locateFfmpeg } from './ffmpeg.js';
+import { SlicedWriter } from './sliced-writer.js';
 
 export interface ScanStats {
   seen: number;
@@ -85,6 +85,8 @@ const MAX_REPORTED_FAILURES = 200;
 const OPTIMIZE_AFTER_CHANGES = 1000;
 /** Longest a scan's write transaction runs before it commits and lets the event loop run. */
 const WRITE_SLICE_MS = 25;
+/** Longest a scan's write blocks the thread waiting for another process's lock; then it waits on a timer. */
+const WRITE_LOCK_WAIT_MS = 20;
 
 function emptyStats(): ScanStats {
   return { seen: 0, new: 0, changed: 0, moved: 0, missing: 0, restored: 0, unchanged: 0, failed: 0, warnings: 0, skipped: 0, hashed: 0, undecodable: 0, damaged: 0, problems: 0, hashing_seconds: 0, thumbnails: 0, seconds: 0, files_per_second: 0 };
@@ -272,53 +274,31 @@ export class Scanner {
     const batchSize = this.options.batchSize ?? 250;
     const inFlightLimit = 512;
     let next = 0;
-    let buffer: ScannedFile[] = [];
     const pending: PendingFile[] = [];
     const readNow = new Map<string, string | null>();
     let lastEmit = 0;
-    // A batch the store could not write (the database stayed locked) ends this scan with that
-    // error; its files are not recorded, so the next scan or watcher batch picks them up.
+    // A file the pool could not read at all ends this scan with that error (a write the store could
+    // not make, the database staying locked, too: see SlicedWriter).
     let failure = null as { error: unknown } | null;
-    /**
-     * Writes the buffered files as transactions of at most WRITE_SLICE_MS each, yielding to the
-     * event loop between them: a server's requests wait for one slice, never for a whole batch.
-     */
-    let flushing: Promise<void> | null = null;
-    const writeSlice = () => {
-      // Decided only once the slice is written (a busy database may run it again).
+    // One attempt per slice (busy: the writer tries it again later, the thread free meanwhile).
+    const writer = new SlicedWriter<ScannedFile>((files, deadline) => {
       const deferred: PendingFile[] = [];
       let written = 0;
-      this.store.batch(() => {
-        deferred.length = 0;
-        written = 0;
-        const until = performance.now() + WRITE_SLICE_MS;
-        for (const result of buffer) {
+      this.store.tryBatch(() => {
+        for (const result of files) {
           this.apply(result, stats, seen, deferred);
           written++;
-          if (performance.now() > until) break;
+          if (performance.now() > deadline) break;
         }
-      });
-      buffer.splice(0, written);
+      }, WRITE_LOCK_WAIT_MS);
       pending.push(...deferred);
       this.status.done += written;
       if (performance.now() - lastEmit > 100) {
         lastEmit = performance.now();
         this.emit();
       }
-    };
-    const flush = (): Promise<void> =>
-      (flushing ??= (async () => {
-        try {
-          while (buffer.length > 0) {
-            writeSlice();
-            if (buffer.length > 0) await yieldToLoop();
-          }
-        } catch (error) {
-          failure ??= { error };
-        } finally {
-          flushing = null;
-        }
-      })());
+      return written;
+    }, { sliceMs: WRITE_SLICE_MS, lockBudgetMs: this.store.lockBudgetMs() });
     // A counter and one wake-up promise (Promise.race over hundreds of in-flight jobs costs O(n) per file).
     let active = 0;
     let wake: (() => void) | null = null;
@@ -328,7 +308,7 @@ export class Scanner {
       wake = null;
       w?.();
     };
-    while ((next < todo.length || active > 0) && !this.stopRequested && !failure) {
+    while ((next < todo.length || active > 0) && !this.stopRequested && !failure && !writer.failed) {
       while (next < todo.length && active < inFlightLimit) {
         const { file, existing } = todo[next++];
         active++;
@@ -339,8 +319,8 @@ export class Scanner {
             // unchanged bad file is not read again on every rescan.
             if (result.record.error) result = { ...result, size: file.size, mtimeMs: file.mtimeMs };
             readNow.set(result.path, result.hash);
-            buffer.push(result);
-            if (buffer.length >= batchSize) void flush();
+            writer.push(result);
+            if (writer.length >= batchSize) void writer.flush();
           })
           .catch((error: unknown) => (failure ??= { error }))
           .finally(settled);
@@ -348,8 +328,11 @@ export class Scanner {
       await new Promise<void>((resolve) => (wake = resolve));
     }
     while (active > 0) await new Promise<void>((resolve) => (wake = resolve));
-    while (flushing || (buffer.length > 0 && !failure)) await flush();
-    if (failure) throw failure.error;
+    if (failure) {
+      await writer.abandon();
+      throw failure.error;
+    }
+    await writer.finish();
     this.place(pending, stats, seen, (p, hash) => (readNow.has(p) ? readNow.get(p) === hash : unchangedOnDisk(p)));
     this.emit();
   }
