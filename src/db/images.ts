@@ -66,6 +66,9 @@ export class Images {
       scanIndex: kernel.prepare<[], { id: number; path: string; size: number; mtime_ms: number; missing: number; hash: string | null }>(
         'SELECT id, path, size, mtime_ms, missing, hash FROM images',
       ),
+      scanIndexPage: kernel.prepare<[number, number], { id: number; path: string; size: number; mtime_ms: number; missing: number; hash: string | null }>(
+        'SELECT id, path, size, mtime_ms, missing, hash FROM images WHERE id > ? ORDER BY id LIMIT ?',
+      ),
       byPath: kernel.prepare<[string], { id: number }>('SELECT id FROM images WHERE path = ?'),
       fileOfRow: kernel.prepare<[number], { path: string; hash: string | null }>('SELECT path, hash FROM images WHERE id = ?'),
       rowAtPath: kernel.prepare<[string], { id: number; path: string; hash: string | null; missing: number }>('SELECT id, path, hash, missing FROM images WHERE path = ?'),
@@ -110,6 +113,11 @@ export class Images {
       map.set(r.path, { id: r.id, size: r.size, mtimeMs: r.mtime_ms, missing: r.missing === 1, hash: r.hash });
     }
     return map;
+  }
+
+  /** Up to `limit` rows of the scan index after row `afterId`, by id (a caller reads a large library in pages). */
+  scanIndexPage(afterId: number, limit: number): { path: string; entry: ScanIndexEntry }[] {
+    return this.s.scanIndexPage.all(afterId, limit).map((r) => ({ path: r.path, entry: { id: r.id, size: r.size, mtimeMs: r.mtime_ms, missing: r.missing === 1, hash: r.hash } }));
   }
 
   idForPath(p: string): number | null {

@@ -191,6 +191,11 @@ export class Store {
     return this.images.scanIndex();
   }
 
+  /** A page of the scan index: rows after `afterId`, by id. */
+  scanIndexPage(afterId: number, limit: number): { path: string; entry: ScanIndexEntry }[] {
+    return this.images.scanIndexPage(afterId, limit);
+  }
+
   idForPath(p: string): number | null {
     return this.images.idForPath(p);
   }

@@ -17,6 +17,7 @@ import { placeByContent, type PendingFile } from './identity.js';
 import type { NewProblem } from '../db/problems.js';
 import { locateFfmpeg } from './ffmpeg.js';
 import { SlicedWriter } from './sliced-writer.js';
+import { loadScanIndex, loopSlices } from './loop-slices.js';
 
 export interface ScanStats {
   seen: number;
@@ -214,11 +215,15 @@ export class Scanner {
       this.noteFailure(o, message);
       this.store.problems.record({ path: o, kind: 'outside_library', message });
     }
-    const index = this.store.scanIndex();
+    const index = await loadScanIndex(this.store);
     const seen = new Set<number>();
     const todo: { file: WalkedFile; existing: ScanIndexEntry | undefined }[] = [];
     const restored: number[] = [];
+    const walkedPaths = new Set<string>();
+    const slices = loopSlices();
     for (const file of walked.files) {
+      if (slices.due()) await slices.pause();
+      walkedPaths.add(file.rel);
       stats.seen++;
       const existing = index.get(file.rel);
       if (existing && existing.size === file.size && existing.mtimeMs === Math.round(file.mtimeMs)) {
@@ -236,12 +241,15 @@ export class Scanner {
     this.status.phase = 'indexing';
     this.status.total = todo.length;
     this.emit();
-    const walkedPaths = new Set(walked.files.map((f) => f.rel));
     await this.ingestAll(todo, stats, seen, limit, (p) => walkedPaths.has(p));
 
     if (!this.stopRequested && !this.offline()) {
       this.status.phase = 'finishing';
-      const vanished = [...index.values()].filter((e) => !seen.has(e.id) && !e.missing).map((e) => e.id);
+      const vanished: number[] = [];
+      for (const e of index.values()) {
+        if (slices.due()) await slices.pause();
+        if (!seen.has(e.id) && !e.missing) vanished.push(e.id);
+      }
       this.store.setMissing(vanished, true);
       stats.missing += vanished.length;
     }
@@ -449,7 +457,7 @@ export class Scanner {
     return this.exclusive(async () => {
       const started = performance.now();
       const stats = this.begin('watch');
-      const index = this.store.scanIndex();
+      const index = await loadScanIndex(this.store);
       const seen = new Set<number>();
       const todo: { file: WalkedFile; existing: ScanIndexEntry | undefined }[] = [];
       const gone = new Set<string>();
