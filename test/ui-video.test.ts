@@ -1,7 +1,9 @@
 /**
  * The gallery with videos and animations (issue 15): the grid marks clips with their duration and
  * plays the animated preview on hover; the detail view plays a video in the native player (through
- * range requests on the original) and steps frame by frame with , and . showing the timestamp.
+ * range requests on the original) and steps frame by frame with , and . showing the timestamp; an
+ * animation steps the same way (decoded by WebCodecs' ImageDecoder, drawn on a canvas); the sidebar
+ * filters by media type and minimum duration.
  * Files are written by ffmpeg as VideoHelperSuite writes them; Debian's Chromium drives the page.
  */
 import fs from 'node:fs';
@@ -103,5 +105,80 @@ describe.skipIf(!ready)('videos in the gallery', () => {
     const original = page.locator(`vv-detail .picture img[src="/api/image/${items.get('loop.gif').id}/file"]`);
     await original.first().waitFor();
     expect(await page.locator('vv-detail vv-video').count()).toBe(0);
+  });
+
+  it('steps an animation frame by frame with , and . (WebCodecs ImageDecoder), showing index and time, and plays it again', async () => {
+    const stamp = page.locator('vv-detail vv-animation .timestamp');
+    await expect.poll(() => stamp.textContent()).toContain('playing');
+    const canvas = page.locator('vv-detail vv-animation canvas');
+    expect(await canvas.isVisible()).toBe(false);
+    const shown = async () => {
+      const m = /([\d.]+) s · frame (\d+) \/ (\d+)/.exec((await stamp.textContent()) ?? '');
+      return m ? { time: Number(m[1]), frame: Number(m[2]), of: Number(m[3]) } : null;
+    };
+    /** A digest of the drawn pixels: the sum of every channel, and the frame size. */
+    const drawn = () =>
+      canvas.evaluate((c: HTMLCanvasElement) => {
+        const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let sum = 0;
+        for (const v of data) sum += v;
+        return `${c.width}x${c.height}:${sum}`;
+      });
+    await page.keyboard.press('.');
+    await expect.poll(shown, { timeout: 20_000 }).toEqual({ time: 0, frame: 1, of: 12 });
+    expect(await canvas.isVisible()).toBe(true);
+    const first = await drawn();
+    expect(first).toMatch(/^320x240:/);
+    for (let i = 0; i < 3; i++) await page.keyboard.press('.');
+    await expect.poll(async () => (await shown())?.frame).toBe(4);
+    // Three frames at 8 fps (GIF delays are whole centiseconds: 12 or 13).
+    expect((await shown())!.time).toBeCloseTo(0.375, 1);
+    const fourth = await drawn();
+    expect(fourth).not.toBe(first);
+    await page.locator('vv-detail vv-animation button[aria-label="next frame"]').click();
+    await expect.poll(async () => (await shown())?.frame).toBe(5);
+    expect((await shown())!.time).toBeGreaterThan(0.45);
+    expect(await drawn()).not.toBe(fourth);
+    await page.keyboard.press(',');
+    await expect.poll(async () => (await shown())?.frame).toBe(4);
+    expect(await drawn()).toBe(fourth);
+    // Never past the first or the last frame.
+    for (let i = 0; i < 15; i++) await page.keyboard.press(',');
+    await expect.poll(async () => (await shown())?.frame).toBe(1);
+    expect(await drawn()).toBe(first);
+    for (let i = 0; i < 15; i++) await page.keyboard.press('.');
+    await expect.poll(async () => (await shown())?.frame).toBe(12);
+    await page.locator('vv-detail vv-animation button[aria-label="play"]').click();
+    await expect.poll(() => stamp.textContent()).toContain('playing');
+    expect(await canvas.isVisible()).toBe(false);
+    expect(await page.locator(`vv-detail .picture img[src="/api/image/${items.get('loop.gif').id}/file"]`).first().isVisible()).toBe(true);
+  });
+
+  it('filters the grid by media type and minimum duration from the sidebar', async () => {
+    await page.keyboard.press('Escape');
+    const cards = () => page.locator('vv-grid .card').evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.id)).sort((a, b) => a - b));
+    const ids = (...names: string[]) => names.map((n) => items.get(n).id).sort((a: number, b: number) => a - b);
+    await expect.poll(cards).toEqual(ids('clip.webm', 'loop.gif'));
+    await page.locator('vv-sidebar select[name="media"]').selectOption('video');
+    await expect.poll(cards).toEqual(ids('clip.webm'));
+    expect(new URL(page.url()).searchParams.get('media')).toBe('video');
+    await page.locator('vv-sidebar select[name="media"]').selectOption('animation');
+    await expect.poll(cards).toEqual(ids('loop.gif'));
+    await page.locator('vv-sidebar select[name="media"]').selectOption('');
+    await expect.poll(cards).toEqual(ids('clip.webm', 'loop.gif'));
+    // The clip lasts 2 s, the animation 1.5 s.
+    const minDuration = page.locator('vv-sidebar input[name="min_duration"]');
+    await minDuration.fill('1.8');
+    await minDuration.press('Enter');
+    await expect.poll(cards).toEqual(ids('clip.webm'));
+    expect(new URL(page.url()).searchParams.get('min_duration')).toBe('1.8');
+    await minDuration.fill('1');
+    await minDuration.press('Enter');
+    await expect.poll(cards).toEqual(ids('clip.webm', 'loop.gif'));
+    // From the URL (a shared link), the controls show the filters.
+    await page.goto(`${server.url}/?media=animation&min_duration=1`);
+    await expect.poll(cards).toEqual(ids('loop.gif'));
+    expect(await page.locator('vv-sidebar select[name="media"]').inputValue()).toBe('animation');
+    expect(await minDuration.inputValue()).toBe('1');
   });
 });

@@ -3,7 +3,7 @@
  * the filters, the sort, the view, the open image. Filter keys are exactly /api/images's.
  */
 
-export const FILTER_KEYS = ['tags', 'any', 'not', 'from', 'to', 'favorite', 'rejected', 'min_rating', 'category', 'model', 'sampler', 'generator', 'min_width', 'min_height', 'dir', 'sfw'] as const;
+export const FILTER_KEYS = ['tags', 'any', 'not', 'from', 'to', 'favorite', 'rejected', 'min_rating', 'category', 'model', 'sampler', 'generator', 'min_width', 'min_height', 'dir', 'sfw', 'media', 'min_duration'] as const;
 export type FilterKey = (typeof FILTER_KEYS)[number];
 
 export interface ViewState {

@@ -5,7 +5,8 @@
  * saved through PATCH. The view (fit / fill / 1:1, zoom, pan) is kept while stepping.
  * Keys: ←/→ previous/next, Esc closes, 1–5 rating (0 clears), F favorite, X reject / U unreject,
  * Delete move to trash, C cull mode (advance after each decision), Z fit → fill → 1:1, +/− zoom,
- * Enter fullscreen, S slideshow. A video plays in vv-video (frame stepping with , and .).
+ * Enter fullscreen, S slideshow. A video plays in vv-video, an animation in vv-animation (frame
+ * stepping with , and . in both).
  */
 import { LitElement, html, nothing } from 'lit';
 import { api, type Detail } from '../api.js';
@@ -17,6 +18,7 @@ import { FIT, type FitMode, type View, type VvViewer } from './vv-viewer.js';
 import './vv-viewer.js';
 import './vv-params.js';
 import './vv-video.js';
+import './vv-animation.js';
 
 const MODES: FitMode[] = ['fit', 'fill', 'actual'];
 const MODE_LABEL: Record<FitMode, string> = { fit: 'Fit', fill: 'Fill', actual: '1:1' };
@@ -290,7 +292,7 @@ export class VvDetail extends LitElement {
   /** The picture: a video plays; an image is zoomable. */
   private picture(d: Detail) {
     if (d.media_type === 'video') return html`<vv-video class="video" .src=${d.file_url} .fps=${d.fps} .frames=${d.frame_count}></vv-video>`;
-    return html`<vv-viewer
+    const viewer = html`<vv-viewer
       .thumb=${d.thumbnail_url}
       .full=${d.file_url}
       .alt=${d.prompt ?? d.filename}
@@ -299,6 +301,9 @@ export class VvDetail extends LitElement {
       .view=${this.view}
       @view-change=${(e: CustomEvent) => (this.view = e.detail.view)}
     ></vv-viewer>`;
+    // An animation plays as the original; , and . pause it on one frame.
+    if (d.media_type === 'animation') return html`<vv-animation class="video" .src=${d.file_url} .format=${d.format} .frames=${d.frame_count}>${viewer}</vv-animation>`;
+    return viewer;
   }
 
   private pictureTools(d: Detail) {

@@ -1,6 +1,7 @@
 /**
  * The filter sidebar: tags grouped by namespace / source with counts and a type-ahead, each one
- * includable, excludable or any-of; date, favorite, rating, model, sampler, size; the category
+ * includable, excludable or any-of; date, favorite, rating, model, sampler, size, media type and
+ * minimum duration (videos and animations); the category
  * tree (create, rename, delete, nest by dragging, drop images on it).
  */
 import { LitElement, html, nothing } from 'lit';
@@ -25,6 +26,13 @@ interface CategoryNode {
 
 export const IMAGE_DRAG = 'application/x-vv-images';
 const CATEGORY_DRAG = 'application/x-vv-category';
+/** The media filter's choices (/api/images `media=`). */
+const MEDIA: [string, string][] = [
+  ['', 'any'],
+  ['image', 'stills'],
+  ['animation', 'animations'],
+  ['video', 'videos'],
+];
 
 function categoryTree(list: TagCount[]): CategoryNode[] {
   const roots: CategoryNode[] = [];
@@ -167,6 +175,7 @@ export class VvSidebar extends LitElement {
         @input=${suggests ? (e: Event) => this.suggest(key, (e.target as HTMLInputElement).value) : null}
         .value=${this.state.filters[key] ?? ''}
         min=${extra.min ?? ''}
+        step=${extra.step ?? nothing}
         placeholder=${extra.placeholder ?? ''}
         @change=${(e: Event) => {
           const v = (e.target as HTMLInputElement).value.trim();
@@ -264,6 +273,13 @@ export class VvSidebar extends LitElement {
       >
       ${this.field('From', 'from', 'date')} ${this.field('To', 'to', 'date')} ${this.field('Model', 'model', 'text', { placeholder: 'type to pick a model' })}
       ${this.field('Sampler', 'sampler')} ${this.field('Min width', 'min_width', 'number', { min: '1' })} ${this.field('Min height', 'min_height', 'number', { min: '1' })}
+      <label class="field"
+        ><span class="muted">Media</span
+        ><select name="media" @change=${(e: Event) => this.setFilters({ ...f, media: (e.target as HTMLSelectElement).value || undefined })}>
+          ${MEDIA.map(([value, label]) => html`<option value=${value} ?selected=${(f.media ?? '') === value}>${label}</option>`)}
+        </select></label
+      >
+      ${this.field('Min duration (s)', 'min_duration', 'number', { min: '0', step: 'any' })}
 
       <h3>Categories <button class="op" style="float:right" aria-label="new category" @click=${() => void this.newCategory()}>${icon('plus')} new</button></h3>
       ${this.categories.length ? categoryTree(this.categories).map((n) => this.categoryNode(n)) : html`<div class="muted">No categories yet. Create one, then drag images onto it.</div>`}

@@ -95,12 +95,13 @@ export class VvVideo extends LitElement {
 
   override render() {
     const total = this.frames ? ` / ${this.frames}` : '';
-    return html`<video src=${this.src} controls loop playsinline preload="metadata" @timeupdate=${this.onTime} @seeked=${this.onTime} @loadedmetadata=${this.onTime}></video>
-      <div class="bar">
+    // The bar sits above the video: the detail's picture tools cover its bottom edge.
+    return html`<div class="bar">
         <button aria-label="previous frame" title="previous frame (,)" @click=${() => this.step(-1)}>◀︎|</button>
         <span class="timestamp" aria-live="polite">${this.time.toFixed(3)} s · frame ${this.frame + 1}${total}</span>
         <button aria-label="next frame" title="next frame (.)" @click=${() => this.step(1)}>|▶︎</button>
-      </div>`;
+      </div>
+      <video src=${this.src} controls loop playsinline preload="metadata" @timeupdate=${this.onTime} @seeked=${this.onTime} @loadedmetadata=${this.onTime}></video>`;
   }
 }
 
