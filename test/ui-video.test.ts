@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { animatedGif, ffmpegAvailable, vhsVideo, type FrameSpec } from '../src/demo/media-files.js';
+import { animatedGif, animatedPng, animatedWebp, ffmpegAvailable, vhsVideo, type FrameSpec } from '../src/demo/media-files.js';
 import { comfyPrompt, comfyWorkflow, makeGeneration } from '../src/demo/generations.js';
 import { chromiumAvailable, launchBrowser } from './support/browser.js';
 import { getJson, serve, waitFor, waitForScan, type ServerHandle } from './support/cli.js';
@@ -180,5 +180,45 @@ describe.skipIf(!ready)('videos in the gallery', () => {
     await expect.poll(cards).toEqual(ids('loop.gif'));
     expect(await page.locator('vv-sidebar select[name="media"]').inputValue()).toBe('animation');
     expect(await minDuration.inputValue()).toBe('1');
+  });
+});
+
+describe.skipIf(!ready)('animated WebP and APNG frames in the detail view', () => {
+  let server: ServerHandle;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    const root = tempDir('vv-ui-anim-lib-');
+    fs.writeFileSync(path.join(root, 'loop.webp'), animatedWebp({ ...CLIP, frames: 12, variant: 3 }, graph));
+    fs.writeFileSync(path.join(root, 'loop.png'), animatedPng({ ...CLIP, frames: 12, variant: 4 }, graph));
+    server = await serve([root, '--data', tempDir('vv-ui-anim-data-'), '--workers', '1', '--no-watch']);
+    await waitForScan(server, 2, 120_000);
+    browser = await launchBrowser();
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('steps each one (ImageDecoder image/webp, image/png) to frames with other pixels and later times', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    for (const item of (await getJson(`${server.url}/api/images`)).body.items) {
+      expect(item.media_type, item.filename).toBe('animation');
+      await page.goto(`${server.url}/?image=${item.id}`);
+      const stamp = page.locator('vv-detail vv-animation .timestamp');
+      await expect.poll(() => stamp.textContent(), { timeout: 20_000 }).toContain('playing');
+      const shown = async () => /([\d.]+) s · frame (\d+) \/ 12/.exec((await stamp.textContent()) ?? '')?.slice(1).map(Number) ?? null;
+      const drawn = () => page.locator('vv-detail vv-animation canvas').evaluate((c: HTMLCanvasElement) => c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data.reduce((a, b) => a + b, 0));
+      await page.keyboard.press('.');
+      await expect.poll(shown, { timeout: 20_000 }).toEqual([0, 1]);
+      const first = await drawn();
+      await page.keyboard.press('.');
+      await page.keyboard.press('.');
+      await expect.poll(async () => (await shown())?.[1], { message: item.filename }).toBe(3);
+      expect((await shown())![0], item.filename).toBeCloseTo(0.25, 2);
+      expect(await drawn(), item.filename).not.toBe(first);
+    }
+    await page.close();
   });
 });
