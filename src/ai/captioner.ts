@@ -8,9 +8,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
-import { AutoTokenizer, env } from '@huggingface/transformers';
-import { ModelFailedError } from './encoder.js';
+import type * as ort from 'onnxruntime-node';
+import { localTokenizer, ModelFailedError, onnxRuntime, type Tokenizer } from './runtime.js';
 import { ModelUnavailableError, type ModelInfo } from './models.js';
 import { ModelUnsupportedError } from './interface.js';
 import { ortOptions } from './ort-options.js';
@@ -88,7 +87,6 @@ export function chooseCaptioner(modelsDir: string, configured: string | null): C
   return available.length === 1 ? loadCaptionerInfo(modelsDir, available[0]) : null;
 }
 
-type Tokenizer = Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
 type TensorMeta = Extract<ort.InferenceSession.ValueMetadata, { isTensor: true }>;
 
 export class Captioner {
@@ -103,27 +101,24 @@ export class Captioner {
 
   private async load(): Promise<void> {
     const options = ortOptions(this.threads);
+    const { InferenceSession } = await onnxRuntime();
     const open = async (file: string) => {
       try {
-        return await ort.InferenceSession.create(path.join(this.info.dir, file), options);
+        return await InferenceSession.create(path.join(this.info.dir, file), options);
       } catch (err) {
         throw new ModelFailedError(`${this.info.manifest.name}: cannot load ${file}: ${(err as Error).message}`);
       }
     };
     this.encoder ??= await open(this.info.manifest.encoder);
     this.decoder ??= await open(this.info.manifest.decoder);
-    if (!this.tokenizer) {
-      env.allowRemoteModels = false;
-      env.allowLocalModels = true;
-      env.localModelPath = `${path.dirname(this.info.dir)}${path.sep}`;
-      this.tokenizer = await AutoTokenizer.from_pretrained(path.basename(this.info.dir));
-    }
+    this.tokenizer ??= await localTokenizer(this.info.dir);
   }
 
   /** Captions for already-preprocessed images (see `info.pixels`), one greedy decode per image, batched. */
   async caption(batch: Float32Array[]): Promise<string[]> {
     if (batch.length === 0) return [];
     await this.load();
+    const { Tensor } = await onnxRuntime();
     const encoder = this.encoder!;
     const decoder = this.decoder!;
     const n = batch.length;
@@ -132,7 +127,7 @@ export class Captioner {
     if (!pixelInput || pixelInput.type !== 'float32') throw new ModelUnsupportedError(`${this.info.manifest.name}: encoder has no float32 4-D pixel input`);
     const pixels = new Float32Array(n * 3 * size * size);
     batch.forEach((px, i) => pixels.set(px, i * px.length));
-    const encoded = await this.run(encoder, { [pixelInput.name]: new ort.Tensor('float32', pixels, [n, 3, size, size]) });
+    const encoded = await this.run(encoder, { [pixelInput.name]: new Tensor('float32', pixels, [n, 3, size, size]) });
     const hidden = encoded.last_hidden_state ?? encoded[encoder.outputNames[0]];
     const ids: number[][] = Array.from({ length: n }, () => [this.info.startId]);
     const done = new Array<boolean>(n).fill(false);
@@ -141,14 +136,14 @@ export class Captioner {
       const feeds: Record<string, ort.Tensor> = {};
       for (const m of decoder.inputMetadata) {
         if (!m.isTensor) continue;
-        if (m.name === 'input_ids') feeds[m.name] = new ort.Tensor('int64', BigInt64Array.from(ids.flat(), BigInt), [n, length]);
+        if (m.name === 'input_ids') feeds[m.name] = new Tensor('int64', BigInt64Array.from(ids.flat(), BigInt), [n, length]);
         else if (m.name === 'encoder_hidden_states') feeds[m.name] = hidden;
-        else if (m.name === 'encoder_attention_mask') feeds[m.name] = new ort.Tensor('int64', new BigInt64Array(n * hidden.dims[1]).fill(1n), [n, hidden.dims[1]]);
-        else if (m.name === 'use_cache_branch') feeds[m.name] = new ort.Tensor('bool', [false], [1]);
+        else if (m.name === 'encoder_attention_mask') feeds[m.name] = new Tensor('int64', new BigInt64Array(n * hidden.dims[1]).fill(1n), [n, hidden.dims[1]]);
+        else if (m.name === 'use_cache_branch') feeds[m.name] = new Tensor('bool', [false], [1]);
         else if (m.name.startsWith('past_key_values')) {
           // No cache: every past is empty (its sequence axis 0), batch-sized.
           const dims = m.shape.map((d, i) => (i === 0 ? n : typeof d === 'number' ? d : 0));
-          feeds[m.name] = new ort.Tensor('float32', new Float32Array(0), dims);
+          feeds[m.name] = new Tensor('float32', new Float32Array(0), dims);
         } else throw new ModelUnsupportedError(`${this.info.manifest.name}: decoder input ${m.name} is not one a VisionEncoderDecoder export takes`);
       }
       const logits = (await this.run(decoder, feeds, ['logits'])).logits;

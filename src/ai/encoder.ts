@@ -7,18 +7,13 @@
  */
 import path from 'node:path';
 import sharp from 'sharp';
-import * as ort from 'onnxruntime-node';
-import { AutoTokenizer, env } from '@huggingface/transformers';
+import type * as ort from 'onnxruntime-node';
 import type { ModelInfo } from './models.js';
 import { ortOptions } from './ort-options.js';
+import { localTokenizer, ModelFailedError, onnxRuntime, type Tokenizer } from './runtime.js';
 import { describeAll, ModelUnsupportedError, readTextInterface, readVisionInterface, type TextInterface, type VisionInterface } from './interface.js';
 
-type Tokenizer = Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
-
-/** A model that loaded but failed to run (or to pass its self-check): shown, logged, retried later. */
-export class ModelFailedError extends Error {
-  readonly code = 'model_failed';
-}
+export { ModelFailedError };
 
 /**
  * "a photo of a cat" under OpenAI's CLIP BPE vocabulary (also open_clip's and Immich's), as
@@ -120,7 +115,8 @@ export class Encoder {
 
   private async session(file: string): Promise<ort.InferenceSession> {
     try {
-      return await ort.InferenceSession.create(path.join(this.info.dir, file), this.options());
+      const { InferenceSession } = await onnxRuntime();
+      return await InferenceSession.create(path.join(this.info.dir, file), this.options());
     } catch (err) {
       throw new ModelFailedError(`${this.info.manifest.name}: cannot load ${file}: ${(err as Error).message}`);
     }
@@ -147,12 +143,7 @@ export class Encoder {
       this.text = session;
     }
     if (!this.tokenizer) {
-      // Never reach for the network: the tokenizer files sit beside the model.
-      env.allowRemoteModels = false;
-      env.allowLocalModels = true;
-      const tokenizerDir = path.resolve(this.info.dir, this.info.manifest.tokenizer_dir ?? '.');
-      env.localModelPath = `${path.dirname(tokenizerDir)}${path.sep}`;
-      const tokenizer = await AutoTokenizer.from_pretrained(path.basename(tokenizerDir));
+      const tokenizer = await localTokenizer(path.resolve(this.info.dir, this.info.manifest.tokenizer_dir ?? '.'));
       this.tokenizer = tokenizer;
       const problem = this.tokenizerProblem(this.encode(tokenizer, this.selfCheckTokens.text));
       if (problem) {
@@ -221,11 +212,12 @@ export class Encoder {
     const session = await this.visionSession();
     const io = this.visionIo!;
     const size = this.info.imageSize;
+    const { Tensor } = await onnxRuntime();
     const out: Float32Array[] = [];
     for (const run of runsOf(batch, io.batch, 32)) {
       const input = new Float32Array(run.length * 3 * size * size);
       run.forEach((px, i) => input.set(px, i * px.length));
-      const result = await this.run(session, { [io.input]: new ort.Tensor('float32', input, [run.length, 3, size, size]) }, io.output);
+      const result = await this.run(session, { [io.input]: new Tensor('float32', input, [run.length, 3, size, size]) }, io.output);
       out.push(...this.split(result, run.length));
     }
     return out.slice(0, batch.length);
@@ -240,10 +232,11 @@ export class Encoder {
     if (texts.length === 0) return [];
     const session = await this.textSession();
     const io = this.textIo!;
+    const { Tensor } = await onnxRuntime();
     const tensor = (rows: number[][], type: 'int32' | 'int64') => {
       const dims = [rows.length, rows[0].length];
       const flat = rows.flat();
-      return type === 'int32' ? new ort.Tensor('int32', Int32Array.from(flat), dims) : new ort.Tensor('int64', BigInt64Array.from(flat, BigInt), dims);
+      return type === 'int32' ? new Tensor('int32', Int32Array.from(flat), dims) : new Tensor('int64', BigInt64Array.from(flat, BigInt), dims);
     };
     const out: Float32Array[] = [];
     for (const run of runsOf(texts, io.batch)) {

@@ -3,7 +3,7 @@ import type { Context, Next } from 'koa';
 import { ZodError } from 'zod';
 import { ThumbnailError } from '../ingest/thumbnails.js';
 import { ModelUnavailableError } from '../ai/models.js';
-import { ModelFailedError } from '../ai/encoder.js';
+import { ModelFailedError } from '../ai/runtime.js';
 import { ModelUnsupportedError } from '../ai/interface.js';
 import { isBusyError, VaultError, type VaultErrorCode } from '../core/errors.js';
 import { LibraryOfflineError } from '../ingest/presence.js';
