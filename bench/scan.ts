@@ -73,8 +73,8 @@ async function serveRun(dataDir: string): Promise<{ phases: Phase[]; firstPageMs
   let current = null as Phase | null;
   const cut = async (name: string, done: number) => {
     if (current) {
+      // Its progress is the last `done` polled in it: each phase counts from 0 again.
       current.seconds = (performance.now() - current.started) / 1000;
-      current.progress!.to = done;
       process.kill(server.pid, 'SIGUSR2');
       dumps.push(phases.length - 1);
     }
