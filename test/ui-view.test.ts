@@ -321,9 +321,18 @@ describe.skipIf(!haveBrowser)('gallery viewer, compare and culling', () => {
       if (r.request().method() === 'PATCH') sent.push(`${new URL(r.url()).pathname} ${r.request().postData()} → ${r.status()}`);
     };
     page.on('response', onResponse);
+    // Answers to edits arrive late too (stored at once, answered 600 ms later): the 'u' below is
+    // answered after 'c' turned cull mode on, and must not advance as if it were a cull decision.
+    const slowly = () => new Promise((r) => setTimeout(r, 600));
     await page.route(/\/api\/image\/\d+$/, async (route) => {
-      if (route.request().method() === 'GET') await new Promise((r) => setTimeout(r, 600));
       // A request the page dropped meanwhile (it stepped on, or the test ended) is already handled.
+      if (route.request().method() === 'PATCH') {
+        const response = await route.fetch();
+        await slowly();
+        await route.fulfill({ response }).catch(() => undefined);
+        return;
+      }
+      if (route.request().method() === 'GET') await slowly();
       await route.continue().catch(() => undefined);
     });
     const stored = async (id: number, field: string, value: unknown) => {

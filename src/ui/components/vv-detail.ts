@@ -223,8 +223,12 @@ export class VvDetail extends LitElement {
 
   /** A culling decision: saved, then in cull mode the next image. */
   private async decide(patch: Record<string, unknown>, done: string): Promise<void> {
+    // Cull mode and image as they were at the key press: an answer that arrives after 'c', or after
+    // the user stepped on by hand, must not advance.
+    const advance = this.cull;
+    const id = this.imageId;
     const saved = await this.save(patch, done);
-    if (saved && this.cull && this.hasNext) this.emit('step', { delta: 1 });
+    if (saved && advance && this.imageId === id && this.hasNext) this.emit('step', { delta: 1 });
   }
 
   /** PATCHes the image; the new state comes back from the server (what is shown is what is stored). */
