@@ -6,6 +6,9 @@ import path from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import { toRelative } from './walk.js';
 
+/** How long a batch waits after a folder appears, for chokidar to report the files in it (ms). */
+const NEW_FOLDER_HOLD_MS = 1500;
+
 export type ChangeHandler = (paths: string[], removedDirs: string[]) => Promise<void>;
 
 export class LibraryWatcher {
@@ -13,6 +16,8 @@ export class LibraryWatcher {
   private paths = new Set<string>();
   private removedDirs = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
+  /** No batch before this time (Date.now()): a folder just appeared. */
+  private holdUntil = 0;
   private running: Promise<void> = Promise.resolve();
   /** True once the initial crawl is done and changes are being reported. */
   isReady = false;
@@ -31,6 +36,12 @@ export class LibraryWatcher {
     });
     const file = (p: string) => this.queue(toRelative(root, p));
     this.watcher.on('add', file).on('change', file).on('unlink', file);
+    // A new folder's files are reported only after chokidar has crawled it (and their writes have
+    // settled): a move into a new folder must not be split from the rest of its batch.
+    this.watcher.on('addDir', () => {
+      this.holdUntil = Date.now() + Math.max(this.debounceMs, NEW_FOLDER_HOLD_MS);
+      this.schedule();
+    });
     this.watcher.on('unlinkDir', (p: string) => {
       this.removedDirs.add(toRelative(root, p));
       this.schedule();
@@ -50,7 +61,7 @@ export class LibraryWatcher {
 
   private schedule(): void {
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.flush(), this.debounceMs);
+    this.timer = setTimeout(() => this.flush(), Math.max(this.debounceMs, this.holdUntil - Date.now()));
   }
 
   private flush(): void {
