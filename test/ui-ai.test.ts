@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeColorLibrary } from './support/colors.js';
 import { tempDir } from './support/fixtures.js';
 import { getJson, serve, waitFor, type ServerHandle } from './support/cli.js';
-import { chromiumAvailable, CHROMIUM, launchBrowser } from './support/browser.js';
+import { chromiumAvailable, CHROMIUM, launchBrowser, galleryPage } from './support/browser.js';
 import { writeTestCaptioner, writeTestModel, TEST_CAPTIONER_NAME, TEST_MODEL_NAMES } from '../scripts/make-test-model.js';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../test-artifacts');
@@ -19,11 +19,7 @@ if (!haveBrowser) console.warn(`ui tests skipped: no Chromium at ${CHROMIUM} (ap
 
 let browser: Browser;
 
-async function newPage(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
-  return page;
-}
+const newPage = (): Promise<Page> => galleryPage(browser);
 
 describe.skipIf(!haveBrowser)('gallery AI parts', () => {
   beforeAll(async () => {

@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { solidImage, tempDir, writeFile } from './support/fixtures.js';
 import { getJson, serve, waitForScan, type ServerHandle } from './support/cli.js';
-import { chromiumAvailable, launchBrowser } from './support/browser.js';
+import { chromiumAvailable, launchBrowser, galleryPage } from './support/browser.js';
 import { addPngText } from '../src/demo/embed.js';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../test-artifacts');
@@ -43,8 +43,7 @@ describe.skipIf(!chromiumAvailable())('gallery: finding things', () => {
     server = await serve([root, '--data', tempDir('vv-uifind-data-'), '--no-watch', '--workers', '1', '--model', 'none']);
     await waitForScan(server, FILES.length);
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    page = await galleryPage(browser);
   }, 120_000);
 
   afterAll(async () => {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corruptPixelsPng, writeGenerated } from './support/library.js';
 import { tempDir, writeFile } from './support/fixtures.js';
 import { getJson, serve, waitFor, type ServerHandle } from './support/cli.js';
-import { chromiumAvailable, CHROMIUM, launchBrowser } from './support/browser.js';
+import { chromiumAvailable, CHROMIUM, launchBrowser, galleryPage } from './support/browser.js';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../test-artifacts');
 const haveBrowser = chromiumAvailable();
@@ -32,8 +32,7 @@ describe.skipIf(!haveBrowser)('gallery problems view', () => {
       return body.scan.stats && !body.scan.running && body.counts.problems === 2;
     }, 60_000);
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    page = await galleryPage(browser);
   }, 120_000);
 
   afterAll(async () => {

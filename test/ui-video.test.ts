@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { animatedGif, animatedPng, animatedWebp, ffmpegAvailable, vhsVideo, type FrameSpec } from '../src/demo/media-files.js';
 import { comfyPrompt, comfyWorkflow, makeGeneration } from '../src/demo/generations.js';
-import { chromiumAvailable, launchBrowser } from './support/browser.js';
+import { chromiumAvailable, launchBrowser, galleryPage } from './support/browser.js';
 import { getJson, serve, waitFor, waitForScan, type ServerHandle } from './support/cli.js';
 import { tempDir } from './support/fixtures.js';
 
@@ -38,8 +38,7 @@ describe.skipIf(!ready)('videos in the gallery', () => {
     await waitFor(async () => (await getJson(`${server.url}/api/status`)).body.scan.phase === 'idle', 60_000);
     items = new Map((await getJson(`${server.url}/api/images`)).body.items.map((i: any) => [i.filename, i]));
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    page = await galleryPage(browser, { viewport: { width: 1200, height: 800 } });
   }, 180_000);
 
   afterAll(async () => {

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBatch, writeGenerated } from './support/library.js';
 import { tempDir } from './support/fixtures.js';
 import { getJson, serve, vv, waitFor, type ServerHandle } from './support/cli.js';
-import { chromiumAvailable, CHROMIUM, launchBrowser } from './support/browser.js';
+import { chromiumAvailable, CHROMIUM, launchBrowser, galleryPage } from './support/browser.js';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../test-artifacts');
 const haveBrowser = chromiumAvailable();
@@ -77,8 +77,7 @@ describe.skipIf(!haveBrowser)('gallery viewer, compare and culling', () => {
     await writeGenerated(root, COUNT - 3, 0, 0.25);
     await writeBatch(root, 500, 3, 0.25);
     server = await start(root, tempDir('vv-uiv-data-'));
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    page = await galleryPage(browser);
   }, 120_000);
 
   afterAll(async () => {

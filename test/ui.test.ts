@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeBatch, writeGenerated } from './support/library.js';
 import { tempDir } from './support/fixtures.js';
 import { getJson, serve, waitFor, type ServerHandle } from './support/cli.js';
-import { chromiumAvailable, CHROMIUM, launchBrowser } from './support/browser.js';
+import { chromiumAvailable, CHROMIUM, launchBrowser, galleryPage } from './support/browser.js';
 import { writeTestModel, TEST_MODEL_NAME } from '../scripts/make-test-model.js';
 
 const ARTIFACTS = path.resolve(import.meta.dirname, '../test-artifacts');
@@ -82,8 +82,7 @@ describe.skipIf(!haveBrowser)('web gallery', () => {
       return body.scan.stats && !body.scan.running && body.counts.images === COUNT && body.embeddings.done === COUNT && !body.embeddings.running;
     }, 60_000);
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
-    page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
+    page = await galleryPage(browser, { acceptDownloads: true });
   }, 120_000);
 
   afterAll(async () => {
