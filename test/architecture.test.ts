@@ -16,7 +16,7 @@ function sqliteOutsideStore(edges: ImportEdge[]): string[] {
 }
 
 /** The adapters: HTTP, the FUSE filesystem, the command line. */
-const isAdapter = (file: string) => /^src\/(http|fs|cli)\//.test(file) || file === 'src/cli.ts';
+const isAdapter = (file: string) => /^src\/(http|fs|cli)\//.test(file) || /^src\/cli(-[a-z]+)?\.ts$/.test(file);
 
 /** Rule (c): adapters go through the library layer, never to the database layer (type imports included). */
 function adaptersReachingDb(edges: ImportEdge[]): string[] {

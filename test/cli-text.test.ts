@@ -96,12 +96,32 @@ describe('vv meta start-up (issue 16)', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).prompt).toBe('first line of the prompt\nsecond line\nthird line');
     const urls = fs.readFileSync(log, 'utf8').split('\n');
-    // The log is real: the worker's reader and parsers are in it.
-    expect(urls.some((u) => u.endsWith('/metadata/parsers/registry.js'))).toBe(true);
-    const heavy = ['zod', 'better-sqlite3', 'sharp', 'onnxruntime-node', 'koa', '@koa/router', 'fuse-native', 'usearch', 'cli-progress', 'chokidar'];
+    // The log is real: the worker's extractor is in it, as the one file the build bundles it into.
+    expect(urls.some((u) => u.endsWith('/dist/src/ingest/meta-worker.bundle.js'))).toBe(true);
+    expect(urls.some((u) => u.endsWith('/metadata/parsers/registry.js'))).toBe(false);
+    // The plain `vv meta FILE` skips the command-line parser and every other command's code.
+    const heavy = ['commander', 'zod', 'better-sqlite3', 'sharp', 'onnxruntime-node', 'koa', '@koa/router', 'fuse-native', 'usearch', 'cli-progress', 'chokidar'];
     const loaded = heavy.filter((name) => urls.some((u) => u.includes(`/node_modules/${name}/`)));
     expect(loaded).toEqual([]);
-    expect(urls.filter((u) => /\/dist\/src\/(db|http|fs|ai\/(?!models|catalog))\//.test(u))).toEqual([]);
+    expect(urls.filter((u) => /\/dist\/src\/(db|http|fs|ai|library)\/|\/cli-program\.js$/.test(u))).toEqual([]);
+  });
+
+  it('reads files the short path leaves to the full command line the same way (`--` before the files)', async () => {
+    const file = writeFile(tempDir(), 'one.png', await multiLinePng());
+    const plain = vv(['meta', '--json', file]);
+    const full = vv(['meta', '--json', '--', file]);
+    expect(full.status, full.stderr).toBe(0);
+    expect(JSON.parse(full.stdout)).toEqual(JSON.parse(plain.stdout));
+    expect(vv(['meta', '--help']).stdout).toContain('Usage: vv meta');
+  });
+
+  it('ends quietly when the reader of its output goes away (`vv meta … | head -c 1`)', async () => {
+    const dir = tempDir();
+    const files = Array.from({ length: 40 }, (_, i) => writeFile(dir, `f${i}.png`, ''));
+    const big = writeFile(dir, 'big.png', await multiLinePng());
+    const r = spawnSync('sh', ['-c', `node ${JSON.stringify(CLI)} meta --json ${[big, ...files, big].map((f) => JSON.stringify(f)).join(' ')} | head -c 1`], { encoding: 'utf8' });
+    expect(r.stdout).toBe('{');
+    expect(r.stderr).not.toMatch(/EPIPE|Error/);
   });
 
   it('still refuses an invalid VV_FILE_TIMEOUT, with the setting named', async () => {

@@ -23,9 +23,9 @@ export interface IngestPoolOptions {
   depth?: number;
   /**
    * The worker module: `ingest-worker` (every job kind) or `meta-worker` (metadata only: loads no
-   * image decoder or hasher, so `vv meta` starts fast).
+   * image decoder or hasher, so `vv meta` starts fast; `.bundle`: the same as one bundled file).
    */
-  worker?: 'ingest-worker' | 'meta-worker';
+  worker?: 'ingest-worker' | 'meta-worker' | 'meta-worker.bundle';
   /** Heap limits per worker; over them the worker is replaced and its file fails. */
   resourceLimits?: ResourceLimits;
 }
@@ -189,6 +189,15 @@ export class IngestPool {
         .catch((err: Error) => ({ error: err.message }));
     }
     return this.submit('phash', absPath, absPath, {}, thumbnailTarget, media);
+  }
+
+  /** Stops taking jobs and lets the process end without waiting for the workers to shut down. */
+  detach(): void {
+    this.closed = true;
+    for (const slot of this.slots) {
+      if (slot.timer) clearTimeout(slot.timer);
+      slot.worker.unref();
+    }
   }
 
   async close(): Promise<void> {
