@@ -1,5 +1,5 @@
 /**
- * `npm run bench:embed [-- --n 500] [--model <name>] [--requests 200] [--vit] [--threads 1,2]`
+ * `npm run bench:embed [-- --n 500] [--model <name>] [--requests 200] [--vit] [--threads 1,2] [--lanes 1,2]`
  * The full embedding pipeline (decode → preprocess → ONNX Runtime → normalise → SQLite → vector
  * index → zero-shot tags) through a real `vv serve` over a demo library of full-size renders, with
  * whatever model is installed (VV_MODEL / VV_MODELS_DIR), else the generated test model (then the
@@ -9,7 +9,9 @@
  * SigLIP, Immich open_clip with batch fixed at 1): per-stage time of the pipeline around inference.
  * `--vit`: instead, ViT-B/32-sized stand-ins (bench/vit-b32-model.ts: float and int8, random
  * weights) — images/s with a real model's inference cost. `--threads 1,2`: one run per ONNX
- * Runtime intra-op thread count (VV_EMBED_THREADS; default: the machine's cores).
+ * Runtime thread count in all (VV_EMBED_THREADS; default: the machine's cores); `--lanes 1,2`: and
+ * per number of encoder workers sharing them (VV_EMBED_LANES; default: src/ai/embedding-job.ts).
+ * With several lanes `infer_ms_per_image` adds up the lanes' inference time (it overlaps).
  * Final JSON line: { model, n, images_per_second, decode_ms_per_image, infer_ms_per_image,
  * other_ms_per_image, api_images_p95_ms_while_embedding, ... } (per layout under `layouts`).
  */
@@ -30,6 +32,10 @@ let modelsDir = process.env.VV_MODELS_DIR ?? DEFAULT_MODELS_DIR;
 let models: string[] = [];
 const requested = arg('model', process.env.VV_MODEL ?? '');
 const threadCounts = arg('threads', '')
+  .split(',')
+  .filter(Boolean)
+  .map(Number);
+const laneCounts = arg('lanes', '')
   .split(',')
   .filter(Boolean)
   .map(Number);
@@ -54,11 +60,11 @@ const library = path.join(os.tmpdir(), `vv-bench-embed-lib-${n}`);
 fs.mkdirSync(library, { recursive: true });
 const written = await writeDemoLibrary(library, n);
 log(`library: ${n} demo images (512–768 px) in ${library}${written ? `, ${written} written now` : ''}`);
-async function measure(model: string, threads: number | null) {
+async function measure(model: string, threads: number | null, lanes: number | null) {
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'vv-bench-embed-data-'));
 
   const server = await startServe([library, '--data', data, '--model', model, '--no-watch', '--no-thumbnails', '--workers', String(os.availableParallelism())], {
-    env: threads ? { VV_EMBED_THREADS: String(threads) } : {},
+    env: { ...(threads ? { VV_EMBED_THREADS: String(threads) } : {}), ...(lanes ? { VV_EMBED_LANES: String(lanes) } : {}) },
   });
   type Status = { scan: { running: boolean; stats: { hashed: number; hashing_seconds: number } | null }; embeddings: Record<string, number | boolean | string | null> };
   const status = async () => (await (await fetch(`${server.url}/api/status`)).json()) as Status;
@@ -103,6 +109,7 @@ async function measure(model: string, threads: number | null) {
     n: e.done,
     cpus: os.availableParallelism(),
     ort_threads: threads ?? os.availableParallelism(),
+    lanes: lanes ?? 'default',
     images_per_second: e.per_second,
     decode_ms_per_image: round(e.decode_ms / Math.max(1, e.embedded), 2),
     infer_ms_per_image: round(e.infer_ms / Math.max(1, e.embedded), 2),
@@ -123,10 +130,13 @@ async function measure(model: string, threads: number | null) {
 const results: Record<string, unknown>[] = [];
 for (const model of models) {
   for (const threads of threadCounts.length ? threadCounts : [null]) {
-    const r = await measure(model, threads);
-    log(JSON.stringify(r));
-    results.push(r);
+    for (const lanes of laneCounts.length ? laneCounts : [null]) {
+      if (threads && lanes && lanes > threads) continue;
+      const r = await measure(model, threads, lanes);
+      log(JSON.stringify(r));
+      results.push(r);
+    }
   }
 }
-const key = (r: Record<string, unknown>) => (threadCounts.length ? `${r.model}@${r.ort_threads}` : String(r.model));
+const key = (r: Record<string, unknown>) => (threadCounts.length || laneCounts.length ? `${r.model}@${r.ort_threads}t/${r.lanes}l` : String(r.model));
 console.log(JSON.stringify(results.length === 1 ? results[0] : { bench: 'embed', n, cpus: os.availableParallelism(), layouts: Object.fromEntries(results.map((r) => [key(r), r])) }));

@@ -4,6 +4,7 @@
  * index and zero-shot tagged before the next. Killed at any point, the next run starts from what
  * SQLite holds: nothing stored is embedded again and nothing is skipped.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
@@ -55,7 +56,10 @@ export interface EmbeddingJobOptions {
   /** A captioner failure (the vectors are kept; the next pass captions those images). */
   onCaptionError?: (message: string) => void;
   batchSize?: number;
+  /** ONNX Runtime threads in all (default: every core, VV_EMBED_THREADS). */
   threads?: number;
+  /** Encoder workers sharing them (default: see embedLanes, VV_EMBED_LANES). */
+  lanes?: number;
   /** Save the vector index at most this often while running (it is always saved at the end). */
   saveEveryMs?: number;
   onProgress?: (p: EmbeddingProgress) => void;
@@ -79,11 +83,34 @@ export function embedThreads(): number {
   return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : os.availableParallelism();
 }
 
+/** A vision tower up to this size runs in one worker per thread; a larger one once, with every thread. */
+const LANE_MODEL_BYTES = 256 * 1024 * 1024;
+
+/**
+ * How many encoder workers ("lanes") share the threads: one per thread when the vision tower is
+ * small enough to hold once per lane (VV_EMBED_LANES overrides). ONNX Runtime runs a session's
+ * calls one at a time, and one call's threads wait on each other at every layer, so a core taken
+ * by decoding stalls both; lanes of one thread each never wait on each other and decode between
+ * their own inferences (bench:embed -- --vit: int8 ViT-B/32 stand-in on 2 cores, see
+ * docs/BENCHMARKS.md). A float ViT-B/32 (351 MB) runs once with every thread: memory.
+ */
+export function embedLanes(threads: number, visionBytes: number): number {
+  const fromEnv = Number(process.env.VV_EMBED_LANES);
+  if (Number.isInteger(fromEnv) && fromEnv > 0) return Math.min(fromEnv, threads);
+  return visionBytes <= LANE_MODEL_BYTES ? threads : 1;
+}
+
+interface Lane {
+  worker: Worker;
+  /** Requests sent to this worker and not answered yet. */
+  inFlight: number;
+}
+
 export class EmbeddingJob {
   progress: EmbeddingProgress;
-  private worker: Worker | null = null;
-  /** Requests in flight by id: two at a time, so the worker decodes one batch while it infers the other. */
-  private pending = new Map<number, { resolve: (r: EmbedReply) => void; reject: (e: Error) => void }>();
+  private lanes: Lane[] = [];
+  /** Requests in flight by id: two per lane, so each worker decodes one batch while it infers the other. */
+  private pending = new Map<number, { lane: Lane; resolve: (r: EmbedReply) => void; reject: (e: Error) => void }>();
   private stopRequested = false;
   private run: Promise<EmbeddingProgress> | null = null;
   private nextRequest = 1;
@@ -122,20 +149,53 @@ export class EmbeddingJob {
     await this.run?.catch(() => undefined);
   }
 
-  /** Terminates the worker as a crash would (tests of resumption use it). */
+  /** Terminates the workers as a crash would (tests of resumption use it). */
   async killWorker(): Promise<void> {
-    await this.worker?.terminate();
+    await Promise.all(this.lanes.map((l) => l.worker.terminate()));
   }
 
-  private startWorker(): Promise<void> {
+  /** Workers in use: how many, with how many ONNX Runtime threads each. */
+  private layout(): { lanes: number; threads: number } {
+    const threads = this.o.threads ?? embedThreads();
+    let visionBytes = Infinity;
+    try {
+      const manifest = JSON.parse(fs.readFileSync(path.join(this.o.modelsDir, this.o.model, 'model.json'), 'utf8')) as { vision: string };
+      visionBytes = fs.statSync(path.join(this.o.modelsDir, this.o.model, manifest.vision)).size;
+    } catch {
+      // the worker reports what is wrong with the model
+    }
+    const lanes = this.o.lanes ?? embedLanes(threads, visionBytes);
+    return { lanes, threads: Math.max(1, Math.floor(threads / lanes)) };
+  }
+
+  private async startWorkers(): Promise<void> {
+    const { lanes, threads } = this.layout();
+    const started = Array.from({ length: lanes }, () => this.startWorker(threads));
+    try {
+      await Promise.all(started);
+    } catch (err) {
+      await Promise.allSettled(started);
+      await this.stopWorkers();
+      throw err;
+    }
+  }
+
+  private async stopWorkers(): Promise<void> {
+    const lanes = this.lanes;
+    this.lanes = [];
+    await Promise.all(lanes.map((l) => l.worker.terminate()));
+  }
+
+  private startWorker(threads: number): Promise<void> {
     const data: EmbedWorkerData = {
       modelsDir: this.o.modelsDir,
       model: this.o.model,
-      threads: this.o.threads ?? embedThreads(),
+      threads,
       captioner: this.o.captioner ?? null,
     };
     const worker = spawnWorker(import.meta.url, 'embed-worker', data);
-    this.worker = worker;
+    const lane: Lane = { worker, inFlight: 0 };
+    this.lanes.push(lane);
     return new Promise((resolve, reject) => {
       let ready = false;
       worker.on('message', (reply: EmbedReply) => {
@@ -152,7 +212,7 @@ export class EmbeddingJob {
       const fail = (err: Error) => {
         if (!ready) reject(err);
         this.settle(null, err);
-        this.worker = null;
+        this.lanes = this.lanes.filter((l) => l !== lane);
       };
       worker.on('error', fail);
       worker.on('exit', (code) => fail(new Error(`embedding worker exited (code ${code})`)));
@@ -169,6 +229,7 @@ export class EmbeddingJob {
     if (reply?.type !== 'embedded' && reply?.type !== 'captioned') return;
     const p = this.pending.get(reply.id);
     this.pending.delete(reply.id);
+    if (p) p.lane.inFlight--;
     p?.resolve(reply);
   }
 
@@ -177,11 +238,14 @@ export class EmbeddingJob {
     return this.send({ type: 'embed', id: this.nextRequest++, files, caption, media: tasks.map(frameSource) }) as Promise<Extract<EmbedReply, { type: 'embedded' }>>;
   }
 
+  /** To the lane with the fewest requests in flight. */
   private send(req: EmbedRequest): Promise<EmbedReply> {
-    if (!this.worker) return Promise.reject(new Error('embedding worker is not running'));
+    const lane = this.lanes.reduce<Lane | null>((best, l) => (!best || l.inFlight < best.inFlight ? l : best), null);
+    if (!lane) return Promise.reject(new Error('embedding worker is not running'));
     return new Promise((resolve, reject) => {
-      this.pending.set(req.id, { resolve, reject });
-      this.worker!.postMessage(req);
+      this.pending.set(req.id, { lane, resolve, reject });
+      lane.inFlight++;
+      lane.worker.postMessage(req);
     });
   }
 
@@ -198,10 +262,11 @@ export class EmbeddingJob {
     const tagger = await this.o.tagger();
     let lastSave = performance.now();
     try {
-      if (todo > 0) await this.startWorker();
+      if (todo > 0) await this.startWorkers();
       let after = 0;
       const batchSize = this.o.batchSize ?? 16;
-      // The next batch is sent before this one is stored: the worker decodes it meanwhile.
+      // Two batches per lane in flight: each worker decodes its next batch while it infers one.
+      const depth = 2 * Math.max(1, this.lanes.length);
       const send = () => {
         const tasks = this.stopRequested ? [] : store.embeddings.pending(model, after, batchSize);
         if (tasks.length === 0) return null;
@@ -210,10 +275,18 @@ export class EmbeddingJob {
         sent.catch(() => undefined); // awaited below; a failure of a batch never awaited is not unhandled
         return sent;
       };
-      let next = send();
-      while (next) {
-        const results = await next;
-        next = send();
+      const inFlight: Promise<EmbeddingResult[]>[] = [];
+      const fill = () => {
+        while (inFlight.length < depth) {
+          const sent = send();
+          if (!sent) return;
+          inFlight.push(sent);
+        }
+      };
+      fill();
+      while (inFlight.length) {
+        const results = await inFlight.shift()!;
+        fill();
         store.embeddings.save(model, results);
         const stored = results.filter((r): r is EmbeddingResult & { vector: Float32Array } => r.vector !== null);
         index.add(stored.map((r) => ({ id: r.id, vector: r.vector })));
@@ -236,9 +309,7 @@ export class EmbeddingJob {
       this.progress.error = (err as Error).message;
     } finally {
       if (index.unsaved) index.save(store.embeddings.generation(model));
-      const worker = this.worker;
-      this.worker = null;
-      await worker?.terminate();
+      await this.stopWorkers();
       this.progress.running = false;
       this.progress.elapsed_ms = Math.round(performance.now() - started);
       this.refreshCounts();
@@ -257,7 +328,7 @@ export class EmbeddingJob {
       const targets = store.captionRetryTargets(model, after, batchSize);
       if (targets.length === 0) return;
       after = targets[targets.length - 1].id;
-      if (!this.worker) await this.startWorker();
+      if (this.lanes.length === 0) await this.startWorkers();
       const reply = (await this.send({ type: 'caption', id: this.nextRequest++, files: targets.map((t) => path.join(root, t.path)), media: targets.map(frameSource) })) as Extract<EmbedReply, { type: 'captioned' }>;
       if (reply.captionError) {
         this.progress.caption_error = reply.captionError;

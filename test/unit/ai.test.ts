@@ -13,7 +13,7 @@ import { VectorIndex } from '../../src/ai/vector-index.js';
 import { Encoder, normaliseSiglipText } from '../../src/ai/encoder.js';
 import { ModelUnsupportedError } from '../../src/ai/interface.js';
 import { loadModelInfo } from '../../src/ai/models.js';
-import { embedThreads } from '../../src/ai/embedding-job.js';
+import { embedLanes, embedThreads } from '../../src/ai/embedding-job.js';
 import { ortOptions } from '../../src/ai/ort-options.js';
 import { writeTestModel, breakVisionTower, colorEmbedding, TEST_MODEL_NAME, TEST_MODEL_NAMES, TEST_MODEL_SHAPES, TEST_OPENCLIP_MODEL_NAME, TEST_SIGLIP_MODEL_NAME } from '../../scripts/make-test-model.js';
 import { BASE, patternPixels } from '../support/colors.js';
@@ -397,6 +397,23 @@ describe('ONNX Runtime threads', () => {
       else process.env.VV_EMBED_THREADS = before;
     }
     expect(ortOptions(2)).toMatchObject({ intraOpNumThreads: 2, extra: { session: { intra_op: { allow_spinning: '0' } } } });
+  });
+
+  it('runs a small vision tower in one worker per thread, a large one (float ViT-B/32) once with every thread, unless VV_EMBED_LANES says', () => {
+    const before = process.env.VV_EMBED_LANES;
+    try {
+      delete process.env.VV_EMBED_LANES;
+      expect(embedLanes(2, 96 * 1024 * 1024)).toBe(2); // int8 ViT-B/32
+      expect(embedLanes(4, 351 * 1024 * 1024)).toBe(1); // float ViT-B/32
+      process.env.VV_EMBED_LANES = '3';
+      expect(embedLanes(2, 351 * 1024 * 1024)).toBe(2); // never more lanes than threads
+      expect(embedLanes(4, 351 * 1024 * 1024)).toBe(3);
+      process.env.VV_EMBED_LANES = 'many';
+      expect(embedLanes(2, 96 * 1024 * 1024)).toBe(2);
+    } finally {
+      if (before === undefined) delete process.env.VV_EMBED_LANES;
+      else process.env.VV_EMBED_LANES = before;
+    }
   });
 
   it('runs a model with the options every session uses', async () => {
