@@ -7,11 +7,20 @@
  * as a user runs it, one process over every image of the folder (default: the corpus), against the
  * start-up of `vv meta` on one file and of a bare `node`; `--baseline other/dist/src/cli.js` times
  * another build the same way, alternating run by run, and adds the ratios. Prints a final JSON line.
+ * `--peer-cli PATH` does the same for another extractor: a node script that takes files as arguments
+ * and prints one line per file (e.g. a CLI around @enslo/sd-metadata's `read()`); its start-up, files/s
+ * and the ratios (vv ÷ peer) join the final line.
+ *
+ * `npm run bench:meta -- --peer-module PATH [--rounds 7] [--folder DIR]` — per-file extraction with
+ * start-up excluded: an ESM module exporting `readFile(path)` (the peer's read of one file) and vv's
+ * own `readMetadataFile`, in this one process over the same files, round by round alternating which
+ * goes first, after one warm-up pass each. Prints a final JSON line (median files/s each, ratio).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { CLI, arg, percentile, round } from './util.js';
 
 const n = arg('n', 5000);
@@ -46,13 +55,17 @@ if (process.argv.includes('--cli')) {
   // With --baseline (another build's dist/src/cli.js) every run times both, alternating, so both
   // see the same load on a shared machine.
   const builds: [string, string][] = baseline ? [['baseline', path.resolve(baseline)], ['current', CLI]] : [['current', CLI]];
-  const startup = new Map<string, number[]>(builds.map(([name]) => [name, []]));
-  const all = new Map<string, number[]>(builds.map(([name]) => [name, []]));
+  // --peer-cli: another extractor's script (`node PATH FILE...`), timed in the same runs.
+  const peerCli = arg('peer-cli', '');
+  const commands = new Map<string, (files: string[]) => string[]>(builds.map(([name, cli]) => [name, (list: string[]) => [cli, 'meta', '--json', ...list]]));
+  if (peerCli) commands.set('peer', (list: string[]) => [path.resolve(peerCli), ...list]);
+  const startup = new Map<string, number[]>([...commands.keys()].map((name) => [name, []]));
+  const all = new Map<string, number[]>([...commands.keys()].map((name) => [name, []]));
   const nodeTimes: number[] = [];
   for (let r = 0; r < runs; r++) {
     nodeTimes.push(timed(['-e', '']));
-    for (const [name, cli] of builds) startup.get(name)!.push(timed([cli, 'meta', '--json', smallest]));
-    for (const [name, cli] of builds) all.get(name)!.push(timed([cli, 'meta', '--json', ...files]));
+    for (const [name, command] of commands) startup.get(name)!.push(timed(command([smallest])));
+    for (const [name, command] of commands) all.get(name)!.push(timed(command(files)));
   }
   const figures = (name: string) => {
     const startupMs = percentile(startup.get(name)!, 50) * 1000;
@@ -66,6 +79,7 @@ if (process.argv.includes('--cli')) {
   };
   const current = figures('current');
   const before = baseline ? figures('baseline') : null;
+  const peer = peerCli ? figures('peer') : null;
   console.log(
     JSON.stringify({
       bench: 'meta-cli',
@@ -78,12 +92,66 @@ if (process.argv.includes('--cli')) {
       node_startup_ms: round(percentile(nodeTimes, 50) * 1000),
       ...current,
       ...(before ? { baseline: before, startup_ratio: round(current.startup_ms / before.startup_ms, 2), files_per_second_ratio: round(current.files_per_second / before.files_per_second, 2) } : {}),
+      ...(peer
+        ? {
+            peer: { cli: path.resolve(peerCli), ...peer },
+            peer_startup_ratio: round(current.startup_ms / peer.startup_ms, 2),
+            peer_files_per_second_ratio: round(current.files_per_second / peer.files_per_second, 2),
+            peer_files_per_second_after_startup_ratio: round(current.files_per_second_after_startup / peer.files_per_second_after_startup, 2),
+          }
+        : {}),
     }),
   );
   process.exit(0);
 }
 
 const { readMetadataFile } = await import('../src/metadata/file.js');
+
+const peerModule = arg('peer-module', '');
+if (peerModule) {
+  // Per-file extraction, start-up excluded: both read the same files in this process. Each round
+  // times one pass of each, the order alternating round by round; one untimed warm-up pass each
+  // first (JIT, lazily loaded parsers, page cache).
+  const peer = (await import(pathToFileURL(path.resolve(peerModule)).href)) as { readFile?: (file: string) => unknown };
+  if (typeof peer.readFile !== 'function') {
+    console.error(`${peerModule} does not export readFile(path)`);
+    process.exit(2);
+  }
+  const readers: Record<'vv' | 'peer', (file: string) => unknown> = { vv: readMetadataFile, peer: peer.readFile };
+  const pass = async (name: 'vv' | 'peer'): Promise<number> => {
+    const t0 = performance.now();
+    for (const f of files) await readers[name](f);
+    return (performance.now() - t0) / 1000;
+  };
+  await pass('vv');
+  await pass('peer');
+  const rounds = arg('rounds', 7);
+  const seconds = { vv: [] as number[], peer: [] as number[] };
+  for (let r = 0; r < rounds; r++) {
+    const order: ('vv' | 'peer')[] = r % 2 ? ['peer', 'vv'] : ['vv', 'peer'];
+    for (const name of order) seconds[name].push(await pass(name));
+  }
+  const perSecond = (name: 'vv' | 'peer') => files.length / percentile(seconds[name], 50);
+  console.log(
+    JSON.stringify({
+      bench: 'meta-peer',
+      folder,
+      files: files.length,
+      mb_on_disk: round(files.reduce((a, f) => a + fs.statSync(f).size, 0) / 1e6),
+      cpus: os.availableParallelism(),
+      load_average_1m: round(os.loadavg()[0], 2),
+      rounds,
+      peer_module: path.resolve(peerModule),
+      files_per_second: round(perSecond('vv')),
+      peer_files_per_second: round(perSecond('peer')),
+      files_per_second_ratio: round(perSecond('vv') / perSecond('peer'), 2),
+      ms_per_file: round((percentile(seconds.vv, 50) * 1000) / files.length, 3),
+      peer_ms_per_file: round((percentile(seconds.peer, 50) * 1000) / files.length, 3),
+    }),
+  );
+  process.exit(0);
+}
+
 const { IngestPool, defaultWorkerCount } = await import('../src/ingest/ingest-pool.js');
 const list = Array.from({ length: Math.max(n, files.length) }, (_, i) => files[i % files.length]);
 const bytes = list.reduce((a, f) => a + fs.statSync(f).size, 0);
