@@ -14,7 +14,8 @@
  * `npm run bench:meta -- --peer-module PATH [--rounds 7] [--folder DIR]` — per-file extraction with
  * start-up excluded: an ESM module exporting `readFile(path)` (the peer's read of one file) and vv's
  * own `readMetadataFile`, in this one process over the same files, round by round alternating which
- * goes first, after one warm-up pass each. Prints a final JSON line (median files/s each, ratio).
+ * goes first, after one warm-up pass each; under `node --expose-gc dist/bench/meta.js` the heap is
+ * collected before each pass. Prints a final JSON line (median files/s each, ratio).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -118,7 +119,11 @@ if (peerModule) {
     process.exit(2);
   }
   const readers: Record<'vv' | 'peer', (file: string) => unknown> = { vv: readMetadataFile, peer: peer.readFile };
+  // Under `node --expose-gc` each pass starts from a collected heap, so neither pays for the
+  // other's garbage (the two share this process's heap).
+  const gc = (globalThis as { gc?: () => void }).gc;
   const pass = async (name: 'vv' | 'peer'): Promise<number> => {
+    gc?.();
     const t0 = performance.now();
     for (const f of files) await readers[name](f);
     return (performance.now() - t0) / 1000;
@@ -141,6 +146,7 @@ if (peerModule) {
       cpus: os.availableParallelism(),
       load_average_1m: round(os.loadavg()[0], 2),
       rounds,
+      gc_between_passes: gc !== undefined,
       peer_module: path.resolve(peerModule),
       files_per_second: round(perSecond('vv')),
       peer_files_per_second: round(perSecond('peer')),
