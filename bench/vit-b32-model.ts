@@ -10,7 +10,13 @@
  * The `-q8` variant quantizes the block weights as transformers.js' dynamic int8 exports do
  * (DynamicQuantizeLinear on the activations, MatMulInteger against int8 weights, rescale), so its
  * speed against the float one estimates the int8 catalog option's. The text tower and tokenizer are
- * the generated test model's (cheap; the benchmark measures images), projected to 512.
+ * the generated test model's (cheap; the benchmark measures images), projected to 512 — or, with
+ * `text: 'vit-b32'` (bench:search, which times queries), a text tower of CLIP ViT-B/32's size and
+ * interface: `input_ids` int64 [batch_size, sequence_length] → `last_hidden_state`, `text_embeds`
+ * [batch_size, 512]; a 49,408 × 512 token table, 77 positions, 12 blocks of 12·512² multiply-adds
+ * per token (width 512), projection 512 → 512: ~63 M random float32 weights (~254 MB, as the
+ * transformers.js export's text_model.onnx), with the test model's BPE tokenizer grown to CLIP's
+ * 49,408 tokens (so loading it costs about what loading the real one does).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -120,6 +126,82 @@ function visionTower(quantized: boolean): Uint8Array {
   return encode(graph);
 }
 
+const TEXT_WIDTH = 512;
+const TEXT_HIDDEN = 3072;
+const TEXT_POSITIONS = 77;
+/** CLIP's BPE vocabulary size. */
+export const CLIP_VOCAB = 49_408;
+
+/** A text tower of CLIP ViT-B/32's size and interface (see the top of this file); random weights. */
+function textTower(quantized: boolean): Uint8Array {
+  const nodes: ReturnType<typeof node>[] = [];
+  const inits: ReturnType<typeof floatTensor>[] = [
+    floatTensor('token_embedding', [CLIP_VOCAB, TEXT_WIDTH], randomFloats(CLIP_VOCAB * TEXT_WIDTH, 0.02)),
+    floatTensor('position_embedding', [TEXT_POSITIONS, TEXT_WIDTH], randomFloats(TEXT_POSITIONS * TEXT_WIDTH, 0.01)),
+    onnx.TensorProto.create({ name: 'zero', dims: [1], dataType: INT64, int64Data: [0] }),
+    onnx.TensorProto.create({ name: 'one', dims: [1], dataType: INT64, int64Data: [1] }),
+    onnx.TensorProto.create({ name: 'two', dims: [1], dataType: INT64, int64Data: [2] }),
+  ];
+  nodes.push(
+    node('Gather', ['token_embedding', 'input_ids'], ['tokens'], [int('axis', 0)]),
+    // Positions 0 … sequence_length − 1 of the table, added to every row.
+    node('Shape', ['input_ids'], ['ids_shape']),
+    node('Slice', ['ids_shape', 'one', 'two'], ['seq_len']),
+    node('Slice', ['position_embedding', 'zero', 'seq_len', 'zero'], ['positions']),
+    node('Add', ['tokens', 'positions'], ['t0']),
+  );
+  let x = 't0';
+  for (let l = 0; l < LAYERS; l++) {
+    const up = matmul(nodes, inits, x, `t${l}_up`, TEXT_WIDTH, TEXT_HIDDEN, quantized);
+    nodes.push(node('Relu', [up], [`t${l}_act`]));
+    const down = matmul(nodes, inits, `t${l}_act`, `t${l}_down`, TEXT_HIDDEN, TEXT_WIDTH, quantized);
+    nodes.push(node('Add', [x, down], [`t${l + 1}`]));
+    x = `t${l + 1}`;
+  }
+  inits.push(floatTensor('text_projection', [TEXT_WIDTH, DIM], randomFloats(TEXT_WIDTH * DIM, 1 / Math.sqrt(TEXT_WIDTH))));
+  nodes.push(
+    node('Identity', [x], ['last_hidden_state']),
+    node('ReduceMean', [x], ['text_pooled'], [ints('axes', [1]), int('keepdims', 0)]),
+    node('MatMul', ['text_pooled', 'text_projection'], ['text_embeds']),
+  );
+  const graph = onnx.GraphProto.create({
+    name: 'text',
+    node: nodes,
+    initializer: inits,
+    input: [valueInfo('input_ids', INT64, ['batch_size', 'sequence_length'])],
+    output: [valueInfo('last_hidden_state', FLOAT, ['batch_size', 'sequence_length', TEXT_WIDTH]), valueInfo('text_embeds', FLOAT, ['batch_size', DIM])],
+  });
+  return encode(graph);
+}
+
+/**
+ * Grows the test model's BPE tokenizer.json to CLIP's vocabulary size with made-up merges of its
+ * tokens. Merges added last rank lowest, so every word the test vocabulary knows still encodes to
+ * the same single token (and the self-check's ids hold).
+ */
+function growTokenizer(file: string): void {
+  const json = JSON.parse(fs.readFileSync(file, 'utf8')) as { model: { vocab: Record<string, number>; merges: string[] } };
+  const { vocab, merges } = json.model;
+  const tokens = Object.keys(vocab).filter((t) => !t.startsWith('<|'));
+  let size = Object.keys(vocab).length;
+  let r = 7;
+  const pick = () => {
+    r = (Math.imul(r, 1103515245) + 12345) >>> 0;
+    return tokens[r % tokens.length];
+  };
+  while (size < CLIP_VOCAB) {
+    const a = pick();
+    const b = pick();
+    if (a.endsWith('</w>') || a.length + b.length > 16) continue;
+    const joined = a + b;
+    if (joined in vocab) continue;
+    vocab[joined] = size++;
+    merges.push(`${a} ${b}`);
+    tokens.push(joined);
+  }
+  fs.writeFileSync(file, JSON.stringify(json));
+}
+
 /** The test model's text tower with its 16-d output projected to 512 (so both towers agree on dim). */
 function widenTextTower(file: string): void {
   const m = onnx.ModelProto.decode(fs.readFileSync(file));
@@ -134,16 +216,22 @@ function widenTextTower(file: string): void {
   fs.writeFileSync(file, onnx.ModelProto.encode(m).finish());
 }
 
-/** Writes `vv-bench-vit-b32` (float) or `vv-bench-vit-b32-q8` into a models folder; returns its name. */
-export function writeVitBenchModel(modelsDir: string, quantized: boolean): string {
+/**
+ * Writes `vv-bench-vit-b32` (float) or `vv-bench-vit-b32-q8` into a models folder; returns its name.
+ * `text`: the generated test model's text tower widened to 512 (cheap), or one of ViT-B/32's size.
+ */
+export function writeVitBenchModel(modelsDir: string, quantized: boolean, text: 'test' | 'vit-b32' = 'test'): string {
   const name = `${VIT_BENCH_MODEL}${quantized ? '-q8' : ''}`;
   const base = writeTestModel(modelsDir, 'clip');
   const out = path.join(modelsDir, name);
   fs.rmSync(out, { recursive: true, force: true });
   fs.renameSync(base, out);
   writeVitVisionTower(path.join(out, 'onnx/vision_model.onnx'), quantized);
-  widenTextTower(path.join(out, 'onnx/text_model.onnx'));
+  if (text === 'vit-b32') {
+    fs.writeFileSync(path.join(out, 'onnx/text_model.onnx'), textTower(quantized));
+    growTokenizer(path.join(out, 'tokenizer.json'));
+  } else widenTextTower(path.join(out, 'onnx/text_model.onnx'));
   const manifest = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8')) as Record<string, unknown>;
-  fs.writeFileSync(path.join(out, 'model.json'), JSON.stringify({ ...manifest, name, dim: DIM, description: `Benchmark stand-in with ViT-B/32's image cost${quantized ? ', int8' : ''}; random weights.` }, null, 2));
+  fs.writeFileSync(path.join(out, 'model.json'), JSON.stringify({ ...manifest, name, dim: DIM, description: `Benchmark stand-in with ViT-B/32's image${text === 'vit-b32' ? ' and text' : ''} cost${quantized ? ', int8' : ''}; random weights.` }, null, 2));
   return name;
 }

@@ -295,6 +295,29 @@ describe.each(TEST_MODEL_SHAPES)('with the %s test model', (shape) => {
       expect(aiTags(vault)).toEqual(['scarlet']);
       await vault.close();
     }, 60_000);
+
+    it('starts with nothing to embed or re-tag without loading the text tower (the vocabulary is not embedded again at every start)', async () => {
+      const dataDir = tempDir('vv-ai-idle-');
+      const ownModels = tempDir('vv-ai-idle-models-');
+      fs.cpSync(path.join(models, MODEL), path.join(ownModels, MODEL), { recursive: true });
+      const open = () => Vault.open({ dataDir, library: root, workers: 0, modelsDir: ownModels, model: MODEL });
+      let vault = open();
+      await vault.scanner.scan();
+      await vault.ai.embedPending();
+      expect(vault.ai.status().error).toBeNull();
+      await vault.close();
+
+      // A text tower that cannot load: only work that needs it may fail, and a start needs none.
+      const manifest = JSON.parse(fs.readFileSync(path.join(ownModels, MODEL, 'model.json'), 'utf8')) as { text: string };
+      fs.writeFileSync(path.join(ownModels, MODEL, manifest.text), 'not an ONNX model');
+      vault = open();
+      await vault.scanner.scan();
+      const run = (await vault.ai.embedPending())!;
+      expect(run.error).toBeNull();
+      expect(vault.ai.status().error).toBeNull();
+      await expect(vault.ai.semantic('red', {}, 5)).rejects.toThrow(/cannot load/);
+      await vault.close();
+    }, 60_000);
   });
 });
 

@@ -213,12 +213,17 @@ export class AiService {
     }
   }
 
-  /** After the vocabulary (or the model) changed, re-tags every embedded image from its stored vector. */
+  /**
+   * After the vocabulary (or the model) changed, re-tags every embedded image from its stored
+   * vector. The tagger is built only then: building it embeds the whole vocabulary through the text
+   * tower (seconds of both cores with a real model), which a start with nothing to re-tag skips.
+   */
   private async retagIfVocabularyChanged(): Promise<void> {
-    const tagger = await this.zeroShot();
-    if (!tagger || !this.model) return;
+    if (this.o.autoTags === false || !this.model) return;
     const signature = `${this.model.manifest.name}:${this.loadedVocabulary().signature}`;
     if (this.o.store.getSetting('ai_tags_signature') === signature) return;
+    const tagger = await this.zeroShot();
+    if (!tagger) return;
     let after = 0;
     for (;;) {
       const page = this.o.store.embeddings.page(this.model.manifest.name, after, 500);
@@ -262,10 +267,13 @@ export class AiService {
       const withVectors = ids.filter((id) => vectors.has(id));
       return topK(withVectors, withVectors.map((id) => dot(vectors.get(id)!, vector)), limit);
     }
-    let want = Math.min(index.size, Math.max(limit * 4, 64));
+    // The index holds present images only, which is all an empty filter asks: a few spare for the
+    // excluded image and files gone since the last presence sync (a wider search costs more: ef
+    // grows with k). A real filter drops candidates: four times as many, widened while short.
+    let want = Math.min(index.size, compiled.empty ? limit + 16 : Math.max(limit * 4, 64));
     for (;;) {
       const hits = index.search(vector, want).filter((h) => h.id !== exclude);
-      const passing = new Set(this.o.store.summariesFor(hits.map((h) => h.id), compiled).map((s) => s.id));
+      const passing = new Set(this.o.store.idsPassing(hits.map((h) => h.id), compiled));
       const kept = hits.filter((h) => passing.has(h.id));
       if (kept.length >= limit || want >= index.size || want >= 8192) return kept.slice(0, limit);
       want = Math.min(index.size, want * 4);

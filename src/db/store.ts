@@ -255,6 +255,11 @@ export class Store {
     return this.catalog.summariesFor(ids, filter);
   }
 
+  /** Which of these images pass a filter, in the order given. */
+  idsPassing(ids: number[], filter: FilterInput = {}): number[] {
+    return this.catalog.idsPassing(ids, filter);
+  }
+
   idsMatching(filter: FilterInput, limit: number): number[] {
     return this.catalog.idsMatching(filter, limit);
   }
