@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import type { MetadataRecord } from './metadata/types.js';
 import { ConfigError, resolveFileTimeout } from './config-sources.js';
-import { IngestPool } from './ingest/ingest-pool.js';
+import { defaultWorkerCount, IngestPool } from './ingest/ingest-pool.js';
 
 /**
  * The worker as one bundled module (`npm run build` writes it beside the compiled sources), unless
@@ -63,6 +63,9 @@ export function plainMetaArguments(args: string[]): { files: string[]; json: boo
   return { files, json: files.length < rest.length };
 }
 
+/** From this many files on, `vv meta` reads them on every core. */
+const MANY_FILES = 16;
+
 export async function runMeta(files: string[], opts: { json?: boolean }): Promise<void> {
   let timeoutMs: number;
   try {
@@ -72,7 +75,9 @@ export async function runMeta(files: string[], opts: { json?: boolean }): Promis
     console.error(`vv: ${err.message}`);
     process.exit(2);
   }
-  const pool = new IngestPool({ workers: 1, worker: metaWorker(), timeoutMs });
+  // One worker for a few files (each costs ~50 ms to start); every core for a folder's worth.
+  const workers = files.length >= MANY_FILES ? defaultWorkerCount() : 1;
+  const pool = new IngestPool({ workers, worker: metaWorker(), timeoutMs });
   // `vv meta … | head`: a reader that stops reading ends the command, quietly.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EPIPE') throw err;
