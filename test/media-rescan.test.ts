@@ -49,6 +49,7 @@ function rewindToBeforeMediaColumns(data: string): void {
   db.exec('DROP INDEX images_by_media; ' + ['media_type', 'duration', 'frame_count', 'fps', 'video_codec', 'has_audio'].map((c) => `ALTER TABLE images DROP COLUMN ${c}`).join('; '));
   db.exec('DROP TABLE IF EXISTS albums');
   db.exec('DROP TRIGGER journal_image_rejected; DROP TRIGGER journal_image_trash; DROP INDEX images_trashed; ' + ['rejected', 'trash_file', 'trashed_at'].map((c) => `ALTER TABLE images DROP COLUMN ${c}`).join('; '));
+  db.exec('DROP INDEX embeddings_current');
   db.pragma('user_version = 10');
   db.close();
 }

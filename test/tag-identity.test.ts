@@ -119,6 +119,7 @@ describe('tag identity', () => {
     db.exec('DROP INDEX images_by_media; ' + ['media_type', 'duration', 'frame_count', 'fps', 'video_codec', 'has_audio'].map((c) => `ALTER TABLE images DROP COLUMN ${c}`).join('; '));
     db.exec('DROP TABLE IF EXISTS albums');
     db.exec('DROP TRIGGER journal_image_rejected; DROP TRIGGER journal_image_trash; DROP INDEX images_trashed; ' + ['rejected', 'trash_file', 'trashed_at'].map((c) => `ALTER TABLE images DROP COLUMN ${c}`).join('; '));
+    db.exec('DROP INDEX embeddings_current');
     db.exec('DROP INDEX tags_by_key; ALTER TABLE tags DROP COLUMN key');
     const second = Number(db.prepare("INSERT INTO tags(name) VALUES ('éclair')").run().lastInsertRowid);
     const third = Number(db.prepare("INSERT INTO tags(name) VALUES ('E\u0301CLAIR')").run().lastInsertRowid);

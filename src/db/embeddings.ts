@@ -43,8 +43,11 @@ export function blobToVector(b: Buffer | Uint8Array): Float32Array {
 }
 
 // NOT INDEXED: walked by id (the rowid), never through images_by_* (missing = ?) and a sort of every row.
+// embeddings_current covers what these statements read of embeddings (`(vector IS NULL)` written
+// as it is indexed), so no row with its 2 KB vector is read to count or to find what is pending:
+// the planner would take the (model, image_id) key and read the row beside it.
 const PENDING = `FROM images i NOT INDEXED WHERE i.missing = 0 AND i.error IS NULL AND i.hash IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.model = @model AND e.image_id = i.id AND e.content_hash = i.hash)`;
+  AND NOT EXISTS (SELECT 1 FROM embeddings e INDEXED BY embeddings_current WHERE e.model = @model AND e.image_id = i.id AND e.content_hash = i.hash)`;
 
 export class EmbeddingStore {
   private readonly s;
@@ -56,7 +59,7 @@ export class EmbeddingStore {
       ),
       pendingCount: kernel.prepare<{ model: string }, { n: number }>(`SELECT COUNT(*) AS n ${PENDING}`),
       doneCount: kernel.prepare<[string], { n: number }>(
-        `SELECT COUNT(*) AS n FROM embeddings e JOIN images i ON i.id = e.image_id
+        `SELECT COUNT(*) AS n FROM embeddings e INDEXED BY embeddings_current JOIN images i ON i.id = e.image_id
          WHERE e.model = ? AND e.content_hash = i.hash AND i.missing = 0 AND i.error IS NULL`,
       ),
       byContent: kernel.prepare<[string, string], { vector: Buffer }>(
@@ -74,7 +77,7 @@ export class EmbeddingStore {
         'SELECT image_id, vector FROM embeddings WHERE model = ? AND vector IS NOT NULL AND image_id > ? ORDER BY image_id LIMIT ?',
       ),
       presentCount: kernel.prepare<[string], { n: number }>(
-        'SELECT COUNT(*) AS n FROM embeddings e JOIN images i ON i.id = e.image_id WHERE e.model = ? AND e.vector IS NOT NULL AND i.missing = 0',
+        'SELECT COUNT(*) AS n FROM embeddings e INDEXED BY embeddings_current JOIN images i ON i.id = e.image_id WHERE e.model = ? AND (e.vector IS NULL) = 0 AND i.missing = 0',
       ),
       presenceSeq: kernel.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM presence_log'),
       presenceAfter: kernel.prepare<[number, number], { seq: number; image_id: number; missing: number }>(
@@ -89,7 +92,7 @@ export class EmbeddingStore {
         'DELETE FROM embeddings WHERE model = @model AND vector IS NULL AND substr(error, 1, length(@reason)) = @reason',
       ),
       failures: kernel.prepare<[string], { n: number }>(
-        'SELECT COUNT(*) AS n FROM embeddings e JOIN images i ON i.id = e.image_id WHERE e.model = ? AND e.vector IS NULL AND i.missing = 0',
+        'SELECT COUNT(*) AS n FROM embeddings e INDEXED BY embeddings_current JOIN images i ON i.id = e.image_id WHERE e.model = ? AND (e.vector IS NULL) = 1 AND i.missing = 0',
       ),
     };
   }

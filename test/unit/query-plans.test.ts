@@ -44,6 +44,7 @@ function stat1(pending: number): [string, string | null, string][] {
     ['tags', 'tags_by_key', '500 1'],
     ['embeddings', 'sqlite_autoindex_embeddings_1', `${N} ${N} 1`],
     ['embeddings', 'embeddings_by_content', `${N} ${N} 1`],
+    ['embeddings', 'embeddings_current', `${N} ${N} 1 1 1`],
   ];
 }
 
@@ -152,6 +153,23 @@ describe.each(PROFILES)('query plans (%s)', (_name, stats) => {
     const { store, plans } = open(stats);
     for (const r of imagesQuery(plans(() => store.embeddings.pending('clip', 0, 64)), 'NOT EXISTS')) {
       expectKeyset(r.plan, /SEARCH i USING INTEGER PRIMARY KEY \(rowid>\?\)/);
+    }
+  });
+
+  it('the embedding counts and the pending walk read embeddings through a covering index, never a row with its 2 KB vector', () => {
+    const { store, plans } = open(stats);
+    const runs = plans(() => {
+      store.embeddings.pending('clip', 0, 64);
+      store.embeddings.pendingCount('clip');
+      store.embeddings.doneCount('clip');
+      store.embeddings.presentCount('clip');
+      store.embeddings.failedCount('clip');
+    }).filter((r) => r.sql.includes('embeddings'));
+    expect(runs.length).toBe(5);
+    for (const r of runs) {
+      const text = r.plan.join('\n');
+      expect(text, `${r.sql}\n${text}`).toMatch(/(SEARCH|SCAN) e USING COVERING INDEX embeddings_current\b/);
+      expect(text, `${r.sql}\n${text}`).not.toMatch(/(SEARCH|SCAN) e USING INDEX|SCAN e\b(?! USING)/);
     }
   });
 
