@@ -40,6 +40,8 @@ export interface EmbeddingProgress {
   /** Time decoding and preprocessing images in the worker (overlaps inference of the batch before). */
   decode_ms: number;
   elapsed_ms: number;
+  /** Of elapsed_ms, starting the encoder workers (loading the model into each, its self-check). */
+  start_ms: number;
   error: string | null;
 }
 
@@ -116,7 +118,7 @@ export class EmbeddingJob {
   private nextRequest = 1;
 
   constructor(private readonly o: EmbeddingJobOptions) {
-    this.progress = { running: false, model: o.model, done: 0, total: 0, per_second: 0, failed: 0, embedded: 0, reused: 0, captioned: 0, caption_retried: 0, caption_error: null, infer_ms: 0, decode_ms: 0, elapsed_ms: 0, error: null };
+    this.progress = { running: false, model: o.model, done: 0, total: 0, per_second: 0, failed: 0, embedded: 0, reused: 0, captioned: 0, caption_retried: 0, caption_error: null, infer_ms: 0, decode_ms: 0, elapsed_ms: 0, start_ms: 0, error: null };
   }
 
   private countedAt: string | null = null;
@@ -259,13 +261,16 @@ export class EmbeddingJob {
     // images, holding the event loop): a pass that stores nothing is not counted again at its end.
     const { done: doneBefore, total } = this.refreshCounts();
     const todo = total - doneBefore;
-    this.progress = { ...this.progress, running: true, done: doneBefore, total: doneBefore + todo, per_second: 0, embedded: 0, reused: 0, captioned: 0, caption_retried: 0, caption_error: null, infer_ms: 0, decode_ms: 0, elapsed_ms: 0, error: null };
+    this.progress = { ...this.progress, running: true, done: doneBefore, total: doneBefore + todo, per_second: 0, embedded: 0, reused: 0, captioned: 0, caption_retried: 0, caption_error: null, infer_ms: 0, decode_ms: 0, elapsed_ms: 0, start_ms: 0, error: null };
     this.emit();
     // Only a pass with images to embed needs the tagger (building it embeds the vocabulary).
     const tagger = todo > 0 ? await this.o.tagger() : null;
     let lastSave = performance.now();
     try {
-      if (todo > 0) await this.startWorkers();
+      if (todo > 0) {
+        await this.startWorkers();
+        this.progress.start_ms = Math.round(performance.now() - started);
+      }
       let after = 0;
       const batchSize = this.o.batchSize ?? 16;
       // Two batches per lane in flight: each worker decodes its next batch while it infers one.

@@ -457,6 +457,31 @@ export const MIGRATIONS: Migration[] = [
       CREATE INDEX embeddings_current ON embeddings(model, image_id, content_hash, (vector IS NULL));
     `,
   },
+  {
+    version: 17,
+    name: 'full-text index with 3-character prefix entries (the last word of a query is a prefix)',
+    // `concept art` searched `"art"*`, which merged the document lists of every word starting with
+    // `art` (`artifacts` in every negative prompt: 50–140 ms at 100k); with prefix entries it is one
+    // list (~20 ms), for ~75 % more index. The index is contentless, so it is rebuilt from the rows
+    // exactly as FullTextIndex.refresh writes them (src/db/fts.ts).
+    sql: `
+      DROP TABLE images_fts;
+      CREATE VIRTUAL TABLE images_fts USING fts5(
+        prompt, negative_prompt, tags, path, raw,
+        content = '', contentless_delete = 1,
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '3'
+      );
+      INSERT INTO images_fts(rowid, prompt, negative_prompt, tags, path, raw)
+        SELECT i.id,
+          concat_ws(char(10), NULLIF(i.prompt, ''), NULLIF(i.user_prompt, ''), NULLIF(i.caption, '')),
+          ifnull(i.negative_prompt, ''),
+          replace(ifnull((SELECT group_concat(DISTINCT t.name) FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id), ''), ',', ' , '),
+          i.path,
+          ifnull(m.search_text, '')
+        FROM images i LEFT JOIN image_meta m ON m.image_id = i.id;
+    `,
+  },
 ];
 
 /**

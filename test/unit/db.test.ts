@@ -5,6 +5,8 @@
  * the virtual folders list exactly their files.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { Store } from '../../src/db/store.js';
 import { VirtualTree } from '../../src/fs/tree.js';
 import { Catalog } from '../../src/library/catalog.js';
@@ -294,5 +296,49 @@ describe('virtual folders are filters', () => {
     expect(store.views.byPath('a/x.png')).toEqual({ id: id('a/x.png'), filename: 'x.png', path: 'a/x.png', size: 100, mtime_ms: 1_700_000_000_000, created_at: '2024-01-01T10:00:00.000Z', hash: 'h-a/x.png' });
     expect(store.views.byHash('h-a/b/y.png')?.id).toBe(id('a/b/y.png'));
     expect(store.views.byPath('root.png')).toBeNull();
+  });
+});
+
+describe('full-text index', () => {
+  it('matches the last word as a prefix only from three characters on (a shorter one would merge most of the vocabulary)', async () => {
+    const { ftsQuery } = await import('../../src/db/fts.js');
+    expect(ftsQuery('a')).toBe('"a"');
+    expect(ftsQuery('lighthouse at')).toBe('"lighthouse" "at"');
+    expect(ftsQuery('concept art')).toBe('"concept" "art"*');
+    expect(ftsQuery('kni')).toBe('"kni"*');
+    expect(ftsQuery('"at dusk"')).toBe('"at dusk"');
+    expect(ftsQuery('sky -cl')).toBe('"sky"* NOT "cl"');
+  });
+
+  it('migration 17 rebuilds the index with prefix entries from every image exactly as edits wrote it', () => {
+    const dir = tempDir('vv-fts17-');
+    const store = Store.open(dir);
+    const files = [
+      { ...scanned({ path: 'a/lighthouse.png', created: '2024-01-01T00:00:00.000Z', prompt: 'a lighthouse at dusk', tags: [['seascape', 'prompt']] }), rawText: 'Steps: 20, Sampler: Euler artifactual' },
+      scanned({ path: 'b/castle.png', created: '2024-01-02T00:00:00.000Z', prompt: 'concept art of a castle', tags: [['art', 'prompt'], ['castle', 'prompt']] }),
+      scanned({ path: 'c/untitled.png', created: '2024-01-03T00:00:00.000Z' }),
+    ];
+    files[1].record.negative_prompt = 'artifacts, blurry';
+    store.batch(() => {
+      for (const f of files) store.saveScanned(f, null);
+    });
+    const ids = files.map((f) => store.idForPath(f.path)!);
+    store.patchImage(ids[0], { prompt: 'my own words about harbours', tags: { add: ['Golden Hour'] } });
+    store.setAiCaptions([{ id: ids[2], caption: 'a red picture of a tram' }]);
+    const queries = ['lighthouse', 'harbours', 'golden hour', 'golden', 'tram', 'red picture', 'art', 'concept art', 'artifacts', 'blurry', 'castle', 'untitled', 'euler', 'artifactual', 'a', 'lig', 'sea', 'castle -blurry'];
+    const results = (s: Store) => queries.map((q) => [q, s.searchText(q, s.compileFilter({})).map((r) => r.path).sort()]);
+    const before = results(store);
+    store.close();
+
+    // Back to schema 16: the index as edits and scans wrote it, row by row, without prefix entries.
+    const raw = new Database(path.join(dir, 'vault.db'));
+    expect(raw.prepare("SELECT sql FROM sqlite_master WHERE name = 'images_fts'").get()).toMatchObject({ sql: expect.stringContaining("prefix = '3'") });
+    raw.pragma('user_version = 16');
+    raw.close();
+    const migrated = open(dir);
+    expect(results(migrated)).toEqual(before);
+    expect(before.find(([q]) => q === 'concept art')![1]).toEqual(['b/castle.png']);
+    expect(before.find(([q]) => q === 'harbours')![1]).toEqual(['a/lighthouse.png']);
+    expect(before.find(([q]) => q === 'tram')![1]).toEqual(['c/untitled.png']);
   });
 });
