@@ -89,7 +89,7 @@ export class EmbeddingStore {
       generation: kernel.prepare<[string], { value: string }>('SELECT value FROM settings WHERE key = ?'),
       bump: kernel.prepare("INSERT INTO settings(key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"),
       forgetFailures: kernel.prepare<{ model: string; reason: string }>(
-        'DELETE FROM embeddings WHERE model = @model AND vector IS NULL AND substr(error, 1, length(@reason)) = @reason',
+        'DELETE FROM embeddings INDEXED BY embeddings_current WHERE model = @model AND (vector IS NULL) = 1 AND substr(error, 1, length(@reason)) = @reason',
       ),
       failures: kernel.prepare<[string], { n: number }>(
         'SELECT COUNT(*) AS n FROM embeddings e INDEXED BY embeddings_current JOIN images i ON i.id = e.image_id WHERE e.model = ? AND (e.vector IS NULL) = 1 AND i.missing = 0',
