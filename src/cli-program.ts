@@ -275,6 +275,8 @@ program
     startXmp(vault, cfg);
     if (cfg.allowTrash) vault.enableTrash();
     const server = await (await load.server()).startServer(vault, { host: cfg.host, port: cfg.port, token: cfg.token });
+    // The query text tower loads in its own thread now, not on the first semantic query (~1 s).
+    vault.ai.prepareQueries();
     let mounted: MountedFs | null = null;
     if (opts.mount) {
       try {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FilterInput, Store } from '../db/store.js';
 import type { ImageFilter } from '../core/types.js';
-import { Encoder } from './encoder.js';
+import { QueryTextEncoder } from './query-text-encoder.js';
 import { EmbeddingJob, type EmbeddingProgress } from './embedding-job.js';
 import type { CaptionerInfo } from './captioner.js';
 import { ModelUnavailableError, type ModelInfo } from './models.js';
@@ -43,7 +43,7 @@ export class AiService {
   readonly model: ModelInfo | null;
   readonly index: VectorIndex | null = null;
   readonly job: EmbeddingJob | null = null;
-  private readonly queryEncoder: Encoder | null = null;
+  private readonly queryEncoder: QueryTextEncoder | null = null;
   private readonly queryCache = new Map<string, Float32Array>();
   private tagger: Promise<ZeroShotTagger | null> | null = null;
   private vocabulary: Vocabulary | null = null;
@@ -57,7 +57,7 @@ export class AiService {
     this.model = o.model;
     if (!o.model) return;
     const { name, dim } = o.model.manifest;
-    this.queryEncoder = new Encoder(o.model, 1);
+    this.queryEncoder = new QueryTextEncoder(o.model);
     const dir = path.join(o.dataDir, 'vectors');
     fs.mkdirSync(dir, { recursive: true });
     this.index = this.openIndex(path.join(dir, `${name}.usearch`), dim);
@@ -236,6 +236,11 @@ export class AiService {
     this.o.store.setSetting('ai_tags_signature', signature);
   }
 
+  /** Loads the query text tower in its thread ahead of the first query (a serving vault, at start). */
+  prepareQueries(): void {
+    this.queryEncoder?.warm();
+  }
+
   async textVector(query: string): Promise<Float32Array> {
     this.requireModel();
     const key = query.trim().toLowerCase();
@@ -300,5 +305,6 @@ export class AiService {
     this.job?.stop();
     await this.job?.finished();
     if (this.index?.unsaved && this.model) this.index.save(this.o.store.embeddings.generation(this.model.manifest.name));
+    await this.queryEncoder?.close();
   }
 }

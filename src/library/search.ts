@@ -46,9 +46,13 @@ export class Search {
     const filter = this.store.compileFilter(requested);
     const textOnly = () => this.store.searchText(query, filter, limit).map((s) => ({ ...s, text_score: s.score }));
     if (effective === 'text') return { mode: 'text', items: textOnly() };
+    // The query's text tower runs in its own thread: a hybrid search ranks its full text meanwhile.
+    const semanticPending = this.ai.semantic(query, filter, effective === 'semantic' ? limit : Math.max(limit, FUSION_DEPTH));
+    semanticPending.catch(() => undefined); // awaited below; not unhandled if the full text throws first
+    const text = effective === 'hybrid' ? this.store.searchText(query, filter, Math.max(limit, FUSION_DEPTH)) : [];
     let semantic: VectorHit[];
     try {
-      semantic = await this.ai.semantic(query, filter, effective === 'semantic' ? limit : Math.max(limit, FUSION_DEPTH));
+      semantic = await semanticPending;
     } catch (err) {
       if (effective === 'semantic' || err instanceof ModelUnavailableError) throw err;
       this.log(`[vv ai] semantic half of a search failed, answering with full text: ${(err as Error).message}`);
@@ -59,7 +63,6 @@ export class Search {
       const items = this.store.summariesFor(semantic.map((h) => h.id), filter).map((s) => ({ ...s, score: cosine.get(s.id)!, semantic_score: cosine.get(s.id)! }));
       return { mode: 'semantic', items };
     }
-    const text = this.store.searchText(query, filter, Math.max(limit, FUSION_DEPTH));
     const fused = reciprocalRankFusion([text.map((t) => t.id), semantic.map((h) => h.id)]).slice(0, limit);
     const textById = new Map(text.map((t) => [t.id, t]));
     const cosine = new Map(semantic.map((h) => [h.id, h.score]));

@@ -423,3 +423,29 @@ describe('ONNX Runtime threads', () => {
     expect(cosine(red, unit(colorEmbedding([220, 30, 30])))).toBeCloseTo(1, 5);
   });
 });
+
+describe('query text encoder in its own thread', () => {
+  it('gives the vectors the encoder gives in-process, loads ahead with warm(), and keeps the class of a model that fails', async () => {
+    const { QueryTextEncoder } = await import('../../src/ai/query-text-encoder.js');
+    const { ModelFailedError } = await import('../../src/ai/runtime.js');
+    const dir = tempDir('vv-query-encoder-');
+    writeTestModel(dir, 'clip');
+    const info = loadModelInfo(dir, TEST_MODEL_NAME);
+    const inProcess = new Encoder(info, 1);
+    const threaded = new QueryTextEncoder(info);
+    threaded.warm();
+    const texts = ['red', 'blue sky', 'a photo of a cat'];
+    const expected = (await inProcess.embedTexts(texts)).map((v) => Array.from(v));
+    expect((await threaded.embedTexts(texts)).map((v) => Array.from(v))).toEqual(expected);
+    await Promise.all([threaded.close(), inProcess.close()]);
+
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, TEST_MODEL_NAME, 'model.json'), 'utf8')) as { text: string };
+    fs.writeFileSync(path.join(dir, TEST_MODEL_NAME, manifest.text), 'not an ONNX model');
+    const broken = new QueryTextEncoder(loadModelInfo(dir, TEST_MODEL_NAME));
+    broken.warm(); // its failure is left for the query to report
+    const failure = await broken.embedTexts(['red']).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(ModelFailedError);
+    expect((failure as Error).message).toMatch(/cannot load/);
+    await broken.close();
+  }, 60_000);
+});
