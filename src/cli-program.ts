@@ -34,6 +34,9 @@ const load = {
   progressBar: () => import('cli-progress'),
 };
 
+/** The longest `vv serve` holds its start-up scan back for the query model to load (the API answers meanwhile). */
+const QUERY_MODEL_WAIT_MS = 3000;
+
 /** The longest a server's write blocks its event loop waiting for another process's lock (a scan writes in slices of ~25 ms). */
 const SERVE_WRITE_WAIT_MS = 500;
 
@@ -275,8 +278,9 @@ program
     startXmp(vault, cfg);
     if (cfg.allowTrash) vault.enableTrash();
     const server = await (await load.server()).startServer(vault, { host: cfg.host, port: cfg.port, token: cfg.token });
-    // The query text tower loads in its own thread now, not on the first semantic query (~1 s).
-    vault.ai.prepareQueries();
+    // The query text tower loads in its own thread now, not on the first semantic query (~1 s of a
+    // ViT-B/32's), and before the start-up scan takes the cores (at most QUERY_MODEL_WAIT_MS).
+    const queriesReady = vault.ai.prepareQueries();
     let mounted: MountedFs | null = null;
     if (opts.mount) {
       try {
@@ -299,6 +303,7 @@ program
       await vault.close().catch(() => undefined);
     });
     let last = 0;
+    await Promise.race([queriesReady, new Promise((r) => setTimeout(r, QUERY_MODEL_WAIT_MS))]);
     const scanning = vault.scanAndThumbnail().then(
       () => {
         const s = vault.scanner.status.stats;

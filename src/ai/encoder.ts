@@ -6,7 +6,6 @@
  * (interface.ts), so the Immich, transformers.js CLIP and SigLIP exports all run as they are.
  */
 import path from 'node:path';
-import sharp from 'sharp';
 import type * as ort from 'onnxruntime-node';
 import type { ModelInfo } from './models.js';
 import { ortOptions } from './ort-options.js';
@@ -14,6 +13,9 @@ import { localTokenizer, ModelFailedError, onnxRuntime, type Tokenizer } from '.
 import { describeAll, ModelUnsupportedError, readTextInterface, readVisionInterface, type TextInterface, type VisionInterface } from './interface.js';
 
 export { ModelFailedError };
+
+/** sharp on first use: the query text worker never decodes an image. */
+const imageLibrary = () => import('sharp').then((m) => m.default);
 
 /**
  * "a photo of a cat" under OpenAI's CLIP BPE vocabulary (also open_clip's and Immich's), as
@@ -57,6 +59,7 @@ export function normaliseSiglipText(text: string): string {
 /** Image → normalised CHW float pixels of size × size. */
 export async function preprocess(file: string | Buffer, info: ModelInfo): Promise<Float32Array> {
   const size = info.imageSize;
+  const sharp = await imageLibrary();
   const { data } = await sharp(file, { failOn: 'none', limitInputPixels: 268_402_689 })
     .rotate()
     .removeAlpha()
@@ -137,13 +140,16 @@ export class Encoder {
   }
 
   async textSession(): Promise<ort.InferenceSession> {
+    // The tokenizer loads while ONNX Runtime builds the session (~0.2 s of a first query).
+    const tokenizerLoading = this.tokenizer ? null : localTokenizer(path.resolve(this.info.dir, this.info.manifest.tokenizer_dir ?? '.'));
+    tokenizerLoading?.catch(() => undefined); // awaited below, unless the session fails first
     if (!this.text) {
       const session = await this.session(this.info.manifest.text);
       this.textIo = readTextInterface(session, this.info.manifest.dim, this.info.manifest.text_input);
       this.text = session;
     }
-    if (!this.tokenizer) {
-      const tokenizer = await localTokenizer(path.resolve(this.info.dir, this.info.manifest.tokenizer_dir ?? '.'));
+    if (!this.tokenizer && tokenizerLoading) {
+      const tokenizer = await tokenizerLoading;
       this.tokenizer = tokenizer;
       const problem = this.tokenizerProblem(this.encode(tokenizer, this.selfCheckTokens.text));
       if (problem) {
@@ -311,6 +317,7 @@ export class Encoder {
 
   /** The vision half of the self-check (the embedding worker runs it at start): one image, a finite vector of the model's size. */
   async checkVision(): Promise<void> {
+    const sharp = await imageLibrary();
     const image = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 120, b: 40 } } }).png().toBuffer();
     const [v] = await this.embedImages([image]);
     const problem = this.vectorProblem('image', v);

@@ -57,18 +57,21 @@ export class QueryTextEncoder {
     return worker;
   }
 
-  private warmed = false;
+  private warmed: Promise<void> | null = null;
 
   /**
    * Loads the model in the worker now (one short text) so that a first query does not wait for it;
-   * the main thread does none of the work. A failure is left for the first query to report.
+   * the main thread does none of the work. Resolves when it is loaded or failed to (a failure is
+   * left for the first query to report).
    */
-  warm(): void {
-    if (this.warmed) return;
-    this.warmed = true;
-    this.embedTexts(['a photo']).catch(() => {
-      this.warmed = false;
-    });
+  warm(): Promise<void> {
+    this.warmed ??= this.embedTexts(['a photo']).then(
+      () => undefined,
+      () => {
+        this.warmed = null;
+      },
+    );
+    return this.warmed;
   }
 
   async close(): Promise<void> {

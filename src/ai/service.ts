@@ -236,9 +236,9 @@ export class AiService {
     this.o.store.setSetting('ai_tags_signature', signature);
   }
 
-  /** Loads the query text tower in its thread ahead of the first query (a serving vault, at start). */
-  prepareQueries(): void {
-    this.queryEncoder?.warm();
+  /** Loads the query text tower in its thread ahead of the first query (a serving vault, at start); resolves when done or failed. */
+  prepareQueries(): Promise<void> {
+    return this.queryEncoder?.warm() ?? Promise.resolve();
   }
 
   async textVector(query: string): Promise<Float32Array> {
