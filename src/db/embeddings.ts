@@ -77,7 +77,9 @@ export class EmbeddingStore {
         'SELECT image_id, vector FROM embeddings WHERE model = ? AND vector IS NOT NULL AND image_id > ? ORDER BY image_id LIMIT ?',
       ),
       presentCount: kernel.prepare<[string], { n: number }>(
-        'SELECT COUNT(*) AS n FROM embeddings e INDEXED BY embeddings_current JOIN images i ON i.id = e.image_id WHERE e.model = ? AND (e.vector IS NULL) = 0 AND i.missing = 0',
+        // Indexes only, no row of either table: it runs as the vector index loads, at every start,
+        // where rows out of the page cache cost seconds (100k, cold: 1.9-4.0 s by rowid, 0.4-0.5 s so).
+        'SELECT COUNT(*) AS n FROM images i INDEXED BY images_by_rand CROSS JOIN embeddings e INDEXED BY embeddings_current ON e.model = ? AND e.image_id = i.id WHERE i.missing = 0 AND (e.vector IS NULL) = 0',
       ),
       presenceSeq: kernel.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM presence_log'),
       presenceAfter: kernel.prepare<[number, number], { seq: number; image_id: number; missing: number }>(

@@ -167,6 +167,9 @@ describe.each(PROFILES)('query plans (%s)', (_name, stats) => {
       store.embeddings.forgetFailures('clip', 'no video decoder');
     }).filter((r) => r.sql.includes('embeddings'));
     expect(runs.length).toBe(6);
+    // What the vector index counts at every start reads no row of images either.
+    const present = runs.find((r) => r.sql.includes('(e.vector IS NULL) = 0'))!;
+    expect(present.plan.join('\n')).toMatch(/SEARCH i USING COVERING INDEX images_by_rand \(missing=\?\)/);
     for (const r of runs) {
       const text = r.plan.join('\n');
       // A DELETE reads the rows it deletes (only failures: no vector), found through the index.
