@@ -29,7 +29,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { syntheticLibrary } from './synthetic.js';
-import { arg, percentile, round, rssMb, startServe, vvSync } from './util.js';
+import { arg, percentile, round, rssMb, startServe, vvSync, gaussian } from './util.js';
 import { writeVitBenchModel } from './vit-b32-model.js';
 import { Store } from '../src/db/store.js';
 
@@ -65,17 +65,6 @@ const modelName = `vv-bench-vit-b32${int8 ? '-q8' : ''}`;
 }
 
 // --- synthetic CLIP-like vectors, stored as the embedding job stores its batches -------------
-function gaussian(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967297;
-  };
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-}
 const g = gaussian(11);
 const unitRows = (count: number) => {
   const m = new Float32Array(count * DIM).map(() => g());

@@ -74,3 +74,16 @@ export async function timeRequest(url: string): Promise<number> {
   if (!res.ok) throw new Error(`${url} → ${res.status}`);
   return performance.now() - t0;
 }
+
+/** Deterministic normal deviates (mulberry32 + Box–Muller). */
+export function gaussian(seed: number): () => number {
+  let a = seed >>> 0;
+  const uniform = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967297;
+  };
+  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+}

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type * as USearch from 'usearch';
 import { VectorIndex } from '../src/ai/vector-index.js';
-import { arg, percentile, round } from './util.js';
+import { arg, percentile, round, gaussian } from './util.js';
 
 const usearch = createRequire(import.meta.url)('usearch') as typeof USearch;
 const n = arg('n', 100_000);
@@ -25,18 +25,6 @@ const expansionAdd = arg('ef-add', 0) || undefined;
 const efList = arg('ef-list', '64,128,256,512').split(',').map(Number).filter(Boolean);
 const log = (m: string) => console.error(`[bench:vectors] ${m}`);
 
-/** Deterministic normal deviates (mulberry32 + Box–Muller). */
-function gaussian(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 1) / 4294967297;
-  };
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
-}
 
 function normalizeRow(m: Float32Array, row: number): void {
   let s = 0;
