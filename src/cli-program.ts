@@ -154,10 +154,10 @@ function embedSummary(p: EmbeddingProgress): string {
   );
 }
 
-async function openVault(cfg: Config, library: string, rebind: boolean, onScanProgress?: (s: ScanStatus) => void, batchSize?: number, maxWriteWaitMs?: number): Promise<Vault> {
+async function openVault(cfg: Config, library: string, rebind: boolean, onScanProgress?: (s: ScanStatus) => void, batchSize?: number, maxWriteWaitMs?: number, prepareQueries = false): Promise<Vault> {
   const { Vault, LibraryMismatchError } = await load.vault();
   try {
-    return Vault.open({ dataDir: cfg.data, library, workers: cfg.workers, rebind, onScanProgress, batchSize, maxWriteWaitMs, ...aiOptions(cfg), onEmbedProgress: embedReporter(), followSymlinks: cfg.followSymlinks });
+    return Vault.open({ dataDir: cfg.data, library, workers: cfg.workers, rebind, onScanProgress, batchSize, maxWriteWaitMs, prepareQueries, ...aiOptions(cfg), onEmbedProgress: embedReporter(), followSymlinks: cfg.followSymlinks });
   } catch (err) {
     if (err instanceof LibraryMismatchError) fail(err.message);
     throw err;
@@ -272,14 +272,15 @@ program
     }
     // Smaller write batches while serving: a batch holds the event loop for its duration. A write
     // waits at most SERVE_WRITE_WAIT_MS for another process's lock (then answers busy, 503).
-    const vault = await openVault({ ...cfg, data: dataDir }, root, Boolean(opts.rebind), undefined, 200, SERVE_WRITE_WAIT_MS);
+    // The query text tower starts loading in its thread while the vector index loads.
+    const vault = await openVault({ ...cfg, data: dataDir }, root, Boolean(opts.rebind), undefined, 200, SERVE_WRITE_WAIT_MS, true);
     vault.backgroundThumbnails = cfg.thumbnails;
     vault.backgroundEmbeddings = cfg.embed;
     startXmp(vault, cfg);
     if (cfg.allowTrash) vault.enableTrash();
     const server = await (await load.server()).startServer(vault, { host: cfg.host, port: cfg.port, token: cfg.token });
-    // The query text tower loads in its own thread now, not on the first semantic query (~1 s of a
-    // ViT-B/32's), and before the start-up scan takes the cores (at most QUERY_MODEL_WAIT_MS).
+    // The query text tower (loading since the vault opened, not on the first semantic query: ~1 s
+    // of a ViT-B/32's) gets the cores before the start-up scan (at most QUERY_MODEL_WAIT_MS).
     const queriesReady = vault.ai.prepareQueries();
     let mounted: MountedFs | null = null;
     if (opts.mount) {

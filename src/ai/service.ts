@@ -27,6 +27,8 @@ export interface AiOptions {
   vocabularyFile?: string;
   /** Zero-shot tags on (default). */
   autoTags?: boolean;
+  /** Start loading the query text tower (in its thread) now, while the vector index loads. */
+  prepareQueries?: boolean;
   batchSize?: number;
   onProgress?: (p: EmbeddingProgress) => void;
   /** Captions for images without a prompt, made in the embedding pass (null: none). */
@@ -58,6 +60,7 @@ export class AiService {
     if (!o.model) return;
     const { name, dim } = o.model.manifest;
     this.queryEncoder = new QueryTextEncoder(o.model);
+    if (o.prepareQueries) void this.queryEncoder.warm();
     const dir = path.join(o.dataDir, 'vectors');
     fs.mkdirSync(dir, { recursive: true });
     this.index = this.openIndex(path.join(dir, `${name}.usearch`), dim);

@@ -46,6 +46,8 @@ export interface VaultOptions {
   vocabulary?: string | null;
   /** Zero-shot tags from the vocabulary (default on). */
   autoTags?: boolean;
+  /** Load the query text tower in its thread from the start (a serving vault): see AiService.prepareQueries. */
+  prepareQueries?: boolean;
   onEmbedProgress?: (p: EmbeddingProgress) => void;
   /** Images per inference batch (default 16). */
   embedBatchSize?: number;
@@ -225,6 +227,7 @@ export class Vault {
       unavailableReason: picked.reason,
       vocabularyFile: options.vocabulary ?? undefined,
       autoTags: options.autoTags,
+      prepareQueries: options.prepareQueries,
       onProgress: options.onEmbedProgress,
       batchSize: options.embedBatchSize,
       captioner: pickCaptioner(modelsDir, options.captioner ?? process.env.VV_CAPTIONER ?? null),
