@@ -257,8 +257,8 @@ export class EmbeddingJob {
     const started = performance.now();
     // Videos recorded as "no video decoder" are embedded once ffmpeg is there (not retried while it is not).
     if (locateFfmpeg().path) store.embeddings.forgetFailures(model, NO_VIDEO_DECODER);
-    // Counted once per data version (each count reads every embedding row: ~0.4–0.8 s at 100k
-    // images, holding the event loop): a pass that stores nothing is not counted again at its end.
+    // Counted once per data version (each count walks an index of every image: ~0.1 s at 100k,
+    // holding the event loop): a pass that stores nothing is not counted again at its end.
     const { done: doneBefore, total } = this.refreshCounts();
     const todo = total - doneBefore;
     this.progress = { ...this.progress, running: true, done: doneBefore, total: doneBefore + todo, per_second: 0, embedded: 0, reused: 0, captioned: 0, caption_retried: 0, caption_error: null, infer_ms: 0, decode_ms: 0, elapsed_ms: 0, start_ms: 0, error: null };
