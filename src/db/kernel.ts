@@ -202,7 +202,9 @@ export class Kernel {
    */
   bulk(on: boolean): void {
     this.bulkWriting = on;
-    this.db.pragma(`wal_autocheckpoint = ${on ? 20000 : 1000}`);
+    // Not in a serving process (one that bounds its waits): the commit that triggers a checkpoint
+    // runs it on the thread, 230–320 ms at 20,000 pages against 70–100 ms at 1,000.
+    this.db.pragma(`wal_autocheckpoint = ${on && this.maxWaitMs === null ? 20000 : 1000}`);
     if (!on) this.db.pragma('wal_checkpoint(PASSIVE)');
   }
 
