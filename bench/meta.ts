@@ -41,6 +41,15 @@ if (!fs.existsSync(folder)) {
 }
 walk(folder);
 
+/** What every comparison line says of the files and the machine. */
+const setFigures = () => ({
+  folder,
+  files: files.length,
+  mb_on_disk: round(files.reduce((a, f) => a + fs.statSync(f).size, 0) / 1e6),
+  cpus: os.availableParallelism(),
+  load_average_1m: round(os.loadavg()[0], 2),
+});
+
 /** Wall-clock seconds of one `node …` process (stdout discarded). */
 function timed(args: string[]): number {
   const t0 = performance.now();
@@ -84,11 +93,7 @@ if (process.argv.includes('--cli')) {
   console.log(
     JSON.stringify({
       bench: 'meta-cli',
-      folder,
-      files: files.length,
-      mb_on_disk: round(files.reduce((a, f) => a + fs.statSync(f).size, 0) / 1e6),
-      cpus: os.availableParallelism(),
-      load_average_1m: round(os.loadavg()[0], 2),
+      ...setFigures(),
       runs,
       node_startup_ms: round(percentile(nodeTimes, 50) * 1000),
       ...current,
@@ -140,11 +145,7 @@ if (peerModule) {
   console.log(
     JSON.stringify({
       bench: 'meta-peer',
-      folder,
-      files: files.length,
-      mb_on_disk: round(files.reduce((a, f) => a + fs.statSync(f).size, 0) / 1e6),
-      cpus: os.availableParallelism(),
-      load_average_1m: round(os.loadavg()[0], 2),
+      ...setFigures(),
       rounds,
       gc_between_passes: gc !== undefined,
       peer_module: path.resolve(peerModule),

@@ -15,6 +15,7 @@ import { locateFfmpeg, NO_VIDEO_DECODER } from '../ingest/ffmpeg.js';
 import type { FrameSource } from '../ingest/media-frames.js';
 import type { EmbedReply, EmbedRequest, EmbedWorkerData } from './embed-worker.js';
 import type { VectorIndex } from './vector-index.js';
+import { loadModelInfo } from './models.js';
 import type { ZeroShotTagger } from './zero-shot.js';
 
 export interface EmbeddingProgress {
@@ -161,8 +162,8 @@ export class EmbeddingJob {
     const threads = this.o.threads ?? embedThreads();
     let visionBytes = Infinity;
     try {
-      const manifest = JSON.parse(fs.readFileSync(path.join(this.o.modelsDir, this.o.model, 'model.json'), 'utf8')) as { vision: string };
-      visionBytes = fs.statSync(path.join(this.o.modelsDir, this.o.model, manifest.vision)).size;
+      const info = loadModelInfo(this.o.modelsDir, this.o.model);
+      visionBytes = fs.statSync(path.join(info.dir, info.manifest.vision)).size;
     } catch {
       // the worker reports what is wrong with the model
     }
