@@ -96,10 +96,10 @@ function clipLike(): Float32Array {
   const store = Store.open(data);
   let stored = 0;
   const t = performance.now();
-  for (let after = 0; ; ) {
-    const tasks = store.embeddings.pending(modelName, after, 2000);
-    if (tasks.length === 0) break;
-    after = tasks[tasks.length - 1].id;
+  const end = store.embeddings.maxImageId();
+  for (let after = 0; after < end; ) {
+    const tasks = store.embeddings.pending(modelName, after, end, 2000);
+    after = tasks.length === 2000 ? tasks[tasks.length - 1].id : end;
     store.embeddings.save(
       modelName,
       tasks.map((task) => ({ id: task.id, hash: task.hash, vector: clipLike() })),

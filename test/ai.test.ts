@@ -13,6 +13,7 @@ import { tempDir } from './support/fixtures.js';
 import { getJson, serve, vv, waitFor, type ServerHandle } from './support/cli.js';
 import { writeTestCaptioner, writeTestModel, TEST_CAPTIONER_NAME, TEST_MODEL_NAMES, TEST_MODEL_SHAPES } from '../scripts/make-test-model.js';
 import { Vault } from '../src/library/vault.js';
+import { EMBEDDING_SLICE_IDS } from '../src/db/embeddings.js';
 
 describe.each(TEST_MODEL_SHAPES)('with the %s test model', (shape) => {
   const MODEL = TEST_MODEL_NAMES[shape];
@@ -272,6 +273,29 @@ describe.each(TEST_MODEL_SHAPES)('with the %s test model', (shape) => {
       raw.close();
       expect(rows).toEqual({ n: images.length, d: images.length });
       expect(vault.ai.index!.size).toBe(images.length);
+      await vault.close();
+    }, 60_000);
+
+    it('walks and counts image ids slice by slice: images on both sides of a slice boundary are embedded and counted', async () => {
+      const dataDir = tempDir('vv-ai-slices-');
+      const lib = tempDir('vv-ai-slices-lib-');
+      fs.cpSync(root, lib, { recursive: true });
+      const vault = Vault.open({ dataDir, library: lib, workers: 0, modelsDir: models, model: MODEL });
+      await vault.scanner.scan();
+      // A vanished image at the end of the second slice: the next files get ids 20,000 and 20,001.
+      const raw = new Database(path.join(vault.dataDir, 'vault.db'));
+      const now = new Date().toISOString();
+      raw.prepare(`INSERT INTO images(id, path, filename, dir, size, mtime_ms, created_at, missing, rand, indexed_at, updated_at) VALUES (?, 'gone.png', 'gone.png', '', 1, 0, ?, 1, 1, ?, ?)`).run(2 * EMBEDDING_SLICE_IDS - 1, now, now, now);
+      raw.close();
+      fs.copyFileSync(path.join(lib, 'colors/red-0.png'), path.join(lib, 'late-a.png'));
+      fs.copyFileSync(path.join(lib, 'colors/blue-0.png'), path.join(lib, 'late-b.png'));
+      await vault.scanner.scan();
+      expect([vault.store.idForPath('late-a.png'), vault.store.idForPath('late-b.png')].sort()).toEqual([2 * EMBEDDING_SLICE_IDS, 2 * EMBEDDING_SLICE_IDS + 1]);
+      const run = (await vault.ai.embedPending())!;
+      expect(run.error).toBeNull();
+      expect(run).toMatchObject({ done: images.length + 2, total: images.length + 2 });
+      expect(vault.store.embeddings.doneCount(MODEL)).toBe(images.length + 2);
+      expect(vault.ai.index!.size).toBe(images.length + 2);
       await vault.close();
     }, 60_000);
 

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../src/db/store.js';
 import { IngestPool } from '../src/ingest/ingest-pool.js';
-import { Scanner } from '../src/ingest/scanner.js';
+import { MAX_FILES_HELD, Scanner } from '../src/ingest/scanner.js';
 import { creationDate, folderDate } from '../src/ingest/ingest.js';
 import { solidImage, tempDir, treeHashes, writeFile } from './support/fixtures.js';
 import { addPngText } from '../src/demo/embed.js';
@@ -334,6 +334,34 @@ describe('scanner', () => {
     cleanups.push(() => raw.close());
     expect(raw.prepare('SELECT COUNT(DISTINCT path) AS n, COUNT(*) AS rows FROM images').get()).toEqual({ n: 100, rows: 100 });
     expect((await scanner.scan()).unchanged).toBe(100);
+  }, 60_000);
+
+  it('holds at most MAX_FILES_HELD files read and not yet stored when writing is slower than reading (memory stays bounded at 1M)', async () => {
+    const { root, store, pool } = setup(2);
+    await writeManyPngs(root, 1500, '2024-06-04');
+    const scanner = new Scanner(store, root, pool, { perceptualHashes: false });
+    // Writes made slow (a large database's index inserts): each stored file costs 1 ms.
+    let read = 0;
+    let stored = 0;
+    let mostHeld = 0;
+    const ingest = pool.ingest.bind(pool);
+    pool.ingest = async (...args) => {
+      const result = await ingest(...args);
+      read++;
+      mostHeld = Math.max(mostHeld, read - stored);
+      return result;
+    };
+    const save = store.saveScanned.bind(store);
+    store.saveScanned = (...args) => {
+      const until = performance.now() + 1;
+      while (performance.now() < until);
+      stored++;
+      return save(...args);
+    };
+    const stats = await scanner.scan();
+    expect(stats).toMatchObject({ seen: 1500, new: 1500, failed: 0 });
+    expect(mostHeld).toBeGreaterThan(0);
+    expect(mostHeld).toBeLessThanOrEqual(MAX_FILES_HELD);
   }, 60_000);
 
   it('resumes after being killed mid-scan, with an intact database and no user edit lost', async () => {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { Store } from '../db/store.js';
-import type { EmbeddingResult, EmbeddingTask } from '../db/embeddings.js';
+import { EMBEDDING_SLICE_IDS, type EmbeddingResult, type EmbeddingTask } from '../db/embeddings.js';
 import { spawnWorker } from '../spawn-worker.js';
 import { locateFfmpeg, NO_VIDEO_DECODER } from '../ingest/ffmpeg.js';
 import type { FrameSource } from '../ingest/media-frames.js';
@@ -103,6 +103,11 @@ export function embedLanes(threads: number, visionBytes: number): number {
   return visionBytes <= LANE_MODEL_BYTES ? threads : 1;
 }
 
+/** Slices of the library's ids counted or walked in a row before the event loop gets a turn. */
+const SLICE_BUDGET_MS = 8;
+
+const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 interface Lane {
   worker: Worker;
   /** Requests sent to this worker and not answered yet. */
@@ -122,19 +127,77 @@ export class EmbeddingJob {
     this.progress = { running: false, model: o.model, done: 0, total: 0, per_second: 0, failed: 0, embedded: 0, reused: 0, captioned: 0, caption_retried: 0, caption_error: null, infer_ms: 0, decode_ms: 0, elapsed_ms: 0, start_ms: 0, error: null };
   }
 
+  /** The data version the counts reflect, and the recount in flight. */
   private countedAt: string | null = null;
+  private counting: Promise<void> | null = null;
 
-  /** Counts as the store sees them now (for status while idle; recounted only after the data changed). */
+  /**
+   * Counts for status while idle, recounted only after the data changed. A recount walks the
+   * library's ids slice by slice: a small library is counted before this returns; a large one
+   * goes on between requests (status shows the last counts until it ends).
+   */
   refreshCounts(): EmbeddingProgress {
-    const version = this.o.store.dataVersion();
-    if (!this.progress.running && version !== this.countedAt) {
-      this.countedAt = version;
-      const done = this.o.store.embeddings.doneCount(this.o.model);
-      this.progress.done = done;
-      this.progress.total = done + this.o.store.embeddings.pendingCount(this.o.model);
-      this.progress.failed = this.o.store.embeddings.failedCount(this.o.model);
-    }
+    if (!this.progress.running) void this.recountIfChanged();
     return this.progress;
+  }
+
+  /** Resolves when the counts reflect the data version seen at the call (or a later one). */
+  private recountIfChanged(): Promise<void> {
+    if (this.counting) return this.counting;
+    const version = this.o.store.dataVersion();
+    if (version === this.countedAt) return Promise.resolve();
+    const counting = this.recount(version).finally(() => {
+      if (this.counting === counting) this.counting = null;
+    });
+    this.counting = counting;
+    return counting;
+  }
+
+  private async recount(version: string): Promise<void> {
+    const { store, model } = this.o;
+    let eligible = 0;
+    let done = 0;
+    let turn = performance.now();
+    try {
+      const end = store.embeddings.maxImageId();
+      for (let after = 0; after < end; after += EMBEDDING_SLICE_IDS) {
+        if (performance.now() - turn > SLICE_BUDGET_MS) {
+          await yieldTurn();
+          turn = performance.now();
+        }
+        const slice = store.embeddings.countsIn(model, after, Math.min(after + EMBEDDING_SLICE_IDS, end));
+        eligible += slice.eligible;
+        done += slice.done;
+      }
+      const failed = store.embeddings.failedCount(model);
+      if (!this.progress.running) Object.assign(this.progress, { done, total: eligible, failed });
+      this.countedAt = version;
+    } catch (err) {
+      // The store closed under a recount (shutdown): nothing to count any more.
+      if (store.isOpen) throw err;
+    }
+  }
+
+  /**
+   * The next images to embed after `after`: the walk goes by id slices and yields between runs of
+   * them, so a library with little left to embed is not read in one statement.
+   */
+  private async nextTasks(after: number, limit: number): Promise<EmbeddingTask[]> {
+    const { store, model } = this.o;
+    let turn = performance.now();
+    while (!this.stopRequested) {
+      const end = store.embeddings.maxImageId();
+      if (after >= end) return [];
+      const upTo = Math.min(after + EMBEDDING_SLICE_IDS, end);
+      const tasks = store.embeddings.pending(model, after, upTo, limit);
+      if (tasks.length > 0) return tasks;
+      after = upTo;
+      if (performance.now() - turn > SLICE_BUDGET_MS) {
+        await yieldTurn();
+        turn = performance.now();
+      }
+    }
+    return [];
   }
 
   /** Starts a pass (or joins the one running). */
@@ -258,9 +321,11 @@ export class EmbeddingJob {
     const started = performance.now();
     // Videos recorded as "no video decoder" are embedded once ffmpeg is there (not retried while it is not).
     if (locateFfmpeg().path) store.embeddings.forgetFailures(model, NO_VIDEO_DECODER);
-    // Counted once per data version (each count walks an index of every image: ~0.1 s at 100k,
-    // holding the event loop): a pass that stores nothing is not counted again at its end.
-    const { done: doneBefore, total } = this.refreshCounts();
+    // Counted once per data version (a recount in flight is awaited, then one for changes since it
+    // began): a pass that stores nothing is not counted again at its end.
+    await this.recountIfChanged();
+    await this.recountIfChanged();
+    const { done: doneBefore, total } = this.progress;
     const todo = total - doneBefore;
     this.progress = { ...this.progress, running: true, done: doneBefore, total: doneBefore + todo, per_second: 0, embedded: 0, reused: 0, captioned: 0, caption_retried: 0, caption_error: null, infer_ms: 0, decode_ms: 0, elapsed_ms: 0, start_ms: 0, error: null };
     this.emit();
@@ -273,29 +338,28 @@ export class EmbeddingJob {
         this.progress.start_ms = Math.round(performance.now() - started);
       }
       let after = 0;
+      let exhausted = todo === 0;
       const batchSize = this.o.batchSize ?? 16;
       // Two batches per lane in flight: each worker decodes its next batch while it infers one.
       const depth = 2 * Math.max(1, this.lanes.length);
-      const send = () => {
-        const tasks = this.stopRequested ? [] : store.embeddings.pending(model, after, batchSize);
-        if (tasks.length === 0) return null;
-        after = tasks[tasks.length - 1].id;
-        const sent = this.embedBatch(tasks);
-        sent.catch(() => undefined); // awaited below; a failure of a batch never awaited is not unhandled
-        return sent;
-      };
       const inFlight: Promise<EmbeddingResult[]>[] = [];
-      const fill = () => {
-        while (inFlight.length < depth) {
-          const sent = send();
-          if (!sent) return;
+      const fill = async () => {
+        while (!exhausted && inFlight.length < depth) {
+          const tasks = await this.nextTasks(after, batchSize);
+          if (tasks.length === 0) {
+            exhausted = true;
+            return;
+          }
+          after = tasks[tasks.length - 1].id;
+          const sent = this.embedBatch(tasks);
+          sent.catch(() => undefined); // awaited below; a failure of a batch never awaited is not unhandled
           inFlight.push(sent);
         }
       };
-      fill();
+      await fill();
       while (inFlight.length) {
         const results = await inFlight.shift()!;
-        fill();
+        await fill();
         store.embeddings.save(model, results);
         const stored = results.filter((r): r is EmbeddingResult & { vector: Float32Array } => r.vector !== null);
         index.add(stored.map((r) => ({ id: r.id, vector: r.vector })));
@@ -321,7 +385,7 @@ export class EmbeddingJob {
       await this.stopWorkers();
       this.progress.running = false;
       this.progress.elapsed_ms = Math.round(performance.now() - started);
-      this.refreshCounts();
+      await this.recountIfChanged().catch(() => undefined);
       this.emit();
     }
     return this.progress;

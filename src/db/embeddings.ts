@@ -42,26 +42,38 @@ export function blobToVector(b: Buffer | Uint8Array): Float32Array {
   return new Float32Array(copy.buffer);
 }
 
+/**
+ * Image ids a count or a walk for pending work covers per statement: each reads at most this many
+ * image rows (~5-15 ms), so the caller can yield between slices (a whole-library statement held the
+ * event loop for seconds at 1M; a pass with nothing to embed still walked every row to find nothing).
+ */
+export const EMBEDDING_SLICE_IDS = 10_000;
+
 // NOT INDEXED: walked by id (the rowid), never through images_by_* (missing = ?) and a sort of every row.
 // embeddings_current covers what these statements read of embeddings (`(vector IS NULL)` written
 // as it is indexed), so no row with its 2 KB vector is read to count or to find what is pending:
 // the planner would take the (model, image_id) key and read the row beside it.
-const PENDING = `FROM images i NOT INDEXED WHERE i.missing = 0 AND i.error IS NULL AND i.hash IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM embeddings e INDEXED BY embeddings_current WHERE e.model = @model AND e.image_id = i.id AND e.content_hash = i.hash)`;
+const EMBEDDABLE = 'FROM images i NOT INDEXED WHERE i.id > @after AND i.id <= @upTo AND i.missing = 0 AND i.error IS NULL AND i.hash IS NOT NULL';
+const CURRENT = 'EXISTS (SELECT 1 FROM embeddings e INDEXED BY embeddings_current WHERE e.model = @model AND e.image_id = i.id AND e.content_hash = i.hash)';
+
+/** Of the embeddable images in an id range: how many there are, how many have a current vector (or a recorded failure). */
+export interface EmbeddingCounts {
+  eligible: number;
+  done: number;
+}
 
 export class EmbeddingStore {
   private readonly s;
 
   constructor(private readonly kernel: Kernel) {
     this.s = {
-      pending: kernel.prepare<{ model: string; after: number; limit: number }, EmbeddingTask>(
-        `SELECT i.id, i.path, i.hash, i.media_type, i.duration AS duration_s, i.format, i.frame_count ${PENDING} AND i.id > @after ORDER BY i.id LIMIT @limit`,
+      pending: kernel.prepare<{ model: string; after: number; upTo: number; limit: number }, EmbeddingTask>(
+        `SELECT i.id, i.path, i.hash, i.media_type, i.duration AS duration_s, i.format, i.frame_count ${EMBEDDABLE} AND NOT ${CURRENT} ORDER BY i.id LIMIT @limit`,
       ),
-      pendingCount: kernel.prepare<{ model: string }, { n: number }>(`SELECT COUNT(*) AS n ${PENDING}`),
-      doneCount: kernel.prepare<[string], { n: number }>(
-        `SELECT COUNT(*) AS n FROM embeddings e INDEXED BY embeddings_current JOIN images i ON i.id = e.image_id
-         WHERE e.model = ? AND e.content_hash = i.hash AND i.missing = 0 AND i.error IS NULL`,
+      counts: kernel.prepare<{ model: string; after: number; upTo: number }, EmbeddingCounts>(
+        `SELECT COUNT(*) AS eligible, COALESCE(SUM(${CURRENT}), 0) AS done ${EMBEDDABLE}`,
       ),
+      maxImageId: kernel.prepare<[], { id: number | null }>('SELECT MAX(id) AS id FROM images'),
       byContent: kernel.prepare<[string, string], { vector: Buffer }>(
         'SELECT vector FROM embeddings WHERE model = ? AND content_hash = ? AND vector IS NOT NULL LIMIT 1',
       ),
@@ -99,18 +111,24 @@ export class EmbeddingStore {
     };
   }
 
-  /** Next images to embed after `after` (by id), oldest first. */
-  pending(model: string, after: number, limit: number): EmbeddingTask[] {
-    return this.s.pending.all({ model, after, limit });
+  /** Next images to embed with an id in (after, upTo], oldest first (one slice: see EMBEDDING_SLICE_IDS). */
+  pending(model: string, after: number, upTo: number, limit: number): EmbeddingTask[] {
+    return this.s.pending.all({ model, after, upTo, limit });
   }
 
-  pendingCount(model: string): number {
-    return this.s.pendingCount.get({ model })!.n;
+  /** Embeddable and done images with an id in (after, upTo]. */
+  countsIn(model: string, after: number, upTo: number): EmbeddingCounts {
+    return this.s.counts.get({ model, after, upTo })!;
   }
 
-  /** Present images with a current vector (or a recorded failure) for this model. */
+  /** The highest image id (ids only grow): where a sliced walk ends. */
+  maxImageId(): number {
+    return this.s.maxImageId.get()!.id ?? 0;
+  }
+
+  /** Present images with a current vector (or a recorded failure) for this model, in one statement (tests, small libraries). */
   doneCount(model: string): number {
-    return this.s.doneCount.get(model)!.n;
+    return this.countsIn(model, 0, this.maxImageId()).done;
   }
 
   /** Forgets the failures whose error starts with `reason` (their images are embedded again by the next pass); how many. */

@@ -225,4 +225,8 @@ export class Kernel {
   close(): void {
     this.db.close();
   }
+
+  get isOpen(): boolean {
+    return this.db.open;
+  }
 }

@@ -121,6 +121,11 @@ export class Store {
     this.kernel.close();
   }
 
+  /** False once closed (work that yields between statements stops there). */
+  get isOpen(): boolean {
+    return this.kernel.isOpen;
+  }
+
   /** Bulk writing (scans): checkpoint the WAL less often while it lasts, then fold it back in. */
   bulk(on: boolean): void {
     this.kernel.bulk(on);

@@ -19,6 +19,13 @@ import { locateFfmpeg } from './ffmpeg.js';
 import { SlicedWriter } from './sliced-writer.js';
 import { loadScanIndex, loopSlices } from './loop-slices.js';
 
+/**
+ * Files read (or being read) and not yet stored, at most: the workers read faster than a large
+ * database takes the rows (index and full-text inserts), and results waiting to be written carry
+ * their metadata and raw chunks — unbounded, a 1M scan held 3.4 GB of them.
+ */
+export const MAX_FILES_HELD = 512;
+
 export interface ScanStats {
   seen: number;
   new: number;
@@ -279,8 +286,7 @@ export class Scanner {
     within: LinkLimit,
     unchangedOnDisk: (path: string) => boolean,
   ): Promise<void> {
-    const batchSize = this.options.batchSize ?? 250;
-    const inFlightLimit = 512;
+    const batchSize = Math.min(this.options.batchSize ?? 250, MAX_FILES_HELD);
     let next = 0;
     const pending: PendingFile[] = [];
     const readNow = new Map<string, string | null>();
@@ -301,6 +307,7 @@ export class Scanner {
       }, WRITE_LOCK_WAIT_MS);
       pending.push(...deferred);
       this.status.done += written;
+      wakeReader(); // room for more files
       if (performance.now() - lastEmit > 100) {
         lastEmit = performance.now();
         this.emit();
@@ -310,14 +317,20 @@ export class Scanner {
     // A counter and one wake-up promise (Promise.race over hundreds of in-flight jobs costs O(n) per file).
     let active = 0;
     let wake: (() => void) | null = null;
-    const settled = () => {
-      active--;
+    function wakeReader() {
       const w = wake;
       wake = null;
       w?.();
+    }
+    const settled = () => {
+      active--;
+      wakeReader();
     };
+    // A drain that ends (queue written, or the writer failed) wakes the reader too.
+    const flush = () => void writer.flush().then(wakeReader, wakeReader);
     while ((next < todo.length || active > 0) && !this.stopRequested && !failure && !writer.failed) {
-      while (next < todo.length && active < inFlightLimit) {
+      // Files being read plus results waiting for the writer: reading waits for writing.
+      while (next < todo.length && active + writer.length < MAX_FILES_HELD) {
         const { file, existing } = todo[next++];
         active++;
         this.pool
@@ -328,11 +341,12 @@ export class Scanner {
             if (result.record.error) result = { ...result, size: file.size, mtimeMs: file.mtimeMs };
             readNow.set(result.path, result.hash);
             writer.push(result);
-            if (writer.length >= batchSize) void writer.flush();
+            if (writer.length >= batchSize) flush();
           })
           .catch((error: unknown) => (failure ??= { error }))
           .finally(settled);
       }
+      if (active === 0 && writer.length > 0) flush(); // nothing being read: only the writer can make room
       await new Promise<void>((resolve) => (wake = resolve));
     }
     while (active > 0) await new Promise<void>((resolve) => (wake = resolve));

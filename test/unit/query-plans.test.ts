@@ -149,24 +149,27 @@ describe.each(PROFILES)('query plans (%s)', (_name, stats) => {
     }
   });
 
-  it('the embedding pass walks images by id', () => {
+  it('the embedding pass and its counts read one slice of image ids per statement', () => {
     const { store, plans } = open(stats);
-    for (const r of imagesQuery(plans(() => store.embeddings.pending('clip', 0, 64)), 'NOT EXISTS')) {
-      expectKeyset(r.plan, /SEARCH i USING INTEGER PRIMARY KEY \(rowid>\?\)/);
+    const runs = plans(() => {
+      store.embeddings.pending('clip', 0, 10_000, 64);
+      store.embeddings.countsIn('clip', 0, 10_000);
+    });
+    for (const r of imagesQuery(runs, 'i.id <= @upTo')) {
+      expectKeyset(r.plan, /SEARCH i USING INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)/);
     }
   });
 
   it('the embedding counts and the pending walk read embeddings through a covering index, never a row with its 2 KB vector', () => {
     const { store, plans } = open(stats);
     const runs = plans(() => {
-      store.embeddings.pending('clip', 0, 64);
-      store.embeddings.pendingCount('clip');
-      store.embeddings.doneCount('clip');
+      store.embeddings.pending('clip', 0, 10_000, 64);
+      store.embeddings.countsIn('clip', 0, 10_000);
       store.embeddings.presentCount('clip');
       store.embeddings.failedCount('clip');
       store.embeddings.forgetFailures('clip', 'no video decoder');
     }).filter((r) => r.sql.includes('embeddings'));
-    expect(runs.length).toBe(6);
+    expect(runs.length).toBe(5);
     // What the vector index counts at every start reads no row of images either.
     const present = runs.find((r) => r.sql.includes('(e.vector IS NULL) = 0'))!;
     expect(present.plan.join('\n')).toMatch(/SEARCH i USING COVERING INDEX images_by_rand \(missing=\?\)/);
