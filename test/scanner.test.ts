@@ -162,7 +162,7 @@ describe('scanner', () => {
     expect(store.getImage(id)!.params).toMatchObject({ prompt: 'a lighthouse at dawn', seed: 78 });
   });
 
-  it('keeps tag counts equal to a recount through edits, rescans, moves and missing files', async () => {
+  it('keeps tag and image counts equal to a recount through edits, rescans, moves, missing and broken files', async () => {
     const { root, data, store, scanner } = setup(0);
     const files = await writeGenerated(root, 20);
     await scanner.scan();
@@ -182,9 +182,14 @@ describe('scanner', () => {
     fs.rmSync(path.join(root, files[2]));
     fs.renameSync(path.join(root, files[3]), path.join(root, 'moved.png'));
     fs.utimesSync(path.join(root, files[4]), new Date(), new Date(Date.now() + 9000));
+    fs.writeFileSync(path.join(root, files[5]), 'no longer an image');
     await scanner.scan();
     expect(counted()).toEqual(recount());
     expect(store.tagCount('extra')).toBe(1);
+    // The image counts (triggers, like the tag counts) against a recount of the rows.
+    const rows = db.prepare('SELECT COUNT(*) FILTER (WHERE missing = 0) AS images, COUNT(*) FILTER (WHERE missing = 1) AS missing, COUNT(*) FILTER (WHERE error IS NOT NULL AND missing = 0) AS errors FROM images').get();
+    expect(store.counts()).toEqual(rows);
+    expect(store.counts()).toMatchObject({ images: 19, missing: 1, errors: 1 });
     expect(store.listImages({ tags: ['masterpiece'] }).total).toBe(recount().masterpiece);
   });
 

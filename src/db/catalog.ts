@@ -102,7 +102,7 @@ export class Catalog {
         `SELECT ${SUMMARY_COLUMNS}, i.negative_prompt, i.notes, i.caption, i.caption_source, i.mtime_ms, i.frame_count, i.fps, i.video_codec, i.has_audio, m.record, m.raw FROM images i LEFT JOIN image_meta m ON m.image_id = i.id WHERE i.id = ?`,
       ),
       exists: kernel.prepare<[number], { id: number }>('SELECT id FROM images WHERE id = ?'),
-      presentCount: kernel.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM images WHERE missing = 0'),
+      presentCount: kernel.prepare<[], { n: number }>('SELECT present AS n FROM image_counts WHERE id = 1'),
       ftsEdge: kernel.prepare<[string, number], { rowid: number }>('SELECT rowid FROM images_fts WHERE images_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?'),
       ftsCount: kernel.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM images_fts WHERE images_fts MATCH ?'),
       entryByHash: kernel.prepare<[string], FileEntry>(`SELECT ${ENTRY_COLUMNS} FROM images i WHERE i.hash = ? AND i.missing = 0 ORDER BY i.id LIMIT 1`),
@@ -128,9 +128,9 @@ export class Catalog {
     return compileFilter(filter, { tagCount: (name) => this.tags.count(name), total: () => this.presentCount() });
   }
 
-  /** Present images (cached on the change version: every count and filter shape asks). */
+  /** Present images (kept by triggers, migration 18: every count and filter shape asks). */
   presentCount(): number {
-    return this.kernel.cachedLagging('present-count', COUNT_LAG_MS, () => this.s.presentCount.get()!.n);
+    return this.s.presentCount.get()!.n;
   }
 
   exists(id: number): boolean {

@@ -102,7 +102,7 @@ export class Images {
         'SELECT hash, MIN(path) AS path FROM images WHERE hash IS NOT NULL AND missing = 0 AND error IS NULL GROUP BY hash',
       ),
       counts: kernel.prepare<[], { images: number; missing: number; errors: number }>(
-        'SELECT COUNT(*) FILTER (WHERE missing = 0) AS images, COUNT(*) FILTER (WHERE missing = 1) AS missing, COUNT(*) FILTER (WHERE error IS NOT NULL AND missing = 0) AS errors FROM images',
+        'SELECT present AS images, missing, errors FROM image_counts WHERE id = 1',
       ),
     };
   }
@@ -210,8 +210,8 @@ export class Images {
     return this.s.distinctHashes.all();
   }
 
-  /** Cached on the change version (every status request asks); while a scan writes, up to 2 s late. */
+  /** Kept by triggers (migration 18): every status request asks. */
   counts(): { images: number; missing: number; errors: number } {
-    return this.kernel.cachedLagging('image-counts', 2000, () => this.s.counts.get()!);
+    return this.s.counts.get()!;
   }
 }

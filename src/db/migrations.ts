@@ -482,6 +482,42 @@ export const MIGRATIONS: Migration[] = [
         FROM images i LEFT JOIN image_meta m ON m.image_id = i.id;
     `,
   },
+  {
+    version: 18,
+    name: 'image counts kept by triggers',
+    // /api/status counts present, missing and failed images on every poll after any change: a
+    // scan of every row (seconds at 1M, on the event loop). The triggers keep the three numbers
+    // in one row, as tag_counts does per tag.
+    sql: `
+      CREATE TABLE image_counts (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        present INTEGER NOT NULL,
+        missing INTEGER NOT NULL,
+        errors INTEGER NOT NULL
+      );
+      INSERT INTO image_counts(id, present, missing, errors)
+        SELECT 1, COUNT(*) FILTER (WHERE missing = 0), COUNT(*) FILTER (WHERE missing = 1), COUNT(*) FILTER (WHERE error IS NOT NULL AND missing = 0) FROM images;
+
+      CREATE TRIGGER images_counts_insert AFTER INSERT ON images
+      BEGIN
+        UPDATE image_counts SET present = present + (NEW.missing = 0), missing = missing + (NEW.missing = 1),
+          errors = errors + (NEW.error IS NOT NULL AND NEW.missing = 0) WHERE id = 1;
+      END;
+
+      CREATE TRIGGER images_counts_delete AFTER DELETE ON images
+      BEGIN
+        UPDATE image_counts SET present = present - (OLD.missing = 0), missing = missing - (OLD.missing = 1),
+          errors = errors - (OLD.error IS NOT NULL AND OLD.missing = 0) WHERE id = 1;
+      END;
+
+      CREATE TRIGGER images_counts_update AFTER UPDATE OF missing, error ON images
+      WHEN OLD.missing IS NOT NEW.missing OR (OLD.error IS NULL) <> (NEW.error IS NULL)
+      BEGIN
+        UPDATE image_counts SET present = present + (NEW.missing = 0) - (OLD.missing = 0), missing = missing + (NEW.missing = 1) - (OLD.missing = 1),
+          errors = errors + (NEW.error IS NOT NULL AND NEW.missing = 0) - (OLD.error IS NOT NULL AND OLD.missing = 0) WHERE id = 1;
+      END;
+    `,
+  },
 ];
 
 /**

@@ -182,6 +182,17 @@ describe.each(PROFILES)('query plans (%s)', (_name, stats) => {
     }
   });
 
+  it('the status counts and the library total read one row kept by triggers, never the images table', () => {
+    const { store, plans } = open(stats);
+    const runs = plans(() => {
+      store.counts();
+      store.listImages({}, '-date', null, 2);
+    });
+    const counts = runs.filter((r) => /COUNT|image_counts/.test(r.sql));
+    expect(counts.length).toBeGreaterThan(0);
+    for (const r of counts) expect(r.plan.join('\n'), r.sql).toMatch(/^SEARCH image_counts USING INTEGER PRIMARY KEY \(rowid=\?\)$/);
+  });
+
   it('the scan looks a path up by its unique index', () => {
     const { store, plans } = open(stats);
     for (const r of imagesQuery(plans(() => store.rowAtPath('d1/1.png')), 'path = ?')) {
