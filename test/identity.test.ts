@@ -125,6 +125,28 @@ describe('user data follows the image, not the path', () => {
     }
   }
 
+  it('two copies of a content first seen together are two images, in a scan and in a watcher batch, and a copy of a known image keeps it where it is', async () => {
+    for (const via of ['scan', 'watcher'] as const) {
+      const { root, store, scanner } = setup();
+      const [original] = await writeGenerated(root, 1);
+      await scanner.scan();
+      const originalId = store.idForPath(original)!;
+      const suppressed = suppressedTag(store, originalId);
+      organize(store, originalId, 'kept');
+      fs.copyFileSync(path.join(root, original), path.join(root, 'copy-of-original.png'));
+      const newBytes = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 1, g: 2, b: 3 } } }).png().toBuffer();
+      fs.writeFileSync(path.join(root, 'new-1.png'), newBytes);
+      fs.writeFileSync(path.join(root, 'new-2.png'), newBytes);
+      const stats = via === 'scan' ? await scanner.scan() : await scanner.processChanges(['copy-of-original.png', 'new-1.png', 'new-2.png']);
+      expect(stats, via).toMatchObject({ new: 3, moved: 0, missing: 0 });
+      const ids = ['new-1.png', 'new-2.png', 'copy-of-original.png', original].map((p) => store.idForPath(p));
+      expect(new Set(ids).size, via).toBe(4);
+      expect(store.idForPath(original), via).toBe(originalId);
+      expectOrganized(store, originalId, 'kept', suppressed);
+      expectUntouched(store, store.idForPath('copy-of-original.png')!);
+    }
+  });
+
   it('swapping two files’ names swaps nothing: each keeps its own data', async () => {
     const { root, store, scanner } = setup();
     const [x, y] = await writeGenerated(root, 2);

@@ -369,6 +369,28 @@ describe('scanner', () => {
     expect(mostHeld).toBeLessThanOrEqual(MAX_FILES_HELD);
   }, 60_000);
 
+  it('a watcher batch looks up its own paths and a removed folder by the path index, never the whole scan index', async () => {
+    const { root, store, scanner } = setup(0);
+    await writeManyPngs(root, 2, 'gone');
+    await writeManyPngs(root, 1, 'gone/sub', 2);
+    await writeManyPngs(root, 2, 'gonex', 3); // shares the prefix "gone" but not the folder
+    await scanner.scan();
+    let indexReads = 0;
+    const page = store.scanIndexPage.bind(store);
+    store.scanIndexPage = (...args) => {
+      indexReads++;
+      return page(...args);
+    };
+    fs.rmSync(path.join(root, 'gone'), { recursive: true });
+    const [added] = await writeManyPngs(root, 1, 'new', 10);
+    const stats = await scanner.processChanges([added], ['gone']);
+    expect(stats).toMatchObject({ new: 1, missing: 3 });
+    expect(indexReads).toBe(0);
+    const missing = (p: string) => store.scanEntryAt(p)?.missing;
+    expect(['gone/img-000000.png', 'gone/img-000001.png', 'gone/sub/img-000002.png'].map(missing)).toEqual([true, true, true]);
+    expect(['gonex/img-000003.png', 'gonex/img-000004.png', added].map(missing)).toEqual([false, false, false]);
+  });
+
   it('resumes after being killed mid-scan, with an intact database and no user edit lost', async () => {
     const root = tempDir('vv-crash-lib-');
     const data = tempDir('vv-crash-data-');

@@ -69,6 +69,10 @@ export class Images {
       scanIndexPage: kernel.prepare<[number, number], { id: number; path: string; size: number; mtime_ms: number; missing: number; hash: string | null }>(
         'SELECT id, path, size, mtime_ms, missing, hash FROM images WHERE id > ? ORDER BY id LIMIT ?',
       ),
+      scanEntryAt: kernel.prepare<[string], { id: number; path: string; size: number; mtime_ms: number; missing: number; hash: string | null }>(
+        'SELECT id, path, size, mtime_ms, missing, hash FROM images WHERE path = ?',
+      ),
+      pathsUnder: kernel.prepare<[string, string], { path: string }>('SELECT path FROM images WHERE path >= ? AND path < ?'),
       byPath: kernel.prepare<[string], { id: number }>('SELECT id FROM images WHERE path = ?'),
       fileOfRow: kernel.prepare<[number], { path: string; hash: string | null }>('SELECT path, hash FROM images WHERE id = ?'),
       rowAtPath: kernel.prepare<[string], { id: number; path: string; hash: string | null; missing: number }>('SELECT id, path, hash, missing FROM images WHERE path = ?'),
@@ -118,6 +122,18 @@ export class Images {
   /** Up to `limit` rows of the scan index after row `afterId`, by id (a caller reads a large library in pages). */
   scanIndexPage(afterId: number, limit: number): { path: string; entry: ScanIndexEntry }[] {
     return this.s.scanIndexPage.all(afterId, limit).map((r) => ({ path: r.path, entry: { id: r.id, size: r.size, mtimeMs: r.mtime_ms, missing: r.missing === 1, hash: r.hash } }));
+  }
+
+  /** The scan index's entry of one path (a watcher batch looks up its few paths, not the whole index). */
+  scanEntryAt(p: string): ScanIndexEntry | null {
+    const r = this.s.scanEntryAt.get(p);
+    return r ? { id: r.id, size: r.size, mtimeMs: r.mtime_ms, missing: r.missing === 1, hash: r.hash } : null;
+  }
+
+  /** Paths of the rows under a folder (`a/b`: every `a/b/…`), by the path index: '/' + 1 is '0'. */
+  pathsUnder(dir: string): string[] {
+    const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+    return this.s.pathsUnder.all(prefix, `${prefix.slice(0, -1)}0`).map((r) => r.path);
   }
 
   idForPath(p: string): number | null {

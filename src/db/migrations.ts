@@ -487,29 +487,32 @@ export const MIGRATIONS: Migration[] = [
     name: 'image counts kept by triggers',
     // /api/status counts present, missing and failed images on every poll after any change: a
     // scan of every row (seconds at 1M, on the event loop). The triggers keep the three numbers
-    // in one row, as tag_counts does per tag.
+    // in one row, as tag_counts does per tag. Safe to run again (a recount).
     sql: `
-      CREATE TABLE image_counts (
+      CREATE TABLE IF NOT EXISTS image_counts (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         present INTEGER NOT NULL,
         missing INTEGER NOT NULL,
         errors INTEGER NOT NULL
       );
-      INSERT INTO image_counts(id, present, missing, errors)
+      INSERT OR REPLACE INTO image_counts(id, present, missing, errors)
         SELECT 1, COUNT(*) FILTER (WHERE missing = 0), COUNT(*) FILTER (WHERE missing = 1), COUNT(*) FILTER (WHERE error IS NOT NULL AND missing = 0) FROM images;
 
+      DROP TRIGGER IF EXISTS images_counts_insert;
       CREATE TRIGGER images_counts_insert AFTER INSERT ON images
       BEGIN
         UPDATE image_counts SET present = present + (NEW.missing = 0), missing = missing + (NEW.missing = 1),
           errors = errors + (NEW.error IS NOT NULL AND NEW.missing = 0) WHERE id = 1;
       END;
 
+      DROP TRIGGER IF EXISTS images_counts_delete;
       CREATE TRIGGER images_counts_delete AFTER DELETE ON images
       BEGIN
         UPDATE image_counts SET present = present - (OLD.missing = 0), missing = missing - (OLD.missing = 1),
           errors = errors - (OLD.error IS NOT NULL AND OLD.missing = 0) WHERE id = 1;
       END;
 
+      DROP TRIGGER IF EXISTS images_counts_update;
       CREATE TRIGGER images_counts_update AFTER UPDATE OF missing, error ON images
       WHEN OLD.missing IS NOT NEW.missing OR (OLD.error IS NULL) <> (NEW.error IS NULL)
       BEGIN

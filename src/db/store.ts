@@ -201,6 +201,15 @@ export class Store {
     return this.images.scanIndexPage(afterId, limit);
   }
 
+  scanEntryAt(p: string): ScanIndexEntry | null {
+    return this.images.scanEntryAt(p);
+  }
+
+  /** Paths of the rows under a folder. */
+  pathsUnder(dir: string): string[] {
+    return this.images.pathsUnder(dir);
+  }
+
   idForPath(p: string): number | null {
     return this.images.idForPath(p);
   }

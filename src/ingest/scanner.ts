@@ -224,7 +224,9 @@ export class Scanner {
     }
     const index = await loadScanIndex(this.store);
     const seen = new Set<number>();
-    const todo: { file: WalkedFile; existing: ScanIndexEntry | undefined }[] = [];
+    const todo: WalkedFile[] = [];
+    // Paths with a row before this scan among those read (see ingestAll).
+    const reread = new Set<string>();
     const restored: number[] = [];
     const walkedPaths = new Set<string>();
     const slices = loopSlices();
@@ -238,7 +240,8 @@ export class Scanner {
         if (existing.missing) restored.push(existing.id);
         else stats.unchanged++;
       } else {
-        todo.push({ file, existing });
+        todo.push(file);
+        if (existing) reread.add(file.rel);
       }
     }
     if (restored.length) {
@@ -248,7 +251,7 @@ export class Scanner {
     this.status.phase = 'indexing';
     this.status.total = todo.length;
     this.emit();
-    await this.ingestAll(todo, stats, seen, limit, (p) => walkedPaths.has(p));
+    await this.ingestAll(todo, reread, stats, seen, limit, (p) => walkedPaths.has(p));
 
     if (!this.stopRequested && !this.offline()) {
       this.status.phase = 'finishing';
@@ -278,9 +281,12 @@ export class Scanner {
    * Reads the files in workers and stores them in batches; files whose identity depends on the rest
    * of the scan (a path with new content, a known content at a new path) are placed at the end.
    * `unchangedOnDisk(path)`: whether a path not read in this scan still holds what the index says.
+   * `reread`: the paths read that had a row before: what they hold now is remembered for the
+   * placement (a path first indexed in this scan holds what its new row says).
    */
   private async ingestAll(
-    todo: { file: WalkedFile; existing: ScanIndexEntry | undefined }[],
+    todo: WalkedFile[],
+    reread: Set<string>,
     stats: ScanStats,
     seen: Set<number>,
     within: LinkLimit,
@@ -331,15 +337,15 @@ export class Scanner {
     while ((next < todo.length || active > 0) && !this.stopRequested && !failure && !writer.failed) {
       // Files being read plus results waiting for the writer: reading waits for writing.
       while (next < todo.length && active + writer.length < MAX_FILES_HELD) {
-        const { file, existing } = todo[next++];
+        const file = todo[next++];
         active++;
         this.pool
-          .ingest(file.abs, file.rel, { sidecar: file.sidecar, xmp: file.xmp, within })
+          .ingest(path.join(this.root, file.rel), file.rel, { sidecar: file.sidecar, xmp: file.xmp, within })
           .then((result) => {
             // A file that failed or timed out is stored with the size and mtime the walk saw, so an
             // unchanged bad file is not read again on every rescan.
             if (result.record.error) result = { ...result, size: file.size, mtimeMs: file.mtimeMs };
-            readNow.set(result.path, result.hash);
+            if (reread.has(result.path)) readNow.set(result.path, result.hash);
             writer.push(result);
             if (writer.length >= batchSize) flush();
           })
@@ -471,9 +477,16 @@ export class Scanner {
     return this.exclusive(async () => {
       const started = performance.now();
       const stats = this.begin('watch');
-      const index = await loadScanIndex(this.store);
+      // The batch's paths are looked up one by one (by the path index), not the whole index: a
+      // watcher batch of a few files in a 1M library read 1M rows.
+      const entries = new Map<string, ScanIndexEntry | null>();
+      const entryAt = (rel: string) => {
+        if (!entries.has(rel)) entries.set(rel, this.store.scanEntryAt(rel));
+        return entries.get(rel) ?? undefined;
+      };
       const seen = new Set<number>();
-      const todo: { file: WalkedFile; existing: ScanIndexEntry | undefined }[] = [];
+      const todo: WalkedFile[] = [];
+      const reread = new Set<string>();
       const gone = new Set<string>();
       const limit = this.linkLimit();
       for (const rel of new Set(withSidecarOwners(this.root, paths))) {
@@ -486,12 +499,12 @@ export class Scanner {
           stat = null;
         }
         if (!stat || !stat.isFile()) {
-          if (index.has(rel)) gone.add(rel);
+          if (entryAt(rel)) gone.add(rel);
           continue;
         }
         if (!isIndexable(rel)) continue;
         stats.seen++;
-        const existing = index.get(rel);
+        const existing = entryAt(rel);
         const sidecar = findSidecar(abs);
         const xmp = findXmpSidecar(abs);
         const mtimeMs = effectiveMtime(stat.mtimeMs, sidecar, xmp);
@@ -499,17 +512,24 @@ export class Scanner {
           stats.unchanged++;
           continue;
         }
-        todo.push({ file: { rel, abs, size: stat.size, mtimeMs, sidecar, xmp }, existing });
+        todo.push({ rel, size: stat.size, mtimeMs, sidecar, xmp });
+        if (existing) reread.add(rel);
       }
       for (const dir of removedDirs) {
-        const prefix = dir.endsWith('/') ? dir : `${dir}/`;
-        for (const rel of index.keys()) if (rel.startsWith(prefix) && !fs.existsSync(path.join(this.root, rel))) gone.add(rel);
+        for (const rel of this.store.pathsUnder(dir)) {
+          if (fs.existsSync(path.join(this.root, rel))) continue;
+          gone.add(rel);
+          entryAt(rel); // as it was before this batch's writes
+        }
       }
       this.status.phase = 'indexing';
       this.status.total = todo.length;
       // Paths outside this batch hold what the index says while their size and mtime are the same.
+      const firstIndexed = new Set(todo.filter((f) => !reread.has(f.rel)).map((f) => f.rel));
       const unchangedOnDisk = (rel: string) => {
-        const e = index.get(rel);
+        // A path first indexed in this batch holds what its new row says (see ingestAll).
+        if (firstIndexed.has(rel)) return true;
+        const e = entryAt(rel);
         if (!e || e.missing || gone.has(rel)) return false;
         try {
           const abs = path.join(this.root, rel);
@@ -520,12 +540,12 @@ export class Scanner {
           return false;
         }
       };
-      await this.ingestAll(todo, stats, seen, limit, unchangedOnDisk);
+      await this.ingestAll(todo, reread, stats, seen, limit, unchangedOnDisk);
       // Rows re-linked in this batch (in `seen`) moved; the others lost their file (unless the whole library went away).
       const vanished: number[] = [];
       if (gone.size === 0 || !this.offline()) {
         for (const rel of gone) {
-          const e = index.get(rel);
+          const e = entryAt(rel);
           if (e && !e.missing && !seen.has(e.id)) vanished.push(e.id);
         }
       }
