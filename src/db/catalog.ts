@@ -221,19 +221,30 @@ export class Catalog {
    * of a term every image shares differ only by prompt length.
    */
   search(query: string, input: FilterInput, limit = 100): (ImageSummary & { score: number })[] {
+    const rows = this.rankText<SummaryRow & { score: number }>(query, input, limit, SUMMARY_COLUMNS);
+    return this.summaries(rows).map((s, n) => ({ ...s, score: Math.round(rows[n].score * 1e6) / 1e6 }));
+  }
+
+  /** The same ranking as `search`, ids and scores only (hybrid search fuses ids, then builds the summaries it keeps). */
+  searchIds(query: string, input: FilterInput, limit = 100): { id: number; score: number }[] {
+    return this.rankText<{ id: number; score: number }>(query, input, limit, 'i.id').map((r) => ({ id: r.id, score: Math.round(r.score * 1e6) / 1e6 }));
+  }
+
+  /** Rows of `columns` (plus `score`) of the best full-text matches under a filter. */
+  private rankText<R extends { score: number }>(query: string, input: FilterInput, limit: number, columns: string): R[] {
     const match = ftsQuery(query);
     if (!match) return [];
     const f = this.compile(input);
     const edge = this.s.ftsEdge.get(match, RANK_WINDOW - 1);
-    let rows: (SummaryRow & { score: number })[] | null = null;
+    let rows: R[] | null = null;
     if (f.empty) {
       // Rank inside the full-text index first, then fetch rows: joining every match before sorting
       // costs 3× more. CROSS JOIN keeps the matches the outer loop (SQLite never reorders it): left
       // to the planner, it walked every present image (images_by_rand, missing = ?) instead. A few extra candidates cover matches whose file went missing.
       const inner = limit + 64;
       const ranked = this.kernel
-        .prepare<unknown[], SummaryRow & { score: number; ranked: number }>(
-          `SELECT ${SUMMARY_COLUMNS}, -f.rank AS score, f.ranked FROM (SELECT rowid, rank, COUNT(*) OVER () AS ranked FROM (SELECT rowid, ${FTS_WEIGHTS} AS rank FROM images_fts WHERE images_fts MATCH ? ${edge ? 'AND rowid >= ?' : ''} ORDER BY rank LIMIT ?)) f
+        .prepare<unknown[], R & { ranked: number }>(
+          `SELECT ${columns}, -f.rank AS score, f.ranked FROM (SELECT rowid, rank, COUNT(*) OVER () AS ranked FROM (SELECT rowid, ${FTS_WEIGHTS} AS rank FROM images_fts WHERE images_fts MATCH ? ${edge ? 'AND rowid >= ?' : ''} ORDER BY rank LIMIT ?)) f
            CROSS JOIN images i ON i.id = f.rowid WHERE i.missing = 0 ORDER BY f.rank LIMIT ?`,
         )
         .all(match, ...(edge ? [edge.rowid] : []), inner, limit);
@@ -250,13 +261,10 @@ export class Catalog {
       const clauses = ['images_fts MATCH ?', ...(edge ? ['images_fts.rowid >= ?'] : []), ...f.clauses];
       const params = [match, ...(edge ? [edge.rowid] : []), ...f.params];
       rows = this.kernel
-        .prepare<unknown[], SummaryRow & { score: number }>(
-          `SELECT ${SUMMARY_COLUMNS}, -${FTS_WEIGHTS} AS score FROM images_fts CROSS JOIN images i ON i.id = images_fts.rowid ${where(clauses)} ORDER BY ${FTS_WEIGHTS} LIMIT ?`,
-        )
+        .prepare<unknown[], R>(`SELECT ${columns}, -${FTS_WEIGHTS} AS score FROM images_fts CROSS JOIN images i ON i.id = images_fts.rowid ${where(clauses)} ORDER BY ${FTS_WEIGHTS} LIMIT ?`)
         .all(...params, limit);
     }
-    const found = rows;
-    return this.summaries(found).map((s, n) => ({ ...s, score: Math.round(found[n].score * 1e6) / 1e6 }));
+    return rows;
   }
 
   /**

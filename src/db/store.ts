@@ -265,6 +265,11 @@ export class Store {
     return this.catalog.search(query, filter, limit);
   }
 
+  /** The full-text ranking as ids and bm25 scores (higher is better). */
+  searchTextIds(query: string, filter: FilterInput, limit = 100): { id: number; score: number }[] {
+    return this.catalog.searchIds(query, filter, limit);
+  }
+
   summariesFor(ids: number[], filter: FilterInput = {}): ImageSummary[] {
     return this.catalog.summariesFor(ids, filter);
   }

@@ -49,7 +49,8 @@ export class Search {
     // The query's text tower runs in its own thread: a hybrid search ranks its full text meanwhile.
     const semanticPending = this.ai.semantic(query, filter, effective === 'semantic' ? limit : Math.max(limit, FUSION_DEPTH));
     semanticPending.catch(() => undefined); // awaited below; not unhandled if the full text throws first
-    const text = effective === 'hybrid' ? this.store.searchText(query, filter, Math.max(limit, FUSION_DEPTH)) : [];
+    // Ids only: the summaries are built for the fused results kept, not for every candidate.
+    const text = effective === 'hybrid' ? this.store.searchTextIds(query, filter, Math.max(limit, FUSION_DEPTH)) : [];
     let semantic: VectorHit[];
     try {
       semantic = await semanticPending;
@@ -64,15 +65,15 @@ export class Search {
       return { mode: 'semantic', items };
     }
     const fused = reciprocalRankFusion([text.map((t) => t.id), semantic.map((h) => h.id)]).slice(0, limit);
-    const textById = new Map(text.map((t) => [t.id, t]));
+    const bm25 = new Map(text.map((t) => [t.id, t.score]));
     const cosine = new Map(semantic.map((h) => [h.id, h.score]));
-    const others = new Map(this.store.summariesFor(fused.filter((f) => !textById.has(f.id)).map((f) => f.id), filter).map((s) => [s.id, s]));
+    const summaries = new Map(this.store.summariesFor(fused.map((f) => f.id), filter).map((s) => [s.id, s]));
     const items: SearchHit[] = [];
     for (const f of fused) {
-      const summary = textById.get(f.id) ?? others.get(f.id);
+      const summary = summaries.get(f.id);
       if (!summary) continue;
       const hit: SearchHit = { ...summary, score: round(f.score) };
-      if (textById.has(f.id)) hit.text_score = textById.get(f.id)!.score;
+      if (bm25.has(f.id)) hit.text_score = bm25.get(f.id)!;
       if (cosine.has(f.id)) hit.semantic_score = round(cosine.get(f.id)!);
       items.push(hit);
     }
