@@ -35,28 +35,60 @@ export function ftsQuery(query: string): string | null {
   return include.join(' ') + exclude.map((t) => ` NOT ${t}`).join('');
 }
 
+/**
+ * The full-text index's rows, gathered through a write transaction and written when it ends: one
+ * DELETE and one INSERT … SELECT for every image it touched. FTS5 writes its pending terms to a
+ * new segment at every statement savepoint, and SQLite opens one for each statement that writes
+ * a virtual table inside a transaction: written row by row, each image made a segment of its own,
+ * merged again and again (at 1M images, half of a scan's time went to those flushes and merges
+ * and the statement journal they filled). The text is built in SQL as migration 17 builds it.
+ */
 export class FullTextIndex {
   private readonly s;
+  /** Images whose row is rebuilt when the transaction ends; of them, those with no row to remove (new in it). */
+  private readonly touched = new Set<number>();
+  private readonly fresh = new Set<number>();
 
-  constructor(kernel: Kernel) {
+  constructor(private readonly kernel: Kernel) {
     this.s = {
-      source: kernel.prepare<[number], FtsSource>(
-        `SELECT i.prompt, i.negative_prompt, i.user_prompt, i.caption, i.path,
-           (SELECT group_concat(DISTINCT t.name) FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id) AS tags,
-           m.search_text
-         FROM images i LEFT JOIN image_meta m ON m.image_id = i.id WHERE i.id = ?`,
+      remove: kernel.prepare<[string]>('DELETE FROM images_fts WHERE rowid IN (SELECT value FROM json_each(?))'),
+      insert: kernel.prepare<[string]>(
+        `INSERT INTO images_fts(rowid, prompt, negative_prompt, tags, path, raw)
+         SELECT i.id,
+           concat_ws(char(10), NULLIF(i.prompt, ''), NULLIF(i.user_prompt, ''), NULLIF(i.caption, '')),
+           ifnull(i.negative_prompt, ''),
+           replace(ifnull((SELECT group_concat(DISTINCT t.name) FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id), ''), ',', ' , '),
+           i.path,
+           ifnull(m.search_text, '')
+         FROM images i LEFT JOIN image_meta m ON m.image_id = i.id
+         WHERE i.id IN (SELECT value FROM json_each(?))`,
       ),
-      remove: kernel.prepare('DELETE FROM images_fts WHERE rowid = ?'),
-      insert: kernel.prepare('INSERT INTO images_fts(rowid, prompt, negative_prompt, tags, path, raw) VALUES (?, ?, ?, ?, ?, ?)'),
     };
+    kernel.onBeforeCommit(() => this.flush());
+    kernel.onRollback(() => this.forget());
   }
 
-  /** Rebuilds an image's row (call inside the write that changed its text; `isNew`: no row to remove yet). */
+  /**
+   * Rebuilds an image's row from its text as it is when the write ends (call inside the write that
+   * changed it; outside one, at once). `isNew`: its row was never written, nothing to remove.
+   */
   refresh(id: number, isNew = false): void {
-    const row = this.s.source.get(id);
-    if (!isNew) this.s.remove.run(id);
-    if (!row) return;
-    const prompt = [row.prompt, row.user_prompt, row.caption].filter(Boolean).join('\n');
-    this.s.insert.run(id, prompt, row.negative_prompt ?? '', (row.tags ?? '').replace(/,/g, ' , '), row.path, row.search_text ?? '');
+    if (isNew && !this.touched.has(id)) this.fresh.add(id);
+    this.touched.add(id);
+    if (!this.kernel.inTransaction) this.kernel.write(() => undefined);
+  }
+
+  private flush(): void {
+    if (this.touched.size === 0) return;
+    const stale = [...this.touched].filter((id) => !this.fresh.has(id));
+    const all = JSON.stringify([...this.touched]);
+    this.forget();
+    if (stale.length) this.s.remove.run(JSON.stringify(stale));
+    this.s.insert.run(all);
+  }
+
+  private forget(): void {
+    this.touched.clear();
+    this.fresh.clear();
   }
 }

@@ -50,6 +50,7 @@ export class Kernel {
   /** Set while a scan writes in bulk: the version then moves every batch. */
   private bulkWriting = false;
   private readonly rollbackListeners: (() => void)[] = [];
+  private readonly commitListeners: (() => void)[] = [];
 
   private constructor(
     private readonly db: Database.Database,
@@ -113,7 +114,7 @@ export class Kernel {
     try {
       for (let attempt = 0; ; attempt++) {
         try {
-          return this.db.transaction(fn).immediate();
+          return this.db.transaction(() => this.beforeCommit(fn())).immediate();
         } catch (err) {
           for (const l of this.rollbackListeners) l();
           const left = deadline - performance.now();
@@ -136,7 +137,7 @@ export class Kernel {
     const usual = this.db.pragma('busy_timeout', { simple: true }) as number;
     this.db.pragma(`busy_timeout = ${Math.max(0, Math.round(waitMs))}`);
     try {
-      return this.db.transaction(fn).immediate();
+      return this.db.transaction(() => this.beforeCommit(fn())).immediate();
     } catch (err) {
       for (const l of this.rollbackListeners) l();
       throw err;
@@ -144,6 +145,24 @@ export class Kernel {
       this.db.pragma(`busy_timeout = ${usual}`);
       this.changes++;
     }
+  }
+
+  /** Runs the work deferred to the end of the transaction, inside it; passes fn's result on. */
+  private beforeCommit<T>(result: T): T {
+    for (const l of this.commitListeners) l();
+    return result;
+  }
+
+  /**
+   * Called at the end of every write transaction, inside it, before it commits: work gathered
+   * row by row and written in one statement (the full-text index: see FullTextIndex).
+   */
+  onBeforeCommit(listener: () => void): void {
+    this.commitListeners.push(listener);
+  }
+
+  get inTransaction(): boolean {
+    return this.db.inTransaction;
   }
 
   /** Called after a transaction rolled back (caches of rows it created must be forgotten). */

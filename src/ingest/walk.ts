@@ -191,6 +191,8 @@ export async function walkLibrary(root: string, options: WalkOptions = {}): Prom
     }
     const subdirs: string[] = [];
     const names = new Set(entries.filter((e) => !e.isDirectory()).map((e) => e.name));
+    // Most generator folders hold no sidecar at all: their files skip the six name look-ups.
+    const sidecarsHere = [...names].some((n) => SIDECAR_EXTENSIONS.includes(path.extname(n).toLowerCase()));
     // Each file's relative path from its folder's (path.relative per file was most of the walk's own time).
     const relDir = toRelative(root, dir);
     let slice = performance.now();
@@ -219,8 +221,8 @@ export async function walkLibrary(root: string, options: WalkOptions = {}): Prom
       try {
         const stat = fs.statSync(abs);
         if (!stat.isFile()) continue;
-        const sidecar = findSidecar(abs, names);
-        const xmp = findXmpSidecar(abs, names);
+        const sidecar = sidecarsHere ? findSidecar(abs, names) : undefined;
+        const xmp = sidecarsHere ? findXmpSidecar(abs, names) : undefined;
         const file: WalkedFile = { rel: relDir ? `${relDir}/${entry.name}` : entry.name, size: stat.size, mtimeMs: effectiveMtime(stat.mtimeMs, sidecar, xmp) };
         if (sidecar) file.sidecar = sidecar;
         if (xmp) file.xmp = xmp;

@@ -193,6 +193,20 @@ describe.each(PROFILES)('query plans (%s)', (_name, stats) => {
     for (const r of counts) expect(r.plan.join('\n'), r.sql).toMatch(/^SEARCH image_counts USING INTEGER PRIMARY KEY \(rowid=\?\)$/);
   });
 
+  it('a write transaction of many images writes the full-text index in one statement when it ends (FTS5 flushes a segment per statement)', () => {
+    const { store, plans } = open(stats);
+    const runs = plans(() =>
+      store.batch(() => {
+        for (let i = 0; i < 30; i++) store.saveScanned(scanned(`new/${i}.png`, '2024-02-01T00:00:00.000Z', ['cat']), null);
+        store.saveScanned(scanned('d1/1.png', '2024-01-02T00:00:00.000Z', ['owl']), store.idForPath('d1/1.png'));
+      }),
+    );
+    const ftsWrites = runs.filter((r) => /(INSERT INTO|DELETE FROM) images_fts\b/.test(r.sql));
+    expect(ftsWrites.map((r) => r.sql.split('(')[0].trim())).toEqual(['DELETE FROM images_fts WHERE rowid IN', 'INSERT INTO images_fts']);
+    expect(store.searchText('owl', store.compileFilter({})).map((r) => r.path)).toEqual(['d1/1.png']);
+    expect(store.searchText('cat', store.compileFilter({})).filter((r) => r.path.startsWith('new/')).length).toBe(30);
+  });
+
   it('the scan looks a path up by its unique index', () => {
     const { store, plans } = open(stats);
     for (const r of imagesQuery(plans(() => store.rowAtPath('d1/1.png')), 'path = ?')) {
