@@ -72,6 +72,10 @@ export class Kernel {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('cache_size = -32000');
+    // Statement journals in memory: every statement with triggers (an image's tags, counts) keeps
+    // one, and on disk each cost a write() per page: storing scanned images ran 1.6-1.8x slower
+    // (scratch/tempstore.mjs, 25-image transactions into 20k images).
+    db.pragma('temp_store = MEMORY');
     const kernel = new Kernel(db, options.maxWaitMs ?? null, (options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS) * (RETRIES + 1));
     kernel.migrate();
     return kernel;
