@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../src/db/store.js';
 import { IngestPool } from '../src/ingest/ingest-pool.js';
 import { MAX_FILES_HELD, Scanner } from '../src/ingest/scanner.js';
+import { CHECKPOINT_BYTES } from '../src/db/wal-checkpointer.js';
 import { creationDate, folderDate } from '../src/ingest/ingest.js';
 import { solidImage, tempDir, treeHashes, writeFile } from './support/fixtures.js';
 import { addPngText } from '../src/demo/embed.js';
@@ -390,6 +391,33 @@ describe('scanner', () => {
     expect(['gone/img-000000.png', 'gone/img-000001.png', 'gone/sub/img-000002.png'].map(missing)).toEqual([true, true, true]);
     expect(['gonex/img-000003.png', 'gonex/img-000004.png', added].map(missing)).toEqual([false, false, false]);
   });
+
+  it('in a serving process, checkpoints the WAL in a worker thread between write slices, keeping it bounded', async () => {
+    const root = tempDir('vv-ckpt-lib-');
+    const data = tempDir('vv-ckpt-data-');
+    await writeManyPngs(root, 1500, '2024-06-05');
+    const store = Store.open(data, { maxWaitMs: 500 }); // as `vv serve` opens it
+    const pool = new IngestPool({ workers: 2 });
+    cleanups.push(async () => {
+      await pool.close();
+      store.close();
+    });
+    const wal = path.join(data, 'vault.db-wal');
+    let largest = 0;
+    const watch = setInterval(() => {
+      if (fs.existsSync(wal)) largest = Math.max(largest, fs.statSync(wal).size);
+    }, 5);
+    const stats = await new Scanner(store, root, pool, { perceptualHashes: false }).scan();
+    clearInterval(watch);
+    expect(stats).toMatchObject({ seen: 1500, new: 1500, failed: 0 });
+    expect(store.checkpoints).toBeGreaterThan(0);
+    expect(largest).toBeGreaterThan(CHECKPOINT_BYTES / 2);
+    expect(largest).toBeLessThan(3 * CHECKPOINT_BYTES);
+    expect(store.counts().images).toBe(1500);
+    const raw = new Database(path.join(data, 'vault.db'), { readonly: true });
+    cleanups.push(() => raw.close());
+    expect(raw.pragma('integrity_check', { simple: true })).toBe('ok');
+  }, 120_000);
 
   it('resumes after being killed mid-scan, with an intact database and no user edit lost', async () => {
     const root = tempDir('vv-crash-lib-');

@@ -14,6 +14,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { isBusyError } from '../core/errors.js';
 import { MIGRATIONS } from './migrations.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 /** How long a write waits for another connection's write lock, per attempt. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
@@ -51,9 +52,12 @@ export class Kernel {
   private bulkWriting = false;
   private readonly rollbackListeners: (() => void)[] = [];
   private readonly commitListeners: (() => void)[] = [];
+  /** A serving process's checkpoints while it writes in bulk (see WalCheckpointer). */
+  private checkpointer: WalCheckpointer | null = null;
 
   private constructor(
     private readonly db: Database.Database,
+    private readonly file: string,
     private readonly maxWaitMs: number | null,
     /** How long `write` may wait for another process's lock in all, retries included (ms). */
     readonly lockBudgetMs: number,
@@ -76,7 +80,7 @@ export class Kernel {
     // one, and on disk each cost a write() per page: storing scanned images ran 1.6-1.8x slower
     // (scratch/tempstore.mjs, 25-image transactions into 20k images).
     db.pragma('temp_store = MEMORY');
-    const kernel = new Kernel(db, options.maxWaitMs ?? null, (options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS) * (RETRIES + 1));
+    const kernel = new Kernel(db, file, options.maxWaitMs ?? null, (options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS) * (RETRIES + 1));
     kernel.migrate();
     return kernel;
   }
@@ -220,15 +224,35 @@ export class Kernel {
   }
 
   /**
-   * Bulk writing (scans): checkpoint the WAL less often while it lasts, then fold it back in.
-   * Checkpoints in the middle of a large scan cost more than the writes themselves.
+   * Bulk writing (scans). A process that does not serve checkpoints less often while it lasts
+   * (checkpoints in the middle of a large scan cost more than the writes), then folds the WAL back
+   * in. A serving process (one that bounds its waits) checkpoints in a worker thread instead, when
+   * its writer asks `walRoom()` between transactions: the commit that crosses the auto-checkpoint
+   * size would run it on the event loop (70–320 ms).
    */
   bulk(on: boolean): void {
     this.bulkWriting = on;
-    // Not in a serving process (one that bounds its waits): the commit that triggers a checkpoint
-    // runs it on the thread, 230–320 ms at 20,000 pages against 70–100 ms at 1,000.
-    this.db.pragma(`wal_autocheckpoint = ${on && this.maxWaitMs === null ? 20000 : 1000}`);
-    if (!on) this.db.pragma('wal_checkpoint(PASSIVE)');
+    if (this.maxWaitMs === null) {
+      this.db.pragma(`wal_autocheckpoint = ${on ? 20000 : 1000}`);
+      if (!on) this.db.pragma('wal_checkpoint(PASSIVE)');
+      return;
+    }
+    this.db.pragma(`wal_autocheckpoint = ${on ? 0 : 1000}`);
+    if (on) this.checkpointer ??= new WalCheckpointer(this.file, this.lockBudgetMs);
+    else this.checkpointer?.checkpoint().catch(() => undefined); // the rest folded back in, off the thread
+  }
+
+  /**
+   * Null when a bulk writer may write on; else a checkpoint (in a worker thread) to wait for first,
+   * without holding the thread. Rejects when the checkpoint failed (the writer may go on).
+   */
+  walRoom(): Promise<void> | null {
+    return this.bulkWriting ? (this.checkpointer?.room() ?? null) : null;
+  }
+
+  /** Checkpoints run off the thread so far (tests, benchmarks). */
+  get checkpoints(): number {
+    return this.checkpointer?.count ?? 0;
   }
 
   /**
@@ -246,6 +270,8 @@ export class Kernel {
   }
 
   close(): void {
+    void this.checkpointer?.close();
+    this.checkpointer = null;
     this.db.close();
   }
 

@@ -131,6 +131,16 @@ export class Store {
     this.kernel.bulk(on);
   }
 
+  /** Between a bulk writer's transactions: null to go on, else a checkpoint (off the thread) to wait for. */
+  walRoom(): Promise<void> | null {
+    return this.kernel.walRoom();
+  }
+
+  /** WAL checkpoints run off the thread so far. */
+  get checkpoints(): number {
+    return this.kernel.checkpoints;
+  }
+
   /** Refreshes planner statistics where the library changed a lot (after a large scan). */
   optimize(): void {
     this.kernel.optimize();

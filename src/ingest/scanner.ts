@@ -319,7 +319,7 @@ export class Scanner {
         this.emit();
       }
       return written;
-    }, { sliceMs: WRITE_SLICE_MS, lockBudgetMs: this.store.lockBudgetMs() });
+    }, { sliceMs: WRITE_SLICE_MS, lockBudgetMs: this.store.lockBudgetMs(), beforeSlice: () => this.store.walRoom() });
     // A counter and one wake-up promise (Promise.race over hundreds of in-flight jobs costs O(n) per file).
     let active = 0;
     let wake: (() => void) | null = null;
@@ -433,6 +433,7 @@ export class Scanner {
         problems.push({ ...problem, message: `pixels cannot be decoded: ${result.error}` });
         return { id: r.id, phash: '' };
       });
+      await this.store.walRoom()?.catch(() => undefined);
       this.store.duplicates.setPhashes(updates);
       for (const p of problems) this.store.problems.record(p);
       stats.hashed += updates.filter((u) => u.phash).length;

@@ -21,6 +21,8 @@ export interface SlicedWriterOptions {
   sliceMs: number;
   /** How long a slice may keep meeting a busy lock before the writer fails with that error (ms). */
   lockBudgetMs: number;
+  /** Asked before each slice: null to write, else something to wait for first (a WAL checkpoint; its failure is ignored). */
+  beforeSlice?: () => Promise<void> | null;
 }
 
 /** First wait after a busy slice; it doubles up to MAX_BUSY_PAUSE_MS. */
@@ -75,6 +77,8 @@ export class SlicedWriter<T> {
     let busySince: number | null = null;
     let pause = FIRST_BUSY_PAUSE_MS;
     while (this.queue.length > 0 && !this.failure) {
+      const wait = this.options.beforeSlice?.();
+      if (wait) await wait.catch(() => undefined);
       try {
         const written = this.writeSlice(this.queue, performance.now() + this.options.sliceMs);
         if (!(written >= 1)) throw new Error(`a write slice wrote ${written} items`);
