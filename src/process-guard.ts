@@ -17,9 +17,24 @@ function describe(err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }
 
+/** Output whose reader is gone (a parent that died, a closed pipe): nothing more can be shown there. */
+function isClosedOutput(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED';
+}
+
 export function guardProcess(command: string, onFatal: (err: unknown) => Promise<void>): void {
+  // A write to stdout or stderr after their reader went away fails again with every line: left
+  // uncaught, each failure was logged to the same closed pipe, and the process spun on it at 100 %
+  // CPU instead of shutting down when told to.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err) => {
+      if (!isClosedOutput(err)) throw err;
+    });
+  }
   let ending = false;
   const handle = (what: string) => (err: unknown) => {
+    if (isClosedOutput(err)) return;
     console.error(`vv ${command}: ${what}: ${describe(err)}`);
     if (!isFatal(err) || ending) return;
     ending = true;

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, DEFAULTS, ConfigError } from '../src/config.js';
 import { tempDir, writeFile } from './support/fixtures.js';
 import { writeBadFiles, writeGenerated } from './support/library.js';
-import { vv } from './support/cli.js';
+import { CLI, vv } from './support/cli.js';
 import { deepJsonPng, zTxtBombPng } from '../src/demo/hostile.js';
 
 describe('configuration', () => {
@@ -162,4 +163,38 @@ describe('vv scan', () => {
     expect(JSON.parse(vv(['scan', root, '--data', without, '--no-embed', '--no-thumbnails', '--json']).stdout)).toMatchObject({ hashed: 5, thumbnails: 0 });
     expect(thumbnailsIn(without)).toBe(0);
   });
+});
+
+describe('vv serve whose output nobody reads any more', () => {
+  it('shuts down on SIGTERM instead of spinning on EPIPE when the reader of its stdout and stderr is gone', async () => {
+    const root = tempDir('vv-orphan-lib-');
+    await writeGenerated(root, 2);
+    const data = tempDir('vv-orphan-data-');
+    // A parent that dies: the server's stdout/stderr pipes lose their reader.
+    const parent = spawn(
+      process.execPath,
+      ['-e', `const c = require('node:child_process').spawn(process.execPath, [${JSON.stringify(CLI)}, 'serve', '--port', '0', ${JSON.stringify(root)}, '--data', ${JSON.stringify(data)}, '--no-watch'], { stdio: ['ignore', 'pipe', 'pipe'] }); c.stdout.once('data', () => { console.log(c.pid); process.exit(0); });`],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    parent.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    await new Promise((r) => parent.once('exit', r));
+    const pid = Number(out.trim());
+    expect(pid).toBeGreaterThan(0);
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive()).toBe(true);
+    process.kill(pid, 'SIGTERM');
+    const t0 = Date.now();
+    while (alive() && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 100));
+    const stillAlive = alive();
+    if (stillAlive) process.kill(pid, 'SIGKILL');
+    expect(stillAlive).toBe(false);
+  }, 30_000);
 });
