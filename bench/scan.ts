@@ -4,7 +4,9 @@
  * under sequential load by query kind, server RSS, and the server's event-loop delay (p99, max) by phase: while it
  * rescans, idle, and (`--serve-scan 1`) while it scans a fresh data dir — metadata pass, then pixel pass (cut after
  * `--hash-seconds` when set). `--cli` runs another build's dist/src/cli.js (before/after on one library). `--cli-scan 0`
- * skips the `vv scan` runs (scan rates, rescan, thumbnails, serve on scanned data). Prints a final JSON line.
+ * skips the `vv scan` runs (scan rates, rescan, thumbnails, serve on scanned data). `--data DIR` serves a data dir
+ * indexed before (kept): first page, the start-up rescan, idle API and RSS without scanning again (1M: the scan
+ * alone takes ~20 min). Prints a final JSON line.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +23,8 @@ const cli = path.resolve(arg('cli', CLI));
 const cliScan = arg('cli-scan', 1) !== 0;
 const serveScan = arg('serve-scan', 1) !== 0;
 const hashSeconds = arg('hash-seconds', 0);
-const data = path.join(os.tmpdir(), `vv-bench-data-${n}-${process.pid}`);
+const given = arg('data', '');
+const data = given || path.join(os.tmpdir(), `vv-bench-data-${n}-${process.pid}`);
 const probe = path.join(import.meta.dirname, 'event-loop-probe.js');
 /** More node flags for the server (`--node-args "--cpu-prof --cpu-prof-dir=/tmp/p"`). */
 const nodeArgs = arg('node-args', '').split(' ').filter(Boolean);
@@ -155,7 +158,11 @@ const searches = (phases: Phase[], name: string) => phases.filter((p) => p.name 
 // ------------------------------------------------------------------ vv scan, rescan, thumbnails, serve on scanned data
 
 let result: Record<string, unknown> = { bench: 'scan', n, cpus: os.availableParallelism(), server: cli };
-if (cliScan) {
+if (given) {
+  const served = await serveRun(data);
+  log(`serve on ${data}: first page ${round(served.firstPageMs)} ms; ${JSON.stringify(summarize(served.phases))}`);
+  result = { ...result, data, first_page_ms: round(served.firstPageMs, 1), server_rss_mb: served.rss, serve: summarize(served.phases) };
+} else if (cliScan) {
   // No thumbnails in the pixel pass: they are measured apart below (bench:pixels measures both in one decode).
   const first = vvSync(['scan', lib.dir, '--data', data, '--json', '--no-thumbnails', '--no-embed'], cli);
   const scan = JSON.parse(first.stdout);
@@ -205,7 +212,7 @@ if (cliScan) {
 
 // ------------------------------------------------------------------ serve scanning a fresh data dir
 
-if (serveScan) {
+if (serveScan && !given) {
   const fresh = `${data}-serve`;
   const served = await serveRun(fresh);
   log(`serve scanning a fresh data dir: ${JSON.stringify(summarize(served.phases))}`);

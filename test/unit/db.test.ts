@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Store } from '../../src/db/store.js';
+import { compileFilter } from '../../src/db/filters.js';
 import { VirtualTree } from '../../src/fs/tree.js';
 import { Catalog } from '../../src/library/catalog.js';
 import type { ImageFilter, ScannedFile, TagSource } from '../../src/core/types.js';
@@ -340,5 +341,24 @@ describe('full-text index', () => {
     expect(before.find(([q]) => q === 'concept art')![1]).toEqual(['b/castle.png']);
     expect(before.find(([q]) => q === 'harbours')![1]).toEqual(['a/lighthouse.png']);
     expect(before.find(([q]) => q === 'tram')![1]).toEqual(['c/untitled.png']);
+  });
+});
+
+describe('the filter compiler picks a tag query shape by cost', () => {
+  const stats = (total: number, counts: Record<string, number>) => ({ total: () => total, tagCount: (name: string) => counts[name] ?? 0 });
+  const shapes = (filter: ImageFilter, s: ReturnType<typeof stats>) =>
+    compileFilter(filter, s).clauses.filter((c) => c.includes('image_tags')).map((c) => (c.startsWith('EXISTS') ? 'per row' : c.startsWith('i.id IN') ? 'set' : 'not'));
+  it('tests a tag on 12 % of 1M images per row (a set of 125k ids cost 430 ms a page), a rare one as a set', () => {
+    expect(shapes({ tags: ['dusk'] }, stats(1_000_000, { dusk: 125_000 }))).toEqual(['per row']);
+    expect(shapes({ tags: ['rare'] }, stats(1_000_000, { rare: 5_000 }))).toEqual(['set']);
+    expect(shapes({ tags: ['all'] }, stats(100_000, { all: 100_000 }))).toEqual(['per row']);
+  });
+  it('looks up two tags that are rare together as sets (two 6 % tags at 100k: 17 ms as sets, 76 ms per row)', () => {
+    expect(shapes({ tags: ['a', 'b'] }, stats(100_000, { a: 6_000, b: 6_000 }))).toEqual(['set', 'set']);
+    expect(shapes({ tags: ['a', 'b'], not: ['c'] }, stats(1_000_000, { a: 125_000, b: 125_000, c: 125_000 }))).toEqual(['per row', 'per row', 'not']);
+  });
+  it('tests any of a few common tags per row, and any of rare ones as a set', () => {
+    expect(shapes({ any: ['x', 'y'] }, stats(1_000_000, { x: 60_000, y: 60_000 }))).toEqual(['per row']);
+    expect(shapes({ any: ['x', 'y'] }, stats(1_000_000, { x: 2_000, y: 2_000 }))).toEqual(['set']);
   });
 });
