@@ -125,8 +125,11 @@ export class Catalog {
   /** Compiles a filter (once per request: every query below also takes the compiled form). */
   compile(filter: FilterInput): CompiledFilter {
     if (isCompiled(filter)) return filter;
-    return compileFilter(filter, { tagCount: (name) => this.tags.count(name), total: () => this.presentCount() });
+    return compileFilter(filter, this.tagStats);
   }
+
+  /** What the filter compiler weighs its query shapes by. */
+  private readonly tagStats = { tagCount: (name: string) => this.tags.count(name), total: () => this.presentCount() };
 
   /** Present images (kept by triggers, migration 18: every count and filter shape asks). */
   presentCount(): number {
@@ -175,9 +178,11 @@ export class Catalog {
     const f = this.compile(input);
     if (f.empty) return this.presentCount();
     if (f.singleTag !== null) return this.tags.count(f.singleTag);
-    return this.kernel.cachedLagging(this.countKey(f), COUNT_LAG_MS, () =>
-      this.kernel.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM images i ${where(f.clauses)}`).get(...f.params)!.n,
-    );
+    return this.kernel.cachedLagging(this.countKey(f), COUNT_LAG_MS, () => {
+      // The same selection, shaped for counting: a page's per-row tag tests would visit every image.
+      const counting = compileFilter(f.filter, this.tagStats, 'count');
+      return this.kernel.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM images i ${where(counting.clauses)}`).get(...counting.params)!.n;
+    });
   }
 
   private countKey(f: CompiledFilter): string {
