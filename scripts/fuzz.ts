@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import type { Worker } from 'node:worker_threads';
-import { spawnWorker } from '../src/spawn-worker.js';
+import { spawnWorker } from '../src/core/spawn-worker.js';
 import { comfyPrompt, comfyWorkflow, makeGeneration, rng } from '../src/demo/generations.js';
 import { addPngChunks, pngChunk } from '../src/demo/embed.js';
 import { deepComfyPrompt, repeatedChunkWebp, repeatedCommentGif, repeatedCommentJpeg, repeatedTextPng, seedImages, tinyImage, zTxtBombPng } from '../src/demo/hostile.js';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { Store } from '../db/store.js';
 import { EMBEDDING_SLICE_IDS, type EmbeddingResult, type EmbeddingTask } from '../db/embeddings.js';
-import { spawnWorker } from '../spawn-worker.js';
+import { spawnWorker } from '../core/spawn-worker.js';
 import { locateFfmpeg, NO_VIDEO_DECODER } from '../ingest/ffmpeg.js';
 import type { FrameSource } from '../ingest/media-frames.js';
 import type { EmbedReply, EmbedRequest, EmbedWorkerData } from './embed-worker.js';

@@ -5,7 +5,7 @@
  * `model_unsupported`); a worker that dies fails what it held and is started again on the next text.
  */
 import type { Worker } from 'node:worker_threads';
-import { spawnWorker } from '../spawn-worker.js';
+import { spawnWorker } from '../core/spawn-worker.js';
 import { ModelUnsupportedError } from './interface.js';
 import type { ModelInfo } from './models.js';
 import { ModelFailedError } from './runtime.js';

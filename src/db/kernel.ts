@@ -78,7 +78,7 @@ export class Kernel {
     db.pragma('cache_size = -32000');
     // Statement journals in memory: every statement with triggers (an image's tags, counts) keeps
     // one, and on disk each cost a write() per page: storing scanned images ran 1.6-1.8x slower
-    // (scratch/tempstore.mjs, 25-image transactions into 20k images).
+    // (docs/BENCHMARKS.md, "One million images").
     db.pragma('temp_store = MEMORY');
     const kernel = new Kernel(db, file, options.maxWaitMs ?? null, (options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS) * (RETRIES + 1));
     kernel.migrate();

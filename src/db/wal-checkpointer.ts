@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import type { Worker } from 'node:worker_threads';
-import { spawnWorker } from '../spawn-worker.js';
+import { spawnWorker } from '../core/spawn-worker.js';
 import type { CheckpointReply, CheckpointWorkerData } from './checkpoint-worker.js';
 
 /** WAL size from which the writer waits for a checkpoint (SQLite's default auto-checkpoint is ~4 MB). */

@@ -8,7 +8,7 @@
  */
 import os from 'node:os';
 import type { ResourceLimits, Worker } from 'node:worker_threads';
-import { spawnWorker } from '../spawn-worker.js';
+import { spawnWorker } from '../core/spawn-worker.js';
 import type { ScannedFile } from '../core/types.js';
 import type { IngestExtras } from './ingest.js';
 import type { FrameSource } from './media-frames.js';
