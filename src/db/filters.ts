@@ -80,6 +80,7 @@ function estimatedMatches(stats: TagStats | undefined, names: string[]): number 
   return names.reduce((m, name) => (m * Math.min(stats.tagCount(name), total)) / total, total);
 }
 
+/** An image marked not safe for work (core/nsfw.ts): one of the tags, a model's only when it is sure enough. */
 export const NSFW_SQL = `EXISTS (SELECT 1 FROM image_tags it WHERE it.image_id = i.id AND it.tag_id IN (SELECT id FROM tags WHERE key IN (${NSFW_TAGS.map(() => '?').join(',')})) AND (it.source <> 'ai' OR it.confidence >= ?))`;
 export const NSFW_PARAMS: readonly unknown[] = [...NSFW_TAGS.map(tagKey), NSFW_MIN_AI_CONFIDENCE];
 
