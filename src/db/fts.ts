@@ -26,12 +26,25 @@ export function ftsQuery(query: string): string | null {
 }
 
 /**
+ * Writes the full-text rows of the images the caller's WHERE clause selects (alias i): the one
+ * definition of what is searched (migration 17 rebuilds the whole index with it).
+ */
+export const INSERT_ROWS = `INSERT INTO images_fts(rowid, prompt, negative_prompt, tags, path, raw)
+  SELECT i.id,
+    concat_ws(char(10), NULLIF(i.prompt, ''), NULLIF(i.user_prompt, ''), NULLIF(i.caption, '')),
+    ifnull(i.negative_prompt, ''),
+    replace(ifnull((SELECT group_concat(DISTINCT t.name) FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id), ''), ',', ' , '),
+    i.path,
+    ifnull(m.search_text, '')
+  FROM images i LEFT JOIN image_meta m ON m.image_id = i.id`;
+
+/**
  * The full-text index's rows, gathered through a write transaction and written when it ends: one
  * DELETE and one INSERT … SELECT for every image it touched. FTS5 writes its pending terms to a
  * new segment at every statement savepoint, and SQLite opens one for each statement that writes
  * a virtual table inside a transaction: written row by row, each image made a segment of its own,
  * merged again and again (a scan at 600k images: 10 % of its main thread in those flushes, 5 % in
- * the merges). The text is built in SQL as migration 17 builds it.
+ * the merges).
  */
 export class FullTextIndex {
   private readonly s;
@@ -42,17 +55,7 @@ export class FullTextIndex {
   constructor(private readonly kernel: Kernel) {
     this.s = {
       remove: kernel.prepare<[string]>('DELETE FROM images_fts WHERE rowid IN (SELECT value FROM json_each(?))'),
-      insert: kernel.prepare<[string]>(
-        `INSERT INTO images_fts(rowid, prompt, negative_prompt, tags, path, raw)
-         SELECT i.id,
-           concat_ws(char(10), NULLIF(i.prompt, ''), NULLIF(i.user_prompt, ''), NULLIF(i.caption, '')),
-           ifnull(i.negative_prompt, ''),
-           replace(ifnull((SELECT group_concat(DISTINCT t.name) FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id), ''), ',', ' , '),
-           i.path,
-           ifnull(m.search_text, '')
-         FROM images i LEFT JOIN image_meta m ON m.image_id = i.id
-         WHERE i.id IN (SELECT value FROM json_each(?))`,
-      ),
+      insert: kernel.prepare<[string]>(`${INSERT_ROWS} WHERE i.id IN (SELECT value FROM json_each(?))`),
     };
     kernel.onBeforeCommit(() => this.flush());
     kernel.onRollback(() => this.forget());

@@ -4,6 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import { tagKey } from '../core/tag-names.js';
+import { INSERT_ROWS } from './fts.js';
 
 export interface Migration {
   version: number;
@@ -463,7 +464,7 @@ export const MIGRATIONS: Migration[] = [
     // `concept art` searched `"art"*`, which merged the document lists of every word starting with
     // `art` (`artifacts` in every negative prompt: 50–140 ms at 100k); with prefix entries it is one
     // list (~20 ms), for ~75 % more index. The index is contentless, so it is rebuilt from the rows
-    // exactly as FullTextIndex.refresh writes them (src/db/fts.ts).
+    // exactly as FullTextIndex writes them (INSERT_ROWS, src/db/fts.ts).
     sql: `
       DROP TABLE images_fts;
       CREATE VIRTUAL TABLE images_fts USING fts5(
@@ -472,14 +473,7 @@ export const MIGRATIONS: Migration[] = [
         tokenize = 'unicode61 remove_diacritics 2',
         prefix = '3'
       );
-      INSERT INTO images_fts(rowid, prompt, negative_prompt, tags, path, raw)
-        SELECT i.id,
-          concat_ws(char(10), NULLIF(i.prompt, ''), NULLIF(i.user_prompt, ''), NULLIF(i.caption, '')),
-          ifnull(i.negative_prompt, ''),
-          replace(ifnull((SELECT group_concat(DISTINCT t.name) FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = i.id), ''), ',', ' , '),
-          i.path,
-          ifnull(m.search_text, '')
-        FROM images i LEFT JOIN image_meta m ON m.image_id = i.id;
+      ${INSERT_ROWS};
     `,
   },
   {
