@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { writeColorLibrary, type ColorImage } from './support/colors.js';
 import { tempDir } from './support/fixtures.js';
 import { getJson, serve, vv, waitFor, type ServerHandle } from './support/cli.js';
@@ -259,6 +260,9 @@ describe.each(TEST_MODEL_SHAPES)('with the %s test model', (shape) => {
         },
       });
       await vault.scanner.scan();
+      // Workers end themselves once what they hold is answered: terminate() during an ONNX Runtime
+      // call aborted the whole process ("terminate called after throwing an instance of 'Napi::Error'").
+      const terminate = vi.spyOn(Worker.prototype, 'terminate');
       const first = (await vault.ai.embedPending())!;
       expect(first.error).toMatch(/worker exited/);
       const stored = vault.store.embeddings.doneCount(MODEL);
@@ -274,6 +278,8 @@ describe.each(TEST_MODEL_SHAPES)('with the %s test model', (shape) => {
       expect(rows).toEqual({ n: images.length, d: images.length });
       expect(vault.ai.index!.size).toBe(images.length);
       await vault.close();
+      expect(terminate).not.toHaveBeenCalled();
+      terminate.mockRestore();
     }, 60_000);
 
     it('walks and counts image ids slice by slice: images on both sides of a slice boundary are embedded and counted', async () => {

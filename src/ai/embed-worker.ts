@@ -27,7 +27,8 @@ export interface EmbedWorkerData {
  */
 export type EmbedRequest =
   | { type: 'embed'; id: number; files: string[]; caption: boolean[]; media: (FrameSource | null)[] }
-  | { type: 'caption'; id: number; files: string[]; media: (FrameSource | null)[] };
+  | { type: 'caption'; id: number; files: string[]; media: (FrameSource | null)[] }
+  | { type: 'stop' };
 export type EmbedReply =
   | { type: 'ready' }
   | { type: 'fatal'; message: string }
@@ -124,14 +125,33 @@ async function caption(req: Extract<EmbedRequest, { type: 'caption' }>): Promise
   return { type: 'captioned', id: req.id, captions: req.files.map((_, i) => byIndex.get(i) ?? null), ...(error ? { captionError: error } : {}) };
 }
 
+// `stop`: the worker ends itself once what it holds is answered. Terminated from outside while
+// ONNX Runtime or sharp ran, a worker aborted the whole process ("terminate called after throwing
+// an instance of 'Napi::Error'").
+let held = 0;
+let stopping = false;
+const exitIfDone = () => {
+  if (stopping && held === 0) process.exit(0);
+};
 parentPort!.on('message', (req: EmbedRequest) => {
-  (req.type === 'caption' ? caption(req) : embed(req)).then(
-    (reply) => {
-      const transfer = reply.type === 'embedded' ? reply.results.flatMap((r) => ('vector' in r ? [r.vector.buffer as ArrayBuffer] : [])) : [];
-      parentPort!.postMessage(reply, transfer);
-    },
-    (err: Error) => parentPort!.postMessage({ type: 'fatal', message: err.message } satisfies EmbedReply),
-  );
+  if (req.type === 'stop') {
+    stopping = true;
+    exitIfDone();
+    return;
+  }
+  held++;
+  (req.type === 'caption' ? caption(req) : embed(req))
+    .then(
+      (reply) => {
+        const transfer = reply.type === 'embedded' ? reply.results.flatMap((r) => ('vector' in r ? [r.vector.buffer as ArrayBuffer] : [])) : [];
+        parentPort!.postMessage(reply, transfer);
+      },
+      (err: Error) => parentPort!.postMessage({ type: 'fatal', message: err.message } satisfies EmbedReply),
+    )
+    .finally(() => {
+      held--;
+      exitIfDone();
+    });
 });
 // The vision half of the self-check before taking work: a model that cannot load or run says so at once.
 encoder.checkVision().then(

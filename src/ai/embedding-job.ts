@@ -112,6 +112,30 @@ interface Lane {
   worker: Worker;
   /** Requests sent to this worker and not answered yet. */
   inFlight: number;
+  /** Told to stop (its exit is expected); set once it exited. */
+  retired: boolean;
+  exited: boolean;
+}
+
+/** How long a stopping worker may take to answer what it holds before it is terminated. */
+const WORKER_STOP_MS = 30_000;
+
+/**
+ * Lets a worker answer what it holds and end itself (see embed-worker.ts): terminate() while its
+ * ONNX Runtime or sharp call ran aborted the whole process. One that does not end in time is
+ * terminated all the same.
+ */
+function stopLane(lane: Lane): Promise<void> {
+  lane.retired = true;
+  if (lane.exited) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => void lane.worker.terminate().then(() => resolve()), WORKER_STOP_MS);
+    lane.worker.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    lane.worker.postMessage({ type: 'stop' } satisfies EmbedRequest);
+  });
 }
 
 export class EmbeddingJob {
@@ -215,9 +239,12 @@ export class EmbeddingJob {
     await this.run?.catch(() => undefined);
   }
 
-  /** Terminates the workers as a crash would (tests of resumption use it). */
+  /** The workers fail what they hold, as a crash would, and go (tests of resumption use it). */
   async killWorker(): Promise<void> {
-    await Promise.all(this.lanes.map((l) => l.worker.terminate()));
+    const lanes = this.lanes;
+    this.lanes = [];
+    for (const lane of lanes) this.failLane(lane, new Error('embedding worker exited (code 1)'));
+    await Promise.all(lanes.map(stopLane));
   }
 
   /** Workers in use: how many, with how many ONNX Runtime threads each. */
@@ -249,7 +276,7 @@ export class EmbeddingJob {
   private async stopWorkers(): Promise<void> {
     const lanes = this.lanes;
     this.lanes = [];
-    await Promise.all(lanes.map((l) => l.worker.terminate()));
+    await Promise.all(lanes.map(stopLane));
   }
 
   private startWorker(threads: number): Promise<void> {
@@ -260,7 +287,7 @@ export class EmbeddingJob {
       captioner: this.o.captioner ?? null,
     };
     const worker = spawnWorker(import.meta.url, 'embed-worker', data);
-    const lane: Lane = { worker, inFlight: 0 };
+    const lane: Lane = { worker, inFlight: 0, retired: false, exited: false };
     this.lanes.push(lane);
     return new Promise((resolve, reject) => {
       let ready = false;
@@ -270,29 +297,37 @@ export class EmbeddingJob {
           resolve();
         } else if (reply.type === 'fatal') {
           if (!ready) reject(new Error(reply.message));
-          this.settle(null, new Error(reply.message));
+          this.failLane(lane, new Error(reply.message));
         } else {
-          this.settle(reply, null);
+          this.settle(reply);
         }
       });
       const fail = (err: Error) => {
         if (!ready) reject(err);
-        this.settle(null, err);
         this.lanes = this.lanes.filter((l) => l !== lane);
+        // A worker told to stop answers what it holds first: its exit fails nothing.
+        if (!lane.retired) this.failLane(lane, err);
       };
       worker.on('error', fail);
-      worker.on('exit', (code) => fail(new Error(`embedding worker exited (code ${code})`)));
+      worker.on('exit', (code) => {
+        lane.exited = true;
+        fail(new Error(`embedding worker exited (code ${code})`));
+      });
     });
   }
 
-  private settle(reply: EmbedReply | null, err: Error | null): void {
-    if (err) {
-      const all = [...this.pending.values()];
-      this.pending.clear();
-      for (const p of all) p.reject(err);
-      return;
+  /** Fails what one worker holds (the others' requests go on). */
+  private failLane(lane: Lane, err: Error): void {
+    for (const [id, p] of this.pending) {
+      if (p.lane !== lane) continue;
+      this.pending.delete(id);
+      lane.inFlight--;
+      p.reject(err);
     }
-    if (reply?.type !== 'embedded' && reply?.type !== 'captioned') return;
+  }
+
+  private settle(reply: EmbedReply): void {
+    if (reply.type !== 'embedded' && reply.type !== 'captioned') return;
     const p = this.pending.get(reply.id);
     this.pending.delete(reply.id);
     if (p) p.lane.inFlight--;
@@ -305,7 +340,7 @@ export class EmbeddingJob {
   }
 
   /** To the lane with the fewest requests in flight. */
-  private send(req: EmbedRequest): Promise<EmbedReply> {
+  private send(req: Exclude<EmbedRequest, { type: 'stop' }>): Promise<EmbedReply> {
     const lane = this.lanes.reduce<Lane | null>((best, l) => (!best || l.inFlight < best.inFlight ? l : best), null);
     if (!lane) return Promise.reject(new Error('embedding worker is not running'));
     return new Promise((resolve, reject) => {

@@ -9,7 +9,10 @@ import { spawnWorker } from '../core/spawn-worker.js';
 import { ModelUnsupportedError } from './interface.js';
 import type { ModelInfo } from './models.js';
 import { ModelFailedError } from './runtime.js';
-import type { TextReply } from './text-worker.js';
+import type { TextReply, TextRequest } from './text-worker.js';
+
+/** How long a closing query worker may take to answer what it holds before it is terminated. */
+const STOP_MS = 10_000;
 
 function errorFrom(error: { message: string; code: string | null }): Error {
   if (error.code === 'model_unsupported') return new ModelUnsupportedError(error.message);
@@ -74,9 +77,18 @@ export class QueryTextEncoder {
     return this.warmed;
   }
 
+  /** Lets the worker answer what it holds and end itself (terminated during a run, it aborted the process); terminated after STOP_MS. */
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
-    await worker?.terminate();
+    if (!worker) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => void worker.terminate().then(() => resolve()), STOP_MS);
+      worker.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      worker.postMessage({ stop: true } satisfies TextRequest);
+    });
   }
 }

@@ -8,14 +8,34 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Encoder } from './encoder.js';
 import type { ModelInfo } from './models.js';
 
-export type TextRequest = { id: number; texts: string[] };
+export type TextRequest = { id: number; texts: string[] } | { stop: true };
 export type TextReply = { id: number; vectors: Float32Array[] } | { id: number; error: { message: string; code: string | null } };
 
 const encoder = new Encoder(workerData as ModelInfo, 1);
 
-parentPort!.on('message', ({ id, texts }: TextRequest) => {
-  encoder.embedTexts(texts).then(
-    (vectors) => parentPort!.postMessage({ id, vectors } satisfies TextReply, vectors.map((v) => v.buffer as ArrayBuffer)),
-    (err: Error & { code?: string }) => parentPort!.postMessage({ id, error: { message: err.message, code: err.code ?? null } } satisfies TextReply),
-  );
+// `stop`: ends once what it holds is answered (terminated during a run, a worker aborted the
+// process: see embed-worker.ts).
+let held = 0;
+let stopping = false;
+const exitIfDone = () => {
+  if (stopping && held === 0) process.exit(0);
+};
+parentPort!.on('message', (req: TextRequest) => {
+  if ('stop' in req) {
+    stopping = true;
+    exitIfDone();
+    return;
+  }
+  const { id, texts } = req;
+  held++;
+  encoder
+    .embedTexts(texts)
+    .then(
+      (vectors) => parentPort!.postMessage({ id, vectors } satisfies TextReply, vectors.map((v) => v.buffer as ArrayBuffer)),
+      (err: Error & { code?: string }) => parentPort!.postMessage({ id, error: { message: err.message, code: err.code ?? null } } satisfies TextReply),
+    )
+    .finally(() => {
+      held--;
+      exitIfDone();
+    });
 });
