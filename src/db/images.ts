@@ -66,9 +66,8 @@ export class Images {
       scanIndex: kernel.prepare<[], { id: number; path: string; size: number; mtime_ms: number; missing: number; hash: string | null }>(
         'SELECT id, path, size, mtime_ms, missing, hash FROM images',
       ),
-      scanIndexPage: kernel.prepare<[string, number], { id: number; path: string; size: number; mtime_ms: number; missing: number; hash: string | null }>(
-        // Index only (migration 19): the rows themselves, prompts and all, are most of the database.
-        'SELECT id, path, size, mtime_ms, missing, hash FROM images INDEXED BY images_scan_entries WHERE path > ? ORDER BY path LIMIT ?',
+      scanIndexPage: kernel.prepare<[number, number], { id: number; path: string; size: number; mtime_ms: number; missing: number; hash: string | null }>(
+        'SELECT id, path, size, mtime_ms, missing, hash FROM images WHERE id > ? ORDER BY id LIMIT ?',
       ),
       scanEntryAt: kernel.prepare<[string], { id: number; path: string; size: number; mtime_ms: number; missing: number; hash: string | null }>(
         'SELECT id, path, size, mtime_ms, missing, hash FROM images WHERE path = ?',
@@ -120,9 +119,9 @@ export class Images {
     return map;
   }
 
-  /** Up to `limit` rows of the scan index after path `afterPath`, by path (a caller reads a large library in pages). */
-  scanIndexPage(afterPath: string, limit: number): { path: string; entry: ScanIndexEntry }[] {
-    return this.s.scanIndexPage.all(afterPath, limit).map((r) => ({ path: r.path, entry: { id: r.id, size: r.size, mtimeMs: r.mtime_ms, missing: r.missing === 1, hash: r.hash } }));
+  /** Up to `limit` rows of the scan index after row `afterId`, by id (a caller reads a large library in pages). */
+  scanIndexPage(afterId: number, limit: number): { path: string; entry: ScanIndexEntry }[] {
+    return this.s.scanIndexPage.all(afterId, limit).map((r) => ({ path: r.path, entry: { id: r.id, size: r.size, mtimeMs: r.mtime_ms, missing: r.missing === 1, hash: r.hash } }));
   }
 
   /** The scan index's entry of one path (a watcher batch looks up its few paths, not the whole index). */

@@ -515,16 +515,6 @@ export const MIGRATIONS: Migration[] = [
       END;
     `,
   },
-  {
-    version: 19,
-    name: 'the scan index read from an index',
-    // Every scan reads each row's path, size, mtime, presence and hash: from the rows, that read
-    // most of the database (the rows carry prompts and metadata: 5.9 GB at 1M images, 21 % of an
-    // unchanged rescan). Covered by this index, it reads ~1/20 of that. Building it at 1M: one pass.
-    sql: `
-      CREATE INDEX IF NOT EXISTS images_scan_entries ON images(path, id, size, mtime_ms, missing, hash);
-    `,
-  },
 ];
 
 /**

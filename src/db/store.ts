@@ -206,9 +206,9 @@ export class Store {
     return this.images.scanIndex();
   }
 
-  /** A page of the scan index: rows after `afterPath`, by path. */
-  scanIndexPage(afterPath: string, limit: number): { path: string; entry: ScanIndexEntry }[] {
-    return this.images.scanIndexPage(afterPath, limit);
+  /** A page of the scan index: rows after `afterId`, by id. */
+  scanIndexPage(afterId: number, limit: number): { path: string; entry: ScanIndexEntry }[] {
+    return this.images.scanIndexPage(afterId, limit);
   }
 
   scanEntryAt(p: string): ScanIndexEntry | null {

@@ -23,15 +23,15 @@ export function loopSlices(sliceMs = LOOP_SLICE_MS) {
   };
 }
 
-/** Every row by path, read in pages (by path, from an index) with the event loop let run between them. */
+/** Every row by path, read in pages by id with the event loop let run between them. */
 export async function loadScanIndex(store: Store): Promise<Map<string, ScanIndexEntry>> {
   const index = new Map<string, ScanIndexEntry>();
   const slices = loopSlices();
-  for (let after = ''; ; ) {
+  for (let after = 0; ; ) {
     const page = store.scanIndexPage(after, INDEX_PAGE_ROWS);
     for (const row of page) index.set(row.path, row.entry);
     if (page.length < INDEX_PAGE_ROWS) return index;
-    after = page[page.length - 1].path;
+    after = page[page.length - 1].entry.id;
     if (slices.due()) await slices.pause();
   }
 }

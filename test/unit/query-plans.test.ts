@@ -207,13 +207,6 @@ describe.each(PROFILES)('query plans (%s)', (_name, stats) => {
     expect(store.searchText('cat', store.compileFilter({})).filter((r) => r.path.startsWith('new/')).length).toBe(30);
   });
 
-  it('a scan reads the index of known files from a covering index, never the rows (prompts and all)', () => {
-    const { store, plans } = open(stats);
-    for (const r of imagesQuery(plans(() => store.scanIndexPage('', 2000)), 'images_scan_entries')) {
-      expect(r.plan.join('\n'), r.sql).toMatch(/^SEARCH images USING COVERING INDEX images_scan_entries \(path>\?\)$/);
-    }
-  });
-
   it('the scan looks a path up by its unique index', () => {
     const { store, plans } = open(stats);
     for (const r of imagesQuery(plans(() => store.rowAtPath('d1/1.png')), 'path = ?')) {
