@@ -112,8 +112,7 @@ interface Lane {
   worker: Worker;
   /** Requests sent to this worker and not answered yet. */
   inFlight: number;
-  /** Told to stop (its exit is expected); set once it exited. */
-  retired: boolean;
+  /** Set once its thread ended. */
   exited: boolean;
 }
 
@@ -126,7 +125,6 @@ const WORKER_STOP_MS = 30_000;
  * terminated all the same.
  */
 function stopLane(lane: Lane): Promise<void> {
-  lane.retired = true;
   if (lane.exited) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => void lane.worker.terminate().then(() => resolve()), WORKER_STOP_MS);
@@ -287,7 +285,7 @@ export class EmbeddingJob {
       captioner: this.o.captioner ?? null,
     };
     const worker = spawnWorker(import.meta.url, 'embed-worker', data);
-    const lane: Lane = { worker, inFlight: 0, retired: false, exited: false };
+    const lane: Lane = { worker, inFlight: 0, exited: false };
     this.lanes.push(lane);
     return new Promise((resolve, reject) => {
       let ready = false;
@@ -305,8 +303,7 @@ export class EmbeddingJob {
       const fail = (err: Error) => {
         if (!ready) reject(err);
         this.lanes = this.lanes.filter((l) => l !== lane);
-        // A worker told to stop answers what it holds first: its exit fails nothing.
-        if (!lane.retired) this.failLane(lane, err);
+        this.failLane(lane, err); // a worker told to stop answered what it held first: nothing left
       };
       worker.on('error', fail);
       worker.on('exit', (code) => {
