@@ -11,6 +11,7 @@ import { FfmpegError } from '../ingest/ffmpeg.js';
 import { posterInput, sampledFrames, type FrameSource } from '../ingest/media-frames.js';
 import { loadModelInfo } from './models.js';
 import { Captioner, loadCaptionerInfo } from './captioner.js';
+import { exitWhenIdle } from '../core/worker-stop.js';
 
 export interface EmbedWorkerData {
   modelsDir: string;
@@ -125,33 +126,19 @@ async function caption(req: Extract<EmbedRequest, { type: 'caption' }>): Promise
   return { type: 'captioned', id: req.id, captions: req.files.map((_, i) => byIndex.get(i) ?? null), ...(error ? { captionError: error } : {}) };
 }
 
-// `stop`: the worker ends itself once what it holds is answered. Terminated from outside while
-// ONNX Runtime or sharp ran, a worker aborted the whole process ("terminate called after throwing
-// an instance of 'Napi::Error'").
-let held = 0;
-let stopping = false;
-const exitIfDone = () => {
-  if (stopping && held === 0) process.exit(0);
-};
+// `stop`: the worker ends itself once what it holds is answered (see core/worker-stop.ts).
+const requests = exitWhenIdle();
 parentPort!.on('message', (req: EmbedRequest) => {
-  if (req.type === 'stop') {
-    stopping = true;
-    exitIfDone();
-    return;
-  }
-  held++;
-  (req.type === 'caption' ? caption(req) : embed(req))
-    .then(
+  if (req.type === 'stop') return requests.stop();
+  requests.track(
+    (req.type === 'caption' ? caption(req) : embed(req)).then(
       (reply) => {
         const transfer = reply.type === 'embedded' ? reply.results.flatMap((r) => ('vector' in r ? [r.vector.buffer as ArrayBuffer] : [])) : [];
         parentPort!.postMessage(reply, transfer);
       },
       (err: Error) => parentPort!.postMessage({ type: 'fatal', message: err.message } satisfies EmbedReply),
-    )
-    .finally(() => {
-      held--;
-      exitIfDone();
-    });
+    ),
+  );
 });
 // The vision half of the self-check before taking work: a model that cannot load or run says so at once.
 encoder.checkVision().then(

@@ -11,6 +11,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Store } from '../db/store.js';
 import { EMBEDDING_SLICE_IDS, type EmbeddingResult, type EmbeddingTask } from '../db/embeddings.js';
 import { spawnWorker } from '../core/spawn-worker.js';
+import { stopWorker } from '../core/worker-stop.js';
 import { locateFfmpeg, NO_VIDEO_DECODER } from '../ingest/ffmpeg.js';
 import type { FrameSource } from '../ingest/media-frames.js';
 import type { EmbedReply, EmbedRequest, EmbedWorkerData } from './embed-worker.js';
@@ -119,21 +120,9 @@ interface Lane {
 /** How long a stopping worker may take to answer what it holds before it is terminated. */
 const WORKER_STOP_MS = 30_000;
 
-/**
- * Lets a worker answer what it holds and end itself (see embed-worker.ts): terminate() while its
- * ONNX Runtime or sharp call ran aborted the whole process. One that does not end in time is
- * terminated all the same.
- */
+/** Lets a worker answer what it holds and end itself (see core/worker-stop.ts). */
 function stopLane(lane: Lane): Promise<void> {
-  if (lane.exited) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => void lane.worker.terminate().then(() => resolve()), WORKER_STOP_MS);
-    lane.worker.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    lane.worker.postMessage({ type: 'stop' } satisfies EmbedRequest);
-  });
+  return lane.exited ? Promise.resolve() : stopWorker(lane.worker, { type: 'stop' } satisfies EmbedRequest, WORKER_STOP_MS);
 }
 
 export class EmbeddingJob {

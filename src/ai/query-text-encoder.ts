@@ -6,6 +6,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../core/spawn-worker.js';
+import { stopWorker } from '../core/worker-stop.js';
 import { ModelUnsupportedError } from './interface.js';
 import type { ModelInfo } from './models.js';
 import { ModelFailedError } from './runtime.js';
@@ -77,18 +78,10 @@ export class QueryTextEncoder {
     return this.warmed;
   }
 
-  /** Lets the worker answer what it holds and end itself (terminated during a run, it aborted the process); terminated after STOP_MS. */
+  /** Lets the worker answer what it holds and end itself (see core/worker-stop.ts). */
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
-    if (!worker) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => void worker.terminate().then(() => resolve()), STOP_MS);
-      worker.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      worker.postMessage({ stop: true } satisfies TextRequest);
-    });
+    if (worker) await stopWorker(worker, { stop: true } satisfies TextRequest, STOP_MS);
   }
 }

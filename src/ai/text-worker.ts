@@ -7,35 +7,22 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Encoder } from './encoder.js';
 import type { ModelInfo } from './models.js';
+import { exitWhenIdle } from '../core/worker-stop.js';
 
 export type TextRequest = { id: number; texts: string[] } | { stop: true };
 export type TextReply = { id: number; vectors: Float32Array[] } | { id: number; error: { message: string; code: string | null } };
 
 const encoder = new Encoder(workerData as ModelInfo, 1);
 
-// `stop`: ends once what it holds is answered (terminated during a run, a worker aborted the
-// process: see embed-worker.ts).
-let held = 0;
-let stopping = false;
-const exitIfDone = () => {
-  if (stopping && held === 0) process.exit(0);
-};
+// `stop`: ends once what it holds is answered (see core/worker-stop.ts).
+const requests = exitWhenIdle();
 parentPort!.on('message', (req: TextRequest) => {
-  if ('stop' in req) {
-    stopping = true;
-    exitIfDone();
-    return;
-  }
+  if ('stop' in req) return requests.stop();
   const { id, texts } = req;
-  held++;
-  encoder
-    .embedTexts(texts)
-    .then(
+  requests.track(
+    encoder.embedTexts(texts).then(
       (vectors) => parentPort!.postMessage({ id, vectors } satisfies TextReply, vectors.map((v) => v.buffer as ArrayBuffer)),
       (err: Error & { code?: string }) => parentPort!.postMessage({ id, error: { message: err.message, code: err.code ?? null } } satisfies TextReply),
-    )
-    .finally(() => {
-      held--;
-      exitIfDone();
-    });
+    ),
+  );
 });
