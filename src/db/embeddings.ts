@@ -148,6 +148,8 @@ export class EmbeddingStore {
 
   /** Stores results; every save moves the model's generation on (a saved vector index records the one it reflects). */
   save(model: string, results: EmbeddingResult[]): void {
+    // An empty batch must not move the generation: the saved vector index would look stale.
+    if (results.length === 0) return;
     const now = new Date().toISOString();
     this.kernel.write(() => {
       for (const r of results) {
