@@ -40,8 +40,12 @@ export class Tags {
       detailsOf: kernel.prepare<[number], TagDetail>(
         'SELECT t.name, it.source, it.confidence FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = ? ORDER BY it.source, t.name',
       ),
-      namesOfMany: kernel.prepare<[string], { image_id: number; name: string }>(
-        'SELECT DISTINCT it.image_id, t.name FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id IN (SELECT value FROM json_each(?)) ORDER BY it.image_id, t.name',
+      // One row per image with its names as a JSON array: half the cost of a row per tag (~12 per
+      // image, sorted and de-duplicated across sources) for a page of 100.
+      namesOfMany: kernel.prepare<[string], { image_id: number; names: string }>(
+        `SELECT j.value AS image_id, (SELECT json_group_array(DISTINCT t.name ORDER BY t.name)
+           FROM image_tags it JOIN tags t ON t.id = it.tag_id WHERE it.image_id = j.value) AS names
+         FROM json_each(?) j`,
       ),
       imagesWith: kernel.prepare<[number], { image_id: number }>('SELECT DISTINCT image_id FROM image_tags WHERE tag_id = ?'),
       count: kernel.prepare<[string], { n: number }>('SELECT c.n FROM tag_counts c JOIN tags t ON t.id = c.tag_id WHERE t.key = ?'),
@@ -133,11 +137,7 @@ export class Tags {
   /** Tag names of many images at once (one query per page of summaries). */
   namesOf(imageIds: number[]): Map<number, string[]> {
     const tags = new Map<number, string[]>();
-    for (const t of this.s.namesOfMany.iterate(JSON.stringify(imageIds))) {
-      const list = tags.get(t.image_id);
-      if (list) list.push(t.name);
-      else tags.set(t.image_id, [t.name]);
-    }
+    for (const row of this.s.namesOfMany.iterate(JSON.stringify(imageIds))) tags.set(row.image_id, JSON.parse(row.names) as string[]);
     return tags;
   }
 

@@ -146,6 +146,17 @@ describe('the change version', () => {
   });
 });
 
+describe('summaries', () => {
+  it('list each tag name once, sorted, whatever its sources; an untagged image lists none', () => {
+    const { store, id } = library();
+    store.patchImage(id('a/x.png'), { tags: { add: ['cat', 'aardvark'] } }); // 'cat' also comes from the prompt
+    const byPath = new Map(store.summariesFor([id('a/x.png'), id('ab/w.png'), id('a/b/y.png')]).map((s) => [s.path, s.tags]));
+    expect(byPath.get('a/x.png')).toEqual(['aardvark', 'cat', 'dog', 'mine']);
+    expect(byPath.get('a/b/y.png')).toEqual(['cat']);
+    expect(byPath.get('ab/w.png')).toEqual([]);
+  });
+});
+
 describe('the embeddings generation (the saved vector index is reused while it matches)', () => {
   it('moves with a stored batch and not with an empty one (which made every start rebuild the index: 65 s at 100k)', () => {
     const { store, id } = library();
