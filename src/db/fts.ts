@@ -20,8 +20,12 @@ export function ftsQuery(query: string): string | null {
     (negative ? exclude : include).push(`"${body}"`);
   }
   if (include.length === 0) return null;
+  // The star applies to the phrase's last token as the index splits it (at '-', "'", '.'…), so
+  // that token, not the whole word, must be long enough: `ukiyo-e*` is `e*`.
   const last = include[include.length - 1];
-  if (!/\s/.test(last) && [...last.slice(1, -1)].length >= MIN_PREFIX_CHARS) include[include.length - 1] += '*';
+  const tokens = last.match(/[\p{L}\p{N}\p{M}\p{Co}]+/gu) ?? [];
+  const lastToken = tokens[tokens.length - 1] ?? '';
+  if (!/\s/.test(last) && [...lastToken].length >= MIN_PREFIX_CHARS) include[include.length - 1] += '*';
   return include.join(' ') + exclude.map((t) => ` NOT ${t}`).join('');
 }
 
