@@ -103,7 +103,7 @@ class Runner {
   }
 
   private start(): void {
-    this.worker = spawnWorker(import.meta.url, 'fuzz-worker', undefined, { maxOldGenerationSizeMb: heapMb });
+    this.worker = spawnWorker('../scripts/fuzz-worker', undefined, { maxOldGenerationSizeMb: heapMb });
     this.worker.on('message', (msg: { id: number; jsonBytes: number }) => {
       if (this.pending?.id !== msg.id) return;
       this.settle(msg.jsonBytes > MAX_RECORD_JSON ? `record of ${msg.jsonBytes} bytes (over ${MAX_RECORD_JSON})` : null);

@@ -165,6 +165,22 @@ describe('vv scan', () => {
   });
 });
 
+describe('the program bundle', () => {
+  it('runs the built CLI from dist/program/ (its chunks, not the ~200 modules), and its scan finds its worker modules', async () => {
+    const root = tempDir();
+    const data = tempDir();
+    await writeGenerated(root, 3);
+    const r = vv(['scan', root, '--data', data, '--json'], { env: { NODE_DEBUG: 'esm' } });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout.slice(r.stdout.indexOf('{')))).toMatchObject({ seen: 3, new: 3, failed: 0 });
+    const loaded = [...r.stderr.matchAll(/Storing (file:\S+)/g)].map((m) => m[1]);
+    expect(loaded.some((u) => u.endsWith('/dist/program/cli-program.js'))).toBe(true);
+    // The scanner's module only from the bundle; the ingest workers' own modules from dist/src/.
+    expect(loaded.some((u) => u.endsWith('/dist/src/ingest/scanner.js'))).toBe(false);
+    expect(loaded.some((u) => u.endsWith('/dist/src/ingest/ingest-worker.js'))).toBe(true);
+  });
+});
+
 describe('vv serve whose output nobody reads any more', () => {
   it('shuts down on SIGTERM instead of spinning on EPIPE when the reader of its stdout and stderr is gone', async () => {
     const root = tempDir('vv-orphan-lib-');

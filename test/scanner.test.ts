@@ -11,6 +11,7 @@ import { creationDate, folderDate } from '../src/ingest/ingest.js';
 import { solidImage, tempDir, treeHashes, writeFile } from './support/fixtures.js';
 import { addPngText } from '../src/demo/embed.js';
 import { XmpWriter } from '../src/library/xmp-writer.js';
+import { Vault } from '../src/library/vault.js';
 import { readSidecar } from '../src/ingest/xmp-sidecar.js';
 import { writeBadFiles, writeGenerated, writeManyPngs } from './support/library.js';
 import { CLI, vv } from './support/cli.js';
@@ -418,6 +419,22 @@ describe('scanner', () => {
     cleanups.push(() => raw.close());
     expect(raw.pragma('integrity_check', { simple: true })).toBe('ok');
   }, 120_000);
+
+  it('closing the vault mid-scan waits for the scan to stop: it ends recorded as stopped, not failed on a closed database', async () => {
+    const root = tempDir('vv-lib-');
+    const dataDir = tempDir('vv-data-');
+    await writeManyPngs(root, 400);
+    const vault = Vault.open({ dataDir, library: root, workers: 0 });
+    const scanning = vault.scanAndThumbnail();
+    await expect.poll(() => vault.scanner.status.done, { timeout: 20_000, interval: 5 }).toBeGreaterThan(0);
+    await vault.close();
+    await expect(scanning).resolves.toBeUndefined(); // was: "The database connection is not open"
+    const db = new Database(path.join(dataDir, 'vault.db'), { readonly: true });
+    const last = db.prepare('SELECT * FROM scans ORDER BY id DESC LIMIT 1').get() as Record<string, unknown>;
+    db.close();
+    expect(last.finished_at).not.toBeNull();
+    expect(JSON.parse(String(last.stats))).toMatchObject({ stopped: true });
+  });
 
   it('resumes after being killed mid-scan, with an intact database and no user edit lost', async () => {
     const root = tempDir('vv-crash-lib-');

@@ -273,7 +273,7 @@ export class EmbeddingJob {
       threads,
       captioner: this.o.captioner ?? null,
     };
-    const worker = spawnWorker(import.meta.url, 'embed-worker', data);
+    const worker = spawnWorker('ai/embed-worker', data);
     const lane: Lane = { worker, inFlight: 0, exited: false };
     this.lanes.push(lane);
     return new Promise((resolve, reject) => {

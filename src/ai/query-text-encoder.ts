@@ -40,7 +40,7 @@ export class QueryTextEncoder {
   }
 
   private start(): Worker {
-    const worker = spawnWorker(import.meta.url, 'text-worker', this.model);
+    const worker = spawnWorker('ai/text-worker', this.model);
     worker.unref();
     worker.on('message', (reply: TextReply) => {
       const p = this.pending.get(reply.id);

@@ -62,7 +62,7 @@ export class WalCheckpointer {
 
   private start(): Worker {
     const data: CheckpointWorkerData = { file: this.file, busyTimeoutMs: this.busyTimeoutMs };
-    const worker = spawnWorker(import.meta.url, 'checkpoint-worker', data);
+    const worker = spawnWorker('db/checkpoint-worker', data);
     worker.unref();
     worker.on('message', (reply: CheckpointReply) => {
       const w = this.waiting.get(reply.id);

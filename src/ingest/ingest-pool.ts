@@ -97,7 +97,7 @@ export class IngestPool {
   }
 
   private spawn(): Slot {
-    const worker = spawnWorker(import.meta.url, this.workerModule, undefined, this.resourceLimits);
+    const worker = spawnWorker(`ingest/${this.workerModule}`, undefined, this.resourceLimits);
     const slot: Slot = { worker, jobs: [], timer: null };
     worker.on('message', (msg: { id: number; result: unknown }) => this.finish(slot, msg.id, msg.result));
     worker.on('error', (err) => this.replace(slot, `extraction worker failed: ${err.message}`));

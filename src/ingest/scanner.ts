@@ -137,6 +137,11 @@ export class Scanner {
     this.stopRequested = true;
   }
 
+  /** Settles when the running scan or watcher batch (and any queued) has ended, however it ended. */
+  idle(): Promise<void> {
+    return this.chain.then(() => undefined);
+  }
+
   /** Scans and watcher batches run one at a time, in the order requested; a failed one leaves the scanner idle. */
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
     const guarded = () =>

@@ -118,6 +118,8 @@ export class Vault {
   /** Set by startWatching: the watcher is re-armed with it when the library comes back. */
   private watchDebounceMs: number | null = null;
   private presenceTimer: NodeJS.Timeout | null = null;
+  /** Set by close(): a scan that ends meanwhile starts no background pass. */
+  private closing = false;
   library: LibraryState;
   /** Set by the mount running in this process; null when there is none. */
   mount: MountState | null = null;
@@ -263,6 +265,7 @@ export class Vault {
 
   /** After a scan: thumbnails and embeddings in the background. */
   private afterScan(): void {
+    if (this.closing) return;
     if (this.backgroundThumbnails) void this.thumbnails.generateMissing().catch((err: Error) => console.error(`thumbnails stopped: ${err.message}`));
     if (this.backgroundEmbeddings) void this.ai.embedPending().catch((err: Error) => console.error(`embeddings stopped: ${err.message}`));
   }
@@ -344,10 +347,14 @@ export class Vault {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     if (this.presenceTimer) clearInterval(this.presenceTimer);
     this.xmp?.flush();
     this.scanner.stop();
     this.thumbnails.stop();
+    // A stopping scan records itself as stopped: the store stays open until it has (it checks for
+    // stop between files and folders; a file stuck in a worker is bounded by the per-file timeout).
+    await this.scanner.idle();
     await this.ai.close();
     await this.watcher?.close();
     this.watcher = null;
