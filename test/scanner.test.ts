@@ -420,6 +420,16 @@ describe('scanner', () => {
     expect(raw.pragma('integrity_check', { simple: true })).toBe('ok');
   }, 120_000);
 
+  it('starts its extraction workers on the first file to read, not when opened (a server’s start need not wait behind them)', async () => {
+    const { root, pool, scanner } = setup(2);
+    expect(pool.started).toBe(0);
+    await scanner.scan(); // an empty library: nothing to read
+    expect(pool.started).toBe(0);
+    await writeGenerated(root, 2);
+    await scanner.scan();
+    expect(pool.started).toBe(2);
+  });
+
   it('closing the vault mid-scan waits for the scan to stop: it ends recorded as stopped, not failed on a closed database', async () => {
     const root = tempDir('vv-lib-');
     const dataDir = tempDir('vv-data-');

@@ -93,7 +93,11 @@ export class IngestPool {
     this.depth = options.depth ?? 128;
     this.workerModule = options.worker ?? 'ingest-worker';
     this.resourceLimits = options.resourceLimits ?? { maxOldGenerationSizeMb: DEFAULT_WORKER_HEAP_MB };
-    for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
+  }
+
+  /** Workers started: none until the first job (each loads the decoders, ~0.3 s of a core: a server's start need not wait behind them). */
+  get started(): number {
+    return this.slots.length;
   }
 
   private spawn(): Slot {
@@ -142,6 +146,7 @@ export class IngestPool {
 
   /** Hands queued jobs to the least-loaded workers (filling one worker first would idle the rest). */
   private pump(): void {
+    if (this.queue.length) while (this.slots.length < this.size) this.slots.push(this.spawn());
     while (this.queue.length) {
       let slot: Slot | null = null;
       for (const s of this.slots) if (s.jobs.length < this.depth && (!slot || s.jobs.length < slot.jobs.length)) slot = s;
