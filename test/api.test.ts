@@ -65,6 +65,19 @@ describe('GET /api/images', () => {
     expect([...newestFirst].sort().reverse()).toEqual(newestFirst);
   });
 
+  it('GET /api/images/count gives what a page counts (a page answers total null while a costly count runs elsewhere)', async () => {
+    const tagged = all.filter((i) => i.tags.includes('masterpiece') && !i.tags.includes('a cat'));
+    expect(tagged.length).toBeGreaterThan(0);
+    const { status, body } = await getJson(`${server.url}/api/images/count?tags=masterpiece&not=a%20cat`);
+    expect(status).toBe(200);
+    expect(body).toEqual({ total: tagged.length });
+    expect((await getJson(`${server.url}/api/images?limit=5&tags=masterpiece&not=a%20cat`)).body.total).toBe(tagged.length);
+    expect((await getJson(`${server.url}/api/images/count`)).body).toEqual({ total: expectedCount });
+    const refused = await getJson(`${server.url}/api/images/count?sort=date`);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe('invalid_input');
+  });
+
   it('returns summaries with the documented fields', () => {
     const item = all.find((i) => i.generator === 'a1111');
     expect(Object.keys(item).sort()).toEqual(['created_at', 'favorite', 'filename', 'format', 'generator', 'height', 'id', 'missing', 'nsfw', 'path', 'rejected', 'prompt', 'rating', 'size', 'tags', 'thumbnail_url', 'width', 'media_type', 'duration_s', 'preview_url'].sort());

@@ -144,7 +144,8 @@ export interface ImageDetail extends ImageSummary {
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
-  total: number;
+  /** Null while a costly count runs off the serving thread (/api/images/count waits for it). */
+  total: number | null;
 }
 
 export interface ImagePatch {

@@ -60,10 +60,15 @@ type DetailRow = SummaryRow & {
 
 /** How late a count may be while a scan writes (Kernel.cachedLagging). */
 const COUNT_LAG_MS = 2000;
+/**
+ * From how many index rows a page's total is counted on another thread (the page answers with
+ * `total: null` meanwhile): at 1M images two tags on 12–14 % each (~260k rows) cost 0.4–1 s.
+ */
+const BACKGROUND_COUNT_ROWS = 30_000;
 
 /** A keyset position, and the total the first page counted (later pages do not count again). */
-function encodeCursor(key: unknown, id: number, total: number): string {
-  return Buffer.from(JSON.stringify([key, id, total])).toString('base64url');
+function encodeCursor(key: unknown, id: number, total: number | null): string {
+  return Buffer.from(JSON.stringify(total === null ? [key, id] : [key, id, total])).toString('base64url');
 }
 
 function decodeCursor(cursor: string): { key: string | number; id: number; total: number | null } {
@@ -96,6 +101,7 @@ export class Catalog {
     private readonly kernel: Kernel,
     private readonly tags: Tags,
     private readonly categories: Categories,
+    private readonly backgroundCountRows = BACKGROUND_COUNT_ROWS,
   ) {
     this.s = {
       detail: kernel.prepare<[number], DetailRow>(
@@ -179,10 +185,59 @@ export class Catalog {
     if (f.empty) return this.presentCount();
     if (f.singleTag !== null) return this.tags.count(f.singleTag);
     return this.kernel.cachedLagging(this.countKey(f), COUNT_LAG_MS, () => {
-      // The same selection, shaped for counting: a page's per-row tag tests would visit every image.
-      const counting = compileFilter(f.filter, this.tagStats, 'count');
-      return this.kernel.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM images i ${where(counting.clauses)}`).get(...counting.params)!.n;
+      const { sql, params } = this.countStatement(f);
+      return this.kernel.prepare<unknown[], { n: number }>(sql).get(...params)!.n;
     });
+  }
+
+  /** The same selection, shaped for counting: a page's per-row tag tests would visit every image. */
+  private countStatement(f: CompiledFilter): { sql: string; params: readonly unknown[] } {
+    const counting = compileFilter(f.filter, this.tagStats, 'count');
+    return { sql: `SELECT COUNT(*) AS n FROM images i ${where(counting.clauses)}`, params: counting.params };
+  }
+
+  /** Index rows a count of the filter reads, at most: its tags' images summed. */
+  private countCost(f: CompiledFilter): number {
+    const { tags = [], any = [], not = [] } = f.filter;
+    return [...tags, ...any, ...not].reduce((rows, name) => rows + this.tags.count(name), 0);
+  }
+
+  /**
+   * A page's total: known now, or null while a count that would hold the serving thread (several
+   * large tags) runs on another; a later page or `countInBackground` has it.
+   */
+  private pageTotal(f: CompiledFilter): number | null {
+    if (f.empty || f.singleTag !== null) return this.count(f);
+    const known = this.kernel.peekLagging<number>(this.countKey(f), COUNT_LAG_MS);
+    if (known !== undefined) return known;
+    if (this.countCost(f) < this.backgroundCountRows) return this.count(f);
+    this.countInBackground(f).catch(() => undefined); // a failure leaves the total unknown; asked again later
+    return null;
+  }
+
+  private readonly countsRunning = new Map<string, Promise<number>>();
+
+  /** The filter's count as `count` gives it, computed on another thread when not cached; one run per selection at a time. */
+  countInBackground(input: FilterInput): Promise<number> {
+    const f = this.compile(input);
+    const key = this.countKey(f);
+    const known = f.empty || f.singleTag !== null ? this.count(f) : this.kernel.peekLagging<number>(key, COUNT_LAG_MS);
+    if (known !== undefined) return Promise.resolve(known);
+    let running = this.countsRunning.get(key);
+    if (!running) {
+      const version = this.kernel.version();
+      const { sql, params } = this.countStatement(f);
+      running = this.kernel
+        .getInBackground<{ n: number }>(sql, params)
+        .then((row) => {
+          const n = row?.n ?? 0;
+          this.kernel.rememberAt(key, version, n);
+          return n;
+        })
+        .finally(() => this.countsRunning.delete(key));
+      this.countsRunning.set(key, running);
+    }
+    return running;
   }
 
   private countKey(f: CompiledFilter): string {
@@ -198,7 +253,7 @@ export class Catalog {
     const f = this.compile(input);
     const position = cursor ? decodeCursor(cursor) : null;
     const total =
-      position?.total != null && !f.empty && f.singleTag === null ? (this.kernel.peek<number>(this.countKey(f)) ?? position.total) : this.count(f);
+      position?.total != null && !f.empty && f.singleTag === null ? (this.kernel.peek<number>(this.countKey(f)) ?? position.total) : this.pageTotal(f);
     const keyColumn = sort === 'random' ? 'i.rand' : 'i.created_at';
     const descending = sort === '-date';
     const clauses = [...f.clauses];

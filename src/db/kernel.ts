@@ -15,6 +15,7 @@ import Database from 'better-sqlite3';
 import { isBusyError } from '../core/errors.js';
 import { MIGRATIONS } from './migrations.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
+import { BackgroundReads } from './background-reads.js';
 
 /** How long a write waits for another connection's write lock, per attempt. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
@@ -54,6 +55,8 @@ export class Kernel {
   private readonly commitListeners: (() => void)[] = [];
   /** A serving process's checkpoints while it writes in bulk (see WalCheckpointer). */
   private checkpointer: WalCheckpointer | null = null;
+  /** Costly reads answered off the serving thread (see BackgroundReads), started on first use. */
+  private backgroundReads: BackgroundReads | null = null;
 
   private constructor(
     private readonly db: Database.Database,
@@ -217,6 +220,24 @@ export class Kernel {
     return hit && !this.db.inTransaction && hit.version === this.version() ? (hit.value as T) : undefined;
   }
 
+  /** As `peek`, with `cachedLagging`'s allowance while this connection writes in bulk. */
+  peekLagging<T>(key: string, maxLagMs: number): T | undefined {
+    const hit = this.caches.get(key);
+    if (!hit || this.db.inTransaction) return undefined;
+    return hit.version === this.version() || (this.bulkWriting && performance.now() - hit.at < maxLagMs) ? (hit.value as T) : undefined;
+  }
+
+  /** Runs a read-only statement on another thread and connection; resolves its first row. */
+  getInBackground<T>(sql: string, params: readonly unknown[]): Promise<T | undefined> {
+    this.backgroundReads ??= new BackgroundReads(this.file, this.lockBudgetMs);
+    return this.backgroundReads.get<T>(sql, params);
+  }
+
+  /** Caches a value computed elsewhere (`getInBackground`) for the version it was asked at. */
+  rememberAt<T>(key: string, version: string, value: T): void {
+    if (this.db.open) this.remember(key, version, value);
+  }
+
   private remember<T>(key: string, version: string, value: T): T {
     if (this.caches.size >= MAX_CACHED) this.caches.clear();
     this.caches.set(key, { version, value, at: performance.now() });
@@ -272,6 +293,8 @@ export class Kernel {
   close(): void {
     void this.checkpointer?.close();
     this.checkpointer = null;
+    void this.backgroundReads?.close();
+    this.backgroundReads = null;
     this.db.close();
   }
 

@@ -43,7 +43,10 @@ export type { AlbumRow } from './albums.js';
 export type { CompiledFilter, FilterInput } from './filters.js';
 export type { EditListener } from './changes.js';
 export type { TrashMove } from './trash.js';
-export type StoreOptions = KernelOptions;
+export interface StoreOptions extends KernelOptions {
+  /** From how many index rows a page's total is counted on another thread (see Catalog.pageTotal). */
+  backgroundCountRows?: number;
+}
 
 /** What the virtual folders list: each folder's files by filter, and the names its subfolders come from. */
 export interface FolderQueries {
@@ -80,7 +83,10 @@ export class Store {
   /** Where trashed originals went, and the trash moves a change made. */
   readonly trash: TrashRows;
 
-  private constructor(private readonly kernel: Kernel) {
+  private constructor(
+    private readonly kernel: Kernel,
+    options: StoreOptions = {},
+  ) {
     this.tags = new Tags(kernel);
     this.categories = new Categories(kernel);
     this.fts = new FullTextIndex(kernel);
@@ -89,7 +95,7 @@ export class Store {
     this.trash = new TrashRows(kernel);
     this.problems = new ProblemStore(kernel);
     this.images = new Images(kernel, this.tags, this.fts, this.problems, this.changes);
-    this.catalog = new Catalog(kernel, this.tags, this.categories);
+    this.catalog = new Catalog(kernel, this.tags, this.categories, options.backgroundCountRows);
     this.captions = new Captions(kernel, this.tags, this.fts);
     this.edits = new Edits(kernel, this.catalog, this.tags, this.categories, this.captions, this.fts, this.changes);
     this.settings = new Settings(kernel);
@@ -109,12 +115,12 @@ export class Store {
   }
 
   static open(dataDir: string, options: StoreOptions = {}): Store {
-    return new Store(Kernel.open(dataDir, options));
+    return new Store(Kernel.open(dataDir, options), options);
   }
 
   /** Several processes (serve, mount, scan) may open one file at once: every step waits for the others. */
   static openFile(file: string, options: StoreOptions = {}): Store {
-    return new Store(Kernel.openFile(file, options));
+    return new Store(Kernel.openFile(file, options), options);
   }
 
   close(): void {
@@ -295,6 +301,11 @@ export class Store {
 
   countMatching(filter: FilterInput): number {
     return this.catalog.count(filter);
+  }
+
+  /** `countMatching`, on another thread when not cached: what a page answered with `total: null` waits for. */
+  countMatchingInBackground(filter: FilterInput): Promise<number> {
+    return this.catalog.countInBackground(filter);
   }
 
   getImage(id: number): ImageDetail | null {

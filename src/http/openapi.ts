@@ -66,6 +66,13 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '200': json(s.imagesPage, 'a page of image summaries'), ...errors },
         },
       },
+      '/api/images/count': {
+        get: {
+          summary: 'How many images the filters select (what a page answered with total: null; counted without holding the server)',
+          parameters: queryParameters(s.imagesCountQuery),
+          responses: { '200': json(s.imagesCount, 'the count'), ...errors },
+        },
+      },
       '/api/search': {
         get: {
           summary: 'Search: CLIP similarity fused with full text (prompts, tags, paths, raw metadata) when a model is installed, full text alone otherwise; the /api/images filters apply',

@@ -162,7 +162,18 @@ export const imageSummary = z.object({
   preview_url: z.string().nullable().describe('a short animated WebP at thumbnail size (animations and videos)'),
 });
 
-export const imagesPage = z.object({ items: z.array(imageSummary), next_cursor: z.string().nullable(), total: z.number().int() });
+export const imagesPage = z.object({
+  items: z.array(imageSummary),
+  next_cursor: z.string().nullable(),
+  total: z
+    .number()
+    .int()
+    .nullable()
+    .describe('images the filter selects; null while a costly count (several large tags) runs off the serving thread: GET /api/images/count waits for it'),
+});
+
+export const imagesCountQuery = z.object({ ...imageFilterQuery, ...common }).strict();
+export const imagesCount = z.object({ total: z.number().int() });
 export const searchResult = z.object({
   items: z.array(
     imageSummary.extend({

@@ -106,6 +106,11 @@ export class Catalog implements FolderSource {
     return this.store.countMatching(filter);
   }
 
+  /** The same count without holding the thread: a page whose total was null (a costly count) gets it here. */
+  countInBackground(filter: ImageFilter): Promise<number> {
+    return this.store.countMatchingInBackground(filter);
+  }
+
   /** Tags by use (present images), optionally only those a source gave (`user`, `ai`, …). */
   tags(prefix = '', limit = 200, source?: TagSource): TagCount[] {
     return source ? this.store.listTagsBySource(source, prefix, limit) : this.store.listTags(prefix, limit);

@@ -1,6 +1,6 @@
 /** The gallery's only way to the server: the public REST API, with its error shape. */
 
-import type { AlbumsResult, FoldersResult, ValuesResult, BatchResult, CategoriesResult, ChangeSummary, DuplicatesResult, ExportResult, ImageDetail, ImageSummary, ListPage, ProblemsPage, Status, TagsResult, TrashResult, UndoResult } from '../http/wire.js';
+import type { AlbumsResult, FoldersResult, ValuesResult, BatchResult, CategoriesResult, ChangeSummary, DuplicatesResult, ExportResult, ImageDetail, ImageSummary, ImagesCount, ListPage, ProblemsPage, Status, TagsResult, TrashResult, UndoResult } from '../http/wire.js';
 
 // The wire types come from the server's response schemas (src/http/wire.ts): type-only imports,
 // erased from the bundle.
@@ -56,6 +56,7 @@ async function call<T>(method: string, url: string, body?: unknown): Promise<T> 
 
 export const api = {
   images: (query: string) => call<Page>('GET', `/api/images?${query}`),
+  countImages: (query: string) => call<ImagesCount>('GET', `/api/images/count?${query}`),
   search: (query: string) => call<Page>('GET', `/api/search?${query}`),
   similar: (id: number, query: string) => call<Page>('GET', `/api/image/${id}/similar?${query}`),
   image: (id: number) => call<Detail>('GET', `/api/image/${id}`),

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { Store } from '../../src/db/store.js';
+import { Store, type StoreOptions } from '../../src/db/store.js';
 import { compileFilter } from '../../src/db/filters.js';
 import { VirtualTree } from '../../src/fs/tree.js';
 import { Catalog } from '../../src/library/catalog.js';
@@ -20,8 +20,8 @@ afterEach(() => {
   while (cleanups.length) cleanups.pop()!();
 });
 
-function open(dir = tempDir('vv-db-')): Store {
-  const store = Store.open(dir);
+function open(dir = tempDir('vv-db-'), options: StoreOptions = {}): Store {
+  const store = Store.open(dir, options);
   cleanups.push(() => store.close());
   return store;
 }
@@ -143,6 +143,28 @@ describe('the change version', () => {
     store.listTagsBySource('prompt');
     store.views.entries({ dir: 'a', subfolders: false });
     expect(store.dataVersion()).toBe(before);
+  });
+});
+
+describe('a costly count runs on another thread', () => {
+  it('a first page answers total null meanwhile, pages on, and has the total once the background count is done', async () => {
+    // Every tag count is "costly" here (from 1 row): at 1M images it is from ~30k index rows.
+    const { store } = library(open(tempDir('vv-db-'), { backgroundCountRows: 1 }));
+    const filter: ImageFilter = { tags: ['cat'], not: ['bird'] };
+    const first = store.listImages(filter, '-date', null, 1);
+    expect(first.total).toBeNull();
+    expect(first.items.map((i) => i.path)).toEqual(['a/b/y.png']);
+    const second = store.listImages(filter, '-date', first.next_cursor, 1); // root.png (cat) is missing
+    expect(second).toMatchObject({ items: [{ path: 'a/x.png' }], next_cursor: null });
+    const counted = await store.countMatchingInBackground(filter);
+    expect(counted).toBe(store.countMatching(filter));
+    expect(counted).toBe(2);
+    expect(store.listImages(filter, '-date', null, 1).total).toBe(2);
+    // A single tag or an empty filter is counted by triggers: never null.
+    expect(store.listImages({ tags: ['cat'] }, '-date', null, 1).total).toBe(2);
+    // Below the threshold the page counts at once, as before.
+    const { store: plain } = library();
+    expect(plain.listImages(filter, '-date', null, 1).total).toBe(2);
   });
 });
 

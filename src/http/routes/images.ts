@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import Router from '@koa/router';
 import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { idParam, imagePatch, imagesQuery } from '../schemas.js';
+import { idParam, imagePatch, imagesCountQuery, imagesQuery } from '../schemas.js';
 import { presentDetail, presentSummary } from '../present.js';
 import { filterFromQuery } from './filter.js';
 import { setChangeHeader } from './history.js';
@@ -36,6 +36,11 @@ export function imageRoutes(api: ApiContext): Router {
     const q = imagesQuery.parse(ctx.query);
     const page = catalog.list(filterFromQuery(q), q.sort, q.cursor ?? null, q.limit);
     ctx.body = { items: page.items.map(presentSummary), next_cursor: page.next_cursor, total: page.total };
+  });
+
+  router.get('/api/images/count', async (ctx) => {
+    const q = imagesCountQuery.parse(ctx.query);
+    ctx.body = { total: await catalog.countInBackground(filterFromQuery(q)) };
   });
 
   router.get('/api/image/:id', (ctx) => {

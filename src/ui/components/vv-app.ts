@@ -78,6 +78,11 @@ export class VvApp extends LitElement {
   private readonly notices = new NoticesController(this);
   private readonly paging = new PagingController(this, {
     fetchPage: (cursor) => this.fetchPage(cursor),
+    fetchCount: async () => {
+      const query = new URLSearchParams(apiQuery(this.state));
+      query.delete('sort'); // a count has no order
+      return (await api.countImages(query.toString())).total;
+    },
     showsList: () => this.state.view !== 'duplicates' && this.state.view !== 'problems',
     notices: this.notices,
     onFirstPage: () => {

@@ -13,6 +13,8 @@ export type PageSource = (cursor: string | null) => Promise<Page>;
 export interface PagingOptions {
   /** Fetches a page of the current view's list. */
   fetchPage: PageSource;
+  /** The current list's count, for a page that answered `total: null` (counted off the server's thread). */
+  fetchCount: () => Promise<number>;
   /** Whether the current view shows the list (the duplicates and problems views do not). */
   showsList: () => boolean;
   notices: NoticesController;
@@ -53,6 +55,7 @@ export class PagingController implements ReactiveController {
       if (generation !== this.generation) return;
       this.set({ items: page.items, total: page.total ?? page.items.length, mode: page.mode ?? null, nextCursor: page.next_cursor ?? null });
       this.o.onFirstPage();
+      if (page.total === null) void this.countLater(generation);
     } catch (err) {
       if (generation === this.generation) {
         this.set({ items: [], total: 0 });
@@ -60,6 +63,16 @@ export class PagingController implements ReactiveController {
       }
     } finally {
       if (generation === this.generation) this.set({ loading: false });
+    }
+  }
+
+  /** The total of a list whose first page could not count it at once (the items loaded show meanwhile). */
+  private async countLater(generation: number): Promise<void> {
+    try {
+      const total = await this.o.fetchCount();
+      if (generation === this.generation) this.set({ total });
+    } catch {
+      // the loaded count stays shown; the next load asks again
     }
   }
 
@@ -92,6 +105,7 @@ export class PagingController implements ReactiveController {
       }
       if (generation !== this.generation) return;
       this.set({ items, nextCursor: page.next_cursor ?? null, total: page.total ?? this.total });
+      if (page.total === null) void this.countLater(generation);
       this.o.onReloaded();
     } catch (err) {
       this.o.notices.fail((err as Error).message);
