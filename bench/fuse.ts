@@ -1,6 +1,8 @@
 /**
- * `npm run bench:fuse [-- --n 100000]` — the mounted virtual filesystem: `ls` of a tag folder of
- * ~10k entries, `find` over the whole mount, sequential read MB/s through the mount vs directly.
+ * `npm run bench:fuse [-- --n 100000] [--entries 10000] [--data DIR]` — the mounted virtual
+ * filesystem: `ls` of the tag folder closest to `--entries` entries, `find` over the whole mount,
+ * sequential read MB/s through the mount vs directly. `--data` uses (and rescans) a data dir indexed
+ * before (1M: the first scan alone takes ~20 min).
  * Prints a final JSON line.
  */
 import fs from 'node:fs';
@@ -14,7 +16,8 @@ import { Store } from '../src/db/store.js';
 
 const n = arg('n', 100_000);
 const dir = arg('dir', path.join(os.tmpdir(), `vv-bench-${n}`));
-const data = path.join(os.tmpdir(), `vv-bench-fuse-data-${n}`);
+const data = arg('data', '') || path.join(os.tmpdir(), `vv-bench-fuse-data-${n}`);
+const entries = arg('entries', 10_000);
 const mnt = path.join(os.tmpdir(), `vv-bench-fuse-mnt-${process.pid}`);
 const log = (m: string) => console.error(`[bench:fuse] ${m}`);
 
@@ -32,9 +35,9 @@ if (!fs.existsSync(large)) {
 const scan = JSON.parse(vvSync(['scan', lib.dir, '--data', data, '--json']).stdout);
 log(`scanned: ${scan.seen} files (${scan.new} new)`);
 
-// The tag closest to 10,000 images.
+// The tag closest to `entries` images.
 const store = Store.open(data);
-const tag = store.listTags('', 100_000).sort((a, b) => Math.abs(a.count - 10_000) - Math.abs(b.count - 10_000))[0];
+const tag = store.listTags('', 100_000).sort((a, b) => Math.abs(a.count - entries) - Math.abs(b.count - entries))[0];
 store.close();
 const tagPath = tag.name.includes(':') ? `tags/${tag.name.replace(':', '/')}` : `tags/${tag.name}`;
 log(`tag folder: ${tagPath} (${tag.count} images)`);
@@ -57,8 +60,9 @@ timed('ls', [path.join(mnt, tagPath)]); // warm the view cache once, as a user's
 const lsRuns = Array.from({ length: 5 }, () => timed('ls', ['-f', path.join(mnt, tagPath)]));
 const lsEntries = lsRuns[0].out.split('\n').filter((l) => l && l !== '.' && l !== '..').length;
 const lslRuns = Array.from({ length: 3 }, () => timed('ls', ['-l', path.join(mnt, tagPath)]));
-const find = timed('find', [mnt, '-type', 'f']);
-const findEntries = find.out.split('\n').filter(Boolean).length;
+// Counted by wc: at 1M images the listing (~13M paths) is longer than a JS string may be.
+const find = timed('sh', ['-c', `find '${mnt}' -type f | wc -l`]);
+const findEntries = Number(find.out.trim());
 
 const bigFiles = fs.readdirSync(large).map((f) => f);
 const readAll = (base: string) => {
