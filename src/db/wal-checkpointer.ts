@@ -8,25 +8,24 @@
  * catches up, and the WAL grows without bound (587 MB in one benchmark scan).
  */
 import fs from 'node:fs';
-import type { Worker } from 'node:worker_threads';
-import { spawnWorker } from '../core/spawn-worker.js';
+import { RequestWorker } from '../core/request-worker.js';
 import type { CheckpointReply, CheckpointWorkerData } from './checkpoint-worker.js';
 
 /** WAL size from which the writer waits for a checkpoint (SQLite's default auto-checkpoint is ~4 MB). */
 export const CHECKPOINT_BYTES = 8 * 1024 * 1024;
 
 export class WalCheckpointer {
-  private worker: Worker | null = null;
+  private readonly worker: RequestWorker<CheckpointReply>;
   private running: Promise<void> | null = null;
-  private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   /** Checkpoints run (tests and benchmarks read it). */
   count = 0;
 
   constructor(
     private readonly file: string,
-    private readonly busyTimeoutMs: number,
-  ) {}
+    busyTimeoutMs: number,
+  ) {
+    this.worker = new RequestWorker<CheckpointReply>('db/checkpoint-worker', { file, busyTimeoutMs } satisfies CheckpointWorkerData, 'checkpoint worker');
+  }
 
   private get walSize(): number {
     try {
@@ -49,42 +48,13 @@ export class WalCheckpointer {
     return this.running;
   }
 
-  private send(): Promise<void> {
-    const worker = (this.worker ??= this.start());
-    const id = this.nextId++;
+  private async send(): Promise<void> {
     this.count++;
-    return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      worker.ref();
-      worker.postMessage(id);
-    });
+    const reply = await this.worker.request((id) => id);
+    if (!reply.ok) throw new Error(`WAL checkpoint failed: ${reply.message}`);
   }
 
-  private start(): Worker {
-    const data: CheckpointWorkerData = { file: this.file, busyTimeoutMs: this.busyTimeoutMs };
-    const worker = spawnWorker('db/checkpoint-worker', data);
-    worker.unref();
-    worker.on('message', (reply: CheckpointReply) => {
-      const w = this.waiting.get(reply.id);
-      this.waiting.delete(reply.id);
-      if (this.waiting.size === 0) worker.unref();
-      if (reply.ok) w?.resolve();
-      else w?.reject(new Error(`WAL checkpoint failed: ${reply.message}`));
-    });
-    const fail = (err: Error) => {
-      if (this.worker === worker) this.worker = null;
-      const held = [...this.waiting.values()];
-      this.waiting.clear();
-      for (const w of held) w.reject(err);
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`checkpoint worker exited (code ${code})`)));
-    return worker;
-  }
-
-  async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = null;
-    await worker?.terminate();
+  close(): Promise<void> {
+    return this.worker.close();
   }
 }
