@@ -1,8 +1,8 @@
 /**
  * Read-only queries off the serving thread, on a worker's own connection (read-worker.ts),
  * started on first use. Only for statements whose cost would hold the event loop (a count of two
- * tags at 1M images visits ~250k index rows: 0.4–1 s); a reply reflects the database as committed
- * when the worker ran it.
+ * tags at 1M images visits ~250k index rows: 0.4–1 s; a page of a combination that matches almost
+ * nothing walks every image); a reply reflects the database as committed when the worker ran it.
  */
 import { RequestWorker } from '../core/request-worker.js';
 import type { ReadReply, ReadRequest, ReadWorkerData } from './read-worker.js';
@@ -16,9 +16,18 @@ export class BackgroundReads {
 
   /** The statement's first row (undefined when none). Rejects with the worker's error. */
   async get<T>(sql: string, params: readonly unknown[]): Promise<T | undefined> {
-    const reply = await this.worker.request((id) => ({ id, sql, params: [...params] }) satisfies ReadRequest);
+    return (await this.read(sql, params, false)) as T | undefined;
+  }
+
+  /** Every row of the statement. */
+  async all<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
+    return (await this.read(sql, params, true)) as T[];
+  }
+
+  private async read(sql: string, params: readonly unknown[], all: boolean): Promise<unknown> {
+    const reply = await this.worker.request((id) => ({ id, sql, params: [...params], all }) satisfies ReadRequest);
     if (!reply.ok) throw new Error(`background read failed: ${reply.message}`);
-    return reply.row as T | undefined;
+    return reply.result;
   }
 
   close(): Promise<void> {

@@ -21,6 +21,9 @@ const ENTRY_COLUMNS = 'i.id, i.filename, i.path, i.size, i.mtime_ms, i.created_a
 const FTS_WEIGHTS = 'bm25(images_fts, 10.0, 1.0, 6.0, 3.0, 0.5)';
 const RANK_WINDOW = 10_000;
 
+/** A page's row: its summary columns and the key it is ordered by. */
+type PageRow = SummaryRow & { sort_key: string | number };
+
 interface SummaryRow {
   id: number;
   filename: string;
@@ -250,6 +253,24 @@ export class Catalog {
    * one-tag listing, a count cached at the current version): paging never pays a COUNT(*).
    */
   list(input: FilterInput, sort: SortOrder = '-date', cursor: string | null = null, limit = 100): Page<ImageSummary> {
+    const q = this.pageQuery(input, sort, cursor, limit);
+    return this.pageOf(this.kernel.prepare<unknown[], PageRow>(q.sql).all(...q.params), q.total, limit);
+  }
+
+  /**
+   * As `list`, with a page whose walk can be long read on another thread: with several large tags
+   * a page tests each image in date order, and a combination that matches almost nothing (tags that
+   * never go together) walks every image (0.7–1.6 s at 1M) before it knows.
+   */
+  async listOffThread(input: FilterInput, sort: SortOrder = '-date', cursor: string | null = null, limit = 100): Promise<Page<ImageSummary>> {
+    const f = this.compile(input);
+    if (f.empty || f.singleTag !== null || this.countCost(f) < this.backgroundCountRows) return this.list(f, sort, cursor, limit);
+    const q = this.pageQuery(f, sort, cursor, limit);
+    return this.pageOf(await this.kernel.allInBackground<PageRow>(q.sql, q.params), q.total, limit);
+  }
+
+  /** One more row than the page, to know whether another follows. */
+  private pageQuery(input: FilterInput, sort: SortOrder, cursor: string | null, limit: number): { sql: string; params: unknown[]; total: number | null } {
     const f = this.compile(input);
     const position = cursor ? decodeCursor(cursor) : null;
     const total =
@@ -263,11 +284,14 @@ export class Catalog {
       params.push(position.key, position.id);
     }
     const order = descending ? 'DESC' : 'ASC';
-    const rows = this.kernel
-      .prepare<unknown[], SummaryRow & { sort_key: string | number }>(
-        `SELECT ${SUMMARY_COLUMNS}, ${keyColumn} AS sort_key FROM images i ${where(clauses)} ORDER BY ${keyColumn} ${order}, i.id ${order} LIMIT ?`,
-      )
-      .all(...params, limit + 1);
+    return {
+      sql: `SELECT ${SUMMARY_COLUMNS}, ${keyColumn} AS sort_key FROM images i ${where(clauses)} ORDER BY ${keyColumn} ${order}, i.id ${order} LIMIT ?`,
+      params: [...params, limit + 1],
+      total,
+    };
+  }
+
+  private pageOf(rows: PageRow[], total: number | null, limit: number): Page<ImageSummary> {
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     const last = page[page.length - 1];

@@ -55,8 +55,11 @@ export class Kernel {
   private readonly commitListeners: (() => void)[] = [];
   /** A serving process's checkpoints while it writes in bulk (see WalCheckpointer). */
   private checkpointer: WalCheckpointer | null = null;
-  /** Costly reads answered off the serving thread (see BackgroundReads), started on first use. */
-  private backgroundReads: BackgroundReads | null = null;
+  /**
+   * Costly reads answered off the serving thread (see BackgroundReads), started on first use: pages
+   * and counts on a worker each, so that a page never waits behind a count of the seconds before.
+   */
+  private readonly backgroundReads: Partial<Record<'page' | 'count', BackgroundReads>> = {};
 
   private constructor(
     private readonly db: Database.Database,
@@ -227,10 +230,18 @@ export class Kernel {
     return hit.version === this.version() || (this.bulkWriting && performance.now() - hit.at < maxLagMs) ? (hit.value as T) : undefined;
   }
 
-  /** Runs a read-only statement on another thread and connection; resolves its first row. */
+  /** Runs a read-only statement (a count) on another thread and connection; resolves its first row. */
   getInBackground<T>(sql: string, params: readonly unknown[]): Promise<T | undefined> {
-    this.backgroundReads ??= new BackgroundReads(this.file, this.lockBudgetMs);
-    return this.backgroundReads.get<T>(sql, params);
+    return this.reads('count').get<T>(sql, params);
+  }
+
+  /** Every row of a read-only statement (a page), on another thread and connection. */
+  allInBackground<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
+    return this.reads('page').all<T>(sql, params);
+  }
+
+  private reads(purpose: 'page' | 'count'): BackgroundReads {
+    return (this.backgroundReads[purpose] ??= new BackgroundReads(this.file, this.lockBudgetMs));
   }
 
   /** Caches a value computed elsewhere (`getInBackground`) for the version it was asked at. */
@@ -293,8 +304,7 @@ export class Kernel {
   close(): void {
     void this.checkpointer?.close();
     this.checkpointer = null;
-    void this.backgroundReads?.close();
-    this.backgroundReads = null;
+    for (const reads of Object.values(this.backgroundReads)) void reads.close();
     this.db.close();
   }
 

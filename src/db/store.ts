@@ -277,6 +277,11 @@ export class Store {
     return this.catalog.list(filter, sort, cursor, limit);
   }
 
+  /** `listImages`, with a page whose walk can be long (several large tags) read on another thread. */
+  listImagesOffThread(filter: FilterInput, sort: SortOrder = '-date', cursor: string | null = null, limit = 100): Promise<Page<ImageSummary>> {
+    return this.catalog.listOffThread(filter, sort, cursor, limit);
+  }
+
   searchText(query: string, filter: FilterInput, limit = 100): (ImageSummary & { score: number })[] {
     return this.catalog.search(query, filter, limit);
   }

@@ -88,6 +88,11 @@ export class Catalog implements FolderSource {
     return this.store.listImages(filter, sort, cursor, limit);
   }
 
+  /** The same page without holding the thread when its walk can be long (several large tags): what the API serves. */
+  listOffThread(filter: ImageFilter, sort: SortOrder = '-date', cursor: string | null = null, limit = 100): Promise<Page<ImageSummary>> {
+    return this.store.listImagesOffThread(filter, sort, cursor, limit);
+  }
+
   get(id: number): ImageDetail | null {
     return this.store.getImage(id);
   }

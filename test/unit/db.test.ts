@@ -168,6 +168,29 @@ describe('a costly count runs on another thread', () => {
   });
 });
 
+describe('a page whose walk can be long is read on another thread', () => {
+  it('gives the pages `listImages` gives, cursor for cursor, in every order', async () => {
+    const { store } = library(open(tempDir('vv-db-'), { backgroundCountRows: 1 }));
+    for (const filter of [{ tags: ['cat'], not: ['bird'] }, { any: ['cat', 'bird'] }, {}] as ImageFilter[]) {
+      for (const sort of ['-date', 'date', 'random'] as const) {
+        let cursor: string | null = null;
+        const seen: string[] = [];
+        do {
+          const offThread = await store.listImagesOffThread(filter, sort, cursor, 1);
+          const here = store.listImages(filter, sort, cursor, 1);
+          expect(offThread.items).toEqual(here.items);
+          // (The cursors may carry different totals: the background count can land between the two calls.)
+          expect(offThread.next_cursor === null).toBe(here.next_cursor === null);
+          seen.push(...offThread.items.map((i) => i.path));
+          cursor = offThread.next_cursor;
+        } while (cursor);
+        expect(seen.length).toBe(store.countMatching(filter));
+      }
+    }
+    await expect(store.listImagesOffThread({ tags: ['cat'], not: ['bird'] }, '-date', 'not a cursor', 1)).rejects.toThrow(/cursor/);
+  });
+});
+
 describe('summaries', () => {
   it('list each tag name once, sorted, whatever its sources; an untagged image lists none', () => {
     const { store, id } = library();

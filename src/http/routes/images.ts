@@ -32,9 +32,9 @@ export function imageRoutes(api: ApiContext): Router {
   const router = new Router();
   const { catalog, organize } = api.vault;
 
-  router.get('/api/images', (ctx) => {
+  router.get('/api/images', async (ctx) => {
     const q = imagesQuery.parse(ctx.query);
-    const page = catalog.list(filterFromQuery(q), q.sort, q.cursor ?? null, q.limit);
+    const page = await catalog.listOffThread(filterFromQuery(q), q.sort, q.cursor ?? null, q.limit);
     ctx.body = { items: page.items.map(presentSummary), next_cursor: page.next_cursor, total: page.total };
   });
 
