@@ -12,8 +12,8 @@ export type TagDetail = ImageDetail['tags'][number];
 export type ImagesPage = z.infer<typeof s.imagesPage>;
 export type SearchResult = z.infer<typeof s.searchResult>;
 export type SimilarResult = z.infer<typeof s.similarResult>;
-/** What the grid pages through: a page of /api/images, /api/search or /api/image/{id}/similar. */
 export type ImagesCount = z.infer<typeof s.imagesCount>;
+/** What the grid pages through: a page of /api/images, /api/search or /api/image/{id}/similar. */
 export type ListPage = Pick<ImagesPage, 'items'> & Partial<Pick<ImagesPage, 'next_cursor' | 'total'>> & Partial<Pick<SearchResult, 'mode'>>;
 export type TagsResult = z.infer<typeof s.tagsResult>;
 export type CategoriesResult = z.infer<typeof s.categoriesResult>;
