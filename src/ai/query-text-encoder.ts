@@ -4,9 +4,7 @@
  * the encoder threw (a model that fails is `model_failed`, one of an unsupported shape
  * `model_unsupported`); a worker that dies fails what it held and is started again on the next text.
  */
-import type { Worker } from 'node:worker_threads';
-import { spawnWorker } from '../core/spawn-worker.js';
-import { stopWorker } from '../core/worker-stop.js';
+import { RequestWorker } from '../core/request-worker.js';
 import { ModelUnsupportedError } from './interface.js';
 import type { ModelInfo } from './models.js';
 import { ModelFailedError } from './runtime.js';
@@ -22,43 +20,22 @@ function errorFrom(error: { message: string; code: string | null }): Error {
 }
 
 export class QueryTextEncoder {
-  private worker: Worker | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: Float32Array[]) => void; reject: (e: Error) => void }>();
+  private readonly worker: RequestWorker<TextReply>;
 
-  constructor(private readonly model: ModelInfo) {}
-
-  embedTexts(texts: string[]): Promise<Float32Array[]> {
-    if (texts.length === 0) return Promise.resolve([]);
-    const worker = (this.worker ??= this.start());
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.ref();
-      worker.postMessage({ id, texts });
-    });
+  constructor(private readonly model: ModelInfo) {
+    this.worker = new RequestWorker<TextReply>('ai/text-worker', model, 'worker', { message: { stop: true } satisfies TextRequest, graceMs: STOP_MS });
   }
 
-  private start(): Worker {
-    const worker = spawnWorker('ai/text-worker', this.model);
-    worker.unref();
-    worker.on('message', (reply: TextReply) => {
-      const p = this.pending.get(reply.id);
-      this.pending.delete(reply.id);
-      if (this.pending.size === 0) worker.unref();
-      if (!p) return;
-      if ('error' in reply) p.reject(errorFrom(reply.error));
-      else p.resolve(reply.vectors);
-    });
-    const fail = (err: Error) => {
-      if (this.worker === worker) this.worker = null;
-      const held = [...this.pending.values()];
-      this.pending.clear();
-      for (const p of held) p.reject(new ModelFailedError(`${this.model.manifest.name}: text encoder stopped: ${err.message}`));
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`worker exited (code ${code})`)));
-    return worker;
+  async embedTexts(texts: string[]): Promise<Float32Array[]> {
+    if (texts.length === 0) return [];
+    let reply: TextReply;
+    try {
+      reply = await this.worker.request((id) => ({ id, texts }) satisfies TextRequest);
+    } catch (err) {
+      throw new ModelFailedError(`${this.model.manifest.name}: text encoder stopped: ${(err as Error).message}`);
+    }
+    if ('error' in reply) throw errorFrom(reply.error);
+    return reply.vectors;
   }
 
   private warmed: Promise<void> | null = null;
@@ -79,9 +56,7 @@ export class QueryTextEncoder {
   }
 
   /** Lets the worker answer what it holds and end itself (see core/worker-stop.ts). */
-  async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = null;
-    if (worker) await stopWorker(worker, { stop: true } satisfies TextRequest, STOP_MS);
+  close(): Promise<void> {
+    return this.worker.close();
   }
 }

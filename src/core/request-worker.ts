@@ -5,17 +5,25 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from './spawn-worker.js';
+import { stopWorker } from './worker-stop.js';
+
+/** How a worker that runs native code is closed: asked to stop, terminated only after `graceMs` (see worker-stop.ts). */
+export interface StopByMessage {
+  message: unknown;
+  graceMs: number;
+}
 
 export class RequestWorker<Reply extends { id: number }> {
   private worker: Worker | null = null;
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (reply: Reply) => void; reject: (e: Error) => void }>();
 
-  /** `module` as spawnWorker takes it; `name` for the exit error ("checkpoint worker"). */
+  /** `module` as spawnWorker takes it; `name` for the exit error ("checkpoint worker"); `stop`: close by message, not terminate(). */
   constructor(
     private readonly module: string,
     private readonly workerData: unknown,
     private readonly name: string,
+    private readonly stop?: StopByMessage,
   ) {}
 
   /** Posts the message made for a fresh id; resolves the reply with that id. */
@@ -52,6 +60,8 @@ export class RequestWorker<Reply extends { id: number }> {
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
-    await worker?.terminate();
+    if (!worker) return;
+    if (this.stop) await stopWorker(worker, this.stop.message, this.stop.graceMs);
+    else await worker.terminate();
   }
 }

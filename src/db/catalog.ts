@@ -8,7 +8,7 @@ import { InvalidInputError } from '../core/errors.js';
 import type { FileEntry, ImageDetail, ImageSummary, Page, SortOrder } from '../core/types.js';
 import type { MediaType, MetadataRecord } from '../metadata/types.js';
 import type { Categories } from './categories.js';
-import { compileFilter, isCompiled, NSFW_PARAMS, NSFW_SQL, type CompiledFilter, type FilterInput } from './filters.js';
+import { anyCount, compileFilter, isCompiled, NSFW_PARAMS, NSFW_SQL, type CompiledFilter, type FilterInput } from './filters.js';
 import { ftsQuery } from './fts.js';
 import type { Kernel, Statement } from './kernel.js';
 import type { Tags } from './tags.js';
@@ -202,7 +202,7 @@ export class Catalog {
   /** Index rows a count of the filter reads, at most: its tags' images summed. */
   private countCost(f: CompiledFilter): number {
     const { tags = [], any = [], not = [] } = f.filter;
-    return [...tags, ...any, ...not].reduce((rows, name) => rows + this.tags.count(name), 0);
+    return anyCount(this.tagStats, [...tags, ...any, ...not]);
   }
 
   /**

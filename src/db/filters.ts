@@ -68,8 +68,8 @@ function perRow(stats: TagStats | undefined, setSize: number, matches: number, p
   return setSize > (PAGE_ROWS * stats.total()) / Math.max(matches, 1);
 }
 
-/** Images carrying any of some tags, at most (their counts summed). */
-function anyCount(stats: TagStats | undefined, names: string[]): number {
+/** Images carrying any of some tags, at most (their counts summed); a count of them reads as many index rows. */
+export function anyCount(stats: TagStats | undefined, names: string[]): number {
   return stats ? names.reduce((a, name) => a + stats.tagCount(name), 0) : 0;
 }
 
