@@ -515,6 +515,17 @@ export const MIGRATIONS: Migration[] = [
       END;
     `,
   },
+  {
+    version: 19,
+    name: 'perceptual hashes computed again: the dHash is taken from the decoded pixels',
+    // The hash's 9×8 grey image is now averaged in JS from the pass's own decode (src/ingest/phash.ts)
+    // instead of a second libvips pipeline (greyscale + lanczos3): the same picture hashes a few bits
+    // apart the two ways, enough to blur near-duplicate groups that mix them. Every decodable image
+    // goes back to the pixel pass's queue; '' (pixels that cannot be decoded) stays.
+    sql: `
+      UPDATE images SET phash = NULL WHERE phash <> '';
+    `,
+  },
 ];
 
 /**

@@ -405,13 +405,12 @@ export class Scanner {
     this.status.total = total;
     this.status.done = 0;
     this.emit();
-    let after = 0;
     let lastEmit = 0;
     const chunk = Math.max(16, this.pool.size * 32);
-    while (!this.stopRequested) {
+    // Two chunks in flight: the workers decode the next one while this thread stores the last, so
+    // they never wait for a write or for the slowest image of a chunk.
+    const submit = (after: number) => {
       const rows = this.store.duplicates.pendingPhash(after, chunk, withVideos);
-      if (rows.length === 0) break;
-      after = rows[rows.length - 1].id;
       // Two rows with one content (copies) get one thumbnail: the first asks for it.
       const asked = new Set<string>();
       const thumbnailFor = (hash: string | null) => {
@@ -419,7 +418,15 @@ export class Scanner {
         asked.add(hash);
         return this.options.thumbnailTarget(hash);
       };
-      const results = await Promise.all(rows.map((r) => this.pool.pixels(path.join(this.root, r.path), thumbnailFor(r.hash), { media_type: r.media_type, duration_s: r.duration_s, format: r.format })));
+      const results = Promise.all(rows.map((r) => this.pool.pixels(path.join(this.root, r.path), thumbnailFor(r.hash), { media_type: r.media_type, duration_s: r.duration_s, format: r.format })));
+      return { rows, results };
+    };
+    let next = submit(0);
+    while (!this.stopRequested && next.rows.length > 0) {
+      const { rows } = next;
+      const current = next.results;
+      next = submit(rows[rows.length - 1].id);
+      const results = await current;
       const problems: NewProblem[] = [];
       const updates = rows.map((r, n) => {
         const result = results[n];
@@ -448,6 +455,8 @@ export class Scanner {
         this.emit();
       }
     }
+    // A stop leaves the chunk already asked for: its images keep no hash and are asked for again next time.
+    next.results.catch(() => undefined);
     stats.hashing_seconds = Math.round(performance.now() - started) / 1000;
     this.emit();
   }

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { hammingDistance, NEAR_DUPLICATE_BITS, perceptualHash } from '../../src/ingest/phash.js';
+import { dHash, hammingDistance, NEAR_DUPLICATE_BITS, perceptualHash } from '../../src/ingest/phash.js';
 import { nearDuplicateGroups } from '../../src/library/duplicates.js';
 import { reciprocalRankFusion, RRF_K } from '../../src/ai/hybrid.js';
 import { ZeroShotTagger, MIN_Z } from '../../src/ai/zero-shot.js';
@@ -43,6 +43,51 @@ describe('perceptual hash', () => {
 
   it('rejects what is not an image', async () => {
     await expect(perceptualHash(Buffer.from('not an image'))).rejects.toThrow();
+  });
+});
+
+describe('dHash of decoded pixels', () => {
+  /** Grey pixels from a function of (x, y), in 1–4 channels. */
+  const pixels = (width: number, height: number, channels: number, grey: (x: number, y: number) => number, alpha = 255) => {
+    const data = new Uint8Array(width * height * channels);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const p = (y * width + x) * channels;
+        const g = grey(x, y);
+        data.fill(g, p, p + Math.min(channels, 3));
+        if (channels === 2 || channels === 4) data[p + channels - 1] = alpha;
+      }
+    }
+    return data;
+  };
+
+  it('sets a bit where the left cell is brighter: a left-to-right fall is all ones, a rise all zeros', () => {
+    expect(dHash(pixels(90, 80, 3, (x) => 255 - x * 2), 90, 80, 3)).toBe('ffffffffffffffff');
+    expect(dHash(pixels(90, 80, 3, (x) => x * 2), 90, 80, 3)).toBe('0000000000000000');
+    // Only the top half falls: the first 32 bits (rows 0–3) are set.
+    expect(dHash(pixels(90, 80, 1, (x, y) => (y < 40 ? 255 - x * 2 : x * 2)), 90, 80, 1)).toBe('ffffffff00000000');
+  });
+
+  it('gives grey, RGB and their alpha forms the same hash, and counts transparent pixels as black', () => {
+    const grey = (x: number, y: number) => (x * 7 + y * 13) % 256;
+    const expected = dHash(pixels(64, 48, 1, grey), 64, 48, 1);
+    expect(expected).not.toBe('0000000000000000');
+    for (const channels of [2, 3, 4]) expect(dHash(pixels(64, 48, channels, grey), 64, 48, channels)).toBe(expected);
+    // Fully transparent: whatever colour hides under it, the picture is black.
+    expect(dHash(pixels(64, 48, 4, grey, 0), 64, 48, 4)).toBe('0000000000000000');
+  });
+
+  it('hashes images smaller than its 9×8 grid, down to one pixel', () => {
+    expect(dHash(pixels(1, 1, 3, () => 200), 1, 1, 3)).toBe('0000000000000000');
+    // Three columns, bright to dark: each spans three cells; the two boundaries between them fall.
+    const three = dHash(pixels(3, 2, 1, (x) => 250 - x * 100), 3, 2, 1);
+    expect(three).toMatch(/^[0-9a-f]{16}$/);
+    expect(hammingDistance(three, '0000000000000000')).toBe(16);
+  });
+
+  it('refuses pixel counts its buffer cannot hold', () => {
+    expect(() => dHash(new Uint8Array(10), 4, 4, 3)).toThrow(/do not fit/);
+    expect(() => dHash(new Uint8Array(10), 0, 4, 1)).toThrow();
   });
 });
 

@@ -416,6 +416,35 @@ describe('full-text index', () => {
   });
 });
 
+describe('migration 19', () => {
+  it('sends every decodable image back to the pixel pass and keeps the mark of undecodable pixels', () => {
+    const dir = tempDir('vv-phash19-');
+    const store = Store.open(dir);
+    const files = ['a.png', 'b.png', 'c.png'].map((p, i) => scanned({ path: p, created: `2024-01-0${i + 1}T00:00:00.000Z` }));
+    store.batch(() => {
+      for (const f of files) store.saveScanned(f, null);
+    });
+    const [a, b, c] = files.map((f) => store.idForPath(f.path)!);
+    store.duplicates.setPhashes([
+      { id: a, phash: '0123456789abcdef' },
+      { id: b, phash: '' },
+    ]);
+    store.close();
+    const raw = new Database(path.join(dir, 'vault.db'));
+    raw.pragma('user_version = 18');
+    raw.close();
+    const migrated = open(dir);
+    expect([a, b, c].map((id) => migrated.duplicates.phashOf(id))).toEqual([null, null, null]);
+    const stored = new Database(path.join(dir, 'vault.db'), { readonly: true });
+    expect(stored.prepare('SELECT id, phash FROM images ORDER BY id').all()).toEqual([
+      { id: a, phash: null },
+      { id: b, phash: '' },
+      { id: c, phash: null },
+    ]);
+    stored.close();
+  });
+});
+
 describe('the filter compiler picks a tag query shape by cost', () => {
   const stats = (total: number, counts: Record<string, number>) => ({ total: () => total, tagCount: (name: string) => counts[name] ?? 0 });
   const shapes = (filter: ImageFilter, s: ReturnType<typeof stats>) =>
