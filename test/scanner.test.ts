@@ -257,6 +257,79 @@ describe('scanner', () => {
     expect(store.getImage(id)!.tags).toContain('precious');
   });
 
+  it("an unchanged rescan reads no folder's rows: each folder is recognised by the digest of its files", async () => {
+    const { root, store, scanner } = setup(0);
+    await writeManyPngs(root, 3, '2024-01-01');
+    await writeManyPngs(root, 2, '2024-01-02', 3);
+    const [top] = await writeManyPngs(root, 1, 'tmp', 5);
+    fs.renameSync(path.join(root, top), path.join(root, 'top.png'));
+    fs.rmdirSync(path.join(root, 'tmp'));
+    expect(await scanner.scan()).toMatchObject({ seen: 6, new: 6 });
+    expect([...store.scanIndex.digests().keys()].sort()).toEqual(['', '2024-01-01', '2024-01-02']);
+    const read: string[] = [];
+    const rowsIn = store.scanIndex.rowsIn.bind(store.scanIndex);
+    store.scanIndex.rowsIn = (dir) => {
+      read.push(dir);
+      return rowsIn(dir);
+    };
+    expect(await scanner.scan()).toMatchObject({ seen: 6, unchanged: 6, new: 0, changed: 0, missing: 0 });
+    expect(read).toEqual([]);
+
+    // A file rewritten in place (same size, a later mtime) changes its folder's digest: that folder alone is compared.
+    const rewritten = path.join(root, '2024-01-01/img-000001.png');
+    fs.utimesSync(rewritten, new Date(), new Date(Date.now() + 60_000));
+    expect(await scanner.scan()).toMatchObject({ seen: 6, unchanged: 5, changed: 1 });
+    // Compared, then checked once more before its new digest is recorded.
+    expect(read).toEqual(['2024-01-01', '2024-01-01']);
+    read.length = 0;
+    expect(await scanner.scan()).toMatchObject({ unchanged: 6, changed: 0 });
+    expect(read).toEqual([]);
+  });
+
+  it("a folder's digest is forgotten when a row in it is written, and a removed folder's rows go missing", async () => {
+    const { root, store, scanner } = setup(0);
+    const kept = await writeManyPngs(root, 2, 'kept');
+    const gone = await writeManyPngs(root, 2, 'gone/deep', 2);
+    await scanner.scan();
+    expect(store.scanIndex.digests().has('kept')).toBe(true);
+    // Marked missing by hand (as the watcher would on a delete event): the folder is compared again and the row restored.
+    store.setMissing([store.idForPath(kept[0])!], true);
+    expect(store.scanIndex.digests().has('kept')).toBe(false);
+    expect(await scanner.scan()).toMatchObject({ restored: 1, unchanged: 3 });
+    expect(store.scanIndex.digests().has('kept')).toBe(true);
+
+    fs.rmSync(path.join(root, 'gone'), { recursive: true });
+    expect(await scanner.scan()).toMatchObject({ seen: 2, unchanged: 2, missing: 2 });
+    expect(gone.map((p) => store.scanEntryAt(p)?.missing)).toEqual([true, true]);
+    expect([...store.scanIndex.digests().keys()].sort()).toEqual(['', 'kept']);
+    // Back as they were: restored, not new.
+    await writeManyPngs(root, 2, 'gone/deep', 2);
+    for (const p of gone) fs.utimesSync(path.join(root, p), new Date(), new Date(store.scanEntryAt(p)!.mtimeMs));
+    expect(await scanner.scan()).toMatchObject({ restored: 2, new: 0, missing: 0 });
+  });
+
+  it('a stopped scan records no digest: its folders are compared in full next time', async () => {
+    const { root, store, pool } = setup(0);
+    const scanner: Scanner = new Scanner(store, root, pool, {
+      batchSize: 1,
+      perceptualHashes: false,
+      onProgress: (status) => status.phase === 'indexing' && status.done >= 10 && scanner.stop(),
+    });
+    await writeManyPngs(root, 200, 'a');
+    expect((await scanner.scan()).seen).toBe(200);
+    expect(store.scanIndex.digests().size).toBe(0);
+    const read: string[] = [];
+    const rowsIn = store.scanIndex.rowsIn.bind(store.scanIndex);
+    store.scanIndex.rowsIn = (dir) => {
+      read.push(dir);
+      return rowsIn(dir);
+    };
+    expect(await scanner.scan()).toMatchObject({ seen: 200, missing: 0 });
+    expect(read).toContain('a');
+    expect(store.counts().images).toBe(200);
+    expect(store.scanIndex.digests().has('a')).toBe(true);
+  });
+
   it('records every bad file with its error and keeps going', async () => {
     const { root, store, scanner } = setup(1);
     const bad = await writeBadFiles(root);
@@ -378,10 +451,10 @@ describe('scanner', () => {
     await writeManyPngs(root, 2, 'gonex', 3); // shares the prefix "gone" but not the folder
     await scanner.scan();
     let indexReads = 0;
-    const page = store.scanIndexPage.bind(store);
-    store.scanIndexPage = (...args) => {
+    const rowsIn = store.scanIndex.rowsIn.bind(store.scanIndex);
+    store.scanIndex.rowsIn = (...args) => {
       indexReads++;
-      return page(...args);
+      return rowsIn(...args);
     };
     fs.rmSync(path.join(root, 'gone'), { recursive: true });
     const [added] = await writeManyPngs(root, 1, 'new', 10);

@@ -63,12 +63,6 @@ export class Images {
     private readonly changes: Changes,
   ) {
     this.s = {
-      scanIndex: kernel.prepare<[], { id: number; path: string; size: number; mtime_ms: number; missing: number; hash: string | null }>(
-        'SELECT id, path, size, mtime_ms, missing, hash FROM images',
-      ),
-      scanIndexPage: kernel.prepare<[number, number], { id: number; path: string; size: number; mtime_ms: number; missing: number; hash: string | null }>(
-        'SELECT id, path, size, mtime_ms, missing, hash FROM images WHERE id > ? ORDER BY id LIMIT ?',
-      ),
       scanEntryAt: kernel.prepare<[string], { id: number; path: string; size: number; mtime_ms: number; missing: number; hash: string | null }>(
         'SELECT id, path, size, mtime_ms, missing, hash FROM images WHERE path = ?',
       ),
@@ -109,19 +103,6 @@ export class Images {
         'SELECT present AS images, missing, errors FROM image_counts WHERE id = 1',
       ),
     };
-  }
-
-  scanIndex(): Map<string, ScanIndexEntry> {
-    const map = new Map<string, ScanIndexEntry>();
-    for (const r of this.s.scanIndex.iterate()) {
-      map.set(r.path, { id: r.id, size: r.size, mtimeMs: r.mtime_ms, missing: r.missing === 1, hash: r.hash });
-    }
-    return map;
-  }
-
-  /** Up to `limit` rows of the scan index after row `afterId`, by id (a caller reads a large library in pages). */
-  scanIndexPage(afterId: number, limit: number): { path: string; entry: ScanIndexEntry }[] {
-    return this.s.scanIndexPage.all(afterId, limit).map((r) => ({ path: r.path, entry: { id: r.id, size: r.size, mtimeMs: r.mtime_ms, missing: r.missing === 1, hash: r.hash } }));
   }
 
   /** The scan index's entry of one path (a watcher batch looks up its few paths, not the whole index). */

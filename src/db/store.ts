@@ -33,6 +33,7 @@ import { Images } from './images.js';
 import type { ChangeContext, ChangeSummary, Journal, UndoResult } from './journal.js';
 import { Kernel, type KernelOptions } from './kernel.js';
 import { ProblemStore } from './problems.js';
+import { ScanIndex } from './scan-index.js';
 import { Settings, type ScanRecord } from './settings.js';
 import { Tags } from './tags.js';
 import { TrashRows } from './trash.js';
@@ -77,6 +78,8 @@ export class Store {
   readonly embeddings: EmbeddingStore;
   readonly duplicates: DuplicateQueries;
   readonly problems: ProblemStore;
+  /** What a full scan compares the disk with, folder by folder. */
+  readonly scanIndex: ScanIndex;
   readonly journal: Journal;
   /** Saved searches (albums). */
   readonly albums: Albums;
@@ -101,6 +104,7 @@ export class Store {
     this.settings = new Settings(kernel);
     this.embeddings = new EmbeddingStore(kernel);
     this.duplicates = new DuplicateQueries(kernel);
+    this.scanIndex = new ScanIndex(kernel);
     this.albums = new Albums(kernel);
     const catalog = this.catalog;
     this.views = {
@@ -207,15 +211,6 @@ export class Store {
   }
 
   // ---------------------------------------------------------------- scanning
-
-  scanIndex(): Map<string, ScanIndexEntry> {
-    return this.images.scanIndex();
-  }
-
-  /** A page of the scan index: rows after `afterId`, by id. */
-  scanIndexPage(afterId: number, limit: number): { path: string; entry: ScanIndexEntry }[] {
-    return this.images.scanIndexPage(afterId, limit);
-  }
 
   scanEntryAt(p: string): ScanIndexEntry | null {
     return this.images.scanEntryAt(p);

@@ -17,7 +17,7 @@ import { placeByContent, type PendingFile } from './identity.js';
 import type { NewProblem } from '../db/problems.js';
 import { locateFfmpeg } from './ffmpeg.js';
 import { SlicedWriter } from './sliced-writer.js';
-import { loadScanIndex, loopSlices } from './loop-slices.js';
+import { compareWithIndex, recordMatchingFolders, rowsOfFoldersNotWalked } from './folder-compare.js';
 
 /**
  * Files read (or being read) and not yet stored, at most: the workers read faster than a large
@@ -210,7 +210,9 @@ export class Scanner {
     const stats = this.begin('full');
     const scanId = this.store.startScan('full');
     const limit = this.linkLimit();
-    const walked = await walkLibrary(this.root, { exclude: this.options.exclude, shouldStop: () => this.stopRequested, limit });
+    // Folders whose files have the digest recorded for them are unchanged: the walk leaves their files out.
+    const known = this.store.scanIndex.digests();
+    const walked = await walkLibrary(this.root, { exclude: this.options.exclude, shouldStop: () => this.stopRequested, limit, skipFolder: (dir, digest) => known.get(dir) === digest });
     stats.skipped = walked.skipped;
     const walkedAt = new Date().toISOString();
     for (const u of walked.unreadable) {
@@ -227,46 +229,25 @@ export class Scanner {
       this.noteFailure(o, message);
       this.store.problems.record({ path: o, kind: 'outside_library', message });
     }
-    const index = await loadScanIndex(this.store);
-    const seen = new Set<number>();
-    const todo: WalkedFile[] = [];
-    // Paths with a row before this scan among those read (see ingestAll).
-    const reread = new Set<string>();
-    const restored: number[] = [];
-    const walkedPaths = new Set<string>();
-    const slices = loopSlices();
-    for (const file of walked.files) {
-      if (slices.due()) await slices.pause();
-      walkedPaths.add(file.rel);
-      stats.seen++;
-      const existing = index.get(file.rel);
-      if (existing && existing.size === file.size && existing.mtimeMs === Math.round(file.mtimeMs)) {
-        seen.add(existing.id);
-        if (existing.missing) restored.push(existing.id);
-        else stats.unchanged++;
-      } else {
-        todo.push(file);
-        if (existing) reread.add(file.rel);
-      }
-    }
+    const compared = await compareWithIndex(this.store.scanIndex, walked, (p) => this.store.scanEntryAt(p));
+    const { seen, restored } = compared;
+    stats.seen = walked.folders.reduce((n, f) => n + f.count, 0);
+    stats.unchanged = compared.unchanged;
     if (restored.length) {
       this.store.setMissing(restored, false);
       stats.restored += restored.length;
     }
     this.status.phase = 'indexing';
-    this.status.total = todo.length;
+    this.status.total = compared.todo.length;
     this.emit();
-    await this.ingestAll(todo, reread, stats, seen, limit, (p) => walkedPaths.has(p));
+    await this.ingestAll(compared.todo, compared.reread, stats, seen, limit, compared.unchangedOnDisk);
 
     if (!this.stopRequested && !this.offline()) {
       this.status.phase = 'finishing';
-      const vanished: number[] = [];
-      for (const e of index.values()) {
-        if (slices.due()) await slices.pause();
-        if (!seen.has(e.id) && !e.missing) vanished.push(e.id);
-      }
+      const vanished = [...compared.notFound, ...rowsOfFoldersNotWalked(this.store.scanIndex, walked)].filter((id) => !seen.has(id));
       this.store.setMissing(vanished, true);
       stats.missing += vanished.length;
+      await recordMatchingFolders(this.store.scanIndex, walked);
     }
     // After the metadata pass of a large change (the first scan above all): statistics for the
     // requests served while the pixel pass runs.

@@ -5,6 +5,7 @@
  * the event loop between directories so a server stays responsive during a scan.
  */
 import { isUtf8 } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
@@ -33,8 +34,23 @@ export interface WalkedFile {
   xmp?: string;
 }
 
+/** One folder the walk read: what its media files look like on disk, in one digest. */
+export interface WalkedFolder {
+  /** Relative to the library root, '/'-separated; '' for the root (as an image row's `dir`). */
+  dir: string;
+  /** Of each media file's name, size and (effective, rounded) mtime, in name order: equal digests, equal files. */
+  digest: string;
+  /** Its media files. */
+  count: number;
+  /** `skipFolder` said its files need no comparing: they are not in `files`. */
+  skipped: boolean;
+}
+
 export interface WalkResult {
+  /** The media files of every folder not skipped. */
   files: WalkedFile[];
+  /** Every folder read, in walk order. */
+  folders: WalkedFolder[];
   /** Files present but not media we index (sidecars, text…). */
   skipped: number;
   /** Folders that could not be read, with the reason. */
@@ -157,6 +173,8 @@ export function isIndexable(name: string): boolean {
 export interface WalkOptions {
   exclude?: string[];
   shouldStop?: () => boolean;
+  /** Whether a folder's files can be left out of `files` (the index knows this digest of them already). */
+  skipFolder?: (dir: string, digest: string) => boolean;
   /** Real root that file links must stay inside (null: follow every link; default: the root's real path). */
   limit?: LinkLimit;
 }
@@ -165,7 +183,7 @@ export interface WalkOptions {
 const WALK_SLICE_MS = 20;
 
 export async function walkLibrary(root: string, options: WalkOptions = {}): Promise<WalkResult> {
-  const result: WalkResult = { files: [], skipped: 0, unreadable: [], outside: [], badNames: [] };
+  const result: WalkResult = { files: [], folders: [], skipped: 0, unreadable: [], outside: [], badNames: [] };
   const limit = options.limit !== undefined ? options.limit : (realPathWithin(root, null) ?? path.resolve(root));
   const exclude = new Set((options.exclude ?? []).map((p) => path.resolve(p)));
   const stack = [path.resolve(root)];
@@ -195,6 +213,8 @@ export async function walkLibrary(root: string, options: WalkOptions = {}): Prom
     const sidecarsHere = [...names].some((n) => SIDECAR_EXTENSIONS.includes(path.extname(n).toLowerCase()));
     // Each file's relative path from its folder's (path.relative per file was most of the walk's own time).
     const relDir = toRelative(root, dir);
+    const here: WalkedFile[] = [];
+    const digest = createHash('sha1');
     let slice = performance.now();
     for (const entry of entries) {
       // A folder of many thousand files: the stats yield to the event loop every WALK_SLICE_MS.
@@ -226,11 +246,16 @@ export async function walkLibrary(root: string, options: WalkOptions = {}): Prom
         const file: WalkedFile = { rel: relDir ? `${relDir}/${entry.name}` : entry.name, size: stat.size, mtimeMs: effectiveMtime(stat.mtimeMs, sidecar, xmp) };
         if (sidecar) file.sidecar = sidecar;
         if (xmp) file.xmp = xmp;
-        result.files.push(file);
+        here.push(file);
+        digest.update(`${entry.name}\0${file.size}\0${Math.round(file.mtimeMs)}\n`);
       } catch {
         result.skipped++; // dangling symlink or vanished meanwhile
       }
     }
+    const folder: WalkedFolder = { dir: relDir, digest: digest.digest('base64'), count: here.length, skipped: false };
+    folder.skipped = options.skipFolder?.(folder.dir, folder.digest) ?? false;
+    if (!folder.skipped) for (const file of here) result.files.push(file);
+    result.folders.push(folder);
     stack.push(...subdirs.reverse());
     await yieldToLoop();
   }
