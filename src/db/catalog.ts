@@ -199,10 +199,21 @@ export class Catalog {
     return { sql: `SELECT COUNT(*) AS n FROM images i ${where(counting.clauses)}`, params: counting.params };
   }
 
-  /** Index rows a count of the filter reads, at most: its tags' images summed. */
-  private countCost(f: CompiledFilter): number {
+  /** Index rows a page's walk or a count of the filter reads for its tags, at most: their images summed. */
+  private tagRows(f: CompiledFilter): number {
     const { tags = [], any = [], not = [] } = f.filter;
     return anyCount(this.tagStats, [...tags, ...any, ...not]);
+  }
+
+  /**
+   * Rows a count of the filter reads, at most. Without a tag to start from, a count reads every
+   * present image's row (a date + size range: 210–270 ms at 1M), unless it names its images.
+   */
+  private countCost(f: CompiledFilter): number {
+    const { tags = [], any = [], ids } = f.filter;
+    if (tags.length || any.length) return this.tagRows(f);
+    if (ids) return ids.length;
+    return this.tagStats.total();
   }
 
   /**
@@ -264,7 +275,7 @@ export class Catalog {
    */
   async listOffThread(input: FilterInput, sort: SortOrder = '-date', cursor: string | null = null, limit = 100): Promise<Page<ImageSummary>> {
     const f = this.compile(input);
-    if (f.empty || f.singleTag !== null || this.countCost(f) < this.backgroundCountRows) return this.list(f, sort, cursor, limit);
+    if (f.empty || f.singleTag !== null || this.tagRows(f) < this.backgroundCountRows) return this.list(f, sort, cursor, limit);
     const q = this.pageQuery(f, sort, cursor, limit);
     return this.pageOf(await this.kernel.allInBackground<PageRow>(q.sql, q.params), q.total, limit);
   }

@@ -212,7 +212,7 @@ export class Scanner {
     const limit = this.linkLimit();
     // Folders whose files have the digest recorded for them are unchanged: the walk leaves their files out.
     const known = this.store.scanIndex.digests();
-    const walked = await walkLibrary(this.root, { exclude: this.options.exclude, shouldStop: () => this.stopRequested, limit, skipFolder: (dir, digest) => known.get(dir) === digest });
+    const walked = await walkLibrary(this.root, { exclude: this.options.exclude, shouldStop: () => this.stopRequested, limit, knownDigest: (dir) => known.get(dir), threads: this.pool.size });
     stats.skipped = walked.skipped;
     const walkedAt = new Date().toISOString();
     for (const u of walked.unreadable) {

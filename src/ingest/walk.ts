@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { realPathWithin, type LinkLimit } from './boundary.js';
+import { RequestWorker } from '../core/request-worker.js';
 
 /** Still and animated image extensions the scanner indexes; the bytes decide the real format. */
 export const IMAGE_EXTENSIONS = new Set(['.png', '.apng', '.jpg', '.jpeg', '.jpe', '.jfif', '.webp', '.avif', '.gif']);
@@ -173,91 +174,202 @@ export function isIndexable(name: string): boolean {
 export interface WalkOptions {
   exclude?: string[];
   shouldStop?: () => boolean;
-  /** Whether a folder's files can be left out of `files` (the index knows this digest of them already). */
-  skipFolder?: (dir: string, digest: string) => boolean;
+  /** The digest the index holds for a folder (relative, '' the root): a folder that still has it is listed without its files. */
+  knownDigest?: (dir: string) => string | undefined;
   /** Real root that file links must stay inside (null: follow every link; default: the root's real path). */
   limit?: LinkLimit;
+  /**
+   * Worker threads that read folders (their `stat`s are most of a rescan: ~7 µs a file here, 75 %
+   * of an unchanged 1M rescan), several at once; 0: this thread reads them, letting the event loop run.
+   */
+  threads?: number;
+}
+
+/** What reading one folder found. */
+export interface FolderListing {
+  /** Null when the folder could not be read (see `unreadable`). */
+  folder: WalkedFolder | null;
+  /** Its media files; none when `folder.skipped`. */
+  files: WalkedFile[];
+  /** Folders in it to walk, absolute, in name order. */
+  subdirs: string[];
+  skipped: number;
+  unreadable: WalkResult['unreadable'];
+  outside: string[];
+  badNames: WalkResult['badNames'];
+}
+
+/** What every folder read needs to know of the walk. */
+export interface FolderContext {
+  root: string;
+  limit: LinkLimit;
+  exclude: string[];
 }
 
 /** Longest the walk runs without letting the event loop run (a server walks while it serves). */
 const WALK_SLICE_MS = 20;
 
+/**
+ * Reads one folder: its entries, the `stat` of each media file, its digest. `knownDigest`: the
+ * digest the index holds for it (equal: its files are left out). `yieldToLoop` between slices of a
+ * large folder when it runs on a thread that serves.
+ */
+export async function readFolder(context: FolderContext, dir: string, knownDigest: string | undefined, yieldsToLoop = true): Promise<FolderListing> {
+  const { root, limit } = context;
+  const listing: FolderListing = { folder: null, files: [], subdirs: [], skipped: 0, unreadable: [], outside: [], badNames: [] };
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    listing.unreadable.push({ path: toRelative(root, dir), error: (err as Error).message });
+    return listing;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  let badNames = new Set<string>();
+  if (entries.some((e) => e.name.includes('\uFFFD'))) {
+    const bad = nonUtf8Entries(root, dir);
+    badNames = new Set(bad.map((b) => b.lossy));
+    for (const b of bad) {
+      if (b.folder || isIndexable(b.escaped)) listing.badNames.push({ path: b.escaped, folder: b.folder, size: b.size, mtimeMs: b.mtimeMs });
+      else listing.skipped++;
+    }
+  }
+  const exclude = new Set(context.exclude);
+  const names = new Set(entries.filter((e) => !e.isDirectory()).map((e) => e.name));
+  // Most generator folders hold no sidecar at all: their files skip the six name look-ups.
+  const sidecarsHere = [...names].some((n) => SIDECAR_EXTENSIONS.includes(path.extname(n).toLowerCase()));
+  // Each file's relative path from its folder's (path.relative per file was most of the walk's own time).
+  const relDir = toRelative(root, dir);
+  const files: WalkedFile[] = [];
+  let digestText = '';
+  let slice = performance.now();
+  for (const entry of entries) {
+    // A folder of many thousand files: the stats yield to the event loop every WALK_SLICE_MS.
+    if (yieldsToLoop && performance.now() - slice > WALK_SLICE_MS) {
+      await yieldToLoop();
+      slice = performance.now();
+    }
+    if (badNames.has(entry.name)) continue;
+    const abs = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!entry.name.startsWith('.') && !exclude.has(abs)) listing.subdirs.push(abs);
+      continue;
+    }
+    if (!entry.isFile() && !entry.isSymbolicLink()) continue;
+    if (!isIndexable(entry.name)) {
+      listing.skipped++;
+      continue;
+    }
+    if (entry.isSymbolicLink() && limit !== null && !realPathWithin(abs, limit)) {
+      if (fs.existsSync(abs)) listing.outside.push(toRelative(root, abs));
+      else listing.skipped++; // dangling
+      continue;
+    }
+    try {
+      const stat = fs.statSync(abs);
+      if (!stat.isFile()) continue;
+      const sidecar = sidecarsHere ? findSidecar(abs, names) : undefined;
+      const xmp = sidecarsHere ? findXmpSidecar(abs, names) : undefined;
+      const file: WalkedFile = { rel: relDir ? `${relDir}/${entry.name}` : entry.name, size: stat.size, mtimeMs: effectiveMtime(stat.mtimeMs, sidecar, xmp) };
+      if (sidecar) file.sidecar = sidecar;
+      if (xmp) file.xmp = xmp;
+      files.push(file);
+      digestText += `${entry.name}\0${file.size}\0${Math.round(file.mtimeMs)}\n`;
+    } catch {
+      listing.skipped++; // dangling symlink or vanished meanwhile
+    }
+  }
+  const digest = createHash('sha1').update(digestText).digest('base64');
+  const skipped = knownDigest === digest;
+  listing.folder = { dir: relDir, digest, count: files.length, skipped };
+  if (!skipped) listing.files = files;
+  return listing;
+}
+
+/** Folder paths in the order of a depth-first walk with names sorted: a folder, then each subfolder's tree. */
+function walkOrder(a: string, b: string): number {
+  const x = a.split('/');
+  const y = b.split('/');
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] < y[i] ? -1 : 1;
+  return x.length - y.length;
+}
+
 export async function walkLibrary(root: string, options: WalkOptions = {}): Promise<WalkResult> {
+  const context: FolderContext = {
+    root: path.resolve(root),
+    limit: options.limit !== undefined ? options.limit : (realPathWithin(root, null) ?? path.resolve(root)),
+    exclude: (options.exclude ?? []).map((p) => path.resolve(p)),
+  };
+  const listings = options.threads ? await readInWorkers(context, options, options.threads) : await readHere(context, options);
   const result: WalkResult = { files: [], folders: [], skipped: 0, unreadable: [], outside: [], badNames: [] };
-  const limit = options.limit !== undefined ? options.limit : (realPathWithin(root, null) ?? path.resolve(root));
-  const exclude = new Set((options.exclude ?? []).map((p) => path.resolve(p)));
-  const stack = [path.resolve(root)];
+  for (const l of listings) {
+    if (l.folder) result.folders.push(l.folder);
+    for (const f of l.files) result.files.push(f);
+    result.skipped += l.skipped;
+    result.unreadable.push(...l.unreadable);
+    result.outside.push(...l.outside);
+    result.badNames.push(...l.badNames);
+  }
+  return result;
+}
+
+/** On this thread, depth first, the event loop let run between folders. */
+async function readHere(context: FolderContext, options: WalkOptions): Promise<FolderListing[]> {
+  const listings: FolderListing[] = [];
+  const stack = [context.root];
   while (stack.length) {
     if (options.shouldStop?.()) break;
     const dir = stack.pop()!;
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch (err) {
-      result.unreadable.push({ path: toRelative(root, dir), error: (err as Error).message });
-      continue;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    let badNames = new Set<string>();
-    if (entries.some((e) => e.name.includes('\uFFFD'))) {
-      const bad = nonUtf8Entries(root, dir);
-      badNames = new Set(bad.map((b) => b.lossy));
-      for (const b of bad) {
-        if (b.folder || isIndexable(b.escaped)) result.badNames.push({ path: b.escaped, folder: b.folder, size: b.size, mtimeMs: b.mtimeMs });
-        else result.skipped++;
-      }
-    }
-    const subdirs: string[] = [];
-    const names = new Set(entries.filter((e) => !e.isDirectory()).map((e) => e.name));
-    // Most generator folders hold no sidecar at all: their files skip the six name look-ups.
-    const sidecarsHere = [...names].some((n) => SIDECAR_EXTENSIONS.includes(path.extname(n).toLowerCase()));
-    // Each file's relative path from its folder's (path.relative per file was most of the walk's own time).
-    const relDir = toRelative(root, dir);
-    const here: WalkedFile[] = [];
-    const digest = createHash('sha1');
-    let slice = performance.now();
-    for (const entry of entries) {
-      // A folder of many thousand files: the stats yield to the event loop every WALK_SLICE_MS.
-      if (performance.now() - slice > WALK_SLICE_MS) {
-        await yieldToLoop();
-        slice = performance.now();
-      }
-      if (badNames.has(entry.name)) continue;
-      const abs = path.join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (!entry.name.startsWith('.') && !exclude.has(abs)) subdirs.push(abs);
-        continue;
-      }
-      if (!entry.isFile() && !entry.isSymbolicLink()) continue;
-      if (!isIndexable(entry.name)) {
-        result.skipped++;
-        continue;
-      }
-      if (entry.isSymbolicLink() && limit !== null && !realPathWithin(abs, limit)) {
-        if (fs.existsSync(abs)) result.outside.push(toRelative(root, abs));
-        else result.skipped++; // dangling
-        continue;
-      }
-      try {
-        const stat = fs.statSync(abs);
-        if (!stat.isFile()) continue;
-        const sidecar = sidecarsHere ? findSidecar(abs, names) : undefined;
-        const xmp = sidecarsHere ? findXmpSidecar(abs, names) : undefined;
-        const file: WalkedFile = { rel: relDir ? `${relDir}/${entry.name}` : entry.name, size: stat.size, mtimeMs: effectiveMtime(stat.mtimeMs, sidecar, xmp) };
-        if (sidecar) file.sidecar = sidecar;
-        if (xmp) file.xmp = xmp;
-        here.push(file);
-        digest.update(`${entry.name}\0${file.size}\0${Math.round(file.mtimeMs)}\n`);
-      } catch {
-        result.skipped++; // dangling symlink or vanished meanwhile
-      }
-    }
-    const folder: WalkedFolder = { dir: relDir, digest: digest.digest('base64'), count: here.length, skipped: false };
-    folder.skipped = options.skipFolder?.(folder.dir, folder.digest) ?? false;
-    if (!folder.skipped) for (const file of here) result.files.push(file);
-    result.folders.push(folder);
-    stack.push(...subdirs.reverse());
+    const listing = await readFolder(context, dir, options.knownDigest?.(toRelative(context.root, dir)));
+    listings.push(listing);
+    stack.push(...[...listing.subdirs].reverse());
     await yieldToLoop();
   }
-  return result;
+  return listings;
+}
+
+/** On `threads` worker threads, two folders in flight per thread; listed in walk order at the end. */
+async function readInWorkers(context: FolderContext, options: WalkOptions, threads: number): Promise<FolderListing[]> {
+  const workers = Array.from({ length: threads }, () => new RequestWorker<WalkReply>('ingest/walk-worker', context, 'walk worker'));
+  const listings: FolderListing[] = [];
+  const queue = [context.root];
+  let inFlight = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const dispatch = () => {
+        while (queue.length && inFlight < threads * 2 && !options.shouldStop?.()) {
+          const dir = queue.pop()!;
+          const worker = workers[inFlight % threads];
+          inFlight++;
+          const known = options.knownDigest?.(toRelative(context.root, dir));
+          worker.request((id) => ({ id, dir, known } satisfies WalkRequest)).then((reply) => {
+            inFlight--;
+            listings.push(reply.listing);
+            queue.push(...reply.listing.subdirs);
+            dispatch();
+          }, reject);
+        }
+        if (inFlight === 0) resolve();
+      };
+      dispatch();
+    });
+  } finally {
+    await Promise.all(workers.map((w) => w.close()));
+  }
+  return listings.sort((a, b) => walkOrder(dirOf(a), dirOf(b)));
+}
+
+const dirOf = (l: FolderListing) => l.folder?.dir ?? l.unreadable[0]?.path ?? '';
+
+export interface WalkRequest {
+  id: number;
+  /** Absolute. */
+  dir: string;
+  /** The digest the index holds for it. */
+  known: string | undefined;
+}
+
+export interface WalkReply {
+  id: number;
+  listing: FolderListing;
 }

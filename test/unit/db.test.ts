@@ -166,6 +166,17 @@ describe('a costly count runs on another thread', () => {
     const { store: plain } = library();
     expect(plain.listImages(filter, '-date', null, 1).total).toBe(2);
   });
+
+  it('a filter with no tag to start from (a date range, a size) counts every present image: costly too, unless it names its images', async () => {
+    const { store, id } = library(open(tempDir('vv-db-'), { backgroundCountRows: 3 }));
+    const range: ImageFilter = { from: '2000-01-01', min_width: 1 };
+    expect(store.listImages(range, '-date', null, 1).total).toBeNull();
+    expect(await store.countMatchingInBackground(range)).toBe(store.countMatching(range));
+    expect(store.listImages(range, '-date', null, 1).total).toBe(store.countMatching(range));
+    expect(store.listImages({ ids: [id('a/x.png'), id('a/b/y.png')] }, '-date', null, 1).total).toBe(2);
+    const { store: plain } = library();
+    expect(plain.listImages(range, '-date', null, 1).total).toBe(plain.countMatching(range));
+  });
 });
 
 describe('a page whose walk can be long is read on another thread', () => {
