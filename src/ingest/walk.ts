@@ -1,8 +1,8 @@
 /**
  * Recursive library walk. Hidden folders and symlinked folders (cycles) are skipped, and so are
- * file links that leave the library (see boundary.ts); files are
- * stat'ed synchronously a directory at a time (much faster than one promise per file), yielding to
- * the event loop between directories so a server stays responsive during a scan.
+ * file links that leave the library (see boundary.ts). Files are stat'ed synchronously a folder at
+ * a time (much faster than one promise per file): on worker threads, several folders at once, or on
+ * this thread yielding to the event loop between folders, so a server stays responsive during a scan.
  */
 import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
@@ -43,7 +43,7 @@ export interface WalkedFolder {
   digest: string;
   /** Its media files. */
   count: number;
-  /** `skipFolder` said its files need no comparing: they are not in `files`. */
+  /** Its digest is the one the index knows (`knownDigest`): its files are not in `files`. */
   skipped: boolean;
 }
 
@@ -211,8 +211,8 @@ const WALK_SLICE_MS = 20;
 
 /**
  * Reads one folder: its entries, the `stat` of each media file, its digest. `knownDigest`: the
- * digest the index holds for it (equal: its files are left out). `yieldToLoop` between slices of a
- * large folder when it runs on a thread that serves.
+ * digest the index holds for it (equal: its files are left out). `yieldsToLoop`: lets the event loop
+ * run between slices of a large folder (on a thread that serves).
  */
 export async function readFolder(context: FolderContext, dir: string, knownDigest: string | undefined, yieldsToLoop = true): Promise<FolderListing> {
   const { root, limit } = context;
