@@ -283,8 +283,12 @@ export class Kernel {
       return;
     }
     this.db.pragma(`wal_autocheckpoint = ${on ? 0 : 1000}`);
-    if (on) this.checkpointer ??= new WalCheckpointer(this.file, this.lockBudgetMs);
-    else this.checkpointer?.checkpoint().catch(() => undefined); // the rest folded back in, off the thread
+    if (on && !this.checkpointer) {
+      // The worker's checkpoints leave the WAL for this connection's next commit to restart (see
+      // checkpoint-worker.ts), which truncates the file then: its size still says what is pending.
+      this.db.pragma('journal_size_limit = 0');
+      this.checkpointer = new WalCheckpointer(this.file, this.lockBudgetMs);
+    } else if (!on) this.checkpointer?.checkpoint().catch(() => undefined); // the rest folded back in, off the thread
   }
 
   /**

@@ -5,6 +5,7 @@
  * no match, both read shapes (matches by id, the sort order walked), and after tag writes.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Store, type StoreOptions } from '../../src/db/store.js';
@@ -312,5 +313,21 @@ describe('tag write generations (temp triggers on the serving connection)', () =
         other.close();
       }),
     ).toEqual([true, true, true]);
+  });
+
+  it("are not moved by the serving process's own WAL checkpoints (a TRUNCATE there read as another connection's commit), and the WAL still shrinks", async () => {
+    const dir = tempDir('vv-tag-writes-');
+    const store = Store.open(dir, { maxWaitMs: 500 }); // as `vv serve` opens it
+    cleanups.push(() => store.close());
+    const wal = path.join(dir, 'vault.db-wal');
+    store.bulk(true);
+    for (let i = 0; i < 100; i++) store.setSetting(`big-${i}`, 'x'.repeat(100_000)); // ~10 MB of WAL: past CHECKPOINT_BYTES
+    const before = store.dataVersion();
+    await store.walRoom();
+    expect(store.checkpoints).toBe(1);
+    expect(store.dataVersion()).toBe(before);
+    store.setSetting('after', 'the checkpoint'); // restarts the WAL from its start, truncated
+    expect(fs.statSync(wal).size).toBeLessThan(1024 * 1024);
+    store.bulk(false);
   });
 });
