@@ -3,9 +3,10 @@
  * started on first use. Only for statements whose cost would hold the event loop (a count of two
  * tags at 1M images visits ~250k index rows: 0.4–1 s; a page of a combination that matches almost
  * nothing walks every image); a reply reflects the database as committed when the worker ran it.
+ * The page worker also holds the tag bitmaps (tag-bitmaps.ts): one set per serving connection.
  */
 import { RequestWorker } from '../core/request-worker.js';
-import type { ReadReply, ReadRequest, ReadWorkerData } from './read-worker.js';
+import type { ReadReply, ReadRequest, ReadWorkerData, TagMatch, TagMatchRequest } from './read-worker.js';
 
 export class BackgroundReads {
   private readonly worker: RequestWorker<ReadReply>;
@@ -24,8 +25,17 @@ export class BackgroundReads {
     return (await this.read(sql, params, true)) as T[];
   }
 
-  private async read(sql: string, params: readonly unknown[], all: boolean): Promise<unknown> {
-    const reply = await this.worker.request((id) => ({ id, sql, params: [...params], all }) satisfies ReadRequest);
+  /** A filter's tag part matched by the worker's tag bitmaps, and its page or count (see TagMatchRequest). */
+  async matchTags(request: Omit<TagMatchRequest, 'id' | 'kind'>): Promise<TagMatch> {
+    return (await this.ask((id) => ({ ...request, id, kind: 'tags' }) satisfies TagMatchRequest)) as TagMatch;
+  }
+
+  private read(sql: string, params: readonly unknown[], all: boolean): Promise<unknown> {
+    return this.ask((id) => ({ id, kind: 'read', sql, params: [...params], all }) satisfies ReadRequest);
+  }
+
+  private async ask(message: (id: number) => ReadRequest | TagMatchRequest): Promise<unknown> {
+    const reply = await this.worker.request(message);
     if (!reply.ok) throw new Error(`background read failed: ${reply.message}`);
     return reply.result;
   }

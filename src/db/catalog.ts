@@ -5,12 +5,16 @@
  */
 import { unpackRaw } from '../core/raw-chunks.js';
 import { InvalidInputError } from '../core/errors.js';
-import type { FileEntry, ImageDetail, ImageSummary, Page, SortOrder } from '../core/types.js';
+import { isEmptyFilter } from '../core/filter.js';
+import type { FileEntry, ImageDetail, ImageFilter, ImageSummary, Page, SortOrder } from '../core/types.js';
 import type { MediaType, MetadataRecord } from '../metadata/types.js';
 import type { Categories } from './categories.js';
 import { anyCount, compileFilter, isCompiled, NSFW_PARAMS, NSFW_SQL, type CompiledFilter, type FilterInput } from './filters.js';
 import { ftsQuery } from './fts.js';
 import type { Kernel, Statement } from './kernel.js';
+import type { Shaped } from './read-worker.js';
+import { MATCH_FUNCTION, type TagRef, type TagSetQuery } from './tag-bitmaps.js';
+import { TagWrites } from './tag-writes.js';
 import type { Tags } from './tags.js';
 
 // Layout, filters and reports use the pixel size; the generation size (A1111 `Size` before hires fix) is in the record.
@@ -68,6 +72,42 @@ const COUNT_LAG_MS = 2000;
  * `total: null` meanwhile): at 1M images two tags on 12–14 % each (~260k rows) cost 0.4–1 s.
  */
 const BACKGROUND_COUNT_ROWS = 30_000;
+/**
+ * From how many images the smallest of a filter's positive tag sets (each of `tags`, `any` as one)
+ * holds, its off-thread pages and counts match the tag part by bitmaps (tag-bitmaps.ts): below it
+ * the set is small enough for SQL to read (~5 µs per image at 1M).
+ */
+const TAG_BITMAP_ROWS = 10_000;
+/**
+ * Up to how many matching images a page or count matched by bitmaps reads them by id (~4 µs each at
+ * 1M: rows spread over the table); beyond, a page walks its sort order testing each row's bit
+ * (~0.2 µs per row, ~100 × images / matches rows), ~15 ms either way at the crossing.
+ */
+const BY_IDS_MAX = 4_000;
+/** The matching ids (bound first, as JSON) and each row tested against the match, by the page worker. */
+const BY_IDS = 'i.id IN (SELECT value FROM json_each(?))';
+const BY_MATCH = `${MATCH_FUNCTION}(i.id)`;
+
+/** Thresholds of the query shapes (tests set them low to take the off-thread and bitmap paths on a small library). */
+export interface CatalogOptions {
+  /** From how many index rows a page's total is counted on another thread (BACKGROUND_COUNT_ROWS). */
+  backgroundCountRows?: number;
+  /** From how many images a filter's smallest positive tag set holds, off-thread pages and counts match tags by bitmaps (TAG_BITMAP_ROWS). */
+  tagBitmapRows?: number;
+  /** Up to how many matches a bitmap-matched page or count reads them by id (BY_IDS_MAX). */
+  bitmapIdsMax?: number;
+}
+
+/** A keyset position decoded from a cursor. */
+type Position = ReturnType<typeof decodeCursor>;
+
+/** A filter whose tag part the page worker matches by bitmaps, and the rest of it, compiled. */
+interface BitmapPlan {
+  tags: TagSetQuery;
+  rest: CompiledFilter;
+  /** Nothing but tags (and `missing`): the match count is the count. */
+  tagsOnly: boolean;
+}
 
 /** A keyset position, and the total the first page counted (later pages do not count again). */
 function encodeCursor(key: unknown, id: number, total: number | null): string {
@@ -97,15 +137,40 @@ export type ValueField = (typeof VALUE_FIELDS)[number];
 
 const where = (clauses: readonly string[]) => (clauses.length ? `WHERE ${clauses.join(' AND ')}` : '');
 
+/** A keyset page's statement over `from` (images as i): one more row than the page, to know whether another follows. */
+function pageStatement(from: string, clauses: readonly string[], params: readonly unknown[], sort: SortOrder, position: Position | null, limit: number): Shaped {
+  const keyColumn = sort === 'random' ? 'i.rand' : 'i.created_at';
+  const descending = sort === '-date';
+  const all = [...clauses];
+  const bound = [...params];
+  if (position) {
+    all.push(`(${keyColumn}, i.id) ${descending ? '<' : '>'} (?, ?)`);
+    bound.push(position.key, position.id);
+  }
+  const order = descending ? 'DESC' : 'ASC';
+  return {
+    sql: `SELECT ${SUMMARY_COLUMNS}, ${keyColumn} AS sort_key FROM ${from} ${where(all)} ORDER BY ${keyColumn} ${order}, i.id ${order} LIMIT ?`,
+    params: [...bound, limit + 1],
+  };
+}
+
 export class Catalog {
   private readonly s;
+  private readonly tagWrites: TagWrites;
+  private readonly backgroundCountRows: number;
+  private readonly tagBitmapRows: number;
+  private readonly bitmapIdsMax: number;
 
   constructor(
     private readonly kernel: Kernel,
     private readonly tags: Tags,
     private readonly categories: Categories,
-    private readonly backgroundCountRows = BACKGROUND_COUNT_ROWS,
+    options: CatalogOptions = {},
   ) {
+    this.backgroundCountRows = options.backgroundCountRows ?? BACKGROUND_COUNT_ROWS;
+    this.tagBitmapRows = options.tagBitmapRows ?? TAG_BITMAP_ROWS;
+    this.bitmapIdsMax = options.bitmapIdsMax ?? BY_IDS_MAX;
+    this.tagWrites = new TagWrites(kernel);
     this.s = {
       detail: kernel.prepare<[number], DetailRow>(
         `SELECT ${SUMMARY_COLUMNS}, i.negative_prompt, i.notes, i.caption, i.caption_source, i.mtime_ms, i.frame_count, i.fps, i.video_codec, i.has_audio, m.record, m.raw FROM images i LEFT JOIN image_meta m ON m.image_id = i.id WHERE i.id = ?`,
@@ -240,11 +305,8 @@ export class Catalog {
     let running = this.countsRunning.get(key);
     if (!running) {
       const version = this.kernel.version();
-      const { sql, params } = this.countStatement(f);
-      running = this.kernel
-        .getInBackground<{ n: number }>(sql, params)
-        .then((row) => {
-          const n = row?.n ?? 0;
+      running = this.countOffThread(f)
+        .then((n) => {
           this.kernel.rememberAt(key, version, n);
           return n;
         })
@@ -252,6 +314,45 @@ export class Catalog {
       this.countsRunning.set(key, running);
     }
     return running;
+  }
+
+  /**
+   * A count on a worker: of a filter whose tags are all large, the bitmaps' match count (nothing but
+   * tags, or no match) or the few matches counted by id; else the count statement on the count worker.
+   */
+  private async countOffThread(f: CompiledFilter): Promise<number> {
+    const plan = this.bitmapPlan(f);
+    if (plan) {
+      const byIds = { sql: `SELECT COUNT(*) AS n FROM images i NOT INDEXED ${where([BY_IDS, ...plan.rest.clauses])}`, params: [...plan.rest.params] };
+      const match = await this.kernel.matchTagsInBackground({ tags: plan.tags, idsLimit: this.bitmapIdsMax, byIds: plan.tagsOnly ? null : byIds, byWalk: null, all: false });
+      if (plan.tagsOnly || match.matched === 0) return match.matched;
+      if (match.answered) return (match.result as { n: number }).n;
+    }
+    const { sql, params } = this.countStatement(f);
+    return (await this.kernel.getInBackground<{ n: number }>(sql, params))?.n ?? 0;
+  }
+
+  /**
+   * The bitmap match of a filter whose positive tag sets all hold at least `tagBitmapRows` images
+   * (by their counts): SQL tests such tags per row in date order, and a combination that matches
+   * nothing (correlated tags) walked every image. Null for other filters.
+   */
+  private bitmapPlan(f: CompiledFilter): BitmapPlan | null {
+    if (f.empty || f.singleTag !== null) return null;
+    const { tags = [], any = [], not = [], missing = 'exclude', ...others } = f.filter;
+    if (!tags.length && !any.length) return null;
+    const smallest = Math.min(...tags.map((t) => this.tags.count(t)), any.length ? anyCount(this.tagStats, any) : Infinity);
+    if (smallest < this.tagBitmapRows) return null;
+    const ref = (name: string): TagRef => {
+      const id = this.tags.existingId(name) ?? null;
+      return { id, generation: id === null ? '' : this.tagWrites.tag(id) };
+    };
+    const rest: ImageFilter = { ...others, missing };
+    return {
+      tags: { all: tags.map(ref), any: any.map(ref), not: not.map(ref), missing, presence: this.tagWrites.presence() },
+      rest: compileFilter(rest),
+      tagsOnly: isEmptyFilter(others),
+    };
   }
 
   private countKey(f: CompiledFilter): string {
@@ -271,35 +372,52 @@ export class Catalog {
   /**
    * As `list`, with a page whose walk can be long read on another thread: with several large tags
    * a page tests each image in date order, and a combination that matches almost nothing (tags that
-   * never go together) walks every image (0.7–1.6 s at 1M) before it knows.
+   * never go together) walks every image (0.7–1.6 s at 1M) before it knows. When every positive tag
+   * set is large, the tags are matched by bitmaps there first (listByBitmaps).
    */
   async listOffThread(input: FilterInput, sort: SortOrder = '-date', cursor: string | null = null, limit = 100): Promise<Page<ImageSummary>> {
     const f = this.compile(input);
+    const plan = this.bitmapPlan(f);
+    if (plan) return this.listByBitmaps(f, plan, sort, cursor ? decodeCursor(cursor) : null, limit);
     if (f.empty || f.singleTag !== null || this.tagRows(f) < this.backgroundCountRows) return this.list(f, sort, cursor, limit);
     const q = this.pageQuery(f, sort, cursor, limit);
     return this.pageOf(await this.kernel.allInBackground<PageRow>(q.sql, q.params), q.total, limit);
   }
 
-  /** One more row than the page, to know whether another follows. */
-  private pageQuery(input: FilterInput, sort: SortOrder, cursor: string | null, limit: number): { sql: string; params: unknown[]; total: number | null } {
+  /**
+   * A page of a filter whose tags are all large: the page worker matches the tag part by bitmaps,
+   * then reads no row (no match), the matches by id (a few), or the sort order testing each row
+   * against the match (many: the page fills after a short walk). A tags-only filter's total is
+   * the match count.
+   */
+  private async listByBitmaps(f: CompiledFilter, plan: BitmapPlan, sort: SortOrder, position: Position | null, limit: number): Promise<Page<ImageSummary>> {
+    const version = this.kernel.version();
+    let total = plan.tagsOnly ? null : this.carriedTotal(f, position);
+    const { clauses, params } = plan.rest;
+    const match = await this.kernel.matchTagsInBackground({
+      tags: plan.tags,
+      idsLimit: this.bitmapIdsMax,
+      byIds: pageStatement('images i NOT INDEXED', [BY_IDS, ...clauses], params, sort, position, limit),
+      byWalk: pageStatement('images i', [BY_MATCH, ...clauses], params, sort, position, limit),
+      all: true,
+    });
+    if (plan.tagsOnly || match.matched === 0) {
+      total = plan.tagsOnly ? match.matched : 0;
+      this.kernel.rememberAt(this.countKey(f), version, total);
+    }
+    return this.pageOf(match.answered ? (match.result as PageRow[]) : [], total, limit);
+  }
+
+  private pageQuery(input: FilterInput, sort: SortOrder, cursor: string | null, limit: number): Shaped & { total: number | null } {
     const f = this.compile(input);
     const position = cursor ? decodeCursor(cursor) : null;
-    const total =
-      position?.total != null && !f.empty && f.singleTag === null ? (this.kernel.peek<number>(this.countKey(f)) ?? position.total) : this.pageTotal(f);
-    const keyColumn = sort === 'random' ? 'i.rand' : 'i.created_at';
-    const descending = sort === '-date';
-    const clauses = [...f.clauses];
-    const params = [...f.params];
-    if (position) {
-      clauses.push(`(${keyColumn}, i.id) ${descending ? '<' : '>'} (?, ?)`);
-      params.push(position.key, position.id);
-    }
-    const order = descending ? 'DESC' : 'ASC';
-    return {
-      sql: `SELECT ${SUMMARY_COLUMNS}, ${keyColumn} AS sort_key FROM images i ${where(clauses)} ORDER BY ${keyColumn} ${order}, i.id ${order} LIMIT ?`,
-      params: [...params, limit + 1],
-      total,
-    };
+    return { ...pageStatement('images i', f.clauses, f.params, sort, position, limit), total: this.carriedTotal(f, position) };
+  }
+
+  /** A page's total: the one its cursor carries (unless a current count is cached), else pageTotal. */
+  private carriedTotal(f: CompiledFilter, position: Position | null): number | null {
+    if (position?.total != null && !f.empty && f.singleTag === null) return this.kernel.peek<number>(this.countKey(f)) ?? position.total;
+    return this.pageTotal(f);
   }
 
   private pageOf(rows: PageRow[], total: number | null, limit: number): Page<ImageSummary> {

@@ -17,8 +17,11 @@ const db = new Database(file, { timeout: busyTimeoutMs, fileMustExist: true });
 
 parentPort!.on('message', (id: number) => {
   try {
-    // TRUNCATE: every frame copied back and the WAL file emptied, so its size says what is pending.
-    db.pragma('wal_checkpoint(TRUNCATE)');
+    // RESTART: every frame copied back, the WAL left for the writer's next commit to start over
+    // (and truncate: journal_size_limit, kernel.ts). A TRUNCATE here rewrote the WAL header, which the
+    // serving connection took for another connection's commit (PRAGMA data_version moved): every
+    // cache keyed on its change version (counts, tag bitmaps) was dropped after each checkpoint.
+    db.pragma('wal_checkpoint(RESTART)');
     parentPort!.postMessage({ id, ok: true } satisfies CheckpointReply);
   } catch (err) {
     parentPort!.postMessage({ id, ok: false, message: (err as Error).message } satisfies CheckpointReply);

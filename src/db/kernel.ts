@@ -16,6 +16,8 @@ import { isBusyError } from '../core/errors.js';
 import { MIGRATIONS } from './migrations.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 import { BackgroundReads } from './background-reads.js';
+import type { TagMatch, TagMatchRequest } from './read-worker.js';
+import { TAG_WRITES_SQL } from './tag-writes.js';
 
 /** How long a write waits for another connection's write lock, per attempt. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
@@ -88,6 +90,7 @@ export class Kernel {
     db.pragma('temp_store = MEMORY');
     const kernel = new Kernel(db, file, options.maxWaitMs ?? null, (options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS) * (RETRIES + 1));
     kernel.migrate();
+    db.exec(TAG_WRITES_SQL); // temp triggers: which tags this connection's writes touched (the page worker's tag bitmaps)
     return kernel;
   }
 
@@ -189,7 +192,12 @@ export class Kernel {
    * another process's (PRAGMA data_version moves only for other connections' commits).
    */
   version(): string {
-    return `${this.changes}:${this.db.pragma('data_version', { simple: true })}`;
+    return `${this.changes}:${this.othersVersion()}`;
+  }
+
+  /** Moves only when another connection commits (PRAGMA data_version). */
+  othersVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
   }
 
   /**
@@ -240,6 +248,11 @@ export class Kernel {
     return this.reads('page').all<T>(sql, params);
   }
 
+  /** A filter's tag part matched by bitmaps, then its page or count, on the page worker (see TagBitmaps). */
+  matchTagsInBackground(request: Omit<TagMatchRequest, 'id' | 'kind'>): Promise<TagMatch> {
+    return this.reads('page').matchTags(request);
+  }
+
   private reads(purpose: 'page' | 'count'): BackgroundReads {
     return (this.backgroundReads[purpose] ??= new BackgroundReads(this.file, this.lockBudgetMs));
   }
@@ -270,8 +283,12 @@ export class Kernel {
       return;
     }
     this.db.pragma(`wal_autocheckpoint = ${on ? 0 : 1000}`);
-    if (on) this.checkpointer ??= new WalCheckpointer(this.file, this.lockBudgetMs);
-    else this.checkpointer?.checkpoint().catch(() => undefined); // the rest folded back in, off the thread
+    if (on && !this.checkpointer) {
+      // The worker's checkpoints leave the WAL for this connection's next commit to restart (see
+      // checkpoint-worker.ts), which truncates the file then: its size still says what is pending.
+      this.db.pragma('journal_size_limit = 0');
+      this.checkpointer = new WalCheckpointer(this.file, this.lockBudgetMs);
+    } else if (!on) this.checkpointer?.checkpoint().catch(() => undefined); // the rest folded back in, off the thread
   }
 
   /**

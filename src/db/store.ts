@@ -21,7 +21,7 @@ import type {
 } from '../core/types.js';
 import { Albums } from './albums.js';
 import { Captions } from './captions.js';
-import { Catalog, type ValueField } from './catalog.js';
+import { Catalog, type CatalogOptions, type ValueField } from './catalog.js';
 import { Categories } from './categories.js';
 import { Changes, type EditListener } from './changes.js';
 import { DuplicateQueries } from './duplicates.js';
@@ -44,10 +44,7 @@ export type { AlbumRow } from './albums.js';
 export type { CompiledFilter, FilterInput } from './filters.js';
 export type { EditListener } from './changes.js';
 export type { TrashMove } from './trash.js';
-export interface StoreOptions extends KernelOptions {
-  /** From how many index rows a page's total is counted on another thread (see Catalog.pageTotal). */
-  backgroundCountRows?: number;
-}
+export interface StoreOptions extends KernelOptions, CatalogOptions {}
 
 /** What the virtual folders list: each folder's files by filter, and the names its subfolders come from. */
 export interface FolderQueries {
@@ -98,7 +95,7 @@ export class Store {
     this.trash = new TrashRows(kernel);
     this.problems = new ProblemStore(kernel);
     this.images = new Images(kernel, this.tags, this.fts, this.problems, this.changes);
-    this.catalog = new Catalog(kernel, this.tags, this.categories, options.backgroundCountRows);
+    this.catalog = new Catalog(kernel, this.tags, this.categories, options);
     this.captions = new Captions(kernel, this.tags, this.fts);
     this.edits = new Edits(kernel, this.catalog, this.tags, this.categories, this.captions, this.fts, this.changes);
     this.settings = new Settings(kernel);

@@ -6,10 +6,12 @@
  * images and never a sort of every matching row (TEMP B-TREE FOR ORDER BY), whatever the planner
  * would guess from the statistics.
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { Store } from '../../src/db/store.js';
+import { Store, type StoreOptions } from '../../src/db/store.js';
+import { BackgroundReads } from '../../src/db/background-reads.js';
+import { MATCH_FUNCTION } from '../../src/db/tag-bitmaps.js';
 import type { ImageFilter, ScannedFile, SortOrder } from '../../src/core/types.js';
 import type { MetadataRecord } from '../../src/metadata/types.js';
 import { tempDir } from '../support/fixtures.js';
@@ -83,10 +85,11 @@ beforeAll(() => {
 const cleanups: (() => void)[] = [];
 afterEach(() => {
   while (cleanups.length) cleanups.pop()!();
+  vi.restoreAllMocks();
 });
 
 /** A small library whose planner statistics are `stats` (null: none), opened as a server would. */
-function open(stats: [string, string | null, string][] | null) {
+function open(stats: [string, string | null, string][] | null, options: StoreOptions = {}) {
   const dir = tempDir('vv-plans-');
   const setup = Store.open(dir);
   setup.batch(() => {
@@ -104,8 +107,9 @@ function open(stats: [string, string | null, string][] | null) {
   // `sky` on 90 % of a 1M library: the filter compiler tests it per row (EXISTS) instead of as a set.
   raw.prepare("UPDATE tag_counts SET n = 900000 WHERE tag_id = (SELECT id FROM tags WHERE key = 'sky')").run();
   raw.close();
-  const store = Store.open(dir);
+  const store = Store.open(dir, options);
   const explainer = new Database(file, { readonly: true });
+  explainer.function(MATCH_FUNCTION, (id: unknown) => (id === null ? 0 : 1)); // defined on the page worker's connection
   cleanups.push(() => explainer.close(), () => store.close());
   /** The plan lines of every statement `fn` runs. */
   const plans = (fn: () => unknown): { sql: string; plan: string[] }[] => {
@@ -121,7 +125,9 @@ function open(stats: [string, string | null, string][] | null) {
       plan: (explainer.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(args as [])) as { detail: string }[]).map((r) => r.detail),
     }));
   };
-  return { store, plans };
+  /** The plan lines of a statement as it would run with these parameters. */
+  const explain = (sql: string, params: unknown[]) => (explainer.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+  return { store, plans, explain };
 }
 
 /** The one statement over `images` among those run (tag look-ups by key and the like aside). */
@@ -228,6 +234,25 @@ describe.each(PROFILES)('query plans (%s)', (_name, stats) => {
     const first = store.listImages(filter, sort, null, 2);
     expect(first.next_cursor).not.toBeNull();
     for (const r of imagesQuery(plans(() => store.listImages(filter, sort, first.next_cursor, 2)), 'sort_key')) expectKeyset(r.plan, index);
+  });
+
+  const walks: [SortOrder, RegExp][] = [
+    ['-date', /SEARCH i USING INDEX images_by_date \(missing=\? AND created_at<\?\)/],
+    ['date', /SEARCH i USING INDEX images_by_date \(missing=\? AND created_at>\?\)/],
+    ['random', /SEARCH i USING INDEX images_by_rand \(missing=\? AND rand>\?\)/],
+  ];
+  it.each(walks)('/api/images pages matched by tag bitmaps (%s): few matches read by id, many by a keyset walk testing each row', async (sort, index) => {
+    const { store, explain } = open(stats, { tagBitmapRows: 1 });
+    const sent = vi.spyOn(BackgroundReads.prototype, 'matchTags');
+    const filter: ImageFilter = { tags: ['cat', 'sky'], not: ['dog'] };
+    const first = await store.listImagesOffThread(filter, sort, null, 2);
+    expect(first.next_cursor).not.toBeNull();
+    await store.listImagesOffThread(filter, sort, first.next_cursor, 2);
+    const { byIds, byWalk } = sent.mock.calls.at(-1)![0];
+    const byId = explain(byIds!.sql, ['[1, 3, 5]', ...byIds!.params]).join('\n');
+    expect(byId, byId).toMatch(/^SEARCH i USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+    expect(byId, byId).not.toMatch(/SCAN (images|i)\b(?! USING)|images_by_/);
+    expectKeyset(explain(byWalk!.sql, byWalk!.params), index);
   });
 
   it('full-text search ranks inside the index and fetches rows by id', () => {
