@@ -331,6 +331,7 @@ async function readHere(context: FolderContext, options: WalkOptions): Promise<F
 /** On `threads` worker threads, two folders in flight per thread; listed in walk order at the end. */
 async function readInWorkers(context: FolderContext, options: WalkOptions, threads: number): Promise<FolderListing[]> {
   const workers = Array.from({ length: threads }, () => new RequestWorker<WalkReply>('ingest/walk-worker', context, 'walk worker'));
+  const pending = workers.map(() => 0);
   const listings: FolderListing[] = [];
   const queue = [context.root];
   let inFlight = 0;
@@ -339,10 +340,13 @@ async function readInWorkers(context: FolderContext, options: WalkOptions, threa
       const dispatch = () => {
         while (queue.length && inFlight < threads * 2 && !options.shouldStop?.()) {
           const dir = queue.pop()!;
-          const worker = workers[inFlight % threads];
+          // The least busy thread: two folders each, one read while the other's listing travels back.
+          const n = pending.indexOf(Math.min(...pending));
+          pending[n]++;
           inFlight++;
           const known = options.knownDigest?.(toRelative(context.root, dir));
-          worker.request((id) => ({ id, dir, known } satisfies WalkRequest)).then((reply) => {
+          workers[n].request((id) => ({ id, dir, known } satisfies WalkRequest)).then((reply) => {
+            pending[n]--;
             inFlight--;
             listings.push(reply.listing);
             queue.push(...reply.listing.subdirs);
