@@ -305,10 +305,14 @@ program
     });
     let last = 0;
     await Promise.race([queriesReady, new Promise((r) => setTimeout(r, QUERY_MODEL_WAIT_MS))]);
+    // The bitmaps of the largest tags, built on a worker meanwhile: the first filter combining them need not wait for them.
+    const warmTags = () => void vault.catalog.warmTagBitmaps().catch(() => undefined);
+    warmTags();
     const scanning = vault.scanAndThumbnail().then(
       () => {
         const s = vault.scanner.status.stats;
         if (s) console.log(`scan finished: ${summaryLine(s)}`);
+        warmTags();
       },
       (err: Error) => console.error(`scan failed: ${err.message}`),
     );

@@ -6,7 +6,8 @@
  * The page worker also holds the tag bitmaps (tag-bitmaps.ts): one set per serving connection.
  */
 import { RequestWorker } from '../core/request-worker.js';
-import type { ReadReply, ReadRequest, ReadWorkerData, TagMatch, TagMatchRequest } from './read-worker.js';
+import type { ReadReply, ReadRequest, ReadWorkerData, TagMatch, TagMatchRequest, WarmRequest } from './read-worker.js';
+import type { TagRef } from './tag-bitmaps.js';
 
 export class BackgroundReads {
   private readonly worker: RequestWorker<ReadReply>;
@@ -30,11 +31,16 @@ export class BackgroundReads {
     return (await this.ask((id) => ({ ...request, id, kind: 'tags' }) satisfies TagMatchRequest)) as TagMatch;
   }
 
+  /** Builds these tags' bitmaps on the worker ahead of use; resolves to how many it built (the others were current). */
+  async warmTags(tags: TagRef[]): Promise<number> {
+    return (await this.ask((id) => ({ id, kind: 'warm', tags }) satisfies WarmRequest)) as number;
+  }
+
   private read(sql: string, params: readonly unknown[], all: boolean): Promise<unknown> {
     return this.ask((id) => ({ id, kind: 'read', sql, params: [...params], all }) satisfies ReadRequest);
   }
 
-  private async ask(message: (id: number) => ReadRequest | TagMatchRequest): Promise<unknown> {
+  private async ask(message: (id: number) => ReadRequest | TagMatchRequest | WarmRequest): Promise<unknown> {
     const reply = await this.worker.request(message);
     if (!reply.ok) throw new Error(`background read failed: ${reply.message}`);
     return reply.result;

@@ -17,6 +17,7 @@ import { MIGRATIONS } from './migrations.js';
 import { WalCheckpointer } from './wal-checkpointer.js';
 import { BackgroundReads } from './background-reads.js';
 import type { TagMatch, TagMatchRequest } from './read-worker.js';
+import type { TagRef } from './tag-bitmaps.js';
 import { TAG_WRITES_SQL } from './tag-writes.js';
 
 /** How long a write waits for another connection's write lock, per attempt. */
@@ -251,6 +252,11 @@ export class Kernel {
   /** A filter's tag part matched by bitmaps, then its page or count, on the page worker (see TagBitmaps). */
   matchTagsInBackground(request: Omit<TagMatchRequest, 'id' | 'kind'>): Promise<TagMatch> {
     return this.reads('page').matchTags(request);
+  }
+
+  /** Builds these tags' bitmaps on the page worker ahead of their first filter. */
+  warmTagBitmapsInBackground(tags: TagRef[]): Promise<number> {
+    return this.reads('page').warmTags(tags);
   }
 
   private reads(purpose: 'page' | 'count'): BackgroundReads {

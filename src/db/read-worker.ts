@@ -7,7 +7,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { bitsetFor, has, idsOf, popcount } from './bitset.js';
-import { MATCH_FUNCTION, TagBitmaps, type TagSetQuery } from './tag-bitmaps.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { MATCH_FUNCTION, TagBitmaps, type TagRef, type TagSetQuery } from './tag-bitmaps.js';
 
 export interface ReadWorkerData {
   file: string;
@@ -42,6 +43,13 @@ export interface TagMatchRequest {
   byIds: Shaped | null;
   byWalk: Shaped | null;
   all: boolean;
+}
+
+/** Builds these tags' bitmaps ahead of use, one per turn so that requests arriving meanwhile go first. */
+export interface WarmRequest {
+  id: number;
+  kind: 'warm';
+  tags: TagRef[];
 }
 
 /** How many images the tag part selects, and the statement's answer when one ran (`answered`). */
@@ -83,9 +91,28 @@ function matchTags({ tags, idsLimit, byIds, byWalk, all }: TagMatchRequest): Tag
   }
 }
 
-parentPort!.on('message', (request: ReadRequest | TagMatchRequest) => {
+/** How many of the bitmaps asked for were built (the others were held at their generation). */
+async function warm(tags: TagRef[]): Promise<number> {
+  let built = 0;
+  for (const tag of tags) {
+    await nextTurn();
+    db.exec('BEGIN');
+    try {
+      if (bitmaps.warm(tag)) built++;
+    } finally {
+      db.exec('COMMIT');
+    }
+  }
+  return built;
+}
+
+parentPort!.on('message', async (request: ReadRequest | TagMatchRequest | WarmRequest) => {
   const { id } = request;
   try {
+    if (request.kind === 'warm') {
+      parentPort!.postMessage({ id, ok: true, result: await warm(request.tags) } satisfies ReadReply);
+      return;
+    }
     const result = request.kind === 'tags' ? matchTags(request) : run(request.sql, request.params, request.all);
     parentPort!.postMessage({ id, ok: true, result } satisfies ReadReply);
   } catch (err) {

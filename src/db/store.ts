@@ -305,6 +305,11 @@ export class Store {
     return this.catalog.countInBackground(filter);
   }
 
+  /** Builds the largest tags' bitmaps on the page worker, ahead of the filters a server will be asked (Catalog.warmTagBitmaps). */
+  warmTagBitmaps(): Promise<number> {
+    return this.catalog.warmTagBitmaps();
+  }
+
   getImage(id: number): ImageDetail | null {
     return this.catalog.getImage(id);
   }

@@ -69,6 +69,14 @@ export class TagBitmaps {
     return match;
   }
 
+  /** Builds a tag's bitmap ahead of its first filter unless one of its generation is held; whether it built one. */
+  warm(t: TagRef): boolean {
+    if (t.id === null) return false;
+    const built = this.sets.get(t.id)?.generation !== t.generation;
+    this.tag(t);
+    return built;
+  }
+
   /** Bitmaps held now (tests). */
   get size(): number {
     return this.sets.size;

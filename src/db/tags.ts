@@ -49,6 +49,7 @@ export class Tags {
       ),
       imagesWith: kernel.prepare<[number], { image_id: number }>('SELECT DISTINCT image_id FROM image_tags WHERE tag_id = ?'),
       count: kernel.prepare<[string], { n: number }>('SELECT c.n FROM tag_counts c JOIN tags t ON t.id = c.tag_id WHERE t.key = ?'),
+      largest: kernel.prepare<[number, number], { tag_id: number }>('SELECT tag_id FROM tag_counts WHERE n >= ? ORDER BY n DESC LIMIT ?'),
       top: kernel.prepare<[number], TagCount>('SELECT t.name, c.n AS count FROM tag_counts c JOIN tags t ON t.id = c.tag_id WHERE c.n > 0 ORDER BY c.n DESC, t.name LIMIT ?'),
       topWithPrefix: kernel.prepare<[string, number], TagCount>(
         `SELECT t.name, c.n AS count FROM tags t JOIN tag_counts c ON c.tag_id = t.id
@@ -150,6 +151,11 @@ export class Tags {
   /** Present images carrying a tag (kept current by triggers). */
   count(name: string): number {
     return this.s.count.get(tagKey(name))?.n ?? 0;
+  }
+
+  /** Ids of the tags on at least `min` present images, most used first. */
+  largest(min: number, limit: number): number[] {
+    return this.s.largest.all(min, limit).map((r) => r.tag_id);
   }
 
   /** Tags with the number of (present) images carrying them, most used first. */

@@ -116,6 +116,11 @@ export class Catalog implements FolderSource {
     return this.store.countMatchingInBackground(filter);
   }
 
+  /** Readies the largest tags for filters that combine them (their bitmaps, built on a worker): a server's start and after its scans. */
+  warmTagBitmaps(): Promise<number> {
+    return this.store.warmTagBitmaps();
+  }
+
   /** Tags by use (present images), optionally only those a source gave (`user`, `ai`, …). */
   tags(prefix = '', limit = 200, source?: TagSource): TagCount[] {
     return source ? this.store.listTagsBySource(source, prefix, limit) : this.store.listTags(prefix, limit);

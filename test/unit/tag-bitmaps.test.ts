@@ -225,6 +225,19 @@ describe('pages and counts matched by tag bitmaps', () => {
   });
 });
 
+describe('bitmaps built ahead of use (a server start)', () => {
+  it("builds the largest tags' bitmaps on the page worker once, again only for a tag written since; pages stay exact", async () => {
+    const { store, ids } = generated({ tagBitmapRows: 1, backgroundCountRows: 1 });
+    const large = store.listTags('', 1000).filter((t) => t.count >= 1).length;
+    expect(large).toBeGreaterThan(3);
+    expect(await store.warmTagBitmaps()).toBe(large);
+    expect(await store.warmTagBitmaps()).toBe(0);
+    store.patchImage(ids[2], { tags: { add: ['red'] } });
+    expect(await store.warmTagBitmaps()).toBe(1);
+    await expectSamePages(store, { tags: ['red', 'blue'], not: ['sun'] }, '-date', 7);
+  });
+});
+
 describe("the page worker's bitmaps", () => {
   function opened() {
     const { store, ids, file } = generated({});
