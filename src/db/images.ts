@@ -3,6 +3,7 @@
  * derived tags, sidecar import, problems and full-text row), displace, mark missing; and the
  * lookups the scanner and the thumbnail pass need.
  */
+import { folderOf } from '../core/library-paths.js';
 import { packRaw } from '../core/raw-chunks.js';
 import type { ScanIndexEntry, ScannedFile } from '../core/types.js';
 import type { MediaType } from '../metadata/types.js';
@@ -16,11 +17,10 @@ const now = () => new Date().toISOString();
 
 function imageParams(file: ScannedFile) {
   const r = file.record;
-  const slash = file.path.lastIndexOf('/');
   return {
     path: file.path,
-    filename: file.path.slice(slash + 1),
-    dir: slash < 0 ? '' : file.path.slice(0, slash),
+    filename: file.path.slice(file.path.lastIndexOf('/') + 1),
+    dir: folderOf(file.path),
     size: file.size,
     mtime_ms: Math.round(file.mtimeMs),
     hash: file.hash,

@@ -5,6 +5,7 @@
  * size and mtime. After the scan, folders whose files all match their rows get their digest, so
  * the next unchanged rescan reads neither their rows nor anything but the folder listings and stats.
  */
+import { folderOf } from '../core/library-paths.js';
 import type { ScanIndexEntry } from '../core/types.js';
 import type { ScanIndex } from '../db/scan-index.js';
 import { loopSlices } from './loop-slices.js';
@@ -26,11 +27,6 @@ export interface Comparison {
   /** Whether a path not read in this scan still holds what its row says. */
   unchangedOnDisk(path: string): boolean;
 }
-
-const dirOf = (rel: string) => {
-  const slash = rel.lastIndexOf('/');
-  return slash < 0 ? '' : rel.slice(0, slash);
-};
 
 const matches = (row: ScanIndexEntry | undefined, file: WalkedFile) => row !== undefined && row.size === file.size && row.mtimeMs === Math.round(file.mtimeMs);
 
@@ -85,7 +81,7 @@ export async function compareWithIndex(index: ScanIndex, walked: WalkResult, ent
     unchanged,
     notFound,
     // In a folder left out by its digest every present row's file is there as indexed.
-    unchangedOnDisk: (p) => comparedPaths.has(p) || (skippedDirs.has(dirOf(p)) && entryAt(p)?.missing === false),
+    unchangedOnDisk: (p) => comparedPaths.has(p) || (skippedDirs.has(folderOf(p)) && entryAt(p)?.missing === false),
   };
 }
 
